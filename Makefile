@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint unit bench install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,postgres]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## demo: local Synapse + bot + terminal chat (Ctrl-C stops everything)
+demo: $(BIN)/.installed
+	$(BIN)/redi-bot demo
+
+## test: lint, type check, unit and end-to-end tests (real Synapse; PostgreSQL too if REDI_TEST_DATABASE_URL is set)
+test: $(BIN)/.installed lint
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## unit: only the fast tests that need no homeserver
+unit: $(BIN)/.installed
+	$(BIN)/pytest -m "not e2e"
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/roundtrip.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Composition root: builds every part once and passes it down. Nothing happens at import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.dispatch import Dispatcher, Router
+from bot.matrix import MatrixTransport
+from bot.scheduler import Scheduler
+from commands import help as help_commands
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+
+def all_routers() -> list[Router]:
+    """Command families in the order `!hilfe` lists them."""
+    return [help_commands.router]
+
+
+@dataclass
+class App:
+    config: Config
+    clock: Clock
+    db: Database
+    dispatcher: Dispatcher
+    transport: MatrixTransport
+    scheduler: Scheduler
+
+    async def start(self) -> None:
+        """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        await self.db.upgrade()
+        await self.transport.connect()
+        self.scheduler.start()
+
+    async def run(self) -> None:
+        await self.transport.run(self.dispatcher.handle)
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown()
+        await self.transport.stop()
+        await self.db.dispose()
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """start → run until `stop` is set → stop; used by the CLI and the demo."""
+        await self.start()
+        runner = asyncio.create_task(self.run())
+        waiter = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done:
+                runner.result()  # surface a crash of the sync loop
+        finally:
+            waiter.cancel()
+            await self.stop()
+            await asyncio.gather(runner, return_exceptions=True)
+
+
+def build_app(config: Config, clock: Clock | None = None) -> App:
+    clock = clock or SystemClock()
+    db = Database(config.database_url)
+    return App(
+        config=config,
+        clock=clock,
+        db=db,
+        dispatcher=Dispatcher(routers=all_routers(), config=config, db=db, clock=clock),
+        transport=MatrixTransport(config, db, clock),
+        scheduler=Scheduler(clock),
+    )

@@ -1,0 +1,148 @@
+"""Command line: `redi-bot run|login|db upgrade|demo`. The only place that configures logging."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from bot import __version__
+from bot.config import Config, ConfigError, load_config
+
+log = logging.getLogger("bot")
+
+CONFIG_OPTION = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("config.toml"),
+    show_default=True,
+    help="Konfigurationsdatei (Vorlage: config.example.toml) / config file",
+)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # nio logs every request at INFO and warns about unverified devices on each send: too chatty.
+    logging.getLogger("nio").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("peewee").setLevel(logging.WARNING)
+
+
+def _load(config_path: Path) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="redi-bot")
+@click.option("-v", "--verbose", is_flag=True, help="Mehr Protokoll / debug logging")
+def main(verbose: bool) -> None:
+    """redi-bot: der Matrix-Bot für re@di – regional.digital.
+
+    \b
+    Erste Schritte / first steps:
+      redi-bot demo                  lokaler Testserver + Bot zum Ausprobieren
+      redi-bot login -c config.toml  einmal anmelden (Gerät und Token werden gespeichert)
+      redi-bot run -c config.toml    den Bot starten
+    """
+    _setup_logging(verbose)
+
+
+@main.command()
+@CONFIG_OPTION
+def run(config_path: Path) -> None:
+    """Startet den Bot (läuft bis SIGTERM/Strg-C) / run the bot."""
+    from bot.app import build_app
+    from bot.matrix import LoginRequired
+
+    config = _load(config_path)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        app = build_app(config)
+        await app.serve(stop)
+        log.info("stopped cleanly")
+
+    try:
+        asyncio.run(serve())
+    except LoginRequired as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--password", envvar="REDI_MATRIX_PASSWORD", help="sonst wird gefragt / else prompted")
+def login(config_path: Path, password: str | None) -> None:
+    """Meldet den Bot einmal an und speichert Gerät und Token / log in once."""
+    from bot.matrix import LoginRequired, password_login
+
+    config = _load(config_path)
+    if not password:
+        password = click.prompt(f"Passwort für {config.matrix.user_id}", hide_input=True)
+    try:
+        credentials = asyncio.run(password_login(config, password))
+    except LoginRequired as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Angemeldet als {credentials.user_id}, Gerät {credentials.device_id}.")
+    click.echo(f"Zugang gespeichert in {config.data_dir / 'credentials.json'} (nur für dich lesbar).")
+
+
+@main.group()
+def db() -> None:
+    """Datenbank / database."""
+
+
+@db.command("upgrade")
+@CONFIG_OPTION
+def db_upgrade(config_path: Path) -> None:
+    """Bringt das Datenbankschema auf den neuesten Stand / apply migrations."""
+    from storage import Database
+
+    config = _load(config_path)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def upgrade() -> str | None:
+        database = Database(config.database_url)
+        try:
+            await database.upgrade()
+            return await database.current_revision()
+        finally:
+            await database.dispose()
+
+    revision = asyncio.run(upgrade())
+    click.echo(f"Datenbank ist auf Stand {revision}.")
+
+
+@main.command()
+@click.option("--port", type=int, default=8008, show_default=True, help="Port des lokalen Testservers")
+@click.option("--no-prompt", is_flag=True, help="ohne Terminal-Chat, nur Server + Bot / no terminal chat")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Ordner für Testserver und Bot (Standard: temporär) / demo data folder",
+)
+def demo(port: int, no_prompt: bool, workdir: Path | None) -> None:
+    """Lokaler Testserver + Bot + Terminal-Chat zum Ausprobieren / try it locally."""
+    from bot.demo import run_demo
+
+    interactive = not no_prompt and sys.stdin.isatty()
+    asyncio.run(run_demo(port=port, interactive=interactive, workdir=workdir))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

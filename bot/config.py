@@ -1,0 +1,236 @@
+"""Configuration: parse and validate TOML into frozen dataclasses, nothing else (no I/O besides reading)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.text import fold
+
+LANGUAGES = ("de", "en")
+_USER_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
+_ROOM_ID = re.compile(r"^![^:\s]+(:[A-Za-z0-9.\-]+(:\d+)?)?$")
+_SERVER = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names the key and what to do."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"Konfigurationsfehler bei '{key}': {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str
+    user_id: str
+    password: str | None
+    access_token: str | None
+    device_id: str | None
+    device_name: str = "redi-bot"
+
+
+@dataclass(frozen=True)
+class Config:
+    matrix: MatrixConfig
+    data_dir: Path
+    database_url: str
+    command_prefix: str = "!"
+    default_language: str = "de"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
+    max_command_age: timedelta = timedelta(minutes=15)
+    reminder_grace: timedelta = timedelta(hours=2)
+    cities: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    network_room: str | None = None
+    coordinators: frozenset[str] = frozenset()
+    room_groups: Mapping[str, str] = field(default_factory=dict)
+    invite_servers: frozenset[str] = frozenset()
+    invite_users: frozenset[str] = frozenset()
+
+    def may_invite(self, user_id: str) -> bool:
+        server = user_id.partition(":")[2]
+        return user_id in self.invite_users or server in self.invite_servers
+
+    def group_of_room(self, room_id: str) -> str | None:
+        return self.room_groups.get(room_id)
+
+
+class _Table:
+    """Typed access to one TOML table that reports errors with the full key path."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, known: set[str]) -> None:
+        self.data = data
+        self.path = path
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                self.key(unknown[0]), f"unbekannter Schlüssel; erlaubt sind: {', '.join(sorted(known))}"
+            )
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def string(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
+        value = self.data.get(name, default)
+        if value is None or value == "":
+            if required:
+                raise ConfigError(self.key(name), "fehlt oder ist leer")
+            return default if default != "" else None
+        if not isinstance(value, str):
+            raise ConfigError(self.key(name), f"muss ein Text in Anführungszeichen sein, nicht {value!r}")
+        return value.strip()
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        value = self.data.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(self.key(name), f"muss eine ganze Zahl sein, nicht {value!r}")
+        if value < minimum:
+            raise ConfigError(self.key(name), f"muss mindestens {minimum} sein")
+        return value
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(self.key(name), 'muss eine Liste von Texten sein, z. B. ["a", "b"]')
+        return tuple(v.strip() for v in value if v.strip())
+
+    def table(self, name: str, known: set[str] | None = None) -> _Table:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(self.key(name), "muss eine Tabelle sein, z. B. [" + self.key(name) + "]")
+        return _Table(value, self.key(name), known if known is not None else set(value))
+
+
+def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a config file; environment variables may supply the secrets."""
+    path = Path(path)
+    env = os.environ if env is None else env
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(str(path), "Datei nicht gefunden (Vorlage: config.example.toml)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"kein gültiges TOML: {exc}") from exc
+    return parse_config(raw, base_dir=path.parent, env=env)
+
+
+def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
+    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites"})
+    m = root.table(
+        "matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"}
+    )
+    homeserver = m.string("homeserver", required=True) or ""
+    if not re.match(r"^https?://[^\s/]+", homeserver):
+        raise ConfigError(m.key("homeserver"), "muss mit http:// oder https:// beginnen")
+    user_id = m.string("user_id", required=True) or ""
+    if not _USER_ID.match(user_id):
+        raise ConfigError(m.key("user_id"), f"{user_id!r} ist keine Matrix-ID wie @redi-bot:example.org")
+    password = env.get("REDI_MATRIX_PASSWORD") or m.string("password")
+    access_token = env.get("REDI_MATRIX_ACCESS_TOKEN") or m.string("access_token")
+    device_id = m.string("device_id")
+    if access_token and not device_id:
+        raise ConfigError(m.key("device_id"), "wird zusammen mit access_token gebraucht")
+    matrix = MatrixConfig(
+        homeserver=homeserver.rstrip("/"),
+        user_id=user_id,
+        password=password,
+        access_token=access_token,
+        device_id=device_id,
+        device_name=m.string("device_name", "redi-bot") or "redi-bot",
+    )
+
+    b = root.table(
+        "bot",
+        {
+            "data_dir",
+            "database_url",
+            "command_prefix",
+            "default_language",
+            "timezone",
+            "max_command_age_seconds",
+            "reminder_grace_seconds",
+        },
+    )
+    data_dir = Path(b.string("data_dir", "data") or "data").expanduser()
+    if not data_dir.is_absolute():
+        data_dir = (base_dir / data_dir).resolve()
+    database_url = b.string("database_url") or f"sqlite+aiosqlite:///{data_dir / 'redi-bot.sqlite3'}"
+    if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+        raise ConfigError(b.key("database_url"), "nur sqlite:///… oder postgresql://… werden unterstützt")
+    prefix = b.string("command_prefix", "!") or "!"
+    if len(prefix) > 3 or any(c.isspace() or c.isalnum() for c in prefix):
+        raise ConfigError(b.key("command_prefix"), "1–3 Satzzeichen wie '!' oder '?', ohne Leerzeichen")
+    language = b.string("default_language", "de") or "de"
+    if language not in LANGUAGES:
+        raise ConfigError(b.key("default_language"), f"muss eines von {', '.join(LANGUAGES)} sein")
+    tz_name = b.string("timezone", "Europe/Berlin") or "Europe/Berlin"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            b.key("timezone"), f"{tz_name!r} ist keine IANA-Zeitzone wie Europe/Berlin"
+        ) from exc
+
+    n = root.table("network", {"cities", "groups", "network_room", "coordinators"})
+    cities = n.strings("cities")
+    groups = n.strings("groups")
+    for key, names in (("cities", cities), ("groups", groups)):
+        folded = [fold(x) for x in names]
+        dupes = {x for x in folded if folded.count(x) > 1}
+        if dupes:
+            raise ConfigError(n.key(key), f"enthält einen Namen doppelt: {sorted(dupes)[0]}")
+    network_room = n.string("network_room")
+    if network_room and not _ROOM_ID.match(network_room):
+        raise ConfigError(n.key("network_room"), f"{network_room!r} ist keine Raum-ID wie !abc:example.org")
+    coordinators = n.strings("coordinators")
+    for uid in coordinators:
+        if not _USER_ID.match(uid):
+            raise ConfigError(n.key("coordinators"), f"{uid!r} ist keine Matrix-ID wie @name:example.org")
+
+    rooms = root.table("rooms")
+    group_by_fold = {fold(g): g for g in groups}
+    room_groups: dict[str, str] = {}
+    for room_id, group in rooms.data.items():
+        if not _ROOM_ID.match(room_id):
+            raise ConfigError(rooms.key(room_id), "der Schlüssel muss eine Raum-ID wie !abc:example.org sein")
+        if not isinstance(group, str) or fold(group) not in group_by_fold:
+            raise ConfigError(rooms.key(room_id), f"{group!r} ist keine der Gruppen aus [network].groups")
+        room_groups[room_id] = group_by_fold[fold(group)]
+
+    i = root.table("invites", {"allowed_servers", "allowed_users"})
+    servers = i.strings("allowed_servers")
+    for server in servers:
+        if not _SERVER.match(server):
+            raise ConfigError(i.key("allowed_servers"), f"{server!r} ist kein Servername wie example.org")
+    users = i.strings("allowed_users")
+    for uid in users:
+        if not _USER_ID.match(uid):
+            raise ConfigError(i.key("allowed_users"), f"{uid!r} ist keine Matrix-ID wie @name:example.org")
+
+    return Config(
+        matrix=matrix,
+        data_dir=data_dir,
+        database_url=database_url,
+        command_prefix=prefix,
+        default_language=language,
+        timezone=timezone,
+        max_command_age=timedelta(seconds=b.integer("max_command_age_seconds", 900, minimum=0)),
+        reminder_grace=timedelta(seconds=b.integer("reminder_grace_seconds", 7200, minimum=0)),
+        cities=cities,
+        groups=groups,
+        network_room=network_room,
+        coordinators=frozenset(coordinators),
+        room_groups=room_groups,
+        invite_servers=frozenset(servers),
+        invite_users=frozenset(users),
+    )

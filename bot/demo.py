@@ -1,0 +1,175 @@
+"""`redi-bot demo`: a throwaway Synapse on 127.0.0.1, the bot, two rooms and a terminal chat.
+
+The terminal chat is a real Matrix client (the demo user): what you type goes through the homeserver
+to the bot, and its replies come back the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import signal
+import socket
+import tempfile
+from pathlib import Path
+
+from bot.app import build_app
+from bot.config import load_config
+from bot.dev.client import DevClient, ReceivedMessage
+from bot.dev.homeserver import Homeserver
+
+BOT_LOCALPART = "redi-bot"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-passwort"  # a throwaway server on loopback; printed for the user anyway
+
+DEMO_CONFIG = """\
+[matrix]
+homeserver = "{homeserver}"
+user_id = "@{bot}:{server}"
+password = "{bot_password}"
+
+[bot]
+data_dir = "bot-data"
+max_command_age_seconds = 900
+
+[network]
+network_room = "{network_room}"
+coordinators = ["@{demo}:{server}"]
+
+[rooms]
+
+[invites]
+allowed_servers = ["{server}"]
+"""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+async def run_demo(*, port: int = 8008, interactive: bool = True, workdir: Path | None = None) -> None:
+    throwaway = workdir is None
+    base = Path(tempfile.mkdtemp(prefix="redi-demo-")) if workdir is None else workdir
+    base.mkdir(parents=True, exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    _say("Starte lokalen Matrix-Testserver (Synapse) …")
+    homeserver = await Homeserver.start(base / "synapse", port=port if _port_free(port) else None)
+    bot_task: asyncio.Task[None] | None = None
+    user: DevClient | None = None
+    try:
+        bot_password = "bot-" + DEMO_PASSWORD
+        bot = await homeserver.register(BOT_LOCALPART, bot_password, displayname="re@di-Bot")
+        demo = await homeserver.register(DEMO_USER, DEMO_PASSWORD, displayname="Demo-Nutzerin")
+        user = await DevClient.login(homeserver.base_url, demo.user_id, DEMO_PASSWORD, base / "demo-store")
+        room = await user.create_room(name="re@di Demo", invite=[bot.user_id])
+        secret_room = await user.create_room(
+            name="re@di Demo (verschlüsselt)", invite=[bot.user_id], encrypted=True
+        )
+        config_path = base / "config.toml"
+        config_path.write_text(
+            DEMO_CONFIG.format(
+                homeserver=homeserver.base_url,
+                bot=BOT_LOCALPART,
+                server=homeserver.server_name,
+                bot_password=bot_password,
+                network_room=room,
+                demo=DEMO_USER,
+            ),
+            encoding="utf-8",
+        )
+        app = build_app(load_config(config_path, env={}))
+        bot_task = asyncio.create_task(app.serve(stop))
+        await user.wait_for_join(room, bot.user_id, timeout=60)
+        await user.wait_for_join(secret_room, bot.user_id, timeout=60)
+
+        _say()
+        _say("✅ Der re@di-Bot läuft. / The bot is running.")
+        _say(f"   Homeserver:  {homeserver.base_url}")
+        _say(f"   Benutzer:    {demo.user_id}   Passwort: {DEMO_PASSWORD}")
+        _say("   Räume:       „re@di Demo“ und „re@di Demo (verschlüsselt)“")
+        _say("   Anmelden geht auch mit jedem Matrix-Client (z. B. Element) und den Daten oben.")
+        _say(f"   Daten:       {base}{' (wird beim Beenden gelöscht)' if throwaway else ''}")
+        _say()
+        if interactive:
+            await _chat(user, bot.user_id, room, secret_room, stop)
+        else:
+            _say("Strg-C beendet alles. / Ctrl-C stops everything.")
+            await stop.wait()
+    finally:
+        stop.set()
+        if bot_task is not None:
+            with contextlib.suppress(Exception):
+                await bot_task
+        if user is not None:
+            await user.close()
+        await homeserver.stop()
+        if throwaway:
+            shutil.rmtree(base, ignore_errors=True)
+        _say("Demo beendet. Tschüss!")
+
+
+async def _chat(user: DevClient, bot_id: str, room: str, secret_room: str, stop: asyncio.Event) -> None:
+    """A prompt whose lines go to the demo room; the bot's replies are printed as they arrive."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    current = room
+    _say("Tippe Befehle wie  !hilfe  oder  !ping  (Enter sendet).")
+    _say("/v wechselt in den verschlüsselten Raum, /p zurück, /q oder Strg-D beendet.")
+
+    async def print_replies() -> None:
+        while True:
+            try:
+                message = await user.wait_for_message(lambda m: m.sender == bot_id, timeout=3600)
+            except TimeoutError:
+                continue
+            _print_reply(message, secret_room)
+
+    printer = asyncio.create_task(print_replies())
+    session: PromptSession[str] = PromptSession()
+    try:
+        with patch_stdout():
+            while not stop.is_set():
+                label = "🔒 verschlüsselt" if current == secret_room else "re@di Demo"
+                prompt = asyncio.ensure_future(session.prompt_async(f"[{label}] du> "))
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({prompt, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if not prompt.done():
+                    prompt.cancel()
+                    break
+                try:
+                    line = prompt.result().strip()
+                except (EOFError, KeyboardInterrupt):
+                    break
+                if line in {"/q", "/quit", "/exit"}:
+                    break
+                if line == "/v":
+                    current = secret_room
+                    continue
+                if line == "/p":
+                    current = room
+                    continue
+                if line:
+                    await user.send_text(current, line)
+    finally:
+        printer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await printer
+        stop.set()
+
+
+def _print_reply(message: ReceivedMessage, secret_room: str) -> None:
+    lock = "🔒 " if message.room_id == secret_room else ""
+    body = message.body.replace("\n", "\n        ")
+    _say(f"{lock}bot> {body}")

@@ -1,0 +1,1 @@
+"""Development toolkit: a throwaway Synapse and a scripted Matrix user for tests, the demo and benchmarks."""

@@ -1,0 +1,379 @@
+"""Declarative commands: routers collect them, the dispatcher parses, checks roles and runs them.
+
+Command modules never see Matrix: they get a `CommandContext` and return a `Reply`. Help, usage lines
+and "did you mean" suggestions are all generated from the same `Command` metadata.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import logging
+import secrets
+import types
+import typing
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, get_args, get_origin
+
+from rapidfuzz import fuzz, process
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
+from bot.replies import Reply, md_code, md_escape
+from bot.text import fold
+from storage import Database, Repositories
+
+log = logging.getLogger(__name__)
+
+COORDINATOR_POWER_LEVEL = 50
+
+
+class Role(enum.IntEnum):
+    MEMBER = 0
+    COORDINATOR = 1
+
+
+class UserError(Exception):
+    """A mistake of the user: becomes a friendly reply, never a stack trace."""
+
+    show_usage = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadArgument(UserError):
+    show_usage = True
+
+
+class NotFound(UserError):
+    pass
+
+
+class Forbidden(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A text message addressed to the bot, already filtered and decrypted by the transport."""
+
+    room_id: str
+    event_id: str
+    sender: str
+    body: str
+    timestamp: datetime
+    thread_root: str | None = None
+    is_direct: bool = False
+    sender_power: int = 0
+    encrypted: bool = False
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Literal["word", "rest", "int", "choice"]
+    required: bool
+    label_de: str
+    label_en: str
+    choices: tuple[str, ...] = ()
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_de
+
+    def placeholder(self, language: str) -> str:
+        inner = "|".join(self.choices) if self.kind == "choice" else self.label(language)
+        return f"<{inner}>" if self.required else f"[{inner}]"
+
+
+Handler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    aliases: tuple[str, ...]
+    help_de: str
+    help_en: str
+    role: Role
+    handler: Handler
+    params: tuple[Param, ...]
+    family: str
+    details_de: str = ""
+    details_en: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def help(self, language: str) -> str:
+        return self.help_en if language == "en" else self.help_de
+
+    def details(self, language: str) -> str:
+        return self.details_en if language == "en" else self.details_de
+
+    def usage(self, prefix: str, language: str) -> str:
+        # English speakers see the first English alias where one exists; German is the default name.
+        name = self.name
+        if language == "en" and len(self.aliases) > 0:
+            name = next((a for a in self.aliases if a.isascii() and a not in _umlaut_free(self.name)), name)
+        return " ".join([f"{prefix}{name}", *(p.placeholder(language) for p in self.params)])
+
+
+def _umlaut_free(name: str) -> set[str]:
+    return {name, name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")}
+
+
+class Router:
+    """One per command family; the composition root passes all routers to the dispatcher."""
+
+    def __init__(
+        self, family: str, *, title_de: str, title_en: str, messages: Messages | None = None
+    ) -> None:
+        self.family = family
+        self.title_de = title_de
+        self.title_en = title_en
+        self.messages: Messages = messages or {}
+        self.commands: list[Command] = []
+
+    def title(self, language: str) -> str:
+        return self.title_en if language == "en" else self.title_de
+
+    def command(
+        self,
+        name: str,
+        *,
+        aliases: Sequence[str] = (),
+        help_de: str,
+        help_en: str,
+        details_de: str = "",
+        details_en: str = "",
+        role: Role = Role.MEMBER,
+        labels: dict[str, tuple[str, str]] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.commands.append(
+                Command(
+                    name=name,
+                    aliases=tuple(aliases),
+                    help_de=help_de,
+                    help_en=help_en,
+                    details_de=details_de,
+                    details_en=details_en,
+                    role=role,
+                    handler=handler,
+                    params=_params_of(handler, labels or {}),
+                    family=self.family,
+                )
+            )
+            return handler
+
+        return register
+
+
+def _params_of(handler: Handler, labels: dict[str, tuple[str, str]]) -> tuple[Param, ...]:
+    """Derive the argument grammar from the handler's keyword-only parameters and their types."""
+    hints = typing.get_type_hints(handler)
+    params: list[Param] = []
+    sig_params = [p for p in inspect.signature(handler).parameters.values() if p.kind == p.KEYWORD_ONLY]
+    for index, p in enumerate(sig_params):
+        annotation = hints[p.name]
+        required = p.default is inspect.Parameter.empty
+        args = get_args(annotation)
+        if get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+            annotation = next(a for a in args if a is not type(None))
+        label_de, label_en = labels.get(p.name, (p.name, p.name))
+        if annotation is int:
+            params.append(Param(p.name, "int", required, label_de, label_en))
+        elif get_origin(annotation) is Literal:
+            params.append(Param(p.name, "choice", required, label_de, label_en, tuple(get_args(annotation))))
+        elif annotation is str:
+            kind: Literal["word", "rest"] = "rest" if index == len(sig_params) - 1 else "word"
+            params.append(Param(p.name, kind, required, label_de, label_en))
+        else:
+            raise TypeError(f"{handler.__qualname__}: unsupported parameter type {annotation!r} for {p.name}")
+    return tuple(params)
+
+
+@dataclass
+class CommandContext:
+    """Everything a handler may use; built fresh for each command."""
+
+    message: IncomingMessage
+    command: Command
+    invoked_as: str
+    config: Config
+    clock: Clock
+    repos: Repositories
+    t: Translator
+    registry: Registry
+    is_coordinator: bool
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def sender(self) -> str:
+        return self.message.sender
+
+    @property
+    def room_id(self) -> str:
+        return self.message.room_id
+
+    @property
+    def language(self) -> str:
+        return self.t.language
+
+    @property
+    def prefix(self) -> str:
+        return self.config.command_prefix
+
+    @property
+    def group(self) -> str | None:
+        return self.config.group_of_room(self.message.room_id)
+
+
+class Registry:
+    def __init__(self, routers: Iterable[Router]) -> None:
+        self.routers = list(routers)
+        self._by_key: dict[str, Command] = {}
+        for router in self.routers:
+            for command in router.commands:
+                for name in command.names:
+                    key = fold(name)
+                    if key in self._by_key and self._by_key[key] is not command:
+                        raise ValueError(f"command name {name!r} is used twice")
+                    self._by_key[key] = command
+
+    @property
+    def commands(self) -> list[Command]:
+        return [c for r in self.routers for c in r.commands]
+
+    def find(self, name: str) -> Command | None:
+        return self._by_key.get(fold(name))
+
+    def suggest(self, name: str) -> str | None:
+        """The closest known command name, if any is close enough to be a typo."""
+        names = [n for c in self.commands for n in c.names]
+        best = process.extractOne(fold(name), {n: fold(n) for n in names}, scorer=fuzz.ratio, score_cutoff=60)
+        return best[2] if best else None
+
+
+class Dispatcher:
+    def __init__(self, *, routers: Iterable[Router], config: Config, db: Database, clock: Clock) -> None:
+        self.registry = Registry(routers)
+        self.catalog = Catalog(CORE_MESSAGES, *(r.messages for r in self.registry.routers))
+        self.config = config
+        self.db = db
+        self.clock = clock
+
+    def is_command(self, body: str) -> bool:
+        prefix = self.config.command_prefix
+        return body.startswith(prefix) and len(body) > len(prefix) and not body[len(prefix)].isspace()
+
+    async def handle(self, message: IncomingMessage) -> Reply | None:
+        """Run the command in `message`; None if the message is not a command at all."""
+        if not self.is_command(message.body):
+            return None
+        text = message.body[len(self.config.command_prefix) :].strip()
+        name = text.split(maxsplit=1)[0]
+        rest = text[len(name) :].strip()
+        try:
+            return await self._run(message, name, rest)
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception(
+                "command %r from %s in %s failed [ref %s]", name, message.sender, message.room_id, ref
+            )
+            t = await self._translator(message.sender)
+            return Reply.text(t("error.internal", ref=ref))
+
+    async def _translator(self, user_id: str) -> Translator:
+        try:
+            async with self.db.transaction() as repos:
+                settings = await repos.users.get(user_id)
+        except Exception:  # the apology must not fail because the database does
+            log.exception("could not look up the language of %s", user_id)
+            settings = None
+        language = settings.language if settings and settings.language else self.config.default_language
+        return self.catalog.translator(language)
+
+    async def _run(self, message: IncomingMessage, name: str, rest: str) -> Reply:
+        prefix = self.config.command_prefix
+        t = await self._translator(message.sender)
+        command = self.registry.find(name)
+        if command is None:
+            lines = [t("error.unknown_command", command=md_code(prefix + name))]
+            suggestion = self.registry.suggest(name)
+            if suggestion:
+                lines.append(t("error.did_you_mean", suggestion=f"{prefix}{suggestion}"))
+            lines.append(t("error.see_help", prefix=prefix))
+            return Reply.text(" ".join(lines))
+        is_coordinator = (
+            message.sender in self.config.coordinators or message.sender_power >= COORDINATOR_POWER_LEVEL
+        )
+        callbacks: list[Callable[[], Awaitable[None]]] = []
+        try:
+            if command.role is Role.COORDINATOR and not is_coordinator:
+                raise Forbidden(t("error.forbidden"))
+            kwargs = parse_arguments(command, rest, t)
+            # One unit of work per command: a UserError or crash rolls everything back.
+            async with self.db.transaction() as repos:
+                ctx = CommandContext(
+                    message=message,
+                    command=command,
+                    invoked_as=name,
+                    config=self.config,
+                    clock=self.clock,
+                    repos=repos,
+                    t=t,
+                    registry=self.registry,
+                    is_coordinator=is_coordinator,
+                    after_commit=callbacks,
+                )
+                reply = await command.handler(ctx, **kwargs)
+        except UserError as exc:
+            text = exc.message
+            if exc.show_usage:
+                text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
+            return Reply.text(text)
+        for callback in callbacks:
+            await callback()
+        return reply
+
+
+def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any]:
+    """Split `text` according to the command's parameters; raise BadArgument with a clear reason."""
+    values: dict[str, Any] = {}
+    remaining = text.strip()
+    for param in command.params:
+        if not remaining:
+            if param.required:
+                raise BadArgument(t("error.missing_argument", label=param.label(t.language)))
+            break
+        if param.kind == "rest":
+            values[param.name] = remaining
+            remaining = ""
+            break
+        parts = remaining.split(maxsplit=1)
+        token, remaining = parts[0], (parts[1] if len(parts) > 1 else "")
+        label = param.label(t.language)
+        if param.kind == "int":
+            try:
+                values[param.name] = int(token.lstrip("#"))
+            except ValueError:
+                raise BadArgument(t("error.not_a_number", value=md_escape(token), label=label)) from None
+        elif param.kind == "choice":
+            match = next((c for c in param.choices if fold(c) == fold(token)), None)
+            if match is None:
+                raise BadArgument(
+                    t("error.not_a_choice", value=md_escape(token), choices=", ".join(param.choices))
+                )
+            values[param.name] = match
+        else:
+            values[param.name] = token
+    if remaining:
+        raise BadArgument(t("error.too_many_arguments"))
+    return values

@@ -1,0 +1,91 @@
+"""Message catalogs: every text a user sees exists in German (first) and English."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from bot.config import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+Messages = Mapping[str, Mapping[str, str]]
+
+# Texts of the framework itself; command families bring their own catalogs via their Router.
+CORE_MESSAGES: dict[str, dict[str, str]] = {
+    "error.internal": {
+        "de": "Entschuldige, da ist bei mir etwas schiefgegangen. Bitte versuch es später noch einmal. "
+        "Falls es wieder passiert, nenne dem Admin die Referenz `{ref}`.",
+        "en": "Sorry, something went wrong on my side. Please try again later. "
+        "If it happens again, tell the admin reference `{ref}`.",
+    },
+    "error.unknown_command": {
+        "de": "Den Befehl {command} kenne ich nicht.",
+        "en": "I don't know the command {command}.",
+    },
+    "error.did_you_mean": {
+        "de": "Meintest du `{suggestion}`?",
+        "en": "Did you mean `{suggestion}`?",
+    },
+    "error.see_help": {
+        "de": "Alle Befehle zeigt `{prefix}hilfe`.",
+        "en": "`{prefix}help` lists all commands.",
+    },
+    "error.usage": {"de": "So geht's: `{usage}`", "en": "Usage: `{usage}`"},
+    "error.missing_argument": {
+        "de": "Da fehlt noch etwas: {label}.",
+        "en": "Something is missing: {label}.",
+    },
+    "error.too_many_arguments": {
+        "de": "Das ist mehr, als der Befehl erwartet.",
+        "en": "That is more than the command expects.",
+    },
+    "error.not_a_number": {
+        "de": "„{value}“ ist keine Zahl ({label}).",
+        "en": "“{value}” is not a number ({label}).",
+    },
+    "error.not_a_choice": {
+        "de": "„{value}“ geht hier nicht. Möglich: {choices}.",
+        "en": "“{value}” doesn't work here. Possible: {choices}.",
+    },
+    "error.forbidden": {
+        "de": "Das dürfen nur Koordinator:innen (oder Raum-Moderator:innen).",
+        "en": "Only coordinators (or room moderators) may do that.",
+    },
+}
+
+
+class Catalog:
+    def __init__(self, *sources: Messages) -> None:
+        self._messages: dict[str, Mapping[str, str]] = {}
+        for source in sources:
+            for key, texts in source.items():
+                if key in self._messages:
+                    raise ValueError(f"message key {key!r} defined twice")
+                missing = [lang for lang in LANGUAGES if lang not in texts]
+                if missing:
+                    raise ValueError(f"message {key!r} lacks {missing}")
+                self._messages[key] = texts
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._messages
+
+    def text(self, language: str, key: str, **values: Any) -> str:
+        texts = self._messages[key]
+        template = texts.get(language) or texts["de"]
+        return template.format(**values) if values else template
+
+    def translator(self, language: str) -> Translator:
+        return Translator(self, language)
+
+
+class Translator:
+    """Bound to one person's language; `t("key", name=...)` returns the text."""
+
+    def __init__(self, catalog: Catalog, language: str) -> None:
+        self.catalog = catalog
+        self.language = language
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.catalog.text(self.language, key, **values)

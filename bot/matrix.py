@@ -1,0 +1,476 @@
+"""Matrix transport: the only module that talks to nio.
+
+It logs in once (device id and token are persisted), keeps the E2EE store in the data directory,
+syncs with a persisted `next_batch`, filters what must not be answered, hands the rest to the
+dispatcher and sends replies as threaded/rich-reply `m.notice` messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    Api,
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinError,
+    LoginResponse,
+    MegolmEvent,
+    RoomLeaveResponse,
+    RoomMemberEvent,
+    RoomMessageText,
+    RoomSendResponse,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.dispatch import IncomingMessage
+from bot.replies import Reply, message_content
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+NEXT_BATCH_KEY = "matrix.next_batch"
+SYNC_TIMEOUT_MS = 30_000
+MAX_BACKOFF_S = 60.0
+# How long an undecryptable event waits for its room key to arrive (keys often come a sync later).
+UNDECRYPTED_RETRY_S = 300.0
+
+MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
+
+
+class MatrixError(Exception):
+    """A Matrix request failed; carries the homeserver's errcode and message."""
+
+
+class LoginRequired(MatrixError):
+    """No usable credentials: the admin must run `redi-bot login` (or configure a password)."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    homeserver: str
+    user_id: str
+    device_id: str
+    access_token: str
+
+    @staticmethod
+    def path(data_dir: Path) -> Path:
+        return data_dir / "credentials.json"
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Credentials | None:
+        try:
+            raw = json.loads(cls.path(data_dir).read_text(encoding="utf-8"))
+            return cls(raw["homeserver"], raw["user_id"], raw["device_id"], raw["access_token"])
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError) as exc:
+            raise LoginRequired(
+                f"{cls.path(data_dir)} ist beschädigt ({exc}); bitte `redi-bot login`"
+            ) from exc
+
+    def save(self, data_dir: Path) -> None:
+        target = self.path(data_dir)
+        tmp = target.with_suffix(".tmp")
+        # The token is a secret: owner-only from the first byte, then an atomic rename.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self.__dict__, fh, indent=2)
+        tmp.replace(target)
+
+
+def _check(response: Any, what: str) -> Any:
+    if isinstance(response, ErrorResponse):
+        raise MatrixError(f"{what}: {response.status_code} {response.message}")
+    return response
+
+
+def reply_txn_id(event_id: str) -> str:
+    """Deterministic transaction id for the reply to one command: if the bot crashes after sending
+    and handles the command again, the homeserver deduplicates the second send."""
+    return "reply-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+
+
+def _timestamp(event: Any) -> datetime:
+    return datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
+
+
+def new_client(config: Config, device_id: str | None = None) -> AsyncClient:
+    store = config.data_dir / "crypto"
+    store.mkdir(parents=True, exist_ok=True)
+    client_config = AsyncClientConfig(
+        encryption_enabled=True,
+        store_sync_tokens=False,  # the token lives in our database, next to the data it guards
+        max_limit_exceeded=None,  # retry 429 forever, honouring retry_after_ms: no reply is dropped
+        max_timeouts=None,
+        max_timeout_retry_wait_time=MAX_BACKOFF_S,
+    )
+    return AsyncClient(
+        config.matrix.homeserver,
+        config.matrix.user_id,
+        device_id=device_id or "",
+        store_path=str(store),
+        config=client_config,
+    )
+
+
+async def password_login(config: Config, password: str) -> Credentials:
+    """Log in with a password and persist the new device; reuses the stored device id if any, so
+    re-logging in never piles up devices."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    previous = Credentials.load(config.data_dir) if Credentials.path(config.data_dir).exists() else None
+    device_id = previous.device_id if previous and previous.user_id == config.matrix.user_id else None
+    client = new_client(config, device_id)
+    try:
+        response = await client.login(password=password, device_name=config.matrix.device_name)
+        if not isinstance(response, LoginResponse):
+            raise LoginRequired(f"Anmeldung als {config.matrix.user_id} fehlgeschlagen: {response.message}")
+        credentials = Credentials(
+            config.matrix.homeserver, response.user_id, response.device_id, response.access_token
+        )
+        credentials.save(config.data_dir)
+        return credentials
+    finally:
+        await client.close()
+
+
+class MatrixTransport:
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.client: AsyncClient | None = None
+        self._handler: MessageHandler | None = None
+        self._stopping = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Batches whose commands are still being handled, so the sync token is only persisted once
+        # every command before it has been answered (a crash then re-handles, never loses, a command).
+        self._batches: list[tuple[str, set[asyncio.Task[None]]]] = []
+        self._undecrypted: list[tuple[str, MegolmEvent, float]] = []
+        self._persist_lock = asyncio.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    @property
+    def user_id(self) -> str:
+        return self.config.matrix.user_id
+
+    async def connect(self) -> None:
+        """Restore the persisted device (or log in once) and check the token is valid."""
+        config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        credentials = Credentials.load(config.data_dir)
+        if credentials and credentials.user_id != config.matrix.user_id:
+            raise LoginRequired(
+                f"{Credentials.path(config.data_dir)} gehört zu {credentials.user_id}, nicht zu "
+                f"{config.matrix.user_id}; bitte `redi-bot login`"
+            )
+        if credentials is None and config.matrix.access_token and config.matrix.device_id:
+            credentials = Credentials(
+                config.matrix.homeserver,
+                config.matrix.user_id,
+                config.matrix.device_id,
+                config.matrix.access_token,
+            )
+            credentials.save(config.data_dir)
+        if credentials is None:
+            if not config.matrix.password:
+                raise LoginRequired(
+                    "Keine Zugangsdaten: bitte einmal `redi-bot login -c <config>` ausführen "
+                    "oder [matrix].password / REDI_MATRIX_PASSWORD setzen"
+                )
+            credentials = await password_login(config, config.matrix.password)
+            log.info("logged in as %s, new device %s", credentials.user_id, credentials.device_id)
+        client = new_client(config, credentials.device_id)
+        client.restore_login(credentials.user_id, credentials.device_id, credentials.access_token)
+        whoami = await client.whoami()
+        if not isinstance(whoami, WhoamiResponse):
+            await client.close()
+            raise LoginRequired(
+                f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`"
+            )
+        self.client = client
+        if client.should_upload_keys:
+            _check(await client.keys_upload(), "keys upload")
+        log.info("connected as %s (device %s)", credentials.user_id, credentials.device_id)
+
+    async def run(self, handler: MessageHandler) -> None:
+        """Sync until `stop()`; survives homeserver outages with capped exponential backoff."""
+        assert self.client is not None, "connect() first"
+        self._handler = handler
+        client = self.client
+        async with self.db.transaction() as repos:
+            since = await repos.sync.get(NEXT_BATCH_KEY)
+        # full_state: nio keeps no room state across restarts, so get all of it once, together with
+        # the timeline since the persisted token (commands sent while the bot was down).
+        first = True
+        backoff = 1.0
+        while not self._stopping.is_set():
+            sync = asyncio.ensure_future(
+                client.sync(
+                    timeout=0 if first else SYNC_TIMEOUT_MS,
+                    since=since,
+                    full_state=first,
+                    set_presence="online",
+                )
+            )
+            stop = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({sync, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if self._stopping.is_set():
+                sync.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sync
+                break
+            try:
+                response = sync.result()
+            except Exception:
+                log.exception("sync failed; retrying in %.0f s", backoff)
+                response = None
+            if not isinstance(response, SyncResponse):
+                if response is not None:
+                    log.warning(
+                        "sync error %s; retrying in %.0f s", getattr(response, "message", response), backoff
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                continue
+            backoff = 1.0
+            await self._after_sync()
+            # The very first sync of a new bot only establishes where "now" is: history is not answered.
+            tasks = await self._handle_sync(response, answer=since is not None)
+            since = response.next_batch
+            self._batches.append((since, tasks))
+            await self._persist_token()
+            first = False
+            self._ready.set()
+
+    async def wait_ready(self) -> None:
+        """Until the first sync is processed (tests and the demo wait on this, not on a sleep)."""
+        await self._ready.wait()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop syncing, let running commands finish (bounded), persist the token, close."""
+        self._stopping.set()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        await self._persist_token()
+        if self.client is not None:
+            await self.client.close()
+
+    # -- receiving -----------------------------------------------------------------------------------
+    async def _after_sync(self) -> None:
+        """The key housekeeping nio's sync_forever does, so encrypted rooms work both ways."""
+        client = self.client
+        assert client is not None
+        try:
+            await client.send_to_device_messages()
+            if client.should_upload_keys:
+                _check(await client.keys_upload(), "keys upload")
+            if client.should_query_keys:
+                _check(await client.keys_query(), "keys query")
+            if client.should_claim_keys:
+                _check(await client.keys_claim(client.get_users_for_key_claiming()), "keys claim")
+        except MatrixError:
+            log.warning("E2EE key maintenance failed; retrying after the next sync", exc_info=True)
+
+    async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Task[None]]:
+        tasks: set[asyncio.Task[None]] = set()
+        for room_id, info in response.rooms.invite.items():
+            await self._handle_invite(room_id, info.invite_state)
+        now = self.clock.now()
+        for room_id, info in response.rooms.join.items():
+            events = list(info.timeline.events)
+            # Events before our own join (history shown to a new member) are never commands for us.
+            for index, event in enumerate(events):
+                if (
+                    isinstance(event, RoomMemberEvent)
+                    and event.state_key == self.user_id
+                    and event.membership == "join"
+                    and (event.prev_membership or "leave") != "join"
+                ):
+                    events = events[index + 1 :]
+                    break
+            if not answer:
+                continue
+            for event in events:
+                if isinstance(event, MegolmEvent):
+                    log.info("could not decrypt %s in %s yet; waiting for its key", event.event_id, room_id)
+                    self._undecrypted.append((room_id, event, asyncio.get_running_loop().time()))
+                    continue
+                message = self._to_message(room_id, event, now)
+                if message is not None:
+                    tasks.add(self._spawn(message))
+        if answer:
+            tasks |= self._retry_undecrypted(now)
+        return tasks
+
+    def _retry_undecrypted(self, now: datetime) -> set[asyncio.Task[None]]:
+        client = self.client
+        assert client is not None
+        tasks: set[asyncio.Task[None]] = set()
+        loop_time = asyncio.get_running_loop().time()
+        still: list[tuple[str, MegolmEvent, float]] = []
+        for room_id, event, since in self._undecrypted:
+            try:
+                decrypted = client.decrypt_event(event)
+            except Exception:
+                decrypted = None
+            if decrypted is None or isinstance(decrypted, MegolmEvent):
+                if loop_time - since < UNDECRYPTED_RETRY_S:
+                    still.append((room_id, event, since))
+                else:
+                    log.warning("gave up decrypting %s in %s: no room key arrived", event.event_id, room_id)
+                continue
+            message = self._to_message(room_id, decrypted, now)
+            if message is not None:
+                tasks.add(self._spawn(message))
+        self._undecrypted = still
+        return tasks
+
+    def _to_message(self, room_id: str, event: Any, now: datetime) -> IncomingMessage | None:
+        """Turn an event into a command candidate, or None for everything the bot must ignore."""
+        if not isinstance(event, RoomMessageText):  # notices (other bots), emotes, files, state...
+            return None
+        if event.sender == self.user_id:
+            return None
+        content = event.source.get("content", {})
+        relates = content.get("m.relates_to") or {}
+        if relates.get("rel_type") == "m.replace":  # edits are not new commands
+            return None
+        sent = _timestamp(event)
+        if now - sent > self.config.max_command_age:
+            log.info("ignoring %s from %s: older than the configured max age", event.event_id, event.sender)
+            return None
+        client = self.client
+        assert client is not None
+        room = client.rooms.get(room_id)
+        power = room.power_levels.get_user_level(event.sender) if room else 0
+        return IncomingMessage(
+            room_id=room_id,
+            event_id=event.event_id,
+            sender=event.sender,
+            body=event.body or "",
+            timestamp=sent,
+            thread_root=relates.get("event_id") if relates.get("rel_type") == "m.thread" else None,
+            is_direct=bool(room and room.member_count <= 2),
+            sender_power=power,
+            encrypted=bool(getattr(event, "decrypted", False)),
+        )
+
+    def _spawn(self, message: IncomingMessage) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._answer(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not self._stopping.is_set():
+            asyncio.create_task(self._persist_token())  # noqa: RUF006 - short-lived, errors logged inside
+
+    async def _answer(self, message: IncomingMessage) -> None:
+        assert self._handler is not None
+        try:
+            reply = await self._handler(message)
+            if reply is not None:
+                await self.send_reply(message, reply)
+        except Exception:
+            log.exception("could not answer %s in %s", message.event_id, message.room_id)
+
+    async def _persist_token(self) -> None:
+        """Persist the newest sync token whose commands (and all before) are fully handled."""
+        async with self._persist_lock:  # keeps writes in order: an older token never wins
+            done: str | None = None
+            while self._batches and all(t.done() for t in self._batches[0][1]):
+                done = self._batches.pop(0)[0]
+            if done is None:
+                return
+            try:
+                async with self.db.transaction() as repos:
+                    await repos.sync.set(NEXT_BATCH_KEY, done)
+            except Exception:
+                log.exception("could not persist the sync token")
+
+    async def _handle_invite(self, room_id: str, invite_state: list[Any]) -> None:
+        client = self.client
+        assert client is not None
+        inviter = next(
+            (
+                e.sender
+                for e in invite_state
+                if isinstance(e, InviteMemberEvent)
+                and e.state_key == self.user_id
+                and e.membership == "invite"
+            ),
+            None,
+        )
+        if inviter and self.config.may_invite(inviter):
+            response = await client.join(room_id)
+            if isinstance(response, JoinError):
+                log.warning("could not join %s (invited by %s): %s", room_id, inviter, response.message)
+            else:
+                log.info("joined %s, invited by %s", room_id, inviter)
+            return
+        log.info("declining invite to %s from %s: not on the allowlist", room_id, inviter)
+        method, path = Api.room_leave(client.access_token, room_id)
+        reason = (
+            "Ich trete nur Räumen bei, in die mich Mitglieder des re@di-Netzwerks einladen. "
+            "/ I only join rooms when invited by members of the re@di network."
+        )
+        response = await client._send(RoomLeaveResponse, method, path, json.dumps({"reason": reason}))
+        if isinstance(response, ErrorResponse):
+            log.warning("could not decline the invite to %s: %s", room_id, response.message)
+
+    # -- sending -------------------------------------------------------------------------------------
+    async def send_reply(self, to: IncomingMessage, reply: Reply) -> str:
+        content = message_content(reply)
+        relates: dict[str, Any] = {"m.in_reply_to": {"event_id": to.event_id}}
+        if to.thread_root:
+            relates.update({"rel_type": "m.thread", "event_id": to.thread_root, "is_falling_back": False})
+        content["m.relates_to"] = relates
+        return await self.send(to.room_id, content, txn_id=reply_txn_id(to.event_id))
+
+    async def send(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        *,
+        txn_id: str | None = None,
+        event_type: str = "m.room.message",
+        attempts: int = 5,
+    ) -> str:
+        """Send and return the event id. nio already retries 429s and network errors; server errors
+        are retried here with the same txn_id, which makes the retries idempotent."""
+        client = self.client
+        assert client is not None
+        delay = 1.0
+        for attempt in range(1, attempts + 1):
+            response = await client.room_send(
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+            )
+            if isinstance(response, RoomSendResponse):
+                return str(response.event_id)
+            status = str(getattr(response, "status_code", ""))
+            if attempt == attempts or status in {"M_FORBIDDEN", "M_UNKNOWN_TOKEN", "M_NOT_FOUND"}:
+                raise MatrixError(f"sending to {room_id} failed: {status} {response.message}")
+            log.warning("send to %s failed (%s), attempt %d; retrying", room_id, response.message, attempt)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF_S)
+        raise AssertionError("unreachable")

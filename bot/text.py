@@ -1,0 +1,20 @@
+"""German-aware text folding shared by command lookup, config validation and (later) topic matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Comparison key: case, umlauts (ä=ae, ß=ss), accents, hyphens and spaces do not matter.
+
+    "Baden-Baden" == "baden baden", "Bühl" == "buehl", "wer-weiß" == "werweiss".
+    """
+    text = unicodedata.normalize("NFC", text).lower().translate(_UMLAUTS)
+    # Strip remaining accents (é -> e) after the German-specific replacements above.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NOT_WORD.sub("", text)

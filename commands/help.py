@@ -1,0 +1,93 @@
+"""General commands: help generated from the registry, health check, language choice."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.dispatch import CommandContext, NotFound, Role, Router
+from bot.replies import Reply, md_code
+
+router = Router(
+    "general",
+    title_de="Allgemein",
+    title_en="General",
+    messages={
+        "help.title": {"de": "**Das kann ich** (re@di-Bot)", "en": "**What I can do** (re@di bot)"},
+        "help.footer": {
+            "de": "Mehr zu einem Befehl: `{prefix}hilfe <Befehl>`. Auf Englisch: `{prefix}sprache en`.",
+            "en": "More about one command: `{prefix}help <command>`. Auf Deutsch: `{prefix}language de`.",
+        },
+        "help.unknown": {
+            "de": "Zu {name} habe ich keinen Befehl gefunden. Alle Befehle zeigt `{prefix}hilfe`.",
+            "en": "I found no command {name}. `{prefix}help` lists all commands.",
+        },
+        "help.usage": {"de": "Aufruf", "en": "Usage"},
+        "help.aliases": {"de": "Auch", "en": "Also"},
+        "help.coordinators_only": {
+            "de": "Nur für Koordinator:innen.",
+            "en": "Coordinators only.",
+        },
+        "ping.pong": {"de": "Pong! Ich bin da. 🏓", "en": "Pong! I'm here. 🏓"},
+        "language.set": {
+            "de": "Alles klar, ich antworte dir ab jetzt auf Deutsch.",
+            "en": "Alright, I'll answer you in English from now on.",
+        },
+        "language.current": {
+            "de": "Ich antworte dir auf Deutsch. Umstellen: `{prefix}sprache en`",
+            "en": "I answer you in English. To switch: `{prefix}language de`",
+        },
+    },
+)
+
+
+@router.command(
+    "hilfe",
+    aliases=["help", "h", "?"],
+    help_de="Zeigt alle Befehle oder erklärt einen",
+    help_en="Lists all commands or explains one",
+    labels={"command": ("Befehl", "command")},
+)
+async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply:
+    prefix, lang = ctx.prefix, ctx.language
+    if command:
+        name = command.strip().removeprefix(prefix)
+        found = ctx.registry.find(name)
+        if found is None:
+            raise NotFound(ctx.t("help.unknown", name=md_code(name), prefix=prefix))
+        lines = [f"**{prefix}{found.name}** – {found.help(lang)}"]
+        if found.details(lang):
+            lines.append(found.details(lang))
+        lines.append(f"{ctx.t('help.usage')}: `{found.usage(prefix, lang)}`")
+        if found.aliases:
+            lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{prefix}{a}`" for a in found.aliases))
+        if found.role is Role.COORDINATOR:
+            lines.append(ctx.t("help.coordinators_only"))
+        return Reply.text("\n\n".join(lines))
+
+    sections = [ctx.t("help.title")]
+    for family in ctx.registry.routers:
+        if not family.commands:
+            continue
+        items = "\n".join(f"- `{c.usage(prefix, lang)}` – {c.help(lang)}" for c in family.commands)
+        sections.append(f"**{family.title(lang)}**\n\n{items}")
+    sections.append(ctx.t("help.footer", prefix=prefix))
+    return Reply.text("\n\n".join(sections))
+
+
+@router.command("ping", help_de="Prüft, ob ich antworte", help_en="Checks that I answer")
+async def ping(ctx: CommandContext) -> Reply:
+    return Reply.text(ctx.t("ping.pong"))
+
+
+@router.command(
+    "sprache",
+    aliases=["language", "lang"],
+    help_de="Stellt deine Sprache ein (de oder en)",
+    help_en="Sets your language (de or en)",
+    labels={"language": ("Sprache", "language")},
+)
+async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | None = None) -> Reply:
+    if language is None:
+        return Reply.text(ctx.t("language.current", prefix=ctx.prefix))
+    await ctx.repos.users.set_language(ctx.sender, language)
+    return Reply.text(ctx.t.catalog.text(language, "language.set"))

@@ -1,0 +1,26 @@
+"""Persistence: models, repositories returning frozen dataclasses, Alembic migrations."""
+
+from storage.db import Database, normalize_url
+from storage.models import LedgerStatus
+from storage.repositories import (
+    LedgerEntry,
+    ReminderLedgerRepository,
+    Repositories,
+    SyncStateRepository,
+    UserSettingsRecord,
+    UserSettingsRepository,
+    txn_id_for,
+)
+
+__all__ = [
+    "Database",
+    "LedgerEntry",
+    "LedgerStatus",
+    "ReminderLedgerRepository",
+    "Repositories",
+    "SyncStateRepository",
+    "UserSettingsRecord",
+    "UserSettingsRepository",
+    "normalize_url",
+    "txn_id_for",
+]

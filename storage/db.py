@@ -1,0 +1,202 @@
+"""Engine, units of work and migrations.
+
+The bot migrates itself (`Database.upgrade()`, also behind ``redi-bot db upgrade``); no alembic.ini is
+needed at runtime, the Alembic config is built in code.
+
+Writing a new migration (developers)::
+
+    cd storage
+    REDI_DATABASE_URL=sqlite:///../data/dev.sqlite3 ../.venv/bin/alembic upgrade head
+    REDI_DATABASE_URL=sqlite:///../data/dev.sqlite3 ../.venv/bin/alembic revision --autogenerate \\
+        --rev-id 0002 -m "add meetings"
+
+``storage/alembic.ini`` points Alembic at ``storage/migrations``; the URL comes from REDI_DATABASE_URL
+(plain ``sqlite:///`` and ``postgresql://`` are fine). Read the generated file before committing it:
+autogenerate misses renames and server defaults, and migrations must work on SQLite (batch mode is
+rendered for you) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# What admins write -> the asyncio driver we ship.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgres+asyncpg": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+_SQLITE_PRAGMAS = (
+    "busy_timeout=5000",  # first, so the others wait for a lock instead of failing
+    "journal_mode=WAL",  # readers (backups, sqlite3 shell) never block the bot; persistent in the file
+    "synchronous=NORMAL",  # safe with WAL, far fewer fsyncs
+    "foreign_keys=ON",  # off by default in SQLite, per connection
+)
+
+# Serializes concurrent `upgrade()` calls of several bot processes sharing one PostgreSQL database.
+_MIGRATION_LOCK_ID = zlib.crc32(b"redi-bot alembic upgrade")
+
+
+def normalize_url(url: str) -> str:
+    """Map ``sqlite:///``, ``postgresql://`` and ``postgres://`` URLs (as admins write them) to the
+    asyncio drivers we ship; anything else is a clear ValueError."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise ValueError("not a database URL; expected sqlite:///path or postgresql://user@host/db") from None
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        # Only the scheme is echoed: the rest may hold a password.
+        raise ValueError(
+            f"unsupported database URL scheme {parsed.drivername!r}; "
+            "expected sqlite:///path or postgresql://user@host/db"
+        )
+    parsed = parsed.set(drivername=driver)
+    if driver == "postgresql+asyncpg" and "sslmode" in parsed.query and "ssl" not in parsed.query:
+        # libpq spells it sslmode=require; asyncpg takes the same values as ssl=require.
+        parsed = parsed.update_query_dict({"ssl": parsed.query["sslmode"]}).difference_update_query(
+            ["sslmode"]
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def alembic_config() -> Config:
+    """Alembic config without an ini file; env.py finds the connection in ``attributes``."""
+    config = Config()
+    # ConfigParser interpolation: a literal % in the path must be doubled.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+class Database:
+    """One engine and session factory; nothing connects until first use."""
+
+    def __init__(self, url: str, *, connect_args: Mapping[str, Any] | None = None) -> None:
+        """`connect_args` go to the driver, e.g. asyncpg ``server_settings`` (the tests set search_path)."""
+        parsed = make_url(normalize_url(url))
+        self.dialect: str = parsed.get_backend_name()
+        # Safe to log; the engine keeps the real one.
+        self.url: str = parsed.render_as_string(hide_password=True)
+        self.engine: AsyncEngine = create_async_engine(
+            parsed,
+            connect_args=dict(connect_args or {}),
+            # A long-running bot outlives PostgreSQL restarts; SQLite files cannot go stale like that.
+            pool_pre_ping=self.dialect == "postgresql",
+        )
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine, parsed.database)
+        # expire_on_commit=False: repositories return plain dataclasses, but nothing should reload anyway.
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repositories]:
+        """One unit of work: commits when the block ends, rolls back if it raises."""
+        async with self.sessions() as session, session.begin():
+            yield Repositories.for_session(session)
+
+    async def upgrade(self) -> None:
+        """Apply all migrations (``alembic upgrade head``) in one transaction; a no-op when up to date."""
+        async with self.engine.connect() as connection:
+            await connection.run_sync(self._upgrade)
+
+    async def current_revision(self) -> str | None:
+        """The applied Alembic revision, None for a database never migrated."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def _upgrade(self, connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        if self.dialect == "sqlite":
+            # Batch migrations copy and drop tables; with foreign keys on, dropping a referenced table
+            # would cascade or fail. The pragma is ignored inside a transaction, so set it before BEGIN.
+            _sqlite_pragma(connection, "foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if self.dialect == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+                command.upgrade(config, "head")
+                if self.dialect == "sqlite":
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if self.dialect == "sqlite":
+                _sqlite_pragma(connection, "foreign_keys=ON")
+        log.info("database %s is at revision %s", self.url, _current_revision(connection))
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    # Straight on the driver connection: going through SQLAlchemy would autobegin a transaction first.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def _configure_sqlite(engine: AsyncEngine, database: str | None) -> None:
+    in_memory = not database or database == ":memory:" or database.startswith("file:")
+    directory = None if in_memory else Path(database or "").expanduser().absolute().parent
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def check_directory(*_: Any) -> None:
+        # SQLite's own message is "unable to open database file"; say what is actually wrong.
+        if directory is not None and not directory.is_dir():
+            raise FileNotFoundError(
+                f"directory of the SQLite database does not exist: {directory} "
+                "(create it, or point database_url elsewhere)"
+            )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def set_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # The sqlite3 module would BEGIN only before DML (not before SELECT or DDL); we BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _SQLITE_PRAGMAS:
+                cursor.execute(f"PRAGMA {pragma}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def begin_immediate(connection: Connection) -> None:
+        # Take the write lock up front: a deferred transaction that reads and then writes fails with
+        # SQLITE_BUSY (no waiting) if another connection wrote in between; IMMEDIATE just waits
+        # busy_timeout. Units of work are short, so serializing them costs nothing here.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,121 @@
+"""SQLAlchemy models: the schema the Alembic migrations must reproduce.
+
+Relationships added later must use ``lazy="raise"``: every load is explicit in a repository, so an
+async session never does hidden I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import CheckConstraint, DateTime, MetaData, String, Text, UniqueConstraint, false, func
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names: Alembic batch mode on SQLite can only drop/alter what has a name,
+# and PostgreSQL and SQLite then agree on every name.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def ensure_utc(value: datetime, what: str = "datetime") -> datetime:
+    """Return `value` as an aware UTC datetime; a naive one is a bug (which zone was meant?)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant in time: aware datetimes in, aware UTC datetimes out, on every backend.
+
+    PostgreSQL stores ``timestamptz``. SQLite has no time zone type, so the value is stored as naive UTC
+    text in SQLAlchemy's fixed-width format; that keeps ordering and UNIQUE keys exact.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        utc = ensure_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every Mapped[datetime] is an instant; there is no place for naive local times in the database.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class UserSettings(Base):
+    """Per-person preferences; absent row or NULL column means "use the configured default"."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # Matrix user id
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name, e.g. Europe/Berlin
+    # Bookkeeping only, so the database clock is good enough (business times come from the injected Clock).
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class SyncState(Base):
+    """Small key/value bot state, e.g. the Matrix sync ``next_batch`` token."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class LedgerStatus(StrEnum):
+    CLAIMED = "claimed"  # about to be sent, or sent but not yet marked (crash): retry with the same txn_id
+    SENT = "sent"
+    MISSED = "missed"  # fell due while the bot was down, past the grace period; recorded, never sent
+
+
+class ReminderLedger(Base):
+    """Exactly-once ledger for scheduled messages: one row per (kind, ref, occurrence, offset)."""
+
+    __tablename__ = "reminder_ledger"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id", "occurrence", "offset_seconds"),
+        CheckConstraint("status IN ('claimed', 'sent', 'missed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref_id: Mapped[int]
+    occurrence: Mapped[datetime]
+    offset_seconds: Mapped[int]
+    # Indexed for `pending()`, which runs at every start.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # Derived from the key (see repositories.txn_id_for); stored so a retry needs no recomputation and a
+    # hash collision would fail loudly instead of silently deduplicating two messages.
+    txn_id: Mapped[str] = mapped_column(String(64), unique=True)
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    event_id: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)

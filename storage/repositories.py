@@ -1,0 +1,352 @@
+"""Repositories: the only code that speaks SQL. Each takes the session of one unit of work and returns
+frozen dataclasses, so nothing ORM-shaped (lazy loads, expiry, identity map) leaks into handlers.
+
+Writes that may race use the dialect's ``INSERT ... ON CONFLICT`` instead of read-then-write, so the
+database, not the application, decides who wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import LedgerStatus, ReminderLedger, SyncState, UserSettings, ensure_utc
+
+_LANGUAGE_MAX = 8
+_TIMEZONE_MAX = 64
+_USER_ID_MAX = 255
+_SYNC_KEY_MAX = 64
+_KIND_MAX = 32
+
+
+def _insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's own INSERT, which knows ON CONFLICT (both spell it the same way)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(model)
+    if name == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"unsupported database dialect {name!r}")
+
+
+def _check_length(what: str, value: str, limit: int) -> None:
+    # PostgreSQL enforces VARCHAR lengths and SQLite does not; checking here keeps both backends alike.
+    if len(value) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters: {value[:limit]!r}…")
+
+
+# --- user settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserSettingsRecord:
+    user_id: str
+    language: str | None
+    timezone: str | None
+
+
+class UserSettingsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: str) -> UserSettingsRecord | None:
+        row = (
+            await self._session.execute(
+                select(UserSettings.user_id, UserSettings.language, UserSettings.timezone).where(
+                    UserSettings.user_id == user_id
+                )
+            )
+        ).one_or_none()
+        return None if row is None else UserSettingsRecord(row.user_id, row.language, row.timezone)
+
+    async def set_language(self, user_id: str, language: str | None) -> UserSettingsRecord:
+        """Store the person's language; None goes back to the configured default."""
+        if language is not None:
+            _check_length("language", language, _LANGUAGE_MAX)
+        return await self._upsert(user_id, "language", language)
+
+    async def set_timezone(self, user_id: str, timezone: str | None) -> UserSettingsRecord:
+        """Store the person's IANA zone (validated by the caller, which knows how to word the error)."""
+        if timezone is not None:
+            _check_length("timezone", timezone, _TIMEZONE_MAX)
+        return await self._upsert(user_id, "timezone", timezone)
+
+    async def _upsert(self, user_id: str, column: str, value: str | None) -> UserSettingsRecord:
+        _check_length("user id", user_id, _USER_ID_MAX)
+        insert = _insert(self._session, UserSettings).values({"user_id": user_id, column: value})
+        upsert = insert.on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={column: getattr(insert.excluded, column), "updated_at": func.now()},
+        ).returning(UserSettings.user_id, UserSettings.language, UserSettings.timezone)
+        row = (await self._session.execute(upsert)).one()
+        return UserSettingsRecord(row.user_id, row.language, row.timezone)
+
+
+# --- small bot state ----------------------------------------------------------------------------------
+
+
+class SyncStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> str | None:
+        value: str | None = await self._session.scalar(select(SyncState.value).where(SyncState.key == key))
+        return value
+
+    async def set(self, key: str, value: str) -> None:
+        _check_length("state key", key, _SYNC_KEY_MAX)
+        stmt = _insert(self._session, SyncState).values(key=key, value=value)
+        await self._session.execute(
+            stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
+        )
+
+
+# --- reminder ledger ----------------------------------------------------------------------------------
+
+
+def txn_id_for(kind: str, ref_id: int, occurrence: datetime, offset_seconds: int) -> str:
+    """The Matrix transaction id of one scheduled message, derived only from its ledger key.
+
+    The homeserver deduplicates ``PUT /send/.../{txnId}`` per access token, so a retry after a crash
+    between sending and marking sent cannot post twice. The instant is normalized to UTC first, so the
+    same occurrence written in another zone yields the same id.
+    """
+    instant = ensure_utc(occurrence, "occurrence").isoformat(timespec="microseconds")
+    digest = hashlib.sha256(f"{kind}\x1f{ref_id}\x1f{instant}\x1f{offset_seconds}".encode()).hexdigest()
+    return f"redi-{digest[:40]}"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    kind: str
+    ref_id: int
+    occurrence: datetime
+    offset_seconds: int
+    status: LedgerStatus
+    txn_id: str
+    late: bool
+    claimed_at: datetime  # when the row was written (claimed, or recorded as missed)
+    sent_at: datetime | None
+    event_id: str | None
+    note: str | None = None
+
+
+_LEDGER_COLUMNS = (
+    ReminderLedger.id,
+    ReminderLedger.kind,
+    ReminderLedger.ref_id,
+    ReminderLedger.occurrence,
+    ReminderLedger.offset_seconds,
+    ReminderLedger.status,
+    ReminderLedger.txn_id,
+    ReminderLedger.late,
+    ReminderLedger.claimed_at,
+    ReminderLedger.sent_at,
+    ReminderLedger.event_id,
+    ReminderLedger.note,
+)
+
+
+def _entry(row: Row[*tuple[Any, ...]]) -> LedgerEntry:
+    return LedgerEntry(
+        id=row.id,
+        kind=row.kind,
+        ref_id=row.ref_id,
+        occurrence=row.occurrence,
+        offset_seconds=row.offset_seconds,
+        status=LedgerStatus(row.status),
+        txn_id=row.txn_id,
+        late=bool(row.late),
+        claimed_at=row.claimed_at,
+        sent_at=row.sent_at,
+        event_id=row.event_id,
+        note=row.note,
+    )
+
+
+class ReminderLedgerRepository:
+    """Claim → send with `entry.txn_id` → `mark_sent`, each step in its own unit of work.
+
+    Race safety: `claim` inserts with ON CONFLICT DO NOTHING and then reads the row. On PostgreSQL a
+    second concurrent insert of the same key waits for the first transaction; if that commits, the second
+    claimer reads the committed row and gets the *same* entry (same txn_id, so the homeserver drops the
+    duplicate send); if it rolls back, the second claimer's own insert wins. On SQLite every transaction
+    starts with BEGIN IMMEDIATE, so claims are serialized outright. Either way there is never more than
+    one row, and never two different txn_ids, for one key.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(
+        self,
+        kind: str,
+        ref_id: int,
+        occurrence: datetime,
+        offset_seconds: int,
+        *,
+        now: datetime,
+        late: bool = False,
+    ) -> LedgerEntry | None:
+        """Claim a scheduled message for sending.
+
+        Returns the claimed entry (new, or left 'claimed' by an earlier attempt that may have crashed
+        after sending: send again with the same txn_id), or None if it was already sent or missed.
+        """
+        _check_length("kind", kind, _KIND_MAX)
+        occurrence = ensure_utc(occurrence, "occurrence")
+        await self._insert_if_absent(
+            kind,
+            ref_id,
+            occurrence,
+            offset_seconds,
+            status=LedgerStatus.CLAIMED,
+            now=ensure_utc(now, "now"),
+            late=late,
+            note=None,
+        )
+        entry = await self.get(kind, ref_id, occurrence, offset_seconds)
+        # The row exists now: ours, or one the unique key made us defer to.
+        assert entry is not None
+        return entry if entry.status is LedgerStatus.CLAIMED else None
+
+    async def mark_sent(self, entry_id: int, *, event_id: str, now: datetime) -> None:
+        """Record the delivery. Also accepted on a row meanwhile recorded as missed: it *was* sent."""
+        updated = await self._session.scalar(
+            update(ReminderLedger)
+            .where(ReminderLedger.id == entry_id)
+            .values(status=LedgerStatus.SENT.value, event_id=event_id, sent_at=ensure_utc(now, "now"))
+            .returning(ReminderLedger.id)
+        )
+        if updated is None:
+            raise LookupError(f"no reminder ledger entry with id {entry_id}")
+
+    async def record_missed(
+        self,
+        kind: str,
+        ref_id: int,
+        occurrence: datetime,
+        offset_seconds: int,
+        *,
+        now: datetime,
+        note: str | None,
+    ) -> LedgerEntry | None:
+        """Record that a message fell due too long ago to be sent; it is then never claimable.
+
+        Returns the missed entry, or None if the key was already sent or recorded as missed. A row still
+        'claimed' (crash around the send, long ago) becomes 'missed' too: the homeserver's txn_id
+        deduplication does not last forever, so a late retry could post twice. The note says so.
+        """
+        _check_length("kind", kind, _KIND_MAX)
+        occurrence = ensure_utc(occurrence, "occurrence")
+        now = ensure_utc(now, "now")
+        inserted = await self._insert_if_absent(
+            kind,
+            ref_id,
+            occurrence,
+            offset_seconds,
+            status=LedgerStatus.MISSED,
+            now=now,
+            late=False,
+            note=note,
+        )
+        if not inserted:
+            previous = await self.get(kind, ref_id, occurrence, offset_seconds)
+            assert previous is not None
+            if previous.status is not LedgerStatus.CLAIMED:
+                return None
+            detail = f"claimed at {previous.claimed_at.isoformat()}, delivery unknown"
+            # Conditional on status so a concurrent mark_sent is never overwritten.
+            changed = await self._session.scalar(
+                update(ReminderLedger)
+                .where(ReminderLedger.id == previous.id, ReminderLedger.status == LedgerStatus.CLAIMED.value)
+                .values(status=LedgerStatus.MISSED.value, note=f"{note}; {detail}" if note else detail)
+                .returning(ReminderLedger.id)
+            )
+            if changed is None:
+                return None
+        return await self.get(kind, ref_id, occurrence, offset_seconds)
+
+    async def get(
+        self, kind: str, ref_id: int, occurrence: datetime, offset_seconds: int
+    ) -> LedgerEntry | None:
+        row = (
+            await self._session.execute(
+                select(*_LEDGER_COLUMNS).where(
+                    ReminderLedger.kind == kind,
+                    ReminderLedger.ref_id == ref_id,
+                    ReminderLedger.occurrence == ensure_utc(occurrence, "occurrence"),
+                    ReminderLedger.offset_seconds == offset_seconds,
+                )
+            )
+        ).one_or_none()
+        return None if row is None else _entry(row)
+
+    async def pending(self, kind: str | None = None) -> list[LedgerEntry]:
+        """Claimed but not marked sent, oldest first: to retry with their txn_id on start."""
+        stmt = select(*_LEDGER_COLUMNS).where(ReminderLedger.status == LedgerStatus.CLAIMED.value)
+        if kind is not None:
+            stmt = stmt.where(ReminderLedger.kind == kind)
+        # Oldest occurrence first; for one occurrence the earliest reminder (largest offset) first.
+        stmt = stmt.order_by(
+            ReminderLedger.occurrence, ReminderLedger.offset_seconds.desc(), ReminderLedger.id
+        )
+        return [_entry(row) for row in (await self._session.execute(stmt)).all()]
+
+    async def _insert_if_absent(
+        self,
+        kind: str,
+        ref_id: int,
+        occurrence: datetime,
+        offset_seconds: int,
+        *,
+        status: LedgerStatus,
+        now: datetime,
+        late: bool,
+        note: str | None,
+    ) -> bool:
+        stmt = (
+            _insert(self._session, ReminderLedger)
+            .values(
+                kind=kind,
+                ref_id=ref_id,
+                occurrence=occurrence,
+                offset_seconds=offset_seconds,
+                status=status.value,
+                txn_id=txn_id_for(kind, ref_id, occurrence, offset_seconds),
+                late=late,
+                claimed_at=now,
+                note=note,
+            )
+            # No conflict target: the key and txn_id (derived from the key) are both unique.
+            .on_conflict_do_nothing()
+            .returning(ReminderLedger.id)
+        )
+        return (await self._session.scalar(stmt)) is not None
+
+
+# --- the unit of work's view --------------------------------------------------------------------------
+
+
+@dataclass
+class Repositories:
+    """All repositories of one unit of work, sharing one session (and so one transaction)."""
+
+    users: UserSettingsRepository
+    sync: SyncStateRepository
+    ledger: ReminderLedgerRepository
+
+    @classmethod
+    def for_session(cls, session: AsyncSession) -> Repositories:
+        return cls(
+            users=UserSettingsRepository(session),
+            sync=SyncStateRepository(session),
+            ledger=ReminderLedgerRepository(session),
+        )

@@ -1,0 +1,172 @@
+"""The command framework as a user meets it: replies, help, typos, bad arguments, roles, errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import all_routers
+from bot.clock import FakeClock
+from bot.config import Config, load_config
+from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, NotFound, Role, Router
+from bot.replies import Reply, md_escape, message_content
+from storage import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+extra = Router("test", title_de="Test", title_en="Test")
+
+
+@extra.command("kaputt", help_de="geht kaputt", help_en="breaks")
+async def broken(ctx: CommandContext) -> Reply:
+    raise RuntimeError("boom")
+
+
+@extra.command("geheim", help_de="nur Koordination", help_en="coordinators only", role=Role.COORDINATOR)
+async def secret(ctx: CommandContext) -> Reply:
+    return Reply.text("geheim ok")
+
+
+@extra.command(
+    "übernehme",
+    aliases=["offer"],
+    help_de="übernimmt",
+    help_en="offers",
+    labels={"number": ("Nummer", "number"), "note": ("Notiz", "note")},
+)
+async def take_over(ctx: CommandContext, *, number: int, note: str | None = None) -> Reply:
+    if number == 404:
+        raise NotFound("Die Nummer 404 gibt es nicht.")
+    return Reply.text(f"übernommen {number} {md_escape(note or '-')}")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    example = load_config(ROOT / "config.example.toml", env={})
+    return Config(
+        matrix=example.matrix,
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        cities=example.cities,
+        groups=example.groups,
+        coordinators=frozenset({"@koordination:example.org"}),
+    )
+
+
+@pytest.fixture
+async def dispatcher(config: Config) -> AsyncIterator[Dispatcher]:
+    db = Database(config.database_url)
+    await db.upgrade()
+    yield Dispatcher(routers=[*all_routers(), extra], config=config, db=db, clock=FakeClock(NOW))
+    await db.dispose()
+
+
+async def ask(dispatcher: Dispatcher, body: str, *, sender: str = "@anna:example.org", power: int = 0) -> str:
+    message = IncomingMessage(
+        room_id="!room:example.org",
+        event_id=f"$ev{id(body)}",
+        sender=sender,
+        body=body,
+        timestamp=NOW,
+        sender_power=power,
+    )
+    reply = await dispatcher.handle(message)
+    assert reply is not None, f"no reply to {body!r}"
+    return str(message_content(reply)["body"])
+
+
+async def test_ping_and_non_commands(dispatcher: Dispatcher) -> None:
+    assert "Pong" in await ask(dispatcher, "!ping")
+    message = IncomingMessage(
+        room_id="!r:x", event_id="$1", sender="@a:x", body="Hallo zusammen!", timestamp=NOW
+    )
+    assert await dispatcher.handle(message) is None
+    assert await dispatcher.handle(IncomingMessage("!r:x", "$2", "@a:x", "! ping", NOW)) is None
+
+
+async def test_unknown_command_suggests_the_closest(dispatcher: Dispatcher) -> None:
+    text = await ask(dispatcher, "!hilf")
+    assert text == "Den Befehl !hilf kenne ich nicht. Meintest du !hilfe? Alle Befehle zeigt !hilfe."
+    assert "Meintest" not in await ask(dispatcher, "!xyzzyquux")
+
+
+async def test_user_text_in_replies_is_escaped(dispatcher: Dispatcher) -> None:
+    message = IncomingMessage("!r:x", "$3", "@a:x", "!<b>fett</b>", NOW)
+    reply = await dispatcher.handle(message)
+    assert reply is not None
+    content = message_content(reply)
+    assert "<b>" not in content["formatted_body"]
+    assert "<code>!&lt;b&gt;fett&lt;/b&gt;</code>" in content["formatted_body"]
+    assert content["body"].startswith("Den Befehl !<b>fett</b> kenne ich nicht.")
+
+
+async def test_umlaut_free_spelling_and_english_alias(dispatcher: Dispatcher) -> None:
+    assert await ask(dispatcher, "!übernehme 7 gern") == "übernommen 7 gern"
+    assert await ask(dispatcher, "!uebernehme 7") == "übernommen 7 -"
+    assert await ask(dispatcher, "!UEBERNEHME #7") == "übernommen 7 -"
+    assert await ask(dispatcher, "!offer 8 *fett*") == "übernommen 8 *fett*"
+
+
+async def test_wrong_arguments_show_the_usage_line(dispatcher: Dispatcher) -> None:
+    text = await ask(dispatcher, "!übernehme sieben")
+    assert "„sieben“ ist keine Zahl (Nummer)." in text
+    assert "So geht's: !übernehme <Nummer> [Notiz]" in text
+    assert "Da fehlt noch etwas: Nummer." in await ask(dispatcher, "!übernehme")
+    text = await ask(dispatcher, "!sprache fr")
+    assert "„fr“ geht hier nicht. Möglich: de, en." in text
+    assert "!sprache [de|en]" in text
+    assert "mehr, als der Befehl erwartet" in await ask(dispatcher, "!ping laut")
+
+
+async def test_not_found_is_a_friendly_reply_without_usage(dispatcher: Dispatcher) -> None:
+    assert await ask(dispatcher, "!übernehme 404") == "Die Nummer 404 gibt es nicht."
+
+
+async def test_language_is_per_user_and_persisted(dispatcher: Dispatcher) -> None:
+    assert "Alright" in await ask(dispatcher, "!language en", sender="@ben:example.org")
+    assert "I'm here" in await ask(dispatcher, "!ping", sender="@ben:example.org")
+    assert "Ich bin da" in await ask(dispatcher, "!ping", sender="@anna:example.org")
+    english = await ask(dispatcher, "!sprache fr", sender="@ben:example.org")
+    assert "Usage: !language [de|en]" in english
+    assert "Possible: de, en" in english
+    assert "Deutsch" in await ask(dispatcher, "!sprache de", sender="@ben:example.org")
+    assert "Ich bin da" in await ask(dispatcher, "!ping", sender="@ben:example.org")
+
+
+async def test_help_overview_and_details_in_both_languages(dispatcher: Dispatcher) -> None:
+    overview = await ask(dispatcher, "!hilfe")
+    for command in dispatcher.registry.commands:
+        assert command.help_de in overview
+    assert "Mehr zu einem Befehl" in overview
+    detail = await ask(dispatcher, "!hilfe sprache")
+    assert "Stellt deine Sprache ein" in detail
+    assert "Auch: !language, !lang" in detail
+    assert "Nur für Koordinator:innen." in await ask(dispatcher, "!hilfe !geheim")
+    await ask(dispatcher, "!language en", sender="@cem:example.org")
+    english = await ask(dispatcher, "!help", sender="@cem:example.org")
+    assert "Checks that I answer" in english and "!help [command]" in english
+    assert "I found no command nix." in await ask(dispatcher, "!help nix", sender="@cem:example.org")
+
+
+async def test_coordinator_role_from_config_or_power_level(dispatcher: Dispatcher) -> None:
+    assert "Das dürfen nur Koordinator:innen" in await ask(dispatcher, "!geheim")
+    assert await ask(dispatcher, "!geheim", sender="@koordination:example.org") == "geheim ok"
+    assert await ask(dispatcher, "!geheim", power=50) == "geheim ok"
+    assert "Das dürfen nur" in await ask(dispatcher, "!geheim", power=49)
+
+
+async def test_internal_error_gives_reference_that_is_logged(
+    dispatcher: Dispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        text = await ask(dispatcher, "!kaputt")
+    match = re.search(r"Referenz ([0-9a-f]{8})", text)
+    assert match, text
+    assert "Entschuldige" in text
+    assert any(match.group(1) in r.getMessage() and r.exc_info for r in caplog.records)

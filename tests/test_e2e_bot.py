@@ -1,0 +1,182 @@
+"""End to end: real people (nio clients) talk to the bot through a real Synapse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.dev.client import DevClient, ReceivedMessage
+from bot.dev.homeserver import Homeserver
+from tests.conftest import RunningBot, StartBot
+
+pytestmark = pytest.mark.e2e
+
+MakeUser = Callable[..., Awaitable[DevClient]]
+
+
+def reply_to(bot: RunningBot, event_id: str) -> Callable[[ReceivedMessage], bool]:
+    def match(message: ReceivedMessage) -> bool:
+        relates = message.content.get("m.relates_to") or {}
+        return (
+            message.sender == bot.user_id and (relates.get("m.in_reply_to") or {}).get("event_id") == event_id
+        )
+
+    return match
+
+
+async def room_with_bot(user: DevClient, bot: RunningBot, *, encrypted: bool = False) -> str:
+    room = await user.create_room(name="Projektgruppe eAkte", invite=[bot.user_id], encrypted=encrypted)
+    await user.wait_for_join(room, bot.user_id)
+    return room
+
+
+async def test_ping_in_plain_room(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    anna = await make_user("anna")
+    room = await room_with_bot(anna, bot)
+    event_id = await anna.send_text(room, "!ping")
+    reply = await anna.wait_for_message(reply_to(bot, event_id))
+    assert reply.msgtype == "m.notice"
+    assert "Pong" in reply.body
+    assert reply.content["m.mentions"] == {"user_ids": []} or reply.content["m.mentions"] == {}
+    assert not reply.encrypted
+
+
+async def test_ping_in_encrypted_room(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    ben = await make_user("ben")
+    room = await room_with_bot(ben, bot, encrypted=True)
+    event_id = await ben.send_text(room, "!ping")
+    reply = await ben.wait_for_message(reply_to(bot, event_id), timeout=30)
+    assert reply.encrypted
+    assert "Pong" in reply.body
+    # and a second command in the same session works too (megolm session reuse)
+    event_id = await ben.send_text(room, "!hilfe ping")
+    assert "Prüft, ob ich antworte" in (await ben.wait_for_message(reply_to(bot, event_id), timeout=30)).body
+
+
+async def test_reply_stays_in_the_thread(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    cem = await make_user("cem")
+    room = await room_with_bot(cem, bot)
+    root = await cem.send_text(room, "Frage zur eAkte")
+    event_id = await cem.send_text(room, "!ping", thread_root=root)
+    reply = await cem.wait_for_message(reply_to(bot, event_id))
+    relates = reply.content["m.relates_to"]
+    assert relates["rel_type"] == "m.thread"
+    assert relates["event_id"] == root
+
+
+async def test_user_html_arrives_escaped(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    dora = await make_user("dora")
+    room = await room_with_bot(dora, bot)
+    event_id = await dora.send_text(room, '!<img src=x onerror="alert(1)">')
+    reply = await dora.wait_for_message(reply_to(bot, event_id))
+    assert reply.formatted_body is not None
+    assert "<img" not in reply.formatted_body
+    assert "&lt;img" in reply.formatted_body
+    assert "kenne ich nicht" in reply.body
+
+
+async def test_language_switch_through_matrix(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    emil = await make_user("emil")
+    room = await room_with_bot(emil, bot)
+    await emil.wait_for_message(reply_to(bot, await emil.send_text(room, "!language en")))
+    reply = await emil.wait_for_message(reply_to(bot, await emil.send_text(room, "!pnig")))
+    assert "I don't know the command !pnig. Did you mean !ping?" in reply.body
+
+
+async def test_history_before_join_is_not_answered(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    fee = await make_user("fee")
+    room = await fee.create_room(name="Altlasten")
+    old = await fee.send_text(room, "!ping")
+    await fee.invite(room, bot.user_id)
+    await fee.wait_for_join(room, bot.user_id)
+    new = await fee.send_text(room, "!ping")
+    await fee.wait_for_message(reply_to(bot, new))
+    assert not [m for m in fee.received() if reply_to(bot, old)(m)]
+
+
+async def test_notices_and_edits_are_ignored(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    gil = await make_user("gil")
+    room = await room_with_bot(gil, bot)
+    notice = await gil.send_content(room, {"msgtype": "m.notice", "body": "!ping"})
+    original = await gil.send_text(room, "Hallo")
+    edit = await gil.send_content(
+        room,
+        {
+            "msgtype": "m.text",
+            "body": "* !ping",
+            "m.new_content": {"msgtype": "m.text", "body": "!ping"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+        },
+    )
+    marker = await gil.send_text(room, "!ping")
+    await gil.wait_for_message(reply_to(bot, marker))
+    answered = {
+        (m.content.get("m.relates_to") or {}).get("m.in_reply_to", {}).get("event_id")
+        for m in gil.received()
+        if m.sender == bot.user_id
+    }
+    assert answered == {marker}, (notice, edit)
+
+
+async def test_restart_answers_downtime_commands_once(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    hana = await make_user("hana")
+    room = await room_with_bot(hana, bot)
+    before = await hana.send_text(room, "!ping")
+    await hana.wait_for_message(reply_to(bot, before))
+    await bot.stop()
+    during = await hana.send_text(room, "!ping")
+    await bot.start()
+    await hana.wait_for_message(reply_to(bot, during), timeout=30)
+    after = await hana.send_text(room, "!ping")
+    await hana.wait_for_message(reply_to(bot, after))
+    replies = [m for m in hana.received() if m.sender == bot.user_id]
+    targets = [(m.content["m.relates_to"]["m.in_reply_to"]["event_id"]) for m in replies]
+    assert sorted(targets) == sorted([before, during, after]), "each command answered exactly once"
+
+
+async def test_commands_older_than_max_age_are_not_answered(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot(max_age=2)
+    ida = await make_user("ida")
+    room = await room_with_bot(ida, bot)
+    await bot.stop()
+    stale = await ida.send_text(room, "!ping")
+    await asyncio.sleep(3)  # let the command age past max_command_age_seconds (the point of the test)
+    await bot.start()
+    fresh = await ida.send_text(room, "!ping")
+    await ida.wait_for_message(reply_to(bot, fresh))
+    assert not [m for m in ida.received() if reply_to(bot, stale)(m)]
+
+
+async def test_invites_only_from_the_allowlist(start_bot: StartBot, make_user: MakeUser) -> None:
+    friend = await make_user("freundin")
+    stranger = await make_user("fremd")
+    bot = await start_bot(servers=(), users=(friend.user_id,))
+    refused = await stranger.create_room(name="Fremder Raum", invite=[bot.user_id])
+    await stranger.wait_for_membership(refused, bot.user_id, "leave")
+    accepted = await friend.create_room(name="Erlaubter Raum", invite=[bot.user_id])
+    await friend.wait_for_join(accepted, bot.user_id)
+
+
+async def test_rate_limited_bot_still_answers_everything(
+    start_bot: StartBot, make_user: MakeUser, homeserver: Homeserver, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await start_bot()
+    await homeserver.set_message_ratelimit(bot.user_id, messages_per_second=1, burst_count=1)
+    jan = await make_user("jan")
+    room = await room_with_bot(jan, bot)
+    with caplog.at_level(logging.WARNING, logger="nio"):
+        sent = [await jan.send_text(room, "!ping") for _ in range(5)]
+        for event_id in sent:
+            await jan.wait_for_message(reply_to(bot, event_id), timeout=60)
+    assert any("429" in r.getMessage() for r in caplog.records), "the homeserver never rate-limited the bot"

@@ -1,0 +1,135 @@
+"""Scheduled messages are sent exactly once: across repeats, crashes and downtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.scheduler import Delivery, DueMessage, Scheduler, deliver
+from storage import Database
+
+OCCURRENCE = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+GRACE = timedelta(hours=2)
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any], str | None]] = []
+
+    async def send(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        *,
+        txn_id: str | None = None,
+        event_type: str = "m.room.message",
+        attempts: int = 5,
+    ) -> str:
+        self.sent.append((room_id, content, txn_id))
+        return f"$event{len(self.sent)}"
+
+
+def reminder(offset: timedelta = timedelta(minutes=15)) -> DueMessage:
+    return DueMessage(
+        kind="meeting",
+        ref_id=7,
+        occurrence=OCCURRENCE,
+        offset=offset,
+        room_id="!room:example.org",
+        content=lambda late: {"msgtype": "m.notice", "body": "Erinnerung" + (" (verspätet)" if late else "")},
+    )
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+async def test_sent_once_even_when_delivered_twice(db: Database) -> None:
+    clock, sender = FakeClock(OCCURRENCE - timedelta(minutes=15)), RecordingSender()
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.SENT
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.ALREADY_SENT
+    assert [c["body"] for _, c, _ in sender.sent] == ["Erinnerung"]
+
+
+async def test_other_offsets_are_separate_reminders(db: Database) -> None:
+    clock, sender = FakeClock(OCCURRENCE - timedelta(days=1)), RecordingSender()
+    await deliver(reminder(timedelta(days=1)), db=db, sender=sender, clock=clock, grace=GRACE)
+    clock.set(OCCURRENCE - timedelta(minutes=15))
+    await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE)
+    assert len(sender.sent) == 2
+    assert sender.sent[0][2] != sender.sent[1][2]
+
+
+async def test_crash_between_send_and_mark_resends_with_same_txn_id(db: Database) -> None:
+    clock = FakeClock(OCCURRENCE - timedelta(minutes=15))
+
+    class CrashingSender(RecordingSender):
+        async def send(
+            self,
+            room_id: str,
+            content: dict[str, Any],
+            *,
+            txn_id: str | None = None,
+            event_type: str = "m.room.message",
+            attempts: int = 5,
+        ) -> str:
+            await super().send(room_id, content, txn_id=txn_id)
+            raise ConnectionError("bot died right after sending")
+
+    crashing = CrashingSender()
+    with pytest.raises(ConnectionError):
+        await deliver(reminder(), db=db, sender=crashing, clock=clock, grace=GRACE)
+    retry = RecordingSender()
+    assert await deliver(reminder(), db=db, sender=retry, clock=clock, grace=GRACE) is Delivery.SENT
+    assert retry.sent[0][2] == crashing.sent[0][2], "the homeserver can only deduplicate the same txn id"
+    assert await deliver(reminder(), db=db, sender=retry, clock=clock, grace=GRACE) is Delivery.ALREADY_SENT
+
+
+async def test_late_within_grace_is_sent_and_marked_late(db: Database) -> None:
+    clock, sender = FakeClock(OCCURRENCE - timedelta(minutes=15) + timedelta(hours=1)), RecordingSender()
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.SENT_LATE
+    assert sender.sent[0][1]["body"] == "Erinnerung (verspätet)"
+
+
+async def test_older_than_grace_is_recorded_missed_never_sent(db: Database) -> None:
+    clock, sender = FakeClock(OCCURRENCE + timedelta(hours=3)), RecordingSender()
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.MISSED
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.ALREADY_SENT
+    async with db.transaction() as repos:
+        entry = await repos.ledger.get("meeting", 7, OCCURRENCE, 15 * 60)
+    assert entry is not None and entry.status == "missed"
+    assert sender.sent == []
+
+
+async def test_scheduler_runs_jobs_and_can_cancel_them() -> None:
+    import asyncio
+
+    clock = FakeClock(datetime.now(UTC))
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    ran = asyncio.Event()
+
+    async def job(value: str) -> None:
+        assert value == "x"
+        ran.set()
+
+    try:
+        scheduler.at("later", clock.now() + timedelta(days=1), job, "y")
+        assert scheduler.cancel("later")
+        assert not scheduler.cancel("later")
+        scheduler.at("now", clock.now(), job, "x")
+        await asyncio.wait_for(ran.wait(), 5)
+        assert scheduler.job_ids() == []
+        with pytest.raises(ValueError, match="aware"):
+            scheduler.at("naive", datetime(2026, 1, 1), job, "x")
+    finally:
+        scheduler.shutdown()
