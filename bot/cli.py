@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from pathlib import Path
 
 import click
@@ -129,19 +128,18 @@ def db_upgrade(config_path: Path) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=8008, show_default=True, help="Port des lokalen Testservers")
-@click.option("--no-prompt", is_flag=True, help="ohne Terminal-Chat, nur Server + Bot / no terminal chat")
+@click.option("--no-chat", is_flag=True, help="ohne Terminal-Chat, nur Server + Bot / no terminal chat")
 @click.option(
     "--workdir",
     type=click.Path(path_type=Path),
     default=None,
     help="Ordner für Testserver und Bot (Standard: temporär) / demo data folder",
 )
-def demo(port: int, no_prompt: bool, workdir: Path | None) -> None:
+def demo(port: int, no_chat: bool, workdir: Path | None) -> None:
     """Lokaler Testserver + Bot + Terminal-Chat zum Ausprobieren / try it locally."""
     from bot.demo import run_demo
 
-    interactive = not no_prompt and sys.stdin.isatty()
-    asyncio.run(run_demo(port=port, interactive=interactive, workdir=workdir))
+    asyncio.run(run_demo(port=port, chat=not no_chat, workdir=workdir))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,9 @@ import contextlib
 import shutil
 import signal
 import socket
+import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app import build_app
@@ -53,7 +55,7 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-async def run_demo(*, port: int = 8008, interactive: bool = True, workdir: Path | None = None) -> None:
+async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None = None) -> None:
     throwaway = workdir is None
     base = Path(tempfile.mkdtemp(prefix="redi-demo-")) if workdir is None else workdir
     base.mkdir(parents=True, exist_ok=True)
@@ -100,7 +102,7 @@ async def run_demo(*, port: int = 8008, interactive: bool = True, workdir: Path 
         _say("   Anmelden geht auch mit jedem Matrix-Client (z. B. Element) und den Daten oben.")
         _say(f"   Daten:       {base}{' (wird beim Beenden gelöscht)' if throwaway else ''}")
         _say()
-        if interactive:
+        if chat:
             await _chat(user, bot.user_id, room, secret_room, stop)
         else:
             _say("Strg-C beendet alles. / Ctrl-C stops everything.")
@@ -119,11 +121,10 @@ async def run_demo(*, port: int = 8008, interactive: bool = True, workdir: Path 
 
 
 async def _chat(user: DevClient, bot_id: str, room: str, secret_room: str, stop: asyncio.Event) -> None:
-    """A prompt whose lines go to the demo room; the bot's replies are printed as they arrive."""
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.patch_stdout import patch_stdout
+    """Lines typed go to the demo room as the demo user; the bot's replies are printed as they arrive.
 
-    current = room
+    On a terminal this is a prompt_toolkit prompt; with piped input (scripts, tests) plain lines."""
+    rooms = {"current": room}
     _say("Tippe Befehle wie  !hilfe  oder  !ping  (Enter sendet).")
     _say("/v wechselt in den verschlüsselten Raum, /p zurück, /q oder Strg-D beendet.")
 
@@ -135,38 +136,66 @@ async def _chat(user: DevClient, bot_id: str, room: str, secret_room: str, stop:
                 continue
             _print_reply(message, secret_room)
 
+    async def handle(line: str) -> bool:
+        """Send one typed line; False ends the chat."""
+        line = line.strip()
+        if line in {"/q", "/quit", "/exit"}:
+            return False
+        if line in {"/v", "/p"}:
+            rooms["current"] = secret_room if line == "/v" else room
+        elif line:
+            await user.send_text(rooms["current"], line)
+        return True
+
     printer = asyncio.create_task(print_replies())
-    session: PromptSession[str] = PromptSession()
     try:
-        with patch_stdout():
-            while not stop.is_set():
-                label = "🔒 verschlüsselt" if current == secret_room else "re@di Demo"
-                prompt = asyncio.ensure_future(session.prompt_async(f"[{label}] du> "))
-                stopper = asyncio.ensure_future(stop.wait())
-                await asyncio.wait({prompt, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                stopper.cancel()
-                if not prompt.done():
-                    prompt.cancel()
-                    break
-                try:
-                    line = prompt.result().strip()
-                except (EOFError, KeyboardInterrupt):
-                    break
-                if line in {"/q", "/quit", "/exit"}:
-                    break
-                if line == "/v":
-                    current = secret_room
-                    continue
-                if line == "/p":
-                    current = room
-                    continue
-                if line:
-                    await user.send_text(current, line)
+        if sys.stdin.isatty():
+            await _prompt_loop(handle, lambda: rooms["current"] == secret_room, stop)
+        else:
+            await _pipe_loop(handle, stop)
     finally:
         printer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await printer
         stop.set()
+
+
+async def _until_stopped(work: Awaitable[str], stop: asyncio.Event) -> str | None:
+    """The result of `work`, or None if `stop` is set first (Ctrl-C)."""
+    job = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({job, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not job.done():
+        job.cancel()
+        return None
+    return job.result()
+
+
+async def _prompt_loop(
+    handle: Callable[[str], Awaitable[bool]], encrypted: Callable[[], bool], stop: asyncio.Event
+) -> None:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    session: PromptSession[str] = PromptSession()
+    with patch_stdout():
+        while not stop.is_set():
+            label = "🔒 verschlüsselt" if encrypted() else "re@di Demo"
+            try:
+                line = await _until_stopped(session.prompt_async(f"[{label}] du> "), stop)
+            except (EOFError, KeyboardInterrupt):
+                return
+            if line is None or not await handle(line):
+                return
+
+
+async def _pipe_loop(handle: Callable[[str], Awaitable[bool]], stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        line = await _until_stopped(loop.run_in_executor(None, sys.stdin.readline), stop)
+        if not line or not await handle(line):  # None: stopped; "": end of input
+            return
 
 
 def _print_reply(message: ReceivedMessage, secret_room: str) -> None:

@@ -302,25 +302,25 @@ class Dispatcher:
 
     async def _run(self, message: IncomingMessage, name: str, rest: str) -> Reply:
         prefix = self.config.command_prefix
-        t = await self._translator(message.sender)
+        t = self.catalog.translator(self.config.default_language)
         command = self.registry.find(name)
-        if command is None:
-            lines = [t("error.unknown_command", command=md_code(prefix + name))]
-            suggestion = self.registry.suggest(name)
-            if suggestion:
-                lines.append(t("error.did_you_mean", suggestion=f"{prefix}{suggestion}"))
-            lines.append(t("error.see_help", prefix=prefix))
-            return Reply.text(" ".join(lines))
-        is_coordinator = (
-            message.sender in self.config.coordinators or message.sender_power >= COORDINATOR_POWER_LEVEL
-        )
         callbacks: list[Callable[[], Awaitable[None]]] = []
         try:
-            if command.role is Role.COORDINATOR and not is_coordinator:
-                raise Forbidden(t("error.forbidden"))
-            kwargs = parse_arguments(command, rest, t)
-            # One unit of work per command: a UserError or crash rolls everything back.
+            # One unit of work per command (language lookup included): a UserError or a crash rolls
+            # back everything the handler wrote.
             async with self.db.transaction() as repos:
+                settings = await repos.users.get(message.sender)
+                if settings and settings.language:
+                    t = self.catalog.translator(settings.language)
+                if command is None:
+                    return self._unknown(name, t)
+                is_coordinator = (
+                    message.sender in self.config.coordinators
+                    or message.sender_power >= COORDINATOR_POWER_LEVEL
+                )
+                if command.role is Role.COORDINATOR and not is_coordinator:
+                    raise Forbidden(t("error.forbidden"))
+                kwargs = parse_arguments(command, rest, t)
                 ctx = CommandContext(
                     message=message,
                     command=command,
@@ -336,12 +336,21 @@ class Dispatcher:
                 reply = await command.handler(ctx, **kwargs)
         except UserError as exc:
             text = exc.message
-            if exc.show_usage:
+            if exc.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
             return Reply.text(text)
         for callback in callbacks:
             await callback()
         return reply
+
+    def _unknown(self, name: str, t: Translator) -> Reply:
+        prefix = self.config.command_prefix
+        lines = [t("error.unknown_command", command=md_code(prefix + name))]
+        suggestion = self.registry.suggest(name)
+        if suggestion:
+            lines.append(t("error.did_you_mean", suggestion=f"{prefix}{suggestion}"))
+        lines.append(t("error.see_help", prefix=prefix))
+        return Reply.text(" ".join(lines))
 
 
 def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any]:

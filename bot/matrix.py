@@ -50,6 +50,20 @@ MAX_BACKOFF_S = 60.0
 # How long an undecryptable event waits for its room key to arrive (keys often come a sync later).
 UNDECRYPTED_RETRY_S = 300.0
 
+# Synapse sends only the newest 10 events of a room per sync by default and drops the rest as a
+# "gap": a burst of commands, or those sent during downtime, would be lost. The bot reads timelines
+# and room state only: no presence, typing, receipts or account data, which saves work on every sync.
+TIMELINE_LIMIT = 250
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"not_types": ["*"]},
+    "room": {
+        "timeline": {"limit": TIMELINE_LIMIT},
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
+
 MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
 
 
@@ -164,6 +178,7 @@ class MatrixTransport:
         self._batches: list[tuple[str, set[asyncio.Task[None]]]] = []
         self._undecrypted: list[tuple[str, MegolmEvent, float]] = []
         self._persist_lock = asyncio.Lock()
+        self._known_rooms: set[str] = set()  # a room's first sync is always "limited"; later ones mean a gap
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -224,6 +239,7 @@ class MatrixTransport:
             sync = asyncio.ensure_future(
                 client.sync(
                     timeout=0 if first else SYNC_TIMEOUT_MS,
+                    sync_filter=SYNC_FILTER,
                     since=since,
                     full_state=first,
                     set_presence="online",
@@ -297,6 +313,13 @@ class MatrixTransport:
         now = self.clock.now()
         for room_id, info in response.rooms.join.items():
             events = list(info.timeline.events)
+            if answer and info.timeline.limited and room_id in self._known_rooms:
+                log.warning(
+                    "more than %d events in %s since the last sync: older commands there are not answered",
+                    TIMELINE_LIMIT,
+                    room_id,
+                )
+            self._known_rooms.add(room_id)
             # Events before our own join (history shown to a new member) are never commands for us.
             for index, event in enumerate(events):
                 if (
@@ -381,9 +404,8 @@ class MatrixTransport:
         return task
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
+        # The token is persisted after the next sync (a reply wakes one at once) or on stop.
         self._tasks.discard(task)
-        if not self._stopping.is_set():
-            asyncio.create_task(self._persist_token())  # noqa: RUF006 - short-lived, errors logged inside
 
     async def _answer(self, message: IncomingMessage) -> None:
         assert self._handler is not None

@@ -6,6 +6,7 @@ skipped: if Synapse cannot start, every test that needs it errors with Synapse's
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import secrets
@@ -67,21 +68,17 @@ async def make_user(
     homeserver: Homeserver, register_user: RegisterUser, tmp_path: Path
 ) -> AsyncIterator[MakeUser]:
     """``await make_user("anna")``: a fresh account logged in as a syncing DevClient, closed at teardown."""
-    clients: list[DevClient] = []
+    async with contextlib.AsyncExitStack() as clients:  # closes every client even if one close fails
 
-    async def make(name: str = "user", *, displayname: str | None = None) -> DevClient:
-        account = await register_user(name, displayname=displayname)
-        client = await DevClient.login(
-            homeserver.base_url,
-            account.user_id,
-            account.password,
-            tmp_path / "devclients" / account.localpart,
-        )
-        clients.append(client)
-        return client
+        async def make(name: str = "user", *, displayname: str | None = None) -> DevClient:
+            account = await register_user(name, displayname=displayname)
+            client = await DevClient.login(
+                homeserver.base_url,
+                account.user_id,
+                account.password,
+                tmp_path / "devclients" / account.localpart,
+            )
+            clients.push_async_callback(client.close)
+            return client
 
-    try:
         yield make
-    finally:
-        for client in clients:
-            await client.close()

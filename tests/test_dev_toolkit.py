@@ -41,6 +41,11 @@ async def test_plain_room_message_arrives(make_user: MakeUser) -> None:
     assert not message.encrypted
     assert message in ben.received() and not ben.pending()
 
+    # Content that Synapse accepts but nio's schema rejects (an image without url) must not vanish.
+    odd = await anna.send_content(room, {"msgtype": "m.image", "body": "bild.png"})
+    message = await ben.wait_for_message(sender=anna.user_id)
+    assert (message.event_id, message.msgtype, message.body) == (odd, "m.image", "bild.png")
+
 
 async def test_encrypted_room_works_both_ways(make_user: MakeUser) -> None:
     anna, ben = await make_user("anna"), await make_user("ben")
@@ -92,7 +97,7 @@ async def test_per_user_message_ratelimit_gives_429_and_nio_retries(
 ) -> None:
     anna, ben = await make_user("anna"), await make_user("ben")
     room = await _shared_room(anna, ben, encrypted=False)
-    await homeserver.set_message_ratelimit(anna.user_id, 1, 1)
+    await homeserver.set_message_ratelimit(anna.user_id, 1, 2)
     try:
         headers = {"Authorization": f"Bearer {anna.access_token}"}
         async with aiohttp.ClientSession() as http:
@@ -103,15 +108,15 @@ async def test_per_user_message_ratelimit_gives_429_and_nio_retries(
                 async with http.put(url, json={"msgtype": "m.text", "body": "spam"}, headers=headers) as resp:
                     return resp.status, await resp.json()
 
-            # Anna's recent actions (creating the room) count against the new limit, and refused requests
-            # are not counted, so first get one message through, honouring retry_after_ms.
+            # Anna's last action (the invite) still counts against the new limit, and refused requests are
+            # not counted: get one message through (honouring retry_after_ms), then the bucket is full.
             status, body = await raw_send()
             while status == 429:
                 await asyncio.sleep(body["retry_after_ms"] / 1000)
                 status, body = await raw_send()
             assert status == 200, body
-            # Right after a success both are over 1/s with burst 1. Sent together, because Synapse holds
-            # every refused request for 0.5 s before answering.
+            # Now both are over 1/s with burst 2. Sent together, because Synapse holds every refused
+            # request for 0.5 s before answering.
             (status, body), event_id = await asyncio.gather(
                 raw_send(), anna.send_text(room, "trotzdem angekommen")
             )

@@ -21,6 +21,7 @@ from uuid import uuid4
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    BadEvent,
     EncryptionError,
     ErrorResponse,
     InviteMemberEvent,
@@ -31,6 +32,7 @@ from nio import (
     RoomVisibility,
     SyncError,
     SyncResponse,
+    UnknownBadEvent,
 )
 
 log = logging.getLogger(__name__)
@@ -244,8 +246,12 @@ class DevClient:
             )  # fmt: skip
             if record_messages:
                 self._undecryptable.append(_Undecryptable(event, room_id))
-        elif isinstance(event, RoomMessage) and record_messages:
-            message = _to_received(room_id, event)
+        elif _is_message(event) and record_messages:
+            if not isinstance(event, RoomMessage):  # nio's schema check failed: still show it to the test
+                log.warning(
+                    "%s got a malformed m.room.message in %s: %s", self.user_id, room_id, event.source
+                )
+            message = _to_received(room_id, event.source, encrypted=bool(event.decrypted))
             self._received.append(message)
             self._inbox.append(message)
 
@@ -515,18 +521,24 @@ class DevClient:
                 _check(response, f"{self.user_id} sharing room key for {room_id}")
 
 
-def _to_received(room_id: str, event: Any) -> ReceivedMessage:
-    source: dict[str, Any] = event.source
-    content: dict[str, Any] = dict(source.get("content", {}))
+def _is_message(event: Any) -> bool:
+    if isinstance(event, RoomMessage):
+        return True
+    return isinstance(event, BadEvent | UnknownBadEvent) and event.source.get("type") == "m.room.message"
+
+
+def _to_received(room_id: str, source: dict[str, Any], *, encrypted: bool) -> ReceivedMessage:
+    # Built from the raw (for encrypted events: decrypted) event, so nothing nio does not model is lost.
+    content: dict[str, Any] = dict(source.get("content") or {})
     formatted = content.get("formatted_body") if content.get("format") == "org.matrix.custom.html" else None
     return ReceivedMessage(
         room_id=room_id,
-        event_id=str(event.event_id),
-        sender=str(event.sender),
+        event_id=str(source.get("event_id", "")),
+        sender=str(source.get("sender", "")),
         msgtype=str(content.get("msgtype", "")),
         body=str(content.get("body", "")),
         formatted_body=str(formatted) if formatted is not None else None,
         content=content,
-        origin_server_ts=int(event.server_timestamp),
-        encrypted=bool(getattr(event, "decrypted", False)),
+        origin_server_ts=int(source.get("origin_server_ts", 0)),
+        encrypted=encrypted,
     )
