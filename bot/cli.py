@@ -33,6 +33,7 @@ def _setup_logging(verbose: bool) -> None:
     # nio logs every request at INFO and warns about unverified devices on each send: too chatty.
     logging.getLogger("nio").setLevel(logging.DEBUG if verbose else logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("peewee").setLevel(logging.WARNING)
 
 
@@ -138,6 +139,11 @@ def db_upgrade(config_path: Path) -> None:
 def demo(port: int, no_chat: bool, workdir: Path | None) -> None:
     """Lokaler Testserver + Bot + Terminal-Chat zum Ausprobieren / try it locally."""
     from bot.demo import run_demo
+
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # The chat shares the terminal with the log: only problems belong there (-v shows all).
+        logging.getLogger().setLevel(logging.WARNING)
+        logging.getLogger("nio").setLevel(logging.ERROR)
 
     asyncio.run(run_demo(port=port, chat=not no_chat, workdir=workdir))
 

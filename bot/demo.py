@@ -179,15 +179,27 @@ async def _prompt_loop(
     from prompt_toolkit.patch_stdout import patch_stdout
 
     session: PromptSession[str] = PromptSession()
-    with patch_stdout():
-        while not stop.is_set():
-            label = "🔒 verschlüsselt" if encrypted() else "re@di Demo"
-            try:
-                line = await _until_stopped(session.prompt_async(f"[{label}] du> "), stop)
-            except (EOFError, KeyboardInterrupt):
-                return
-            if line is None or not await handle(line):
-                return
+
+    async def end_prompt_on_stop() -> None:
+        await stop.wait()
+        if session.app.is_running:
+            session.app.exit(exception=EOFError)
+
+    # The prompt is awaited here, not in a task of its own: prompt_toolkit turns Ctrl-C into a
+    # KeyboardInterrupt, which asyncio would re-raise out of the event loop from a task.
+    watcher = asyncio.create_task(end_prompt_on_stop())
+    try:
+        with patch_stdout():
+            while not stop.is_set():
+                label = "🔒 verschlüsselt" if encrypted() else "re@di Demo"
+                try:
+                    line = await session.prompt_async(f"[{label}] du> ")
+                except (EOFError, KeyboardInterrupt):
+                    return
+                if not await handle(line):
+                    return
+    finally:
+        watcher.cancel()
 
 
 async def _pipe_loop(handle: Callable[[str], Awaitable[bool]], stop: asyncio.Event) -> None:
