@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import nh3
@@ -81,17 +81,9 @@ def mention_link(user_id: str, display_name: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class Attachment:
-    filename: str
-    mimetype: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Reply:
     markdown: str
     mentions: Sequence[str] = ()
-    attachments: Sequence[Attachment] = field(default_factory=tuple)
 
     @classmethod
     def text(cls, markdown: str, *, mentions: Sequence[str] = ()) -> Reply:
