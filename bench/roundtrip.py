@@ -64,9 +64,7 @@ async def ping_once(client: DevClient, room: str, bot_id: str) -> float:
     return time.perf_counter() - start
 
 
-async def run_rounds(
-    clients: list[tuple[DevClient, str]], rounds: int, bot_id: str
-) -> tuple[list[float], list[float]]:
+async def run_rounds(clients: list[tuple[DevClient, str]], rounds: int, bot_id: str) -> tuple[list[float], list[float]]:
     """Each client alternates echo and ping, so both see the same load and drift."""
 
     async def loop(client: DevClient, room: str) -> tuple[list[float], list[float]]:
@@ -176,9 +174,7 @@ async def main(rounds: int, users: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=60, help="samples per scenario (split across users)")
     parser.add_argument("--users", type=int, default=20, help="concurrent users in the second scenario")
     args = parser.parse_args()

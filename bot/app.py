@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.dispatch import Dispatcher, Router
 from bot.matrix import MatrixTransport
 from bot.scheduler import Scheduler
+from commands import expertise
 from commands import help as help_commands
 from storage import Database
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def all_routers() -> list[Router]:
     """Command families in the order `!hilfe` lists them."""
-    return [help_commands.router]
+    return [help_commands.router, expertise.router]
 
 
 @dataclass
@@ -64,11 +65,12 @@ class App:
 def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     db = Database(config.database_url)
+    transport = MatrixTransport(config, db, clock)
     return App(
         config=config,
         clock=clock,
         db=db,
-        dispatcher=Dispatcher(routers=all_routers(), config=config, db=db, clock=clock),
-        transport=MatrixTransport(config, db, clock),
+        dispatcher=Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=transport),
+        transport=transport,
         scheduler=Scheduler(clock),
     )

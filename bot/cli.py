@@ -127,6 +127,51 @@ def db_upgrade(config_path: Path) -> None:
     click.echo(f"Datenbank ist auf Stand {revision}.")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Daten importieren / import data."""
+
+
+@import_group.command("profiles")
+@CONFIG_OPTION
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", is_flag=True, help="wirklich speichern (sonst Probelauf) / save (default: dry run)")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+def import_profiles(config_path: Path, file: Path, apply: bool, language: str) -> None:
+    """Profile aus CSV/TOML importieren, alles oder nichts / import profiles, all or nothing."""
+    from commands.expertise import ImportOutcome, run_import
+    from storage import Database
+
+    config = _load(config_path)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+
+    data = file.read_bytes()
+
+    async def work() -> ImportOutcome:
+        database = Database(config.database_url)
+        try:
+            await database.upgrade()
+            async with database.transaction() as repos:
+                return await run_import(
+                    repos,
+                    data,
+                    file.name,
+                    cities=config.cities,
+                    groups=config.groups,
+                    language=language,
+                    apply=apply,
+                )
+        finally:
+            await database.dispose()
+
+    outcome = asyncio.run(work())
+    click.echo(outcome.report)
+    if outcome.problems:
+        raise SystemExit(1)
+    if not apply and outcome.pending:
+        click.echo("\nZum Speichern / to save: --apply")
+
+
 @main.command()
 @click.option("--port", type=int, default=8008, show_default=True, help="Port des lokalen Testservers")
 @click.option("--no-chat", is_flag=True, help="ohne Terminal-Chat, nur Server + Bot / no terminal chat")

@@ -56,6 +56,9 @@ class Config:
     room_groups: Mapping[str, str] = field(default_factory=dict)
     invite_servers: frozenset[str] = frozenset()
     invite_users: frozenset[str] = frozenset()
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    page_size: int = 5
+    activity_window: timedelta = timedelta(days=365)
 
     def may_invite(self, user_id: str) -> bool:
         server = user_id.partition(":")[2]
@@ -73,9 +76,7 @@ class _Table:
         self.path = path
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(
-                self.key(unknown[0]), f"unbekannter Schlüssel; erlaubt sind: {', '.join(sorted(known))}"
-            )
+            raise ConfigError(self.key(unknown[0]), f"unbekannter Schlüssel; erlaubt sind: {', '.join(sorted(known))}")
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
@@ -125,10 +126,8 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
 
 
 def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
-    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites"})
-    m = root.table(
-        "matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"}
-    )
+    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise"})
+    m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
     homeserver = m.string("homeserver", required=True) or ""
     if not re.match(r"^https?://[^\s/]+", homeserver):
         raise ConfigError(m.key("homeserver"), "muss mit http:// oder https:// beginnen")
@@ -177,9 +176,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            b.key("timezone"), f"{tz_name!r} ist keine IANA-Zeitzone wie Europe/Berlin"
-        ) from exc
+        raise ConfigError(b.key("timezone"), f"{tz_name!r} ist keine IANA-Zeitzone wie Europe/Berlin") from exc
 
     n = root.table("network", {"cities", "groups", "network_room", "coordinators"})
     cities = n.strings("cities")
@@ -217,6 +214,19 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         if not _USER_ID.match(uid):
             raise ConfigError(i.key("allowed_users"), f"{uid!r} ist keine Matrix-ID wie @name:example.org")
 
+    e = root.table("expertise", {"synonyms", "page_size", "activity_days"})
+    raw_synonyms = e.data.get("synonyms", [])
+    if not isinstance(raw_synonyms, list) or not all(
+        isinstance(group, list) and all(isinstance(word, str) for word in group) for group in raw_synonyms
+    ):
+        raise ConfigError(e.key("synonyms"), 'muss eine Liste von Listen sein, z. B. [["eAkte", "DMS"]]')
+    synonyms = tuple(tuple(w.strip() for w in group if w.strip()) for group in raw_synonyms)
+    if any(len(group) < 2 for group in synonyms):
+        raise ConfigError(e.key("synonyms"), "jede Gruppe braucht mindestens zwei Wörter")
+    page_size = e.integer("page_size", 5, minimum=1)
+    if page_size > 20:
+        raise ConfigError(e.key("page_size"), "höchstens 20, sonst werden die Antworten zu lang")
+
     return Config(
         matrix=matrix,
         data_dir=data_dir,
@@ -233,4 +243,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         room_groups=room_groups,
         invite_servers=frozenset(servers),
         invite_users=frozenset(users),
+        synonyms=synonyms,
+        page_size=page_size,
+        activity_window=timedelta(days=e.integer("activity_days", 365, minimum=1)),
     )

@@ -74,9 +74,7 @@ async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None 
         demo = await homeserver.register(DEMO_USER, DEMO_PASSWORD, displayname="Demo-Nutzerin")
         user = await DevClient.login(homeserver.base_url, demo.user_id, DEMO_PASSWORD, base / "demo-store")
         room = await user.create_room(name="re@di Demo", invite=[bot.user_id])
-        secret_room = await user.create_room(
-            name="re@di Demo (verschlüsselt)", invite=[bot.user_id], encrypted=True
-        )
+        secret_room = await user.create_room(name="re@di Demo (verschlüsselt)", invite=[bot.user_id], encrypted=True)
         config_path = base / "config.toml"
         config_path.write_text(
             DEMO_CONFIG.format(

@@ -15,7 +15,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, Protocol, get_args, get_origin
 
 from rapidfuzz import fuzz, process
 
@@ -71,6 +71,30 @@ class IncomingMessage:
     is_direct: bool = False
     sender_power: int = 0
     encrypted: bool = False
+    sender_name: str | None = None  # display name in the room, if the sender set one
+    reply_to: str | None = None  # event id this message answers (rich reply), if any
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file someone sent, downloaded (and decrypted) by the transport."""
+
+    filename: str
+    mimetype: str
+    data: bytes
+
+
+class AttachmentTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes > {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class FileSource(Protocol):
+    """What the dispatcher needs from the transport to hand a replied-to file to a command."""
+
+    async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None: ...
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,7 @@ class Command:
     family: str
     details_de: str = ""
     details_en: str = ""
+    wants_file: bool = False  # gets the file of the message this command replies to
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -131,9 +156,7 @@ def _umlaut_free(name: str) -> set[str]:
 class Router:
     """One per command family; the composition root passes all routers to the dispatcher."""
 
-    def __init__(
-        self, family: str, *, title_de: str, title_en: str, messages: Messages | None = None
-    ) -> None:
+    def __init__(self, family: str, *, title_de: str, title_en: str, messages: Messages | None = None) -> None:
         self.family = family
         self.title_de = title_de
         self.title_en = title_en
@@ -154,6 +177,7 @@ class Router:
         details_en: str = "",
         role: Role = Role.MEMBER,
         labels: dict[str, tuple[str, str]] | None = None,
+        wants_file: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.commands.append(
@@ -168,6 +192,7 @@ class Router:
                     handler=handler,
                     params=_params_of(handler, labels or {}),
                     family=self.family,
+                    wants_file=wants_file,
                 )
             )
             return handler
@@ -213,6 +238,7 @@ class CommandContext:
     registry: Registry
     is_coordinator: bool
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    attachment: Attachment | None = None
 
     @property
     def sender(self) -> str:
@@ -262,7 +288,18 @@ class Registry:
 
 
 class Dispatcher:
-    def __init__(self, *, routers: Iterable[Router], config: Config, db: Database, clock: Clock) -> None:
+    MAX_ATTACHMENT_BYTES = 1_000_000
+
+    def __init__(
+        self,
+        *,
+        routers: Iterable[Router],
+        config: Config,
+        db: Database,
+        clock: Clock,
+        files: FileSource | None = None,
+    ) -> None:
+        self.files = files
         self.registry = Registry(routers)
         self.catalog = Catalog(CORE_MESSAGES, *(r.messages for r in self.registry.routers))
         self.config = config
@@ -284,9 +321,7 @@ class Dispatcher:
             return await self._run(message, name, rest)
         except Exception:
             ref = secrets.token_hex(4)
-            log.exception(
-                "command %r from %s in %s failed [ref %s]", name, message.sender, message.room_id, ref
-            )
+            log.exception("command %r from %s in %s failed [ref %s]", name, message.sender, message.room_id, ref)
             t = await self._translator(message.sender)
             return Reply.text(t("error.internal", ref=ref))
 
@@ -305,7 +340,16 @@ class Dispatcher:
         t = self.catalog.translator(self.config.default_language)
         command = self.registry.find(name)
         callbacks: list[Callable[[], Awaitable[None]]] = []
+        attachment: Attachment | None = None
         try:
+            if command is not None and command.wants_file and message.reply_to and self.files is not None:
+                # Downloaded before the unit of work starts: no network I/O while holding a write lock.
+                try:
+                    attachment = await self.files.fetch_attachment(
+                        message.room_id, message.reply_to, max_bytes=self.MAX_ATTACHMENT_BYTES
+                    )
+                except AttachmentTooLarge as exc:
+                    raise BadArgument(t("error.file_too_large", limit=exc.limit // 1000)) from None
             # One unit of work per command (language lookup included): a UserError or a crash rolls
             # back everything the handler wrote.
             async with self.db.transaction() as repos:
@@ -315,8 +359,7 @@ class Dispatcher:
                 if command is None:
                     return self._unknown(name, t)
                 is_coordinator = (
-                    message.sender in self.config.coordinators
-                    or message.sender_power >= COORDINATOR_POWER_LEVEL
+                    message.sender in self.config.coordinators or message.sender_power >= COORDINATOR_POWER_LEVEL
                 )
                 if command.role is Role.COORDINATOR and not is_coordinator:
                     raise Forbidden(t("error.forbidden"))
@@ -332,6 +375,7 @@ class Dispatcher:
                     registry=self.registry,
                     is_coordinator=is_coordinator,
                     after_commit=callbacks,
+                    attachment=attachment,
                 )
                 reply = await command.handler(ctx, **kwargs)
         except UserError as exc:
@@ -377,9 +421,7 @@ def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any
         elif param.kind == "choice":
             match = next((c for c in param.choices if fold(c) == fold(token)), None)
             if match is None:
-                raise BadArgument(
-                    t("error.not_a_choice", value=md_escape(token), choices=", ".join(param.choices))
-                )
+                raise BadArgument(t("error.not_a_choice", value=md_escape(token), choices=", ".join(param.choices)))
             values[param.name] = match
         else:
             values[param.name] = token

@@ -49,6 +49,10 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
         "de": "„{value}“ geht hier nicht. Möglich: {choices}.",
         "en": "“{value}” doesn't work here. Possible: {choices}.",
     },
+    "error.file_too_large": {
+        "de": "Die Datei ist zu groß (höchstens {limit} kB).",
+        "en": "The file is too large (at most {limit} kB).",
+    },
     "error.forbidden": {
         "de": "Das dürfen nur Koordinator:innen (oder Raum-Moderator:innen).",
         "en": "Only coordinators (or room moderators) may do that.",

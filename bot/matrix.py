@@ -35,10 +35,11 @@ from nio import (
     SyncResponse,
     WhoamiResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.dispatch import IncomingMessage
+from bot.dispatch import Attachment, AttachmentTooLarge, IncomingMessage
 from bot.replies import Reply, message_content
 from storage import Database
 
@@ -94,9 +95,7 @@ class Credentials:
         except FileNotFoundError:
             return None
         except (ValueError, KeyError) as exc:
-            raise LoginRequired(
-                f"{cls.path(data_dir)} ist beschädigt ({exc}); bitte `redi-bot login`"
-            ) from exc
+            raise LoginRequired(f"{cls.path(data_dir)} ist beschädigt ({exc}); bitte `redi-bot login`") from exc
 
     def save(self, data_dir: Path) -> None:
         target = self.path(data_dir)
@@ -122,6 +121,12 @@ def reply_txn_id(event_id: str) -> str:
 
 def _timestamp(event: Any) -> datetime:
     return datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
+
+
+def _display_name(room: Any, user_id: str) -> str | None:
+    user = room.users.get(user_id) if room is not None else None
+    name = getattr(user, "display_name", None)
+    return str(name) if name and name != user_id else None
 
 
 def new_client(config: Config, device_id: str | None = None) -> AsyncClient:
@@ -154,9 +159,7 @@ async def password_login(config: Config, password: str) -> Credentials:
         response = await client.login(password=password, device_name=config.matrix.device_name)
         if not isinstance(response, LoginResponse):
             raise LoginRequired(f"Anmeldung als {config.matrix.user_id} fehlgeschlagen: {response.message}")
-        credentials = Credentials(
-            config.matrix.homeserver, response.user_id, response.device_id, response.access_token
-        )
+        credentials = Credentials(config.matrix.homeserver, response.user_id, response.device_id, response.access_token)
         credentials.save(config.data_dir)
         return credentials
     finally:
@@ -216,9 +219,7 @@ class MatrixTransport:
         whoami = await client.whoami()
         if not isinstance(whoami, WhoamiResponse):
             await client.close()
-            raise LoginRequired(
-                f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`"
-            )
+            raise LoginRequired(f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`")
         self.client = client
         if client.should_upload_keys:
             _check(await client.keys_upload(), "keys upload")
@@ -260,9 +261,7 @@ class MatrixTransport:
                 response = None
             if not isinstance(response, SyncResponse):
                 if response is not None:
-                    log.warning(
-                        "sync error %s; retrying in %.0f s", getattr(response, "message", response), backoff
-                    )
+                    log.warning("sync error %s; retrying in %.0f s", getattr(response, "message", response), backoff)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -395,6 +394,8 @@ class MatrixTransport:
             is_direct=bool(room and room.member_count <= 2),
             sender_power=power,
             encrypted=bool(getattr(event, "decrypted", False)),
+            sender_name=_display_name(room, event.sender),
+            reply_to=(relates.get("m.in_reply_to") or {}).get("event_id"),
         )
 
     def _spawn(self, message: IncomingMessage) -> asyncio.Task[None]:
@@ -437,9 +438,7 @@ class MatrixTransport:
             (
                 e.sender
                 for e in invite_state
-                if isinstance(e, InviteMemberEvent)
-                and e.state_key == self.user_id
-                and e.membership == "invite"
+                if isinstance(e, InviteMemberEvent) and e.state_key == self.user_id and e.membership == "invite"
             ),
             None,
         )
@@ -459,6 +458,33 @@ class MatrixTransport:
         response = await client._send(RoomLeaveResponse, method, path, json.dumps({"reason": reason}))
         if isinstance(response, ErrorResponse):
             log.warning("could not decline the invite to %s: %s", room_id, response.message)
+
+    # -- files ---------------------------------------------------------------------------------------
+    async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None:
+        """The file of an `m.file` event (decrypted if the room is encrypted), or None if it has none."""
+        client = self.client
+        assert client is not None
+        response = _check(await client.room_get_event(room_id, event_id), "fetching the replied-to event")
+        event = response.event
+        if isinstance(event, MegolmEvent):
+            event = client.decrypt_event(event)
+        content = (getattr(event, "source", None) or {}).get("content") or {}
+        if content.get("msgtype") not in {"m.file", "m.text"} or not (content.get("url") or content.get("file")):
+            return None
+        size = int((content.get("info") or {}).get("size") or 0)
+        if size > max_bytes:
+            raise AttachmentTooLarge(size, max_bytes)
+        encrypted = content.get("file")
+        mxc = encrypted["url"] if encrypted else content["url"]
+        download = _check(await client.download(mxc), "downloading the file")
+        data: bytes = download.body
+        if len(data) > max_bytes:
+            raise AttachmentTooLarge(len(data), max_bytes)
+        if encrypted:
+            data = decrypt_attachment(data, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"])
+        filename = str(content.get("filename") or content.get("body") or "datei")
+        mimetype = str((content.get("info") or {}).get("mimetype") or "application/octet-stream")
+        return Attachment(filename=filename, mimetype=mimetype, data=data)
 
     # -- sending -------------------------------------------------------------------------------------
     async def send_reply(self, to: IncomingMessage, reply: Reply) -> str:

@@ -7,10 +7,10 @@ to the tags the Matrix spec allows, as defence in depth.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import nh3
@@ -59,7 +59,6 @@ _ALLOWED_TAGS = {
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "code": {"class"}}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
-_BLOCK_END = re.compile(r"</(li|h[1-6]|tr|blockquote|pre|div|ul|ol)>|<hr\s*/?>", re.IGNORECASE)
 
 
 def md_escape(text: str) -> str:
@@ -101,16 +100,70 @@ def render_html(markdown: str) -> str:
     ).strip()
 
 
+class _PlainText(HTMLParser):
+    """Renders our sanitized HTML as readable plain text: paragraphs, bullets, numbered lists."""
+
+    _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.lists: list[list[int]] = []  # per open list: [next number] for <ol>, [] for <ul>
+        self.in_pre = False
+
+    def _newline(self, count: int = 1) -> None:
+        text = "".join(self.parts)
+        have = len(text) - len(text.rstrip("\n"))
+        if text and have < count:
+            self.parts.append("\n" * (count - have))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("ul", "ol"):
+            self._newline(2 if not self.lists else 1)
+            start = int(dict(attrs).get("start") or 1) if tag == "ol" else 0
+            self.lists.append([start] if tag == "ol" else [])
+        elif tag == "li":
+            self._newline()
+            counter = self.lists[-1] if self.lists else []
+            indent = "  " * max(0, len(self.lists) - 1)
+            if counter:
+                self.parts.append(f"{indent}{counter[0]}. ")
+                counter[0] += 1
+            else:
+                self.parts.append(f"{indent}• ")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in self._BLOCKS:
+            self._newline(2)
+            self.in_pre = self.in_pre or tag == "pre"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("ul", "ol"):
+            if self.lists:
+                self.lists.pop()
+            self._newline(2 if not self.lists else 1)
+        elif tag in self._BLOCKS:
+            self.in_pre = self.in_pre and tag != "pre"
+            self._newline(2)
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_pre:
+            # Outside <pre>, line breaks in the HTML source are just spaces.
+            data = re.sub(r"\s+", " ", data)
+            if not self.parts or self.parts[-1].endswith("\n"):
+                data = data.lstrip()
+        if data:
+            self.parts.append(data)
+
+
 def html_to_plain(rendered: str) -> str:
     """Plain-text body for clients without HTML: the rendered text, not the Markdown source
     (so escaped user text does not show backslashes)."""
-    text = re.sub(r"<br\s*/?>\n?", "\n", rendered, flags=re.IGNORECASE)
-    text = re.sub(r">\n<", "><", text)  # newlines between tags are layout, not content
-    text = re.sub(r"<li>", "• ", text, flags=re.IGNORECASE)
-    text = re.sub(r"</p>", "\n\n", text, flags=re.IGNORECASE)
-    text = _BLOCK_END.sub("\n", text)
-    text = nh3.clean(text, tags=set())
-    text = html.unescape(text)
+    parser = _PlainText()
+    parser.feed(rendered)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

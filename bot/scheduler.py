@@ -59,9 +59,7 @@ class DueMessage:
         return self.occurrence - self.offset
 
 
-async def deliver(
-    message: DueMessage, *, db: Database, sender: Sender, clock: Clock, grace: timedelta
-) -> Delivery:
+async def deliver(message: DueMessage, *, db: Database, sender: Sender, clock: Clock, grace: timedelta) -> Delivery:
     """Send `message` unless it was already sent; record it as missed if it is older than `grace`."""
     now = clock.now()
     offset_s = int(message.offset.total_seconds())
@@ -87,9 +85,7 @@ async def deliver(
         )
         return Delivery.MISSED
     async with db.transaction() as repos:
-        entry = await repos.ledger.claim(
-            message.kind, message.ref_id, message.occurrence, offset_s, now=now, late=late
-        )
+        entry = await repos.ledger.claim(message.kind, message.ref_id, message.occurrence, offset_s, now=now, late=late)
     if entry is None:
         return Delivery.ALREADY_SENT
     event_id = await sender.send(message.room_id, message.content(entry.late), txn_id=entry.txn_id)

@@ -78,10 +78,17 @@ def normalize_url(url: str) -> str:
     parsed = parsed.set(drivername=driver)
     if driver == "postgresql+asyncpg" and "sslmode" in parsed.query and "ssl" not in parsed.query:
         # libpq spells it sslmode=require; asyncpg takes the same values as ssl=require.
-        parsed = parsed.update_query_dict({"ssl": parsed.query["sslmode"]}).difference_update_query(
-            ["sslmode"]
-        )
+        parsed = parsed.update_query_dict({"ssl": parsed.query["sslmode"]}).difference_update_query(["sslmode"])
     return parsed.render_as_string(hide_password=False)
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of the bot."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 def alembic_config() -> Config:

@@ -10,7 +10,19 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, String, Text, UniqueConstraint, false, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    true,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -119,3 +131,85 @@ class ReminderLedger(Base):
     sent_at: Mapped[datetime | None]
     event_id: Mapped[str | None] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- who knows what ---------------------------------------------------------------------------------
+
+
+class Profile(Base):
+    """An opt-in directory entry: exists only once the person (or an import) entered something."""
+
+    __tablename__ = "profiles"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(64), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Whether the bot may ping this person (e.g. when suggesting them for a substitution).
+    allow_mentions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class ProfileGroup(Base):
+    __tablename__ = "profile_groups"
+
+    user_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class Topic(Base):
+    """The vocabulary: one row per distinct topic key, so matching scans topics, not people."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)  # folded, see expertise_matching.topic_key
+    label: Mapped[str] = mapped_column(String(128))  # the first spelling seen
+
+
+class ProfileTopic(Base):
+    __tablename__ = "profile_topics"
+    __table_args__ = (Index("ix_profile_topics_topic_id", "topic_id"),)
+
+    user_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(128))  # this person's own spelling
+    position: Mapped[int] = mapped_column(default=0, server_default="0")  # order of entry, as shown
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class TopicActivity(Base):
+    """Knowledge shown by doing: decisions logged and substitutions taken over on a topic.
+
+    Written by those features; the who-knows search lists such people marked with the source.
+    """
+
+    __tablename__ = "topic_activity"
+    __table_args__ = (
+        Index("ix_topic_activity_topic_id_at", "topic_id", "at"),
+        CheckConstraint("source IN ('decision', 'substitution')", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int]
+    at: Mapped[datetime]
+
+
+class SavedQuery(Base):
+    """The last search of a person in a room, so `!mehr` can page on without the bot keeping state."""
+
+    __tablename__ = "saved_queries"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -13,32 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerStatus, ReminderLedger, SyncState, UserSettings, ensure_utc
+from storage.profiles import ProfileRepository, SavedQueryRepository
+from storage.sql import check_length as _check_length
+from storage.sql import dialect_insert as _insert
 
 _LANGUAGE_MAX = 8
 _TIMEZONE_MAX = 64
 _USER_ID_MAX = 255
 _SYNC_KEY_MAX = 64
 _KIND_MAX = 32
-
-
-def _insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's own INSERT, which knows ON CONFLICT (both spell it the same way)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(model)
-    if name == "sqlite":
-        return sqlite.insert(model)
-    raise NotImplementedError(f"unsupported database dialect {name!r}")
-
-
-def _check_length(what: str, value: str, limit: int) -> None:
-    # PostgreSQL enforces VARCHAR lengths and SQLite does not; checking here keeps both backends alike.
-    if len(value) > limit:
-        raise ValueError(f"{what} is longer than {limit} characters: {value[:limit]!r}…")
 
 
 # --- user settings ------------------------------------------------------------------------------------
@@ -274,9 +260,7 @@ class ReminderLedgerRepository:
                 return None
         return await self.get(kind, ref_id, occurrence, offset_seconds)
 
-    async def get(
-        self, kind: str, ref_id: int, occurrence: datetime, offset_seconds: int
-    ) -> LedgerEntry | None:
+    async def get(self, kind: str, ref_id: int, occurrence: datetime, offset_seconds: int) -> LedgerEntry | None:
         row = (
             await self._session.execute(
                 select(*_LEDGER_COLUMNS).where(
@@ -295,9 +279,7 @@ class ReminderLedgerRepository:
         if kind is not None:
             stmt = stmt.where(ReminderLedger.kind == kind)
         # Oldest occurrence first; for one occurrence the earliest reminder (largest offset) first.
-        stmt = stmt.order_by(
-            ReminderLedger.occurrence, ReminderLedger.offset_seconds.desc(), ReminderLedger.id
-        )
+        stmt = stmt.order_by(ReminderLedger.occurrence, ReminderLedger.offset_seconds.desc(), ReminderLedger.id)
         return [_entry(row) for row in (await self._session.execute(stmt)).all()]
 
     async def _insert_if_absent(
@@ -342,6 +324,8 @@ class Repositories:
     users: UserSettingsRepository
     sync: SyncStateRepository
     ledger: ReminderLedgerRepository
+    profiles: ProfileRepository
+    queries: SavedQueryRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession) -> Repositories:
@@ -349,4 +333,6 @@ class Repositories:
             users=UserSettingsRepository(session),
             sync=SyncStateRepository(session),
             ledger=ReminderLedgerRepository(session),
+            profiles=ProfileRepository(session),
+            queries=SavedQueryRepository(session),
         )

@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.config import load_config
 from bot.dev.homeserver import Homeserver, RegisteredUser
 
-pytest_plugins = ["tests.fixtures_matrix"]
+pytest_plugins = ["tests.fixtures_matrix", "tests.fixtures_db"]
 
 BOT_CONFIG = """\
 [matrix]

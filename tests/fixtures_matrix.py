@@ -53,9 +53,7 @@ async def homeserver(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 async def register_user(homeserver: Homeserver) -> RegisterUser:
     """``await register_user("bot")``: a fresh account that is not logged in (e.g. for the bot under test)."""
 
-    async def register(
-        name: str = "user", *, admin: bool = False, displayname: str | None = None
-    ) -> RegisteredUser:
+    async def register(name: str = "user", *, admin: bool = False, displayname: str | None = None) -> RegisteredUser:
         return await homeserver.register(
             unique_localpart(name), secrets.token_urlsafe(12), admin=admin, displayname=displayname
         )
@@ -64,9 +62,7 @@ async def register_user(homeserver: Homeserver) -> RegisterUser:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def make_user(
-    homeserver: Homeserver, register_user: RegisterUser, tmp_path: Path
-) -> AsyncIterator[MakeUser]:
+async def make_user(homeserver: Homeserver, register_user: RegisterUser, tmp_path: Path) -> AsyncIterator[MakeUser]:
     """``await make_user("anna")``: a fresh account logged in as a syncing DevClient, closed at teardown."""
     async with contextlib.AsyncExitStack() as clients:  # closes every client even if one close fails
 

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from bot import __version__
 from bot.cli import main
+from storage.db import head_revision
 
 
 def test_help_lists_the_commands() -> None:
@@ -26,8 +27,7 @@ def test_version() -> None:
 def test_bad_config_refuses_to_start_and_names_the_key(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
-        '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@bot:localhost"\n'
-        '[bot]\ntimezone = "Mars/Olymp"\n',
+        '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@bot:localhost"\n[bot]\ntimezone = "Mars/Olymp"\n',
         encoding="utf-8",
     )
     result = CliRunner().invoke(main, ["run", "-c", str(config)])
@@ -51,5 +51,5 @@ def test_db_upgrade_creates_the_database(tmp_path: Path) -> None:
     for _ in range(2):  # idempotent
         result = CliRunner().invoke(main, ["db", "upgrade", "-c", str(config)])
         assert result.exit_code == 0, result.output
-        assert "Datenbank ist auf Stand 0001" in result.output
+        assert f"Datenbank ist auf Stand {head_revision()}" in result.output
     assert (tmp_path / "d" / "redi-bot.sqlite3").exists()

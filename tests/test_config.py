@@ -37,6 +37,8 @@ def test_example_config_loads_with_all_cities_and_groups() -> None:
     assert config.max_command_age == timedelta(minutes=15)
     assert config.data_dir == (ROOT / "data").resolve()
     assert config.database_url.endswith("data/redi-bot.sqlite3")
+    assert ("OZG", "Onlinezugangsgesetz") in config.synonyms
+    assert config.page_size == 5
     assert config.may_invite("@anna:example.org")
     assert not config.may_invite("@mallory:evil.example")
 
@@ -72,6 +74,9 @@ def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
             "Gruppen",
         ),
         ('[invites]\nallowed_users = ["@x"]', "invites.allowed_users", "Matrix-ID"),
+        ('[expertise]\nsynonyms = ["eAkte", "DMS"]', "expertise.synonyms", "Liste von Listen"),
+        ('[expertise]\nsynonyms = [["eAkte"]]', "expertise.synonyms", "mindestens zwei"),
+        ("[expertise]\npage_size = 50", "expertise.page_size", "höchstens 20"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, extra: str, key: str, fragment: str) -> None:
@@ -104,8 +109,6 @@ def test_missing_file_and_broken_toml(tmp_path: Path) -> None:
 
 
 def test_room_groups_are_matched_loosely(tmp_path: Path) -> None:
-    text = (
-        MINIMAL + '[network]\ngroups = ["Digitale Rechnung"]\n[rooms]\n"!r:localhost" = "digitale-rechnung"'
-    )
+    text = MINIMAL + '[network]\ngroups = ["Digitale Rechnung"]\n[rooms]\n"!r:localhost" = "digitale-rechnung"'
     config = load_config(write(tmp_path, text), env={})
     assert config.group_of_room("!r:localhost") == "Digitale Rechnung"

@@ -117,9 +117,7 @@ async def test_per_user_message_ratelimit_gives_429_and_nio_retries(
             assert status == 200, body
             # Now both are over 1/s with burst 2. Sent together, because Synapse holds every refused
             # request for 0.5 s before answering.
-            (status, body), event_id = await asyncio.gather(
-                raw_send(), anna.send_text(room, "trotzdem angekommen")
-            )
+            (status, body), event_id = await asyncio.gather(raw_send(), anna.send_text(room, "trotzdem angekommen"))
 
         assert status == 429 and body["errcode"] == "M_LIMIT_EXCEEDED", body
         assert isinstance(body["retry_after_ms"], int) and 0 < body["retry_after_ms"] <= 1000, body

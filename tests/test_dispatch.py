@@ -83,9 +83,7 @@ async def ask(dispatcher: Dispatcher, body: str, *, sender: str = "@anna:example
 
 async def test_ping_and_non_commands(dispatcher: Dispatcher) -> None:
     assert "Pong" in await ask(dispatcher, "!ping")
-    message = IncomingMessage(
-        room_id="!r:x", event_id="$1", sender="@a:x", body="Hallo zusammen!", timestamp=NOW
-    )
+    message = IncomingMessage(room_id="!r:x", event_id="$1", sender="@a:x", body="Hallo zusammen!", timestamp=NOW)
     assert await dispatcher.handle(message) is None
     assert await dispatcher.handle(IncomingMessage("!r:x", "$2", "@a:x", "! ping", NOW)) is None
 

@@ -24,9 +24,7 @@ MakeUser = Callable[..., Awaitable[DevClient]]
 def reply_to(bot: RunningBot, event_id: str) -> Callable[[ReceivedMessage], bool]:
     def match(message: ReceivedMessage) -> bool:
         relates = message.content.get("m.relates_to") or {}
-        return (
-            message.sender == bot.user_id and (relates.get("m.in_reply_to") or {}).get("event_id") == event_id
-        )
+        return message.sender == bot.user_id and (relates.get("m.in_reply_to") or {}).get("event_id") == event_id
 
     return match
 
@@ -186,9 +184,7 @@ async def test_rate_limited_bot_still_answers_everything(
     assert any("429" in r.getMessage() for r in caplog.records), "the homeserver never rate-limited the bot"
 
 
-async def test_scheduled_message_arrives_once_even_after_a_crash(
-    start_bot: StartBot, make_user: MakeUser
-) -> None:
+async def test_scheduled_message_arrives_once_even_after_a_crash(start_bot: StartBot, make_user: MakeUser) -> None:
     """The exactly-once path meeting reminders will use, through the real homeserver: a crash between
     sending and marking as sent is retried with the same txn id, and Synapse drops the duplicate."""
     bot = await start_bot()
@@ -223,9 +219,7 @@ async def test_scheduled_message_arrives_once_even_after_a_crash(
     assert entry is not None
     async with app.db.engine.begin() as conn:
         await conn.execute(text("UPDATE reminder_ledger SET status = 'claimed', sent_at = NULL"))
-    assert (
-        await deliver(message, db=app.db, sender=app.transport, clock=app.clock, grace=GRACE) is Delivery.SENT
-    )
+    assert await deliver(message, db=app.db, sender=app.transport, clock=app.clock, grace=GRACE) is Delivery.SENT
     assert await deliver(message, db=app.db, sender=app.transport, clock=app.clock, grace=GRACE) is (
         Delivery.ALREADY_SENT
     )

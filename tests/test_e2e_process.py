@@ -102,9 +102,7 @@ async def test_login_once_run_sigterm_restart_same_device(
     assert await devices(homeserver, credentials["access_token"]) == [credentials["device_id"]]
 
 
-async def test_bot_survives_homeserver_outage(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
+async def test_bot_survives_homeserver_outage(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
     # A homeserver of its own: this test stops it, which must not disturb the others.
     workdir = tmp_path_factory.mktemp("outage-synapse")
     server = await Homeserver.start(workdir)

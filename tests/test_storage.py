@@ -1,4 +1,5 @@
-"""Storage contract: one suite, run on SQLite always and on PostgreSQL when REDI_TEST_DATABASE_URL is set.
+"""Storage contract: one suite, run on SQLite always and on PostgreSQL when REDI_TEST_DATABASE_URL is set
+(fixtures in tests/fixtures_db.py).
 
 PostgreSQL isolation: every test gets its own schema (``redi_test_<epoch>_<random>``) and the engine's
 ``search_path`` points only there, so Alembic, the tables and ``alembic_version`` all live in it. The
@@ -9,13 +10,9 @@ next one once they are an hour old (never younger ones, which may belong to a co
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import secrets
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,95 +23,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from storage import Database, LedgerEntry, LedgerStatus, UserSettingsRecord, normalize_url, txn_id_for
+from storage.db import head_revision
 from storage.models import Base, UTCDateTime
-
-PG_URL = os.environ.get("REDI_TEST_DATABASE_URL")
-SCHEMA_PREFIX = "redi_test_"
-STALE_AFTER_S = 3600
 
 TABLES = {"user_settings", "sync_state", "reminder_ledger", "alembic_version"}
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OCCURRENCE = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 KEY = ("meeting", 7, OCCURRENCE, 900)
-
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(not PG_URL, reason="set REDI_TEST_DATABASE_URL to run on PostgreSQL"),
-    ),
-]
-
-
-# --- fixtures -----------------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def _admin() -> AsyncIterator[AsyncConnection]:
-    assert PG_URL
-    engine = create_async_engine(normalize_url(PG_URL), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            yield connection
-    finally:
-        await engine.dispose()
-
-
-_swept = False
-
-
-async def _sweep_stale_schemas() -> None:
-    global _swept
-    if _swept:
-        return
-    _swept = True
-    async with _admin() as admin:
-        result = await admin.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'redi\\_test\\_%'"
-        )
-        names = result.scalars().all()
-        for name in names:
-            match = re.fullmatch(rf"{SCHEMA_PREFIX}(\d+)_[0-9a-f]+", name)
-            if match and time.time() - int(match.group(1)) > STALE_AFTER_S:
-                await admin.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-
-
-@asynccontextmanager
-async def _pg_database() -> AsyncIterator[Database]:
-    await _sweep_stale_schemas()
-    schema = f"{SCHEMA_PREFIX}{int(time.time())}_{secrets.token_hex(6)}"
-    async with _admin() as admin:
-        await admin.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    assert PG_URL
-    database = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        async with _admin() as admin:
-            await admin.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-@pytest.fixture(params=BACKENDS)
-async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """An empty, never migrated database."""
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'redi-bot.sqlite3'}")
-        yield database
-        await database.dispose()
-    else:
-        async with _pg_database() as database:
-            yield database
-
-
-@pytest.fixture
-async def db(fresh_db: Database) -> Database:
-    await fresh_db.upgrade()
-    return fresh_db
 
 
 @pytest.fixture
@@ -138,13 +55,13 @@ async def test_upgrade_creates_tables_and_is_idempotent(fresh_db: Database) -> N
     assert not TABLES & set(await _run(fresh_db, lambda c: inspect(c).get_table_names()))
 
     await fresh_db.upgrade()
-    assert await fresh_db.current_revision() == "0001"
+    assert await fresh_db.current_revision() == head_revision()
     assert set(await _run(fresh_db, lambda c: inspect(c).get_table_names())) >= TABLES
 
     async with fresh_db.transaction() as repos:
         await repos.sync.set("matrix.next_batch", "s1")
     await fresh_db.upgrade()  # a no-op: same revision, data untouched
-    assert await fresh_db.current_revision() == "0001"
+    assert await fresh_db.current_revision() == head_revision()
     async with fresh_db.transaction() as repos:
         assert await repos.sync.get("matrix.next_batch") == "s1"
 
@@ -228,15 +145,11 @@ async def test_user_settings_upsert_round_trip(db: Database) -> None:
         )
         await repos.users.set_language("@anna:koeln.de", "en")
     async with db.transaction() as repos:
-        assert await repos.users.get("@anna:koeln.de") == UserSettingsRecord(
-            "@anna:koeln.de", "en", "Europe/Berlin"
-        )
+        assert await repos.users.get("@anna:koeln.de") == UserSettingsRecord("@anna:koeln.de", "en", "Europe/Berlin")
         assert await repos.users.get("@ben:bonn.de") is None
         await repos.users.set_language("@anna:koeln.de", None)  # back to the configured default
     async with db.transaction() as repos:
-        assert await repos.users.get("@anna:koeln.de") == UserSettingsRecord(
-            "@anna:koeln.de", None, "Europe/Berlin"
-        )
+        assert await repos.users.get("@anna:koeln.de") == UserSettingsRecord("@anna:koeln.de", None, "Europe/Berlin")
         with pytest.raises(ValueError, match="language"):
             await repos.users.set_language("@anna:koeln.de", "x" * 9)
 
@@ -395,9 +308,7 @@ async def test_aware_non_utc_datetime_is_the_same_instant_in_utc(db: Database) -
     utc = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert local == utc
     async with db.transaction() as repos:
-        entry = await repos.ledger.claim(
-            "meeting", 3, local, 0, now=datetime(2026, 3, 29, 3, 0, tzinfo=berlin)
-        )
+        entry = await repos.ledger.claim("meeting", 3, local, 0, now=datetime(2026, 3, 29, 3, 0, tzinfo=berlin))
     assert entry is not None
     async with db.transaction() as repos:
         stored = await repos.ledger.get("meeting", 3, utc, 0)

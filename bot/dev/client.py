@@ -248,9 +248,7 @@ class DevClient:
                 self._undecryptable.append(_Undecryptable(event, room_id))
         elif _is_message(event) and record_messages:
             if not isinstance(event, RoomMessage):  # nio's schema check failed: still show it to the test
-                log.warning(
-                    "%s got a malformed m.room.message in %s: %s", self.user_id, room_id, event.source
-                )
+                log.warning("%s got a malformed m.room.message in %s: %s", self.user_id, room_id, event.source)
             message = _to_received(room_id, event.source, encrypted=bool(event.decrypted))
             self._received.append(message)
             self._inbox.append(message)
@@ -272,9 +270,7 @@ class DevClient:
         if getattr(response, "status_code", None) in ("M_LIMIT_EXCEEDED", 429):
             self.rate_limited_responses += 1
 
-    async def _wait_until(
-        self, condition: Callable[[], bool], seconds: float, what: Callable[[], str]
-    ) -> None:
+    async def _wait_until(self, condition: Callable[[], bool], seconds: float, what: Callable[[], str]) -> None:
         # ``condition`` may consume (wait_for_message pops from the inbox): evaluate it once per wake-up.
         satisfied = False
 
@@ -337,9 +333,7 @@ class DevClient:
         lines += [f"  {message.describe()}" for message in consumed[-5:]]
         if self._undecryptable:
             lines.append(f"  and {len(self._undecryptable)} undecryptable:")
-            lines += [
-                f"  🔒? {p.event.sender} in {p.room_id}: {p.event.event_id}" for p in self._undecryptable
-            ]
+            lines += [f"  🔒? {p.event.sender} in {p.room_id}: {p.event.event_id}" for p in self._undecryptable]
         return "\n".join(lines)
 
     def received(self) -> list[ReceivedMessage]:
@@ -369,8 +363,7 @@ class DevClient:
             lambda: self.membership(room_id, user_id) in wanted,
             timeout,
             lambda: (
-                f"{user_id} did not reach {sorted(wanted)} in {room_id}, last seen: "
-                f"{self.membership(room_id, user_id)}"
+                f"{user_id} did not reach {sorted(wanted)} in {room_id}, last seen: {self.membership(room_id, user_id)}"
             ),
         )
         return str(self.membership(room_id, user_id))
@@ -395,9 +388,7 @@ class DevClient:
         def pending() -> str | None:
             return next((r for r, s in self._invites.items() if inviter is None or s == inviter), None)
 
-        await self._wait_until(
-            lambda: pending() is not None, timeout, lambda: f"no invite; pending: {self._invites}"
-        )
+        await self._wait_until(lambda: pending() is not None, timeout, lambda: f"no invite; pending: {self._invites}")
         return str(pending())
 
     async def _wait_for_room(self, room_id: str, *, encrypted: bool = False, seconds: float = 15) -> None:
@@ -486,9 +477,7 @@ class DevClient:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
         return await self.send_event(room_id, "m.room.message", content)
 
-    async def send_content(
-        self, room_id: str, content: Mapping[str, Any], *, txn_id: str | None = None
-    ) -> str:
+    async def send_content(self, room_id: str, content: Mapping[str, Any], *, txn_id: str | None = None) -> str:
         """Send an ``m.room.message`` with exactly this content (edits, notices, odd formats)."""
         return await self.send_event(room_id, "m.room.message", content, txn_id=txn_id)
 

@@ -123,9 +123,7 @@ def build_log_config(workdir: Path) -> dict[str, Any]:
     """Synapse logs WARNING and above into a file, so failures can be diagnosed without noisy output."""
     return {
         "version": 1,
-        "formatters": {
-            "precise": {"format": "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(message)s"}
-        },
+        "formatters": {"precise": {"format": "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(message)s"}},
         "handlers": {
             "file": {
                 "class": "logging.FileHandler",
@@ -223,9 +221,7 @@ class Homeserver:
                 stderr=asyncio.subprocess.STDOUT,
             )
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        server = cls(
-            workdir=workdir, port=port, process=process, shared_secret=shared_secret, session=session
-        )
+        server = cls(workdir=workdir, port=port, process=process, shared_secret=shared_secret, session=session)
         try:
             await server._wait_until_ready(ready_timeout)
         except BaseException:
@@ -248,9 +244,7 @@ class Homeserver:
                     if response.status == 200:
                         return
             if time.monotonic() > deadline:
-                raise HomeserverError(
-                    f"Synapse did not answer {url} within {ready_timeout} s.\n{self.log_tail()}"
-                )
+                raise HomeserverError(f"Synapse did not answer {url} within {ready_timeout} s.\n{self.log_tail()}")
             await asyncio.sleep(0.05)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -264,9 +258,7 @@ class Homeserver:
         self, method: str, path: str, *, json_body: Mapping[str, Any] | None = None, token: str | None = None
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self._session.request(
-            method, self.base_url + path, json=json_body, headers=headers
-        ) as resp:
+        async with self._session.request(method, self.base_url + path, json=json_body, headers=headers) as resp:
             text = await resp.text()
             if resp.status != 200:
                 raise HomeserverError(f"{method} {path} failed with HTTP {resp.status}: {text}")

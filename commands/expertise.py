@@ -1,0 +1,693 @@
+"""Who knows what: people keep their own profile (topics, city, groups, note); anyone can ask
+`!werweiss <Begriff>` and gets the right colleagues across the nine cities."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
+from bot.replies import Reply, md_escape, mention_link
+from bot.text import fold
+from commands.expertise_matching import (
+    Hit,
+    MatchKind,
+    Person,
+    RankedPerson,
+    Synonyms,
+    TopicMatch,
+    match_topics,
+    rank_people,
+    related_topics,
+    split_topics,
+    topic_key,
+)
+from commands.profile_import import (
+    MAX_NOTE_LENGTH,
+    MAX_TOPIC_LENGTH,
+    MAX_TOPICS,
+    ExistingProfile,
+    parse_profiles,
+    plan_import,
+    render_report,
+)
+from storage import Repositories
+from storage.profiles import ProfileRecord
+
+SEARCH_KIND = "werweiss"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "who.heading": {
+        "de": "**Wer kennt sich mit {query} aus?**{where}",
+        "en": "**Who knows about {query}?**{where}",
+    },
+    "who.where_city": {"de": " (in {city})", "en": " (in {city})"},
+    "who.where_not_city": {"de": " (nicht in {city})", "en": " (not in {city})"},
+    "who.more": {
+        "de": "Noch {count} weitere: `{prefix}mehr`",
+        "en": "{count} more: `{prefix}more`",
+    },
+    "who.page": {"de": "Seite {page}", "en": "page {page}"},
+    "who.kind.synonym": {"de": "verwandter Begriff", "en": "related term"},
+    "who.kind.part": {"de": "Teilbegriff", "en": "part of the term"},
+    "who.kind.fuzzy": {"de": "ähnlich geschrieben", "en": "similar spelling"},
+    "who.source.decision": {"de": "aus Beschlüssen", "en": "from decisions"},
+    "who.source.substitution": {"de": "hat dazu vertreten", "en": "stood in for it"},
+    "who.nobody": {
+        "de": "Zu {query}{where} habe ich niemanden gefunden.",
+        "en": "I found nobody for {query}{where}.",
+    },
+    "who.related": {"de": "Vielleicht hilft: {topics}", "en": "Maybe try: {topics}"},
+    "who.ask_network": {
+        "de": "Du kannst auch im Netzwerk nachfragen: `{prefix}{command} …`",
+        "en": "You can also ask the network: `{prefix}{command} …`",
+    },
+    "who.enter_yourself": {
+        "de": "Kennst du dich selbst aus? `{prefix}ichweiss {query}`",
+        "en": "Do you know about it yourself? `{prefix}iknow {query}`",
+    },
+    "who.no_own_city": {
+        "de": "Dafür muss ich deine Stadt kennen: `{prefix}stadt <Stadt>`",
+        "en": "For that I need to know your city: `{prefix}city <city>`",
+    },
+    "who.empty_query": {
+        "de": "Wonach soll ich suchen? Zum Beispiel: `{prefix}werweiss XRechnung in Bühl`",
+        "en": "What should I look for? For example: `{prefix}whoknows XRechnung in Bühl`",
+    },
+    "who.no_previous": {
+        "de": "Es gibt keine Suche zum Weiterblättern. Frag zuerst: `{prefix}werweiss <Begriff>`",
+        "en": "There is no search to page through. Ask first: `{prefix}whoknows <term>`",
+    },
+    "who.no_more": {
+        "de": "Das waren alle Treffer für {query}.",
+        "en": "Those were all matches for {query}.",
+    },
+    "topics.added": {"de": "Eingetragen: {topics}.", "en": "Added: {topics}."},
+    "topics.already": {"de": "Schon in deinem Profil: {topics}.", "en": "Already in your profile: {topics}."},
+    "topics.removed": {"de": "Entfernt: {topics}.", "en": "Removed: {topics}."},
+    "topics.not_there": {"de": "Nicht in deinem Profil: {topics}.", "en": "Not in your profile: {topics}."},
+    "topics.none_given": {
+        "de": "Welche Themen? Mehrere mit Komma trennen: `{prefix}{command} eAkte, XRechnung`",
+        "en": "Which topics? Separate several with commas: `{prefix}{command} eAkte, XRechnung`",
+    },
+    "topics.too_long": {
+        "de": "„{topic}“ ist zu lang (höchstens {limit} Zeichen). Trenne mehrere Themen mit Komma.",
+        "en": "“{topic}” is too long (at most {limit} characters). Separate several topics with commas.",
+    },
+    "topics.too_many": {
+        "de": "Höchstens {limit} Themen pro Profil – entferne erst welche mit `{prefix}ichweissnicht …`.",
+        "en": "At most {limit} topics per profile – remove some first with `{prefix}idontknow …`.",
+    },
+    "topics.see_profile": {"de": "Dein Profil: `{prefix}profil`", "en": "Your profile: `{prefix}profile`"},
+    "city.set": {"de": "Deine Stadt: {city}.", "en": "Your city: {city}."},
+    "city.unknown": {
+        "de": "„{city}“ gehört nicht zum Netzwerk.{suggestion} Möglich: {cities}.",
+        "en": "“{city}” is not part of the network.{suggestion} Possible: {cities}.",
+    },
+    "city.suggestion": {"de": " Meintest du {city}?", "en": " Did you mean {city}?"},
+    "city.current": {
+        "de": "Deine Stadt: {city}. Ändern: `{prefix}stadt <Stadt>` – möglich: {cities}.",
+        "en": "Your city: {city}. Change: `{prefix}city <city>` – possible: {cities}.",
+    },
+    "groups.set": {"de": "Deine Gruppen: {groups}.", "en": "Your groups: {groups}."},
+    "groups.cleared": {"de": "Du bist in keiner Gruppe mehr eingetragen.", "en": "You are in no group now."},
+    "groups.unknown": {
+        "de": "Die Gruppe „{group}“ kenne ich nicht.{suggestion} Möglich: {groups}.",
+        "en": "I don't know the group “{group}”.{suggestion} Possible: {groups}.",
+    },
+    "groups.suggestion": {"de": " Meintest du {group}?", "en": " Did you mean {group}?"},
+    "groups.current": {
+        "de": "Deine Gruppen: {mine}. Setzen: `{prefix}gruppen eAkte, Sensorik` – möglich: {groups}.",
+        "en": "Your groups: {mine}. Set: `{prefix}groups eAkte, Sensorik` – possible: {groups}.",
+    },
+    "note.set": {"de": "Deine Notiz: {note}", "en": "Your note: {note}"},
+    "note.cleared": {"de": "Deine Notiz ist gelöscht.", "en": "Your note is deleted."},
+    "note.too_long": {
+        "de": "Die Notiz ist {length} Zeichen lang, höchstens {limit} gehen.",
+        "en": "The note has {length} characters; at most {limit} fit.",
+    },
+    "mentions.on": {
+        "de": "Ich darf dich erwähnen (anpingen), z. B. wenn jemand eine Vertretung sucht.",
+        "en": "I may mention (ping) you, e.g. when someone looks for a substitute.",
+    },
+    "mentions.off": {
+        "de": "Ich erwähne dich nicht mehr; dein Name erscheint ohne Ping.",
+        "en": "I won't mention you any more; your name appears without a ping.",
+    },
+    "profile.none_own": {
+        "de": "Du hast noch kein Profil. Leg los: `{prefix}ichweiss eAkte, XRechnung` und `{prefix}stadt Bühl`.",
+        "en": "You have no profile yet. Start with `{prefix}iknow eAkte, XRechnung` and `{prefix}city Bühl`.",
+    },
+    "profile.none_other": {
+        "de": "{user} hat kein Profil eingetragen.",
+        "en": "{user} has not entered a profile.",
+    },
+    "profile.city": {"de": "Stadt", "en": "City"},
+    "profile.groups": {"de": "Gruppen", "en": "Groups"},
+    "profile.topics": {"de": "Themen", "en": "Topics"},
+    "profile.note": {"de": "Notiz", "en": "Note"},
+    "profile.mentions": {"de": "Erwähnen erlaubt", "en": "Mentions allowed"},
+    "profile.unset": {"de": "–", "en": "–"},
+    "profile.yes": {"de": "ja", "en": "yes"},
+    "profile.no": {"de": "nein", "en": "no"},
+    "profile.deleted": {
+        "de": "Dein Profil ist gelöscht: Themen, Stadt, Gruppen und Notiz sind weg.",
+        "en": "Your profile is deleted: topics, city, groups and note are gone.",
+    },
+    "import.how": {
+        "de": "So geht's: Lade die CSV- oder TOML-Datei hier hoch und antworte auf die Datei mit `{prefix}import` "
+        "(Probelauf) und danach mit `{prefix}import anwenden`. Spalten: matrix_id, name, stadt, gruppen, themen, "
+        "notiz, erwaehnen.",
+        "en": "How: upload the CSV or TOML file here and reply to the file with `{prefix}import` (dry run), then "
+        "with `{prefix}import apply`. Columns: matrix_id, name, city, groups, topics, note, mentions.",
+    },
+    "import.not_a_file": {
+        "de": "Die Nachricht, auf die du antwortest, enthält keine Datei.",
+        "en": "The message you reply to contains no file.",
+    },
+    "import.apply_hint": {
+        "de": "Passt alles? Dann antworte noch einmal auf die Datei: `{prefix}import anwenden`",
+        "en": "All good? Then reply to the file once more: `{prefix}import apply`",
+    },
+    "profile.bad_user": {
+        "de": "„{user}“ ist keine Matrix-ID. So geht's: `{prefix}profil @name:server` oder `{prefix}profil löschen`.",
+        "en": "“{user}” is not a Matrix id. Usage: `{prefix}profile @name:server` or `{prefix}profile delete`.",
+    },
+}
+
+router = Router("expertise", title_de="Wer weiß was", title_en="Who knows what", messages=MESSAGES)
+
+_USER_ID = re.compile(r"^@[^:\s]+:\S+$")
+_PILL = re.compile(r"^\[[^\]]*\]\(https://matrix\.to/#/(@[^)]+)\)$")
+_LEAD_WORDS = re.compile(r"^(?:mit|über|ueber|zu|zum|zur|about|on)\s+", re.IGNORECASE)
+_TRAIL_WORDS = re.compile(r"\s+(?:aus|bescheid)\s*$", re.IGNORECASE)
+_ELSEWHERE = re.compile(
+    r"\s+(?:woanders|anderswo|in anderen städten|in anderen staedten|andere städte|andere staedte|"
+    r"nicht (?:in |aus )?meiner stadt|nicht meine stadt|außerhalb|ausserhalb|elsewhere|in other cities|"
+    r"other cities|not (?:in )?my city)\s*$",
+    re.IGNORECASE,
+)
+_NOT_IN = re.compile(r"\s+(?:nicht in|nicht aus|außer|ausser|ohne|not in|not from|except)\s+(?P<city>.+)$", re.I)
+_IN = re.compile(r"\s+(?:in|aus|from)\s+(?P<city>.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A parsed `!werweiss` request; saved as JSON for `!mehr`."""
+
+    query: str
+    city: str | None = None
+    exclude_city: str | None = None
+    exclude_own_city: bool = False
+
+
+def resolve_name(text: str, names: Sequence[str], *, cutoff: float = 75) -> tuple[str | None, str | None]:
+    """(exact match, suggestion): names compare folded, so "baden baden" and "buehl" are exact."""
+    key = fold(text)
+    for name in names:
+        if fold(name) == key:
+            return name, None
+    choices = {n: fold(n) for n in names}
+    # A one-letter slip ("Ettlngen") is accepted; the reply names the city, so a wrong guess shows.
+    close = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=90)
+    if close is not None:
+        return close[2], None
+    # Anything else is only suggested ("Bühlertal" -> "Bühl?"), never guessed.
+    similar = process.extractOne(key, choices, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    return None, (similar[2] if similar else None)
+
+
+def parse_search(text: str, cities: Sequence[str]) -> Search:
+    """Split "XRechnung in Bühl" / "eAkte nicht in Rastatt" / "DMS woanders" into query and filters.
+
+    "in X" is only a filter when X is one of the network's cities: "KI in Kommunen" stays a query."""
+    text = text.strip().rstrip("?!. ").strip()
+    text = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", text)).strip()
+    if match := _ELSEWHERE.search(" " + text):
+        return Search(query=(" " + text)[: match.start()].strip(), exclude_own_city=True)
+    if match := _NOT_IN.search(text):
+        city, _ = resolve_name(match["city"], cities)
+        if city:
+            return Search(query=text[: match.start()].strip(), exclude_city=city)
+    if match := _IN.search(text):
+        city, _ = resolve_name(match["city"], cities)
+        if city:
+            return Search(query=text[: match.start()].strip(), city=city)
+    return Search(query=text)
+
+
+async def find_people(
+    repos: Repositories, search: Search, *, synonyms: Synonyms, own_city: str | None, activity_since: datetime
+) -> tuple[list[TopicMatch], list[RankedPerson]]:
+    """Matching topics and the ranked people who know them; used by the command and the benchmark."""
+    vocabulary = await repos.profiles.vocabulary()
+    matches = match_topics(search.query, vocabulary, synonyms)
+    if not matches:
+        return [], []
+    by_key = {m.key: m for m in matches}
+    holders = await repos.profiles.holders(list(by_key), activity_since=activity_since)
+    records = await repos.profiles.get_many({h.user_id for h in holders})
+    excluded = search.exclude_city or (own_city if search.exclude_own_city else None)
+    people = {
+        uid: Person(uid, p.display_name, p.city, p.groups)
+        for uid, p in records.items()
+        if (search.city is None or p.city == search.city) and (excluded is None or p.city != excluded)
+    }
+    hits: dict[str, list[Hit]] = {}
+    for holder in holders:
+        match = by_key[holder.key]
+        hits.setdefault(holder.user_id, []).append(
+            Hit(TopicMatch(match.key, holder.label, match.kind, match.score), holder.source)
+        )
+    return matches, rank_people(hits, people)
+
+
+# --- asking -----------------------------------------------------------------------------------------------
+
+
+@router.command(
+    "werweiss",
+    aliases=["wer-weiss", "werweiß", "whoknows", "who-knows"],
+    help_de="Findet Kolleg:innen, die sich mit einem Thema auskennen",
+    help_en="Finds colleagues who know about a topic",
+    details_de=(
+        "Beispiele: `!werweiss XRechnung`, `!werweiss eAkte in Bühl`, `!werweiss DMS nicht in Rastatt`, "
+        "`!werweiss Sensorik woanders` (nicht aus deiner Stadt). Groß-/Kleinschreibung, Umlaute, Bindestriche "
+        "und kleine Tippfehler sind egal; Teile von Wörtern und verwandte Begriffe werden auch gefunden."
+    ),
+    details_en=(
+        "Examples: `!whoknows XRechnung`, `!whoknows eAkte in Bühl`, `!whoknows DMS not in Rastatt`, "
+        "`!whoknows sensors elsewhere` (not from your city). Case, umlauts, hyphens and small typos don't "
+        "matter; parts of words and related terms are found too."
+    ),
+    labels={"text": ("Begriff", "term")},
+)
+async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
+    search = parse_search(text, ctx.config.cities)
+    if not search.query:
+        raise BadArgument(ctx.t("who.empty_query", prefix=ctx.prefix))
+    return await _answer(ctx, search, page=1)
+
+
+@router.command(
+    "mehr",
+    aliases=["more"],
+    help_de="Zeigt weitere Treffer der letzten Suche",
+    help_en="Shows more results of the last search",
+)
+async def more(ctx: CommandContext) -> Reply:
+    saved = await ctx.repos.queries.load(ctx.sender, ctx.room_id, SEARCH_KIND)
+    if saved is None:
+        raise NotFound(ctx.t("who.no_previous", prefix=ctx.prefix))
+    search = Search(
+        query=str(saved["query"]),
+        city=saved.get("city"),
+        exclude_city=saved.get("exclude_city"),
+        exclude_own_city=bool(saved.get("exclude_own_city")),
+    )
+    return await _answer(ctx, search, page=int(saved.get("page", 1)) + 1)
+
+
+async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
+    me = await ctx.repos.profiles.get(ctx.sender)
+    own_city = me.city if me else None
+    if search.exclude_own_city and own_city is None:
+        raise BadArgument(ctx.t("who.no_own_city", prefix=ctx.prefix))
+    _, ranked = await find_people(
+        ctx.repos,
+        search,
+        synonyms=Synonyms(ctx.config.synonyms),
+        own_city=own_city,
+        activity_since=ctx.clock.now() - ctx.config.activity_window,
+    )
+    query = f"„{md_escape(search.query)}“" if ctx.language == "de" else f"“{md_escape(search.query)}”"
+    where = _where(ctx, search, own_city)
+    if not ranked:
+        return _nobody(ctx, search, query, where, await ctx.repos.profiles.vocabulary())
+    size = ctx.config.page_size
+    start = (page - 1) * size
+    if start >= len(ranked):
+        raise NotFound(ctx.t("who.no_more", query=query))
+    await ctx.repos.queries.save(
+        ctx.sender,
+        ctx.room_id,
+        SEARCH_KIND,
+        {
+            "query": search.query,
+            "city": search.city,
+            "exclude_city": search.exclude_city,
+            "exclude_own_city": search.exclude_own_city,
+            "page": page,
+        },
+    )
+    heading = ctx.t("who.heading", query=query, where=where)
+    if page > 1:
+        heading += f" – {ctx.t('who.page', page=page)}"
+    lines = [heading, ""]
+    for number, ranked_person in enumerate(ranked[start : start + size], start=start + 1):
+        lines.append(f"{number}. {_person_line(ctx, ranked_person)}")
+    remaining = len(ranked) - (start + size)
+    if remaining > 0:
+        lines += ["", ctx.t("who.more", count=remaining, prefix=ctx.prefix)]
+    return Reply.text("\n".join(lines))
+
+
+def _where(ctx: CommandContext, search: Search, own_city: str | None) -> str:
+    if search.city:
+        return ctx.t("who.where_city", city=search.city)
+    excluded = search.exclude_city or (own_city if search.exclude_own_city else None)
+    return ctx.t("who.where_not_city", city=excluded) if excluded else ""
+
+
+def _person_line(ctx: CommandContext, ranked: RankedPerson) -> str:
+    person = ranked.person
+    about = [x for x in (person.city, ", ".join(_in_config_order(person.groups, ctx.config.groups))) if x]
+    topics: list[str] = []
+    for hit in ranked.hits:
+        label = md_escape(hit.topic.label)
+        notes = []
+        if hit.topic.kind is MatchKind.SYNONYM:
+            notes.append(ctx.t("who.kind.synonym"))
+        elif hit.topic.kind is MatchKind.PART:
+            notes.append(ctx.t("who.kind.part"))
+        elif hit.topic.kind is MatchKind.FUZZY:
+            notes.append(ctx.t("who.kind.fuzzy"))
+        if hit.source != "profile":
+            notes.append(ctx.t(f"who.source.{hit.source}"))
+        topics.append(f"{label} ({', '.join(notes)})" if notes else label)
+    # Pills make names clickable; the reply's empty m.mentions means nobody is pinged by a search.
+    line = mention_link(person.user_id, person.display_name)
+    if about:
+        line += " – " + md_escape(" · ".join(about))
+    return line + " — " + ", ".join(dict.fromkeys(topics))
+
+
+def _nobody(ctx: CommandContext, search: Search, query: str, where: str, vocabulary: list[tuple[str, str]]) -> Reply:
+    lines = [ctx.t("who.nobody", query=query, where=where)]
+    related = related_topics(search.query, vocabulary)
+    if related:
+        lines.append(ctx.t("who.related", topics=", ".join(f"`{ctx.prefix}werweiss {md_escape(r)}`" for r in related)))
+    substitution = ctx.registry.find("vertretung")
+    if substitution is not None:
+        lines.append(ctx.t("who.ask_network", prefix=ctx.prefix, command=substitution.name))
+    lines.append(ctx.t("who.enter_yourself", prefix=ctx.prefix, query=md_escape(search.query)))
+    return Reply.text("\n\n".join(lines))
+
+
+# --- one's own profile --------------------------------------------------------------------------------------
+
+
+def _topics_from(ctx: CommandContext, text: str) -> list[tuple[str, str]]:
+    topics: list[tuple[str, str]] = []
+    for label in split_topics(text):
+        if len(label) > MAX_TOPIC_LENGTH:
+            raise BadArgument(ctx.t("topics.too_long", topic=md_escape(label[:80]), limit=MAX_TOPIC_LENGTH))
+        key = topic_key(label)
+        if key:
+            topics.append((key, label))
+    if not topics:
+        raise BadArgument(ctx.t("topics.none_given", prefix=ctx.prefix, command=ctx.invoked_as))
+    return topics
+
+
+def _listing(labels: Sequence[str]) -> str:
+    return ", ".join(md_escape(label) for label in labels)
+
+
+@router.command(
+    "ichweiss",
+    aliases=["ichweiß", "iknow"],
+    help_de="Trägt Themen in dein Profil ein, bei denen du dich auskennst",
+    help_en="Adds topics you know about to your profile",
+    details_de="Mehrere Themen mit Komma trennen: `!ichweiss eAkte, XRechnung, LoRaWAN`.",
+    details_en="Separate several topics with commas: `!iknow eAkte, XRechnung, LoRaWAN`.",
+    labels={"topics": ("Themen", "topics")},
+)
+async def i_know(ctx: CommandContext, *, topics: str) -> Reply:
+    wanted = _topics_from(ctx, topics)
+    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
+    added = await ctx.repos.profiles.add_topics(ctx.sender, wanted)
+    profile = await ctx.repos.profiles.get(ctx.sender)
+    assert profile is not None
+    if len(profile.topics) > MAX_TOPICS:
+        raise BadArgument(ctx.t("topics.too_many", limit=MAX_TOPICS, prefix=ctx.prefix))
+    already = [label for _, label in wanted if label not in added]
+    lines = []
+    if added:
+        lines.append(ctx.t("topics.added", topics=_listing(added)))
+    if already:
+        lines.append(ctx.t("topics.already", topics=_listing(already)))
+    lines.append(ctx.t("topics.see_profile", prefix=ctx.prefix))
+    return Reply.text(" ".join(lines))
+
+
+@router.command(
+    "ichweissnicht",
+    aliases=["ichweißnicht", "idontknow"],
+    help_de="Entfernt Themen aus deinem Profil",
+    help_en="Removes topics from your profile",
+    labels={"topics": ("Themen", "topics")},
+)
+async def i_dont_know(ctx: CommandContext, *, topics: str) -> Reply:
+    wanted = _topics_from(ctx, topics)
+    removed = await ctx.repos.profiles.remove_topics(ctx.sender, [key for key, _ in wanted])
+    removed_keys = {topic_key(label) for label in removed}
+    missing = [label for key, label in wanted if key not in removed_keys]
+    lines = []
+    if removed:
+        lines.append(ctx.t("topics.removed", topics=_listing(removed)))
+    if missing:
+        lines.append(ctx.t("topics.not_there", topics=_listing(missing)))
+    lines.append(ctx.t("topics.see_profile", prefix=ctx.prefix))
+    return Reply.text(" ".join(lines))
+
+
+@router.command(
+    "stadt",
+    aliases=["city"],
+    help_de="Setzt deine Stadt (eine der neun im Netzwerk)",
+    help_en="Sets your city (one of the nine in the network)",
+    labels={"city": ("Stadt", "city")},
+)
+async def set_city(ctx: CommandContext, *, city: str | None = None) -> Reply:
+    cities = ", ".join(ctx.config.cities)
+    if city is None:
+        me = await ctx.repos.profiles.get(ctx.sender)
+        current = me.city if me and me.city else ctx.t("profile.unset")
+        return Reply.text(ctx.t("city.current", city=current, prefix=ctx.prefix, cities=cities))
+    found, suggestion = resolve_name(city, ctx.config.cities)
+    if found is None:
+        hint = ctx.t("city.suggestion", city=suggestion) if suggestion else ""
+        raise BadArgument(ctx.t("city.unknown", city=md_escape(city), suggestion=hint, cities=cities))
+    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
+    await ctx.repos.profiles.set_city(ctx.sender, found)
+    return Reply.text(ctx.t("city.set", city=found) + " " + ctx.t("topics.see_profile", prefix=ctx.prefix))
+
+
+@router.command(
+    "gruppen",
+    aliases=["gruppe", "groups"],
+    help_de="Setzt die Projektgruppen, in denen du mitarbeitest",
+    help_en="Sets the project groups you work in",
+    details_de="Mehrere mit Komma trennen; `!gruppen keine` trägt dich überall aus.",
+    details_en="Separate several with commas; `!groups none` removes you from all.",
+    labels={"groups": ("Gruppen", "groups")},
+)
+async def set_groups(ctx: CommandContext, *, groups: str | None = None) -> Reply:
+    allowed = ", ".join(ctx.config.groups)
+    if groups is None:
+        me = await ctx.repos.profiles.get(ctx.sender)
+        mine = ", ".join(me.groups) if me and me.groups else ctx.t("profile.unset")
+        return Reply.text(ctx.t("groups.current", mine=mine, prefix=ctx.prefix, groups=allowed))
+    chosen: list[str] = []
+    if fold(groups) not in {"keine", "none", "leer"}:
+        for name in re.split(r"[,;\n]+", groups):
+            if not name.strip():
+                continue
+            found, suggestion = resolve_name(name.strip(), ctx.config.groups)
+            if found is None:
+                hint = ctx.t("groups.suggestion", group=suggestion) if suggestion else ""
+                raise BadArgument(
+                    ctx.t("groups.unknown", group=md_escape(name.strip()), suggestion=hint, groups=allowed)
+                )
+            chosen.append(found)
+    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
+    await ctx.repos.profiles.set_groups(ctx.sender, chosen)
+    chosen = _in_config_order(list(dict.fromkeys(chosen)), ctx.config.groups)
+    text = ctx.t("groups.set", groups=", ".join(chosen)) if chosen else ctx.t("groups.cleared")
+    return Reply.text(text + " " + ctx.t("topics.see_profile", prefix=ctx.prefix))
+
+
+@router.command(
+    "notiz",
+    aliases=["note"],
+    help_de="Kurze Notiz in deinem Profil (Rolle, Erreichbarkeit); „löschen“ entfernt sie",
+    help_en="Short note in your profile (role, availability); “delete” removes it",
+    labels={"note": ("Text", "text")},
+)
+async def set_note(ctx: CommandContext, *, note: str) -> Reply:
+    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
+    if fold(note) in {"loeschen", "delete", "clear", "weg"}:
+        await ctx.repos.profiles.set_note(ctx.sender, None)
+        return Reply.text(ctx.t("note.cleared"))
+    note = " ".join(note.split())
+    if len(note) > MAX_NOTE_LENGTH:
+        raise BadArgument(ctx.t("note.too_long", length=len(note), limit=MAX_NOTE_LENGTH))
+    await ctx.repos.profiles.set_note(ctx.sender, note)
+    return Reply.text(ctx.t("note.set", note=md_escape(note)))
+
+
+@router.command(
+    "erwähnen",
+    aliases=["erwaehnen", "mentions"],
+    help_de="Erlaubt (ja) oder verbietet (nein), dass ich dich anpinge",
+    help_en="Allows (yes) or forbids (no) that I ping you",
+    labels={"answer": ("ja|nein", "yes|no")},
+)
+async def set_mentions(
+    ctx: CommandContext, *, answer: Literal["ja", "nein", "yes", "no", "an", "aus", "on", "off"]
+) -> Reply:
+    allow = answer in {"ja", "yes", "an", "on"}
+    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
+    await ctx.repos.profiles.set_allow_mentions(ctx.sender, allow)
+    return Reply.text(ctx.t("mentions.on" if allow else "mentions.off"))
+
+
+@router.command(
+    "profil",
+    aliases=["profile"],
+    help_de="Zeigt dein Profil oder das von @jemand; „löschen“ löscht deins sofort",
+    help_en="Shows your profile or @someone's; “delete” deletes yours at once",
+    labels={"who": ("@jemand|löschen", "@someone|delete")},
+)
+async def show_profile(ctx: CommandContext, *, who: str | None = None) -> Reply:
+    if who is not None and fold(who) in {"loeschen", "delete"}:
+        await ctx.repos.profiles.delete(ctx.sender)
+        return Reply.text(ctx.t("profile.deleted"))
+    user_id = ctx.sender
+    if who is not None:
+        pill = _PILL.match(who.strip())
+        user_id = pill.group(1) if pill else who.strip()
+        if not _USER_ID.match(user_id):
+            raise BadArgument(ctx.t("profile.bad_user", user=md_escape(who), prefix=ctx.prefix))
+    profile = await ctx.repos.profiles.get(user_id)
+    if profile is None:
+        if user_id == ctx.sender:
+            return Reply.text(ctx.t("profile.none_own", prefix=ctx.prefix))
+        return Reply.text(ctx.t("profile.none_other", user=md_escape(user_id)))
+    return Reply.text(render_profile(ctx, profile))
+
+
+def _in_config_order(names: Sequence[str], configured: Sequence[str]) -> list[str]:
+    order = {name: index for index, name in enumerate(configured)}
+    return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+
+def render_profile(ctx: CommandContext, profile: ProfileRecord) -> str:
+    unset = ctx.t("profile.unset")
+    rows = [
+        (ctx.t("profile.city"), md_escape(profile.city) if profile.city else unset),
+        (ctx.t("profile.groups"), _listing(_in_config_order(profile.groups, ctx.config.groups)) or unset),
+        (ctx.t("profile.topics"), _listing(profile.topics) or unset),
+        (ctx.t("profile.note"), md_escape(profile.note) if profile.note else unset),
+        (ctx.t("profile.mentions"), ctx.t("profile.yes" if profile.allow_mentions else "profile.no")),
+    ]
+    name = md_escape(profile.display_name) if profile.display_name else ""
+    title = f"**{name}** ({md_escape(profile.user_id)})" if name else f"**{md_escape(profile.user_id)}**"
+    return "\n".join([title, *(f"- {label}: {value}" for label, value in rows)])
+
+
+# --- onboarding many people at once -------------------------------------------------------------------------
+
+
+@router.command(
+    "import",
+    aliases=["importieren"],
+    help_de="Importiert Profile aus einer CSV-/TOML-Datei (als Antwort auf die Datei; erst Probelauf)",
+    help_en="Imports profiles from a CSV/TOML file (as a reply to the file; dry run first)",
+    details_de=(
+        "Lade die Datei hoch und antworte darauf mit `!import`: ich zeige, was sich ändern würde, und "
+        "speichere nichts. `!import anwenden` übernimmt alles – oder nichts, wenn eine Zeile fehlerhaft ist. "
+        "Leere Zellen behalten, was schon eingetragen ist; Themen werden ergänzt, nie gelöscht."
+    ),
+    details_en=(
+        "Upload the file and reply to it with `!import`: I show what would change and save nothing. "
+        "`!import apply` takes over everything – or nothing if any row is wrong. Empty cells keep what is "
+        "there; topics are added, never removed."
+    ),
+    role=Role.COORDINATOR,
+    labels={"mode": ("anwenden", "apply")},
+    wants_file=True,
+)
+async def import_profiles(ctx: CommandContext, *, mode: Literal["anwenden", "apply"] | None = None) -> Reply:
+    if ctx.message.reply_to is None:
+        raise BadArgument(ctx.t("import.how", prefix=ctx.prefix))
+    if ctx.attachment is None:
+        raise BadArgument(ctx.t("import.not_a_file") + " " + ctx.t("import.how", prefix=ctx.prefix))
+    outcome = await run_import(
+        ctx.repos,
+        ctx.attachment.data,
+        ctx.attachment.filename,
+        cities=ctx.config.cities,
+        groups=ctx.config.groups,
+        language=ctx.language,
+        apply=mode is not None,
+    )
+    report = outcome.report
+    if not outcome.applied and not outcome.problems and outcome.pending:
+        report += "\n\n" + ctx.t("import.apply_hint", prefix=ctx.prefix)
+    return Reply.text(report)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    report: str  # Markdown
+    problems: int
+    pending: int  # profiles to create or update
+    applied: bool
+
+
+async def run_import(
+    repos: Repositories,
+    data: bytes,
+    filename: str,
+    *,
+    cities: Sequence[str],
+    groups: Sequence[str],
+    language: str,
+    apply: bool,
+) -> ImportOutcome:
+    """Parse, plan and (if asked and the file is clean) save; returns the report and the counts.
+
+    Shared by `!import` and `redi-bot import profiles`."""
+    rows, problems, notes = parse_profiles(data, filename, cities=cities, groups=groups)
+    stored = await repos.profiles.existing(row.data.user_id for row in rows)
+    existing = {
+        uid: ExistingProfile(p.user_id, p.display_name, p.city, p.groups, p.topics, p.note, p.allow_mentions)
+        for uid, p in stored.items()
+    }
+    plan = plan_import(rows, existing, topic_key=topic_key)
+    apply = apply and not problems  # all or nothing
+    if apply:
+        for change in plan.to_apply:
+            result = change.result
+            await repos.profiles.save(
+                result.user_id,
+                display_name=result.display_name,
+                city=result.city,
+                groups=result.groups,
+                topics=[(topic_key(label), label) for label in result.topics],
+                note=result.note,
+                allow_mentions=result.allow_mentions,
+            )
+    return ImportOutcome(
+        report=render_report(plan, problems, notes, language=language, dry_run=not apply),
+        problems=len(problems),
+        pending=len(plan.to_apply),
+        applied=apply,
+    )

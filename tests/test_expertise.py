@@ -1,0 +1,186 @@
+"""Who knows what, as members use it: profiles, asking, filters, paging, privacy (both backends)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import all_routers
+from bot.clock import FakeClock
+from bot.config import Config, load_config
+from bot.dispatch import Dispatcher, IncomingMessage
+from bot.replies import message_content
+from commands.expertise import Search, parse_search, resolve_name
+from storage import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+CITIES = load_config(ROOT / "config.example.toml", env={}).cities
+
+
+@pytest.fixture
+async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Dispatcher]:
+    example = load_config(ROOT / "config.example.toml", env={})
+    config: Config = replace(example, data_dir=tmp_path, database_url="unused", page_size=2)
+    yield Dispatcher(routers=all_routers(), config=config, db=db, clock=FakeClock(NOW))
+
+
+async def say(bot: Dispatcher, sender: str, body: str, *, name: str | None = None, room: str = "!r:x") -> str:
+    message = IncomingMessage(
+        room_id=room, event_id=f"${body}", sender=sender, body=body, timestamp=NOW, sender_name=name
+    )
+    reply = await bot.handle(message)
+    assert reply is not None
+    return str(message_content(reply)["body"])
+
+
+ANNA, BEN, CEM, DORA = "@anna:buehl.de", "@ben:rastatt.de", "@cem:ettlingen.de", "@dora:bruchsal.de"
+
+
+async def directory(bot: Dispatcher) -> None:
+    await say(bot, ANNA, "!ichweiss XRechnung, eAkte", name="Anna Schmidt")
+    await say(bot, ANNA, "!stadt buehl")
+    await say(bot, ANNA, "!gruppen Digitale Rechnung, eakte")
+    await say(bot, BEN, "!iknow E-Rechnung; Rechnungseingang", name="Ben")
+    await say(bot, BEN, "!city Rastatt")
+    await say(bot, CEM, "!ichweiss Sensorik, LoRaWAN", name="Cem")
+    await say(bot, CEM, "!stadt Ettlingen")
+    await say(bot, DORA, "!ichweiss elektronische Akte", name="Dora")
+    await say(bot, DORA, "!stadt Bruchsal")
+
+
+async def test_profile_lifecycle(bot: Dispatcher) -> None:
+    assert "Du hast noch kein Profil" in await say(bot, ANNA, "!profil")
+    assert "Eingetragen: XRechnung, eAkte." in await say(bot, ANNA, "!ichweiss XRechnung, eAkte", name="Anna")
+    text = await say(bot, ANNA, "!ichweiss e-akte, Datenschutz")
+    assert "Eingetragen: Datenschutz." in text and "Schon in deinem Profil: e-akte." in text
+    assert "Deine Stadt: Baden-Baden." in await say(bot, ANNA, "!stadt baden baden")
+    assert "Deine Gruppen: eAkte, Sensorik." in await say(bot, ANNA, "!gruppen EAKTE, sensorik")
+    assert "Deine Notiz: Mo–Mi erreichbar" in await say(bot, ANNA, "!notiz Mo–Mi   erreichbar")
+    profile = await say(bot, ANNA, "!profil")
+    assert "Anna (@anna:buehl.de)" in profile
+    assert "Stadt: Baden-Baden" in profile and "Gruppen: eAkte, Sensorik" in profile
+    assert "Themen: XRechnung, eAkte, Datenschutz" in profile and "Notiz: Mo–Mi erreichbar" in profile
+    assert "Entfernt: eAkte." in await say(bot, ANNA, "!ichweissnicht E-Akte")
+    assert "Nicht in deinem Profil: DMS." in await say(bot, ANNA, "!ichweissnicht DMS")
+    assert "Themen: XRechnung, Datenschutz" in await say(bot, BEN, f"!profil {ANNA}")
+    pill = f"!profil [Anna](https://matrix.to/#/{ANNA})"
+    assert "Stadt: Baden-Baden" in await say(bot, BEN, pill)
+    assert "hat kein Profil" in await say(bot, BEN, "!profil @nobody:x.de")
+    assert "Dein Profil ist gelöscht" in await say(bot, ANNA, "!profil löschen")
+    assert "hat kein Profil" in await say(bot, BEN, f"!profil {ANNA}")
+    assert "niemanden gefunden" in await say(bot, BEN, "!werweiss XRechnung")
+
+
+async def test_bad_input_gets_friendly_answers(bot: Dispatcher) -> None:
+    text = await say(bot, ANNA, "!stadt Bühlertal")
+    assert "„Bühlertal“ gehört nicht zum Netzwerk. Meintest du Bühl?" in text
+    assert "So geht's: !stadt [Stadt]" in text
+    assert "Karlsruhe" not in CITIES and "gehört nicht zum Netzwerk" in await say(bot, ANNA, "!stadt Karlsruhe")
+    assert "Deine Gruppen: eAkte." in await say(bot, ANNA, "!gruppen eAkten"), "a one-letter slip is fine"
+    assert "Meintest du Recht und Datenschutz?" in await say(bot, ANNA, "!gruppen Datenschutz")
+    assert "Welche Themen?" in await say(bot, ANNA, "!ichweiss , ;")
+    assert "zu lang" in await say(bot, ANNA, "!ichweiss " + "x" * 61)
+    assert "höchstens 200" in await say(bot, ANNA, "!notiz " + "y" * 201)
+    assert "keine Matrix-ID" in await say(bot, ANNA, "!profil anna")
+    assert "Wonach soll ich suchen?" in await say(bot, ANNA, "!werweiss ?")
+    assert "keine Suche zum Weiterblättern" in await say(bot, ANNA, "!mehr")
+    assert "deine Stadt kennen" in await say(bot, ANNA, "!werweiss eAkte woanders")
+    many = ", ".join(f"Thema{i}" for i in range(31))
+    assert "Höchstens 30 Themen" in await say(bot, ANNA, f"!ichweiss {many}")
+    assert "Themen: –" in await say(bot, ANNA, "!profil"), "the failed command left nothing behind"
+    assert "Gruppen: eAkte" in await say(bot, ANNA, "!profil")
+
+
+async def test_who_knows_ranks_exact_synonym_part_fuzzy(bot: Dispatcher) -> None:
+    await directory(bot)
+    text = await say(bot, CEM, "!werweiss XRechnung")
+    lines = [line for line in text.splitlines() if line[:2] in {"1.", "2."}]
+    assert lines[0].startswith("1. Anna Schmidt – Bühl · eAkte, Digitale Rechnung — XRechnung"), text
+    assert lines[1].startswith("2. Ben – Rastatt — E-Rechnung (verwandter Begriff)"), text
+    assert "Wer kennt sich mit „XRechnung“ aus?" in text
+
+    text = await say(bot, CEM, "!werweiss elektronische Akte")
+    assert text.index("Dora") < text.index("Anna Schmidt"), "exact before synonym"
+    assert "Sensork" not in text
+    assert "Sensorik (ähnlich geschrieben)" in await say(bot, ANNA, "!werweiss Sensork")
+    assert "Rechnungseingang (Teilbegriff)" in await say(bot, ANNA, "!werweiss Eingang")
+
+
+async def test_city_filters_and_paging(bot: Dispatcher) -> None:
+    await directory(bot)
+    text = await say(bot, CEM, "!werweiss Rechnung in Rastatt")
+    assert "(in Rastatt)" in text and "Ben" in text and "Anna" not in text
+    text = await say(bot, CEM, "!werweiss Rechnung nicht in Rastatt")
+    assert "Anna" in text and "Ben" not in text
+    text = await say(bot, ANNA, "!werweiss Rechnung woanders")
+    assert "(nicht in Bühl)" in text and "Ben" in text and "Anna" not in text
+    text = await say(bot, CEM, "!werweiss KI in Kommunen")
+    assert "„KI in Kommunen“" in text, "'in X' is a filter only for the network's cities"
+
+    await say(bot, DORA, "!ichweiss eAkte")
+    await say(bot, CEM, "!ichweiss eAkte-Einführung")
+    first = await say(bot, BEN, "!werweiss eAkte")  # page size is 2 in these tests
+    # Dora knows two matching topics (eAkte, and its synonym "elektronische Akte"), Anna one.
+    assert "1. Dora" in first and "2. Anna" in first and "Cem" not in first
+    assert "Noch 1 weitere: !mehr" in first
+    second = await say(bot, BEN, "!more")
+    assert "Seite 2" in second and "3. Cem" in second and "Anna" not in second
+    assert "Das waren alle Treffer" in await say(bot, BEN, "!mehr")
+    assert "keine Suche zum Weiterblättern" in await say(bot, BEN, "!mehr", room="!other:x")
+
+
+async def test_nobody_found_suggests_related_topics(bot: Dispatcher) -> None:
+    await directory(bot)
+    text = await say(bot, ANNA, "!werweiss Friedhofsverwaltung")
+    assert "Zu „Friedhofsverwaltung“ habe ich niemanden gefunden." in text
+    assert "!ichweiss Friedhofsverwaltung" in text
+    text = await say(bot, ANNA, "!werweiss Sensoren")
+    assert "niemanden gefunden" in text and "Vielleicht hilft: !werweiss Sensorik" in text
+
+
+async def test_activity_counts_as_knowledge_and_is_marked(bot: Dispatcher, db: Database) -> None:
+    await directory(bot)
+    async with db.transaction() as repos:
+        await repos.profiles.record_activity(
+            DORA, ("sensorik", "Sensorik"), source="substitution", ref_id=3, at=NOW - timedelta(days=10)
+        )
+        await repos.profiles.record_activity(
+            BEN, ("sensorik", "Sensorik"), source="decision", ref_id=4, at=NOW - timedelta(days=400)
+        )
+    text = await say(bot, ANNA, "!werweiss Sensorik")
+    assert "Dora – Bruchsal — Sensorik (hat dazu vertreten)" in text
+    assert text.index("Cem") < text.index("Dora"), "a profile entry ranks before activity"
+    assert "Ben" not in text, "activity older than the configured window does not count"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("XRechnung", Search("XRechnung")),
+        ("mit XRechnung aus?", Search("XRechnung")),
+        ("eAkte in baden baden", Search("eAkte", city="Baden-Baden")),
+        ("eAkte aus Buehl", Search("eAkte", city="Bühl")),
+        ("DMS nicht in Rastatt", Search("DMS", exclude_city="Rastatt")),
+        ("DMS außer Ettlingen", Search("DMS", exclude_city="Ettlingen")),
+        ("Sensorik woanders", Search("Sensorik", exclude_own_city=True)),
+        ("Sensorik in anderen Städten", Search("Sensorik", exclude_own_city=True)),
+        ("sensors elsewhere", Search("sensors", exclude_own_city=True)),
+        ("KI in Kommunen", Search("KI in Kommunen")),
+        ("Recht und Datenschutz", Search("Recht und Datenschutz")),
+    ],
+)
+def test_parse_search(text: str, expected: Search) -> None:
+    assert parse_search(text, CITIES) == expected
+
+
+def test_resolve_city_names() -> None:
+    assert resolve_name("baden baden", CITIES) == ("Baden-Baden", None)
+    assert resolve_name("BUEHL", CITIES) == ("Bühl", None)
+    assert resolve_name("Ettlngen", CITIES) == ("Ettlingen", None)
+    assert resolve_name("Bühlertal", CITIES) == (None, "Bühl")
+    assert resolve_name("Karlsruhe", CITIES) == (None, None)
