@@ -15,6 +15,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.text import fold
 
 LANGUAGES = ("de", "en")
+# re@di as it is today; a config may name others (the bot is not tied to these nine).
+DEFAULT_CITIES = (
+    "Baden-Baden",
+    "Bretten",
+    "Bruchsal",
+    "Bühl",
+    "Ettlingen",
+    "Gaggenau",
+    "Rastatt",
+    "Rheinstetten",
+    "Stutensee",
+)
+DEFAULT_GROUPS = (
+    "Fachgruppe",
+    "Online-Bürgerservice",
+    "eAkte",
+    "Digitale Rechnung",
+    "Sensorik",
+    "Engagementplattform",
+    "Intranet",
+    "Projektmanagement",
+    "Recht und Datenschutz",
+)
 _USER_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
 _ROOM_ID = re.compile(r"^![^:\s]+(:[A-Za-z0-9.\-]+(:\d+)?)?$")
 _SERVER = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$")
@@ -179,9 +202,11 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         raise ConfigError(b.key("timezone"), f"{tz_name!r} ist keine IANA-Zeitzone wie Europe/Berlin") from exc
 
     n = root.table("network", {"cities", "groups", "network_room", "coordinators"})
-    cities = n.strings("cities")
-    groups = n.strings("groups")
+    cities = n.strings("cities") if "cities" in n.data else DEFAULT_CITIES
+    groups = n.strings("groups") if "groups" in n.data else DEFAULT_GROUPS
     for key, names in (("cities", cities), ("groups", groups)):
+        if not names:
+            raise ConfigError(n.key(key), "darf nicht leer sein (oder lass den Schlüssel weg für die re@di-Vorgabe)")
         folded = [fold(x) for x in names]
         dupes = {x for x in folded if folded.count(x) > 1}
         if dupes:

@@ -28,6 +28,7 @@ from nio import (
     JoinError,
     LoginResponse,
     MegolmEvent,
+    RoomCreateEvent,
     RoomLeaveResponse,
     RoomMemberEvent,
     RoomMessageText,
@@ -64,6 +65,9 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"not_types": ["*"]},
     },
 }
+
+# Stands for the "infinite" power of room creators in room version 12 (above any real level of 100).
+CREATOR_POWER_LEVEL = 1000
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
 
@@ -181,7 +185,9 @@ class MatrixTransport:
         self._batches: list[tuple[str, set[asyncio.Task[None]]]] = []
         self._undecrypted: list[tuple[str, MegolmEvent, float]] = []
         self._persist_lock = asyncio.Lock()
-        self._known_rooms: set[str] = set()  # a room's first sync is always "limited"; later ones mean a gap
+        self._known_rooms: set[str] = set()
+        # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
+        self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -319,6 +325,11 @@ class MatrixTransport:
                     room_id,
                 )
             self._known_rooms.add(room_id)
+            for event in (*info.state, *info.timeline.events):
+                if isinstance(event, RoomCreateEvent):
+                    content = event.source.get("content", {})
+                    extra = content.get("additional_creators") or []
+                    self._creators[room_id] = frozenset([event.sender, *(u for u in extra if isinstance(u, str))])
             # Events before our own join (history shown to a new member) are never commands for us.
             for index, event in enumerate(events):
                 if (
@@ -383,7 +394,7 @@ class MatrixTransport:
         client = self.client
         assert client is not None
         room = client.rooms.get(room_id)
-        power = room.power_levels.get_user_level(event.sender) if room else 0
+        power = self._power_level(room, event.sender)
         return IncomingMessage(
             room_id=room_id,
             event_id=event.event_id,
@@ -397,6 +408,14 @@ class MatrixTransport:
             sender_name=_display_name(room, event.sender),
             reply_to=(relates.get("m.in_reply_to") or {}).get("event_id"),
         )
+
+    def _power_level(self, room: Any, user_id: str) -> int:
+        if room is None:
+            return 0
+        version = str(room.room_version)
+        if version.isdigit() and int(version) >= 12 and user_id in self._creators.get(room.room_id, ()):
+            return CREATOR_POWER_LEVEL
+        return int(room.power_levels.get_user_level(user_id))
 
     def _spawn(self, message: IncomingMessage) -> asyncio.Task[None]:
         task = asyncio.create_task(self._answer(message))

@@ -375,9 +375,13 @@ def _is_typo(a: str, b: str, distance: int) -> bool:
 
 
 def _typo_distance(a: str, b: str) -> int:
-    """Edits (1 or 2) if `a` is a plausible typo of `b`; 0 if they are equal or unrelated."""
+    """Edits (1 or 2) if `a` is a plausible typo of `b`; 0 if they are equal or unrelated.
+
+    The first letter must agree: people rarely mistype it, and an extra or different first letter is
+    usually another word or compound ("XRechnung" is not a typo of "Rechnung", "Karten" not of "Garten").
+    """
     allowed = _allowed_edits(min(len(a), len(b)))
-    if not allowed or a == b:
+    if not allowed or a == b or a[0] != b[0]:
         return 0
     distance = OSA.distance(a, b, score_cutoff=allowed)
     if distance > allowed or not _is_typo(a, b, distance):
@@ -486,7 +490,10 @@ def _match_fuzzy(probe: _Probe, keys: Sequence[str], labels: Mapping[str, str], 
                 if len(whole) <= len(text):
                     continue
                 for window in _affix_windows(whole, len(text)):
-                    distance = _typo_distance(text, window) if window != text else 0
+                    # Where a compound part ends is unknown, so its last letter must agree too and the
+                    # typo be inside: otherwise a sliding window turns "XRechnung" into "rechnunge".
+                    same_ends = window != text and window[-1] == text[-1]
+                    distance = _typo_distance(text, window) if same_ends else 0
                     if distance:
                         score = max(score, 0.8 * _fuzzy_score(text, distance))
         if score:
@@ -634,7 +641,8 @@ def rank_people(hits_by_user: Mapping[str, Sequence[Hit]], people: Mapping[str, 
 
     Best kind of match first; at the same kind someone who entered the topic beats someone who only
     decided or substituted on it; then whoever matches more distinct topics; then the closer match; then
-    the name (display name, else the user id without "@"), so the order is stable. Users without a `Person` (left the network) are skipped.
+    the name (display name, else the user id without "@"), so the order is stable. Users without a
+    `Person` (left the network) are skipped.
     """
     ranked = [
         RankedPerson(people[user_id], tuple(sorted(dict.fromkeys(hits), key=_hit_order)))

@@ -87,6 +87,7 @@ async def start_bot(
         servers: tuple[str, ...] = ("localhost",),
         users: tuple[str, ...] = (),
         clock: Clock | None = None,
+        extra: str = "",
     ) -> RunningBot:
         account = await register_user("bot")
         config_path = tmp_path / f"{account.localpart}.toml"
@@ -99,7 +100,8 @@ async def start_bot(
                 max_age=max_age,
                 servers=_toml_list(servers),
                 users=_toml_list(users),
-            ),
+            )
+            + extra,
             encoding="utf-8",
         )
         bot = RunningBot(account=account, config_path=config_path, clock=clock)

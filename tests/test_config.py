@@ -48,6 +48,8 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
     assert config.matrix.password == "secret"
     assert config.data_dir == tmp_path / "data"
     assert config.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'redi-bot.sqlite3'}"
+    assert len(config.cities) == 9 and "Rheinstetten" in config.cities, "re@di's cities are the default"
+    assert "Recht und Datenschutz" in config.groups
 
 
 def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
@@ -66,6 +68,7 @@ def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
         ('[bot]\ndatabase_url = "mysql://x"', "bot.database_url", "postgresql"),
         ('[bot]\nzeitzone = "Europe/Berlin"', "bot.zeitzone", "unbekannter Schlüssel"),
         ('[network]\ncities = "Bühl"', "network.cities", "Liste"),
+        ("[network]\ncities = []", "network.cities", "nicht leer"),
         ('[network]\ncities = ["Bühl", "Buehl"]', "network.cities", "doppelt"),
         ('[network]\ncoordinators = ["anna"]', "network.coordinators", "Matrix-ID"),
         (

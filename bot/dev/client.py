@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -476,6 +477,35 @@ class DevClient:
         elif reply_to is not None:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
         return await self.send_event(room_id, "m.room.message", content)
+
+    async def send_file(
+        self, room_id: str, filename: str, data: bytes, *, mimetype: str = "text/csv", reply_to: str | None = None
+    ) -> str:
+        """Upload `data` (encrypted if the room is) and post it as an `m.file`; returns the event id."""
+        await self._wait_for_room(room_id)
+        encrypt = bool(self._client.rooms[room_id].encrypted)
+        response, keys = await self._client.upload(
+            lambda *_: io.BytesIO(data),
+            content_type=mimetype,
+            filename=filename,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        _check(response, f"{self.user_id} uploading {filename}")
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "info": {"mimetype": mimetype, "size": len(data)},
+        }
+        if encrypt:
+            assert keys is not None
+            content["file"] = {"url": response.content_uri, **keys}
+        else:
+            content["url"] = response.content_uri
+        if reply_to is not None:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        return await self.send_content(room_id, content)
 
     async def send_content(self, room_id: str, content: Mapping[str, Any], *, txn_id: str | None = None) -> str:
         """Send an ``m.room.message`` with exactly this content (edits, notices, odd formats)."""
