@@ -37,7 +37,7 @@ from commands.profile_import import (
     render_report,
 )
 from storage import Repositories
-from storage.profiles import ProfileRecord
+from storage.profiles import ProfileRecord, RankedPage
 
 SEARCH_KIND = "werweiss"
 
@@ -51,6 +51,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "who.more": {
         "de": "Noch {count} weitere: `{prefix}mehr`",
         "en": "{count} more: `{prefix}more`",
+    },
+    "who.many_more": {
+        "de": "Das sind über {count} Leute – grenz die Suche ein (z. B. `in Bühl`) oder blättere: `{prefix}mehr`",
+        "en": "That's over {count} people – narrow it down (e.g. `in Bühl`) or page on: `{prefix}more`",
     },
     "who.page": {"de": "Seite {page}", "en": "page {page}"},
     "who.kind.synonym": {"de": "verwandter Begriff", "en": "related term"},
@@ -242,21 +246,37 @@ def parse_search(text: str, cities: Sequence[str]) -> Search:
 
 
 async def find_people(
-    repos: Repositories, search: Search, *, synonyms: Synonyms, own_city: str | None, activity_since: datetime
-) -> tuple[list[TopicMatch], list[RankedPerson]]:
-    """Matching topics and the ranked people who know them; used by the command and the benchmark."""
-    vocabulary = await repos.profiles.vocabulary()
-    matches = match_topics(search.query, vocabulary, synonyms)
+    repos: Repositories,
+    search: Search,
+    *,
+    synonyms: Synonyms,
+    own_city: str | None,
+    activity_since: datetime,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[RankedPerson], RankedPage]:
+    """One page of the people who know about `search`, best first, and how many there are in all.
+
+    Matching runs over the topic vocabulary (small); ranking runs in the database, so a topic with
+    thousands of holders costs one aggregate query. Used by the command and the benchmark."""
+    matches = match_topics(search.query, await repos.profiles.vocabulary(), synonyms)
     if not matches:
-        return [], []
+        return [], RankedPage([], 0, capped=False)
     by_key = {m.key: m for m in matches}
-    holders = await repos.profiles.holders(list(by_key), activity_since=activity_since)
-    records = await repos.profiles.get_many({h.user_id for h in holders})
-    excluded = search.exclude_city or (own_city if search.exclude_own_city else None)
+    result = await repos.profiles.rank_holders(
+        {m.key: (int(m.kind), m.score) for m in matches},
+        activity_since=activity_since,
+        city=search.city,
+        exclude_city=search.exclude_city or (own_city if search.exclude_own_city else None),
+        limit=limit,
+        offset=offset,
+    )
+    page = result.user_ids
+    holders = await repos.profiles.holders(list(by_key), activity_since=activity_since, user_ids=page)
+    records = await repos.profiles.get_many(page)
     people = {
-        uid: Person(uid, p.display_name, p.city, p.groups)
-        for uid, p in records.items()
-        if (search.city is None or p.city == search.city) and (excluded is None or p.city != excluded)
+        uid: Person(uid, p.display_name, p.city, p.groups) if (p := records.get(uid)) else Person(uid, None, None, ())
+        for uid in page
     }
     hits: dict[str, list[Hit]] = {}
     for holder in holders:
@@ -264,7 +284,9 @@ async def find_people(
         hits.setdefault(holder.user_id, []).append(
             Hit(TopicMatch(match.key, holder.label, match.kind, match.score), holder.source)
         )
-    return matches, rank_people(hits, people)
+    # rank_people orders each person's hits; the database already ordered the people.
+    ranked = {r.person.user_id: r for r in rank_people(hits, people)}
+    return [ranked[uid] for uid in page if uid in ranked], result
 
 
 # --- asking -----------------------------------------------------------------------------------------------
@@ -314,24 +336,25 @@ async def more(ctx: CommandContext) -> Reply:
 
 
 async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
-    me = await ctx.repos.profiles.get(ctx.sender)
-    own_city = me.city if me else None
+    own_city = await ctx.repos.profiles.city_of(ctx.sender) if search.exclude_own_city else None
     if search.exclude_own_city and own_city is None:
         raise BadArgument(ctx.t("who.no_own_city", prefix=ctx.prefix))
-    _, ranked = await find_people(
+    size = ctx.config.page_size
+    ranked, result = await find_people(
         ctx.repos,
         search,
         synonyms=Synonyms(ctx.config.synonyms),
         own_city=own_city,
         activity_since=ctx.clock.now() - ctx.config.activity_window,
+        limit=size,
+        offset=(page - 1) * size,
     )
     query = f"„{md_escape(search.query)}“" if ctx.language == "de" else f"“{md_escape(search.query)}”"
     where = _where(ctx, search, own_city)
-    if not ranked:
+    if result.total == 0:
         return _nobody(ctx, search, query, where, await ctx.repos.profiles.vocabulary())
-    size = ctx.config.page_size
     start = (page - 1) * size
-    if start >= len(ranked):
+    if not ranked:
         raise NotFound(ctx.t("who.no_more", query=query))
     await ctx.repos.queries.save(
         ctx.sender,
@@ -349,10 +372,12 @@ async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
     if page > 1:
         heading += f" – {ctx.t('who.page', page=page)}"
     lines = [heading, ""]
-    for number, ranked_person in enumerate(ranked[start : start + size], start=start + 1):
+    for number, ranked_person in enumerate(ranked, start=start + 1):
         lines.append(f"{number}. {_person_line(ctx, ranked_person)}")
-    remaining = len(ranked) - (start + size)
-    if remaining > 0:
+    remaining = result.total - (start + len(ranked))
+    if result.capped:
+        lines += ["", ctx.t("who.many_more", count=result.total - start, prefix=ctx.prefix)]
+    elif remaining > 0:
         lines += ["", ctx.t("who.more", count=remaining, prefix=ctx.prefix)]
     return Reply.text("\n".join(lines))
 

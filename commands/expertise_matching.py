@@ -622,16 +622,14 @@ def _hit_order(hit: Hit) -> tuple[int, bool, float, str, str, str]:
     )
 
 
-def _person_order(ranked: RankedPerson) -> tuple[int, bool, int, float, str, str]:
+def _person_order(ranked: RankedPerson) -> tuple[int, bool, int, float, str]:
     kind = ranked.best_kind
     at_best = [hit for hit in ranked.hits if hit.topic.kind == kind]
-    name = ranked.person.display_name or ranked.person.user_id.removeprefix("@")
     return (
         -kind,
         not any(hit.from_profile for hit in at_best),
         -len({hit.topic.key for hit in ranked.hits}),
         -max(hit.topic.score for hit in at_best),
-        name.casefold(),
         ranked.person.user_id,
     )
 
@@ -641,8 +639,9 @@ def rank_people(hits_by_user: Mapping[str, Sequence[Hit]], people: Mapping[str, 
 
     Best kind of match first; at the same kind someone who entered the topic beats someone who only
     decided or substituted on it; then whoever matches more distinct topics; then the closer match; then
-    the name (display name, else the user id without "@"), so the order is stable. Users without a
-    `Person` (left the network) are skipped.
+    the user id, so the order is stable. (Not the display name: the database ranks thousands of holders
+    of a popular topic the same way, and sorting them all by name would cost more than the whole rest.)
+    Users without a `Person` (left the network) are skipped.
     """
     ranked = [
         RankedPerson(people[user_id], tuple(sorted(dict.fromkeys(hits), key=_hit_order)))

@@ -34,6 +34,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage.profiles import Caches
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,8 @@ class Database:
             _configure_sqlite(self.engine, parsed.database)
         # expire_on_commit=False: repositories return plain dataclasses, but nothing should reload anyway.
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Copies of rarely changing, versioned data (see storage.profiles.VOCABULARY_VERSION_KEY).
+        self.caches = Caches()
 
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
@@ -127,7 +130,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Repositories]:
         """One unit of work: commits when the block ends, rolls back if it raises."""
         async with self.sessions() as session, session.begin():
-            yield Repositories.for_session(session)
+            yield Repositories.for_session(session, self.caches)
 
     async def upgrade(self) -> None:
         """Apply all migrations (``alembic upgrade head``) in one transaction; a no-op when up to date."""

@@ -172,7 +172,7 @@ class Topic(Base):
 
 class ProfileTopic(Base):
     __tablename__ = "profile_topics"
-    __table_args__ = (Index("ix_profile_topics_topic_id", "topic_id"),)
+    __table_args__ = (Index("ix_profile_topics_topic_id_user_id", "topic_id", "user_id"),)
 
     user_id: Mapped[str] = mapped_column(
         String(255), ForeignKey("profiles.user_id", ondelete="CASCADE"), primary_key=True

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import (
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import (
     Profile,
     ProfileGroup,
     ProfileTopic,
     SavedQuery,
+    SyncState,
     Topic,
     TopicActivity,
     ensure_utc,
@@ -49,9 +63,31 @@ class TopicHolder:
     source: str  # "profile" | "decision" | "substitution"
 
 
+COUNT_CAP = 500
+# Changes (to a random value) whenever a topic is added to or dropped from the vocabulary, so each
+# process can keep its copy of the vocabulary and check it with one tiny query per search.
+VOCABULARY_VERSION_KEY = "topics.version"
+
+
+class Caches:
+    """Per-process copies of versioned data. The version lives in the database, so several bot
+    processes sharing one database never serve a stale copy."""
+
+    def __init__(self) -> None:
+        self.vocabulary: tuple[str | None, list[tuple[str, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    user_ids: list[str]
+    total: int  # all matching people, at most COUNT_CAP
+    capped: bool  # there are more than COUNT_CAP
+
+
 class ProfileRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, caches: Caches) -> None:
         self._session = session
+        self._caches = caches
 
     # -- reading ---------------------------------------------------------------------------------------
     async def get(self, user_id: str) -> ProfileRecord | None:
@@ -91,28 +127,130 @@ class ProfileRepository:
             for p in rows
         }
 
+    async def city_of(self, user_id: str) -> str | None:
+        return (
+            await self._session.execute(select(Profile.city).where(Profile.user_id == user_id))
+        ).scalar_one_or_none()
+
     async def vocabulary(self) -> list[tuple[str, str]]:
         """(key, label) of every topic someone knows; small compared with the number of people."""
+        version = (
+            await self._session.execute(select(SyncState.value).where(SyncState.key == VOCABULARY_VERSION_KEY))
+        ).scalar_one_or_none()
+        cached = self._caches.vocabulary
+        if cached is not None and cached[0] == version:
+            return cached[1]
         rows = await self._session.execute(select(Topic.key, Topic.label))
-        return [(key, label) for key, label in rows]
+        vocabulary = [(key, label) for key, label in rows]
+        self._caches.vocabulary = (version, vocabulary)
+        return vocabulary
 
-    async def holders(self, keys: Sequence[str], *, activity_since: datetime) -> list[TopicHolder]:
+    async def _vocabulary_changed(self) -> None:
+        value = uuid.uuid4().hex
+        await self._session.execute(
+            _insert(self._session, SyncState)
+            .values(key=VOCABULARY_VERSION_KEY, value=value)
+            .on_conflict_do_update(index_elements=["key"], set_={"value": value})
+        )
+
+    async def holders(
+        self, keys: Sequence[str], *, activity_since: datetime, user_ids: Sequence[str] | None = None
+    ) -> list[TopicHolder]:
+        """Who knows which of these topics (optionally only among `user_ids`), from profiles and activity."""
         if not keys:
             return []
-        by_profile = await self._session.execute(
+        by_profile_stmt = (
             select(ProfileTopic.user_id, Topic.key, ProfileTopic.label)
             .join(Topic, Topic.id == ProfileTopic.topic_id)
             .where(Topic.key.in_(keys))
         )
-        holders = [TopicHolder(user_id, key, label, "profile") for user_id, key, label in by_profile]
-        by_activity = await self._session.execute(
+        by_activity_stmt = (
             select(TopicActivity.user_id, Topic.key, Topic.label, TopicActivity.source)
             .join(Topic, Topic.id == TopicActivity.topic_id)
             .where(Topic.key.in_(keys), TopicActivity.at >= ensure_utc(activity_since, "activity_since"))
             .distinct()
         )
+        if user_ids is not None:
+            by_profile_stmt = by_profile_stmt.where(ProfileTopic.user_id.in_(user_ids))
+            by_activity_stmt = by_activity_stmt.where(TopicActivity.user_id.in_(user_ids))
+        by_profile = await self._session.execute(by_profile_stmt)
+        holders = [TopicHolder(user_id, key, label, "profile") for user_id, key, label in by_profile]
+        by_activity = await self._session.execute(by_activity_stmt)
         holders += [TopicHolder(user_id, key, label, source) for user_id, key, label, source in by_activity]
         return holders
+
+    async def rank_holders(
+        self,
+        weights: Mapping[str, tuple[int, float]],
+        *,
+        activity_since: datetime,
+        city: str | None = None,
+        exclude_city: str | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> RankedPage:
+        """One page of the people who know any of the weighted topics, best first.
+
+        `weights` maps topic key -> (match kind, score in (0, 1]). The order is the one of
+        `commands.expertise_matching.rank_people` (a test checks both agree), computed by the database,
+        so a popular topic with thousands of holders costs one aggregate query instead of thousands of
+        rows in Python. The total is counted only up to COUNT_CAP: nobody pages through more.
+        """
+        ids = dict((await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(list(weights))))).all())
+        if not ids:
+            return RankedPage([], 0, capped=False)
+        topic_ids = list(ids.values())
+
+        def weighted(topic_id: Any, from_profile: int) -> list[ColumnElement[Any]]:
+            # Per-topic weights as CASE expressions, computed once per row here, not per aggregate.
+            kind = case({ids[k]: w[0] for k, w in weights.items() if k in ids}, value=topic_id)
+            kind_and_score = case({ids[k]: w[0] + w[1] for k, w in weights.items() if k in ids}, value=topic_id)
+            return [kind.label("kind"), kind_and_score.label("ks"), literal(from_profile).label("from_profile")]
+
+        holders = union_all(
+            select(ProfileTopic.user_id, ProfileTopic.topic_id, *weighted(ProfileTopic.topic_id, 1)).where(
+                ProfileTopic.topic_id.in_(topic_ids)
+            ),
+            select(TopicActivity.user_id, TopicActivity.topic_id, *weighted(TopicActivity.topic_id, 0))
+            .where(
+                TopicActivity.topic_id.in_(topic_ids),
+                TopicActivity.at >= ensure_utc(activity_since, "activity_since"),
+            )
+            .distinct(),
+        ).subquery("h")
+        best = func.max(holders.c.kind)
+        best_from_profile = func.max(case((holders.c.from_profile == 1, holders.c.kind), else_=0))
+        user_id: ColumnElement[Any] = holders.c.user_id
+        if self._session.get_bind().dialect.name == "postgresql":
+            user_id = user_id.collate("C")  # code point order on both backends, as rank_people sorts
+        ranked = (
+            select(holders.c.user_id)
+            .group_by(holders.c.user_id)
+            .order_by(
+                best.desc(),
+                case((best_from_profile == best, 1), else_=0).desc(),
+                func.count(distinct(holders.c.topic_id)).desc(),
+                func.max(holders.c.ks).desc(),  # = best kind + best score at that kind (scores are > 0)
+                user_id,
+            )
+            .limit(limit + 1)  # one more tells whether there is a next page without counting all
+            .offset(offset)
+        )
+        distinct_users = select(holders.c.user_id).distinct()
+        if city is not None or exclude_city is not None:
+            # People without a profile have no city: they never match "in X" but do match "not in X".
+            ranked = ranked.outerjoin(Profile, Profile.user_id == holders.c.user_id)
+            distinct_users = distinct_users.outerjoin(Profile, Profile.user_id == holders.c.user_id)
+            condition = (
+                Profile.city == city if city is not None else or_(Profile.city.is_(None), Profile.city != exclude_city)
+            )
+            ranked, distinct_users = ranked.where(condition), distinct_users.where(condition)
+        page = list((await self._session.execute(ranked)).scalars())
+        if len(page) <= limit:
+            return RankedPage(page, offset + len(page), capped=False)
+        counted = select(func.count()).select_from(distinct_users.limit(COUNT_CAP + 1).subquery())
+        total = int((await self._session.execute(counted)).scalar_one())
+        return RankedPage(page[:limit], min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
     async def existing(self, user_ids: Iterable[str]) -> dict[str, ProfileRecord]:
         return await self.get_many(user_ids, with_topics=True)
@@ -256,11 +394,13 @@ class ProfileRepository:
         if not topics:
             return {}
         labels = dict(reversed(topics))  # the first spelling of a key wins
-        await self._session.execute(
+        inserted = await self._session.execute(
             _insert(self._session, Topic)
             .values([{"key": key, "label": label} for key, label in labels.items()])
             .on_conflict_do_nothing(index_elements=["key"])
         )
+        if getattr(inserted, "rowcount", 1) != 0:
+            await self._vocabulary_changed()
         rows = await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(list(labels))))
         return {key: topic_id for key, topic_id in rows}
 
@@ -268,13 +408,15 @@ class ProfileRepository:
         """A topic nobody knows any more must not show up as a suggestion."""
         if not topic_ids:
             return
-        await self._session.execute(
+        dropped = await self._session.execute(
             delete(Topic).where(
                 Topic.id.in_(set(topic_ids)),
                 ~exists().where(ProfileTopic.topic_id == Topic.id),
                 ~exists().where(TopicActivity.topic_id == Topic.id),
             )
         )
+        if getattr(dropped, "rowcount", 1) != 0:
+            await self._vocabulary_changed()
 
 
 class SavedQueryRepository:

@@ -16,7 +16,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerStatus, ReminderLedger, SyncState, UserSettings, ensure_utc
-from storage.profiles import ProfileRepository, SavedQueryRepository
+from storage.profiles import Caches, ProfileRepository, SavedQueryRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
 
@@ -328,11 +328,11 @@ class Repositories:
     queries: SavedQueryRepository
 
     @classmethod
-    def for_session(cls, session: AsyncSession) -> Repositories:
+    def for_session(cls, session: AsyncSession, caches: Caches | None = None) -> Repositories:
         return cls(
             users=UserSettingsRepository(session),
             sync=SyncStateRepository(session),
             ledger=ReminderLedgerRepository(session),
-            profiles=ProfileRepository(session),
+            profiles=ProfileRepository(session, caches or Caches()),
             queries=SavedQueryRepository(session),
         )

@@ -396,7 +396,7 @@ def test_profile_beats_activity_of_the_same_kind_but_not_a_better_kind() -> None
     assert names(ranked) == ["@substituted", "@entered", "@decided"]
 
 
-def test_more_matching_topics_win_ties_then_score_then_name() -> None:
+def test_more_matching_topics_win_ties_then_score_then_user_id() -> None:
     people = {
         "@one": person("@one", "Berta"),
         "@two": person("@two", "Zoe"),
@@ -414,8 +414,8 @@ def test_more_matching_topics_win_ties_then_score_then_name() -> None:
         },
         people,
     )
-    # Case-insensitive by display name, falling back to the user id.
-    assert names(ranked) == ["@two", "@close", "@anna", "@Anton", "@one"]
+    # Full ties go by user id (code point order, as the database sorts them), not by display name.
+    assert names(ranked) == ["@two", "@close", "@Anton", "@anna", "@one"]
 
 
 def test_same_topic_twice_counts_once() -> None:

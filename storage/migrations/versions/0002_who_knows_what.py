@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "topic_id", name=op.f("pk_profile_topics")),
     )
     with op.batch_alter_table("profile_topics", schema=None) as batch_op:
-        batch_op.create_index("ix_profile_topics_topic_id", ["topic_id"], unique=False)
+        batch_op.create_index("ix_profile_topics_topic_id_user_id", ["topic_id", "user_id"], unique=False)
 
     op.create_table(
         "topic_activity",
@@ -110,7 +110,7 @@ def downgrade() -> None:
 
     op.drop_table("topic_activity")
     with op.batch_alter_table("profile_topics", schema=None) as batch_op:
-        batch_op.drop_index("ix_profile_topics_topic_id")
+        batch_op.drop_index("ix_profile_topics_topic_id_user_id")
 
     op.drop_table("profile_topics")
     op.drop_table("profile_groups")

@@ -1,0 +1,333 @@
+"""`!werweiss` speed with 10,000 profiles × 5 topics, in-process, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/search.py [--profiles 10000] [--queries 400] [--postgres URL | --no-postgres]
+
+Each query runs the whole command as the bot does (dispatcher, one unit of work, vocabulary scan,
+holders, ranking, Markdown → HTML), without Matrix. Baseline: `!ping` through the same dispatcher
+(one unit of work with the language lookup), measured in the same run, so the ratio shows what the
+search itself costs. Topics are drawn from a 2,000-term vocabulary (domain terms with variants such as
+"eAkte-Migration", and two-word topics such as "digitale Terminvergabe") with a skewed (Zipf-like)
+popularity, so some topics have thousands of holders. The worst query of the mix is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from bot.app import all_routers  # noqa: E402
+from bot.clock import FakeClock  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.dispatch import Dispatcher, IncomingMessage  # noqa: E402
+from commands.expertise_matching import topic_key  # noqa: E402
+from storage import Database, normalize_url  # noqa: E402
+from storage.models import Profile, ProfileGroup, ProfileTopic, Topic  # noqa: E402
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+BASES = [
+    "eAkte",
+    "XRechnung",
+    "E-Rechnung",
+    "Sensorik",
+    "LoRaWAN",
+    "OZG",
+    "Datenschutz",
+    "Barrierefreiheit",
+    "Intranet",
+    "Projektmanagement",
+    "Engagementplattform",
+    "Bürgerservice",
+    "Digitalisierung",
+    "Schulträger",
+    "Geoinformation",
+    "Open Data",
+    "Smart City",
+    "Cloud",
+    "IT-Sicherheit",
+    "Archiv",
+    "Vergaberecht",
+    "Personalwesen",
+    "Kita-Portal",
+    "Friedhofswesen",
+    "Standesamt",
+    "Wahlen",
+    "Haushalt",
+    "Kasse",
+    "Straßenverkehr",
+    "Abfall",
+    "Bauantrag",
+]
+SUFFIXES = [
+    "",
+    "-Einführung",
+    " Pilot",
+    "-Schnittstelle",
+    " Betrieb",
+    "-Schulung",
+    " Ausschreibung",
+    "-Migration",
+    " Konzept",
+    " Support",
+    "-Rollout",
+    " Beratung",
+    "-Workflow",
+    " Datenmodell",
+    " Vertrag",
+    " Fördermittel",
+]
+QUERIES = [
+    "eAkte",
+    "XRechnung",
+    "Sensork",
+    "elektronische Akte",
+    "Rechnung",
+    "LoRaWAN in Bühl",
+    "Datenschutz woanders",
+    "Geoinformation nicht in Rastatt",
+    "Smart City",
+    "Friedhofsverwaltung",
+    "Schnittstelle",
+    "Kita",
+    "OZG",
+    "Barrierefreiheit Konzept",
+    "IT-Sicherheit",
+    "Haushalt",
+    "Open Data Pilot",
+    "Cloud-Migration",
+]
+
+
+ADJECTIVES = [
+    "kommunale",
+    "digitale",
+    "mobile",
+    "interkommunale",
+    "papierlose",
+    "barrierearme",
+    "sichere",
+    "offene",
+    "zentrale",
+    "automatisierte",
+    "hybride",
+    "regionale",
+    "agile",
+    "smarte",
+    "vernetzte",
+    "nachhaltige",
+    "medienbruchfreie",
+    "rechtssichere",
+    "bürgernahe",
+    "datenbasierte",
+    "modulare",
+    "skalierbare",
+    "transparente",
+    "lokale",
+    "externe",
+    "interne",
+    "neue",
+    "gemeinsame",
+    "standardisierte",
+    "wartbare",
+    "flexible",
+    "schlanke",
+    "proaktive",
+    "verlässliche",
+    "moderne",
+    "einheitliche",
+    "geprüfte",
+    "zertifizierte",
+    "europäische",
+    "freie",
+]
+NOUNS = [
+    "Fachverfahren",
+    "Antragsstrecke",
+    "Terminvergabe",
+    "Postverteilung",
+    "Telefonie",
+    "Ratsinformation",
+    "Zeiterfassung",
+    "Gebäudeleittechnik",
+    "Parkraumüberwachung",
+    "Schulverwaltung",
+    "Bibliothekssoftware",
+    "Feuerwehrtechnik",
+    "Bürgerbeteiligung",
+    "Videokonferenz",
+    "Formularserver",
+    "Bezahlplattform",
+    "Wissensdatenbank",
+    "Aktenplan",
+    "Stellenbörse",
+    "Veranstaltungskalender",
+    "Mängelmelder",
+    "Hundesteuer",
+    "Gewerbeanmeldung",
+    "Wohngeld",
+    "Fundbüro",
+    "Baumkataster",
+    "Straßenbeleuchtung",
+    "Winterdienst",
+    "Sitzungsdienst",
+    "Ehrenamtskarte",
+    "Netzwerkinfrastruktur",
+    "Druckerflotte",
+    "Softwareverteilung",
+    "Passwortverwaltung",
+    "Backup",
+    "Lizenzverwaltung",
+    "Servicekonto",
+    "Postfach",
+    "Chatbot",
+    "Schnittstellenstandard",
+]
+
+
+def vocabulary(size: int) -> list[str]:
+    """Topic labels as people write them: domain terms with variants, then distinct two-word topics."""
+    terms = [f"{base}{suffix}" for base in BASES for suffix in SUFFIXES]
+    terms += [f"{adjective} {noun}" for noun in NOUNS for adjective in ADJECTIVES]
+    if len(terms) < size:
+        raise ValueError(f"at most {len(terms)} distinct topics")
+    return terms[:size]
+
+
+async def populate(
+    db: Database, profiles: int, topics: list[str], cities: tuple[str, ...], groups: tuple[str, ...]
+) -> None:
+    rng = random.Random(42)
+    # Zipf-like popularity over a shuffled order: a few topics are known by hundreds or thousands.
+    ranks = list(range(len(topics)))
+    rng.shuffle(ranks)
+    weights = [1 / (rank + 1) for rank in ranks]
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            insert(Topic), [{"id": i + 1, "key": topic_key(t), "label": t} for i, t in enumerate(topics)]
+        )
+        people, memberships, knows = [], [], []
+        for n in range(profiles):
+            user_id = f"@person{n}:{rng.choice(cities).lower().replace('ü', 'ue')}.de"
+            people.append({"user_id": user_id, "display_name": f"Person {n}", "city": rng.choice(cities)})
+            for group in rng.sample(groups, 2):
+                memberships.append({"user_id": user_id, "group_name": group})
+            chosen: set[int] = set()
+            while len(chosen) < 5:
+                chosen.add(rng.choices(range(len(topics)), weights=weights)[0])
+            for position, index in enumerate(sorted(chosen), start=1):
+                knows.append({"user_id": user_id, "topic_id": index + 1, "label": topics[index], "position": position})
+        for table, rows in ((Profile, people), (ProfileGroup, memberships), (ProfileTopic, knows)):
+            for start in range(0, len(rows), 5000):
+                await conn.execute(insert(table), rows[start : start + 5000])
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def timed(runs: int, once: Callable[[int], Awaitable[None]]) -> list[float]:
+    samples = []
+    for i in range(runs):
+        start = time.perf_counter()
+        await once(i)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+async def measure(
+    label: str, url: str, profiles: int, queries: int, connect_args: dict[str, object] | None = None
+) -> None:
+    config = load_config(ROOT / "config.example.toml", env={})
+    config = replace(config, database_url=url)
+    db = Database(url, connect_args=connect_args)
+    try:
+        await db.upgrade()
+        t0 = time.perf_counter()
+        await populate(db, profiles, vocabulary(2000), config.cities, config.groups)
+        fill_s = time.perf_counter() - t0
+        dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=FakeClock(NOW))
+        asker = "@person0:buehl.de"
+        async with db.transaction() as repos:
+            await repos.profiles.ensure(asker, "Frager")
+            await repos.profiles.set_city(asker, "Bühl")
+
+        async def ask(body: str) -> int:
+            message = IncomingMessage("!room:x", f"${secrets.token_hex(8)}", asker, body, NOW)
+            reply = await dispatcher.handle(message)
+            assert reply is not None
+            return len(reply.markdown)
+
+        for query in QUERIES:  # warm up caches and check every query answers
+            await ask(f"!werweiss {query}")
+
+        per_query: dict[str, list[float]] = {}
+
+        async def search(i: int) -> None:
+            query = QUERIES[i % len(QUERIES)]
+            start = time.perf_counter()
+            await ask(f"!werweiss {query}")
+            per_query.setdefault(query, []).append((time.perf_counter() - start) * 1000)
+
+        async def ping(i: int) -> None:
+            await ask("!ping")
+
+        pings = await timed(queries, ping)
+        searches = await timed(queries, search)
+        p50, p95 = statistics.median(searches), percentile(searches, 95)
+        b50 = statistics.median(pings)
+        print(
+            f"{label:<11}{profiles:>8}{queries:>6}  {b50:>7.2f}ms  {p50:>7.2f}ms{p95:>8.2f}ms{max(searches):>8.2f}ms"
+            f"  {p50 / b50:>6.1f}x   {fill_s:>5.1f}s  {'ok' if p95 <= 20 else 'OVER TARGET'}"
+        )
+        worst = max(per_query, key=lambda q: statistics.median(per_query[q]))
+        print(f"{'':<11}slowest query: !werweiss {worst} (p50 {statistics.median(per_query[worst]):.1f} ms)")
+    finally:
+        await db.dispose()
+
+
+async def main(profiles: int, queries: int, pg_url: str | None) -> None:
+    print(
+        f"{'backend':<11}{'people':>8}{'runs':>6}  {'ping p50':>9}  {'search p50':>9}{'p95':>10}{'max':>10}  "
+        f"{'ratio':>6}  {'fill':>6}  target p95 <= 20 ms"
+    )
+    with tempfile.TemporaryDirectory(prefix="redi-bench-search-") as tmp:
+        await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", profiles, queries)
+    if pg_url:
+        schema = f"redi_bench_{secrets.token_hex(6)}"
+        admin = create_async_engine(normalize_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        try:
+            await measure("postgresql", pg_url, profiles, queries, {"server_settings": {"search_path": schema}})
+        finally:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            await admin.dispose()
+    print("\nratio = search p50 / ping p50 (the fixed cost of one command with its unit of work)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main(args.profiles, args.queries, None if args.no_postgres else args.postgres))
