@@ -10,7 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Float,
+    Integer,
     case,
+    column,
     delete,
     distinct,
     exists,
@@ -18,6 +21,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -74,7 +78,7 @@ class Caches:
     processes sharing one database never serve a stale copy."""
 
     def __init__(self) -> None:
-        self.vocabulary: tuple[str | None, list[tuple[str, str]]] | None = None
+        self.vocabulary: tuple[str | None, list[tuple[str, str]], dict[str, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class ProfileRepository:
     def __init__(self, session: AsyncSession, caches: Caches) -> None:
         self._session = session
         self._caches = caches
+        # Topic ids as of the last vocabulary() in this unit of work (same snapshot as the match).
+        self._topic_id_by_key: dict[str, int] | None = None
 
     # -- reading ---------------------------------------------------------------------------------------
     async def get(self, user_id: str) -> ProfileRecord | None:
@@ -98,14 +104,18 @@ class ProfileRepository:
         ids = list(dict.fromkeys(user_ids))
         if not ids:
             return {}
-        rows = (await self._session.execute(select(Profile).where(Profile.user_id.in_(ids)))).scalars().all()
+        profiles: dict[str, Profile] = {}
         groups: dict[str, list[str]] = {}
-        for user_id, group in await self._session.execute(
-            select(ProfileGroup.user_id, ProfileGroup.group_name)
-            .where(ProfileGroup.user_id.in_(ids))
-            .order_by(ProfileGroup.group_name)
-        ):
-            groups.setdefault(user_id, []).append(group)
+        rows = await self._session.execute(
+            select(Profile, ProfileGroup.group_name)
+            .outerjoin(ProfileGroup, ProfileGroup.user_id == Profile.user_id)
+            .where(Profile.user_id.in_(ids))
+            .order_by(Profile.user_id, ProfileGroup.group_name)
+        )
+        for profile, group in rows:
+            profiles[profile.user_id] = profile
+            if group is not None:
+                groups.setdefault(profile.user_id, []).append(group)
         topics: dict[str, list[str]] = {}
         if with_topics:
             for user_id, label in await self._session.execute(
@@ -124,7 +134,7 @@ class ProfileRepository:
                 note=p.note,
                 allow_mentions=p.allow_mentions,
             )
-            for p in rows
+            for p in profiles.values()
         }
 
     async def city_of(self, user_id: str) -> str | None:
@@ -139,10 +149,12 @@ class ProfileRepository:
         ).scalar_one_or_none()
         cached = self._caches.vocabulary
         if cached is not None and cached[0] == version:
+            self._topic_id_by_key = cached[2]
             return cached[1]
-        rows = await self._session.execute(select(Topic.key, Topic.label))
-        vocabulary = [(key, label) for key, label in rows]
-        self._caches.vocabulary = (version, vocabulary)
+        rows = (await self._session.execute(select(Topic.key, Topic.label, Topic.id))).all()
+        vocabulary = [(key, label) for key, label, _ in rows]
+        self._topic_id_by_key = {key: topic_id for key, _, topic_id in rows}
+        self._caches.vocabulary = (version, vocabulary, self._topic_id_by_key)
         return vocabulary
 
     async def _vocabulary_changed(self) -> None:
@@ -173,11 +185,11 @@ class ProfileRepository:
         if user_ids is not None:
             by_profile_stmt = by_profile_stmt.where(ProfileTopic.user_id.in_(user_ids))
             by_activity_stmt = by_activity_stmt.where(TopicActivity.user_id.in_(user_ids))
-        by_profile = await self._session.execute(by_profile_stmt)
-        holders = [TopicHolder(user_id, key, label, "profile") for user_id, key, label in by_profile]
-        by_activity = await self._session.execute(by_activity_stmt)
-        holders += [TopicHolder(user_id, key, label, source) for user_id, key, label, source in by_activity]
-        return holders
+        # One statement for both: every round trip counts when a search should take milliseconds.
+        rows = await self._session.execute(
+            union_all(by_profile_stmt.add_columns(literal("profile").label("source")), by_activity_stmt)
+        )
+        return [TopicHolder(user_id, key, label, source) for user_id, key, label, source in rows]
 
     async def rank_holders(
         self,
@@ -196,36 +208,59 @@ class ProfileRepository:
         so a popular topic with thousands of holders costs one aggregate query instead of thousands of
         rows in Python. The total is counted only up to COUNT_CAP: nobody pages through more.
         """
-        ids = dict((await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(list(weights))))).all())
+        known = self._topic_id_by_key
+        if known is not None and all(key in known for key in weights):
+            ids = {key: known[key] for key in weights}
+        else:
+            rows = await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(list(weights))))
+            ids = {key: topic_id for key, topic_id in rows}
         if not ids:
             return RankedPage([], 0, capped=False)
         topic_ids = list(ids.values())
-
-        def weighted(topic_id: Any, from_profile: int) -> list[ColumnElement[Any]]:
-            # Per-topic weights as CASE expressions, computed once per row here, not per aggregate.
-            kind = case({ids[k]: w[0] for k, w in weights.items() if k in ids}, value=topic_id)
-            kind_and_score = case({ids[k]: w[0] + w[1] for k, w in weights.items() if k in ids}, value=topic_id)
-            return [kind.label("kind"), kind_and_score.label("ks"), literal(from_profile).label("from_profile")]
-
-        holders = union_all(
-            select(ProfileTopic.user_id, ProfileTopic.topic_id, *weighted(ProfileTopic.topic_id, 1)).where(
+        holders_of_topics = union_all(
+            select(ProfileTopic.user_id, ProfileTopic.topic_id, literal(1).label("from_profile")).where(
                 ProfileTopic.topic_id.in_(topic_ids)
             ),
-            select(TopicActivity.user_id, TopicActivity.topic_id, *weighted(TopicActivity.topic_id, 0))
+            select(TopicActivity.user_id, TopicActivity.topic_id, literal(0).label("from_profile"))
             .where(
                 TopicActivity.topic_id.in_(topic_ids),
                 TopicActivity.at >= ensure_utc(activity_since, "activity_since"),
             )
             .distinct(),
-        ).subquery("h")
+        ).subquery("hs")
+        # The per-topic weights go into the SQL text as a VALUES list of number literals: hundreds of
+        # bound parameters cost SQLAlchemy more time than the whole query costs the database, and a
+        # join evaluates each weight once per row (a CASE would be evaluated in every aggregate).
+        # Only ints and floats formed here are inlined, never text.
+        rows_sql = ", ".join(
+            f"({int(ids[k])}, {int(w[0])}, {float(w[0]) + float(w[1])!r})" for k, w in weights.items() if k in ids
+        )
+        m = (
+            text(f"(VALUES {rows_sql})")
+            .columns(column("column1", Integer), column("column2", Integer), column("column3", Float))
+            .subquery("m")
+        )
+        holders = (
+            select(
+                holders_of_topics.c.user_id,
+                holders_of_topics.c.topic_id,
+                holders_of_topics.c.from_profile,
+                m.c.column2.label("kind"),
+                m.c.column3.label("ks"),
+            )
+            .join(m, m.c.column1 == holders_of_topics.c.topic_id)
+            .subquery("h")
+        )
         best = func.max(holders.c.kind)
         best_from_profile = func.max(case((holders.c.from_profile == 1, holders.c.kind), else_=0))
         user_id: ColumnElement[Any] = holders.c.user_id
         if self._session.get_bind().dialect.name == "postgresql":
-            user_id = user_id.collate("C")  # code point order on both backends, as rank_people sorts
+            # Code point order on both backends, as rank_people sorts; also much cheaper to sort and
+            # group by than the database's locale collation.
+            user_id = user_id.collate("C")
         ranked = (
-            select(holders.c.user_id)
-            .group_by(holders.c.user_id)
+            select(user_id.label("user_id"))
+            .group_by(user_id)
             .order_by(
                 best.desc(),
                 case((best_from_profile == best, 1), else_=0).desc(),
@@ -236,18 +271,18 @@ class ProfileRepository:
             .limit(limit + 1)  # one more tells whether there is a next page without counting all
             .offset(offset)
         )
-        distinct_users = select(holders.c.user_id).distinct()
+        distinct_users = select(holders_of_topics.c.user_id).distinct()  # the weights don't matter here
         if city is not None or exclude_city is not None:
             # People without a profile have no city: they never match "in X" but do match "not in X".
             ranked = ranked.outerjoin(Profile, Profile.user_id == holders.c.user_id)
-            distinct_users = distinct_users.outerjoin(Profile, Profile.user_id == holders.c.user_id)
+            distinct_users = distinct_users.outerjoin(Profile, Profile.user_id == holders_of_topics.c.user_id)
             condition = (
                 Profile.city == city if city is not None else or_(Profile.city.is_(None), Profile.city != exclude_city)
             )
             ranked, distinct_users = ranked.where(condition), distinct_users.where(condition)
         page = list((await self._session.execute(ranked)).scalars())
-        if len(page) <= limit:
-            return RankedPage(page, offset + len(page), capped=False)
+        if len(page) <= limit and (page or offset == 0):
+            return RankedPage(page, offset + len(page), capped=False)  # this is the last page
         counted = select(func.count()).select_from(distinct_users.limit(COUNT_CAP + 1).subquery())
         total = int((await self._session.execute(counted)).scalar_one())
         return RankedPage(page[:limit], min(total, COUNT_CAP), capped=total > COUNT_CAP)

@@ -184,3 +184,41 @@ def test_resolve_city_names() -> None:
     assert resolve_name("Ettlngen", CITIES) == ("Ettlingen", None)
     assert resolve_name("Bühlertal", CITIES) == (None, "Bühl")
     assert resolve_name("Karlsruhe", CITIES) == (None, None)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_database_ranking_agrees_with_rank_people(db: Database, seed: int) -> None:
+    """The database ranks big result sets; rank_people is the readable definition. Both must agree."""
+    import random
+
+    from commands.expertise_matching import Hit, MatchKind, Person, TopicMatch, rank_people
+
+    rng = random.Random(seed)
+    topics = [(f"thema{i}", f"Thema {i}") for i in range(12)]
+    users = [f"@{rng.choice(['a', 'B', 'c', 'Ä'])}user{i}:x.de" for i in range(40)]
+    hits: dict[str, list[Hit]] = {}
+    weights = {key: (int(rng.choice(list(MatchKind))), rng.choice([0.25, 0.5, 0.75, 1.0])) for key, _ in topics}
+    async with db.transaction() as repos:
+        for user_id in users:
+            await repos.profiles.ensure(user_id, None)
+            chosen = rng.sample(topics, rng.randint(0, 3))
+            await repos.profiles.add_topics(user_id, chosen)
+            for key, label in chosen:
+                kind, score = weights[key]
+                hits.setdefault(user_id, []).append(Hit(TopicMatch(key, label, MatchKind(kind), score), "profile"))
+            if rng.random() < 0.3:
+                key, label = rng.choice(topics)
+                await repos.profiles.record_activity(user_id, (key, label), source="decision", ref_id=1, at=NOW)
+                kind, score = weights[key]
+                hits.setdefault(user_id, []).append(Hit(TopicMatch(key, label, MatchKind(kind), score), "decision"))
+    expected = [r.person.user_id for r in rank_people(hits, {u: Person(u, None, None, ()) for u in users})]
+    async with db.transaction() as repos:
+        await repos.profiles.vocabulary()
+        pages = []
+        for offset in range(0, 60, 7):
+            page = await repos.profiles.rank_holders(
+                weights, activity_since=NOW - timedelta(days=1), limit=7, offset=offset
+            )
+            pages += page.user_ids
+            assert page.total == len(expected)
+    assert pages == expected
