@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.dispatch import Dispatcher, Router
 from bot.matrix import MatrixTransport
+from bot.reminders import ReminderPlanner
 from bot.scheduler import Scheduler
-from commands import expertise
+from commands import expertise, meetings
 from commands import help as help_commands
 from storage import Database
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def all_routers() -> list[Router]:
     """Command families in the order `!hilfe` lists them."""
-    return [help_commands.router, expertise.router]
+    return [help_commands.router, expertise.router, meetings.router]
 
 
 @dataclass
@@ -31,18 +32,28 @@ class App:
     dispatcher: Dispatcher
     transport: MatrixTransport
     scheduler: Scheduler
+    planner: ReminderPlanner
+    _planning: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         await self.db.upgrade()
         await self.transport.connect()
         self.scheduler.start()
+        self._planning = asyncio.create_task(self._plan_after_first_sync())
+
+    async def _plan_after_first_sync(self) -> None:
+        # Reminders need nio to know the rooms (first sync) before they can be sent.
+        await self.transport.wait_ready()
+        await self.planner.start()
 
     async def run(self) -> None:
         await self.transport.run(self.dispatcher.handle)
 
     async def stop(self) -> None:
+        if self._planning is not None:
+            self._planning.cancel()
         self.scheduler.shutdown()
         await self.transport.stop()
         await self.db.dispose()
@@ -66,11 +77,25 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     db = Database(config.database_url)
     transport = MatrixTransport(config, db, clock)
+    scheduler = Scheduler(clock)
+    planner = ReminderPlanner(
+        db=db,
+        scheduler=scheduler,
+        sender=transport,
+        rooms=transport,
+        clock=clock,
+        grace=config.reminder_grace,
+        meeting_content=meetings.meeting_reminder_content(config.default_language),
+        personal_content=meetings.personal_reminder_content,
+    )
     return App(
         config=config,
         clock=clock,
         db=db,
-        dispatcher=Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=transport),
+        dispatcher=Dispatcher(
+            routers=all_routers(), config=config, db=db, clock=clock, files=transport, planner=planner
+        ),
         transport=transport,
-        scheduler=Scheduler(clock),
+        scheduler=scheduler,
+        planner=planner,
     )

@@ -113,7 +113,7 @@ def db_upgrade(config_path: Path) -> None:
     from storage import Database
 
     config = _load(config_path)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     async def upgrade() -> str | None:
         database = Database(config.database_url)
@@ -143,7 +143,7 @@ def import_profiles(config_path: Path, file: Path, apply: bool, language: str) -
     from storage import Database
 
     config = _load(config_path)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     data = file.read_bytes()
 

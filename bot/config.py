@@ -14,6 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.text import fold
 
+
+def parse_duration(text: str) -> timedelta:
+    # Imported late: the parser module is heavier than config needs at import time.
+    from commands.schedule_parsing import parse_duration as parse
+
+    return parse(text)
+
+
 LANGUAGES = ("de", "en")
 # re@di as it is today; a config may name others (the bot is not tied to these nine).
 DEFAULT_CITIES = (
@@ -80,6 +88,8 @@ class Config:
     invite_servers: frozenset[str] = frozenset()
     invite_users: frozenset[str] = frozenset()
     synonyms: tuple[tuple[str, ...], ...] = ()
+    reminder_offsets: tuple[timedelta, ...] = (timedelta(days=1), timedelta(minutes=15))
+    jitsi_base_url: str | None = None
     page_size: int = 5
     activity_window: timedelta = timedelta(days=365)
 
@@ -149,7 +159,7 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
 
 
 def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
-    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise"})
+    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise", "meetings"})
     m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
     homeserver = m.string("homeserver", required=True) or ""
     if not re.match(r"^https?://[^\s/]+", homeserver):
@@ -252,6 +262,17 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     if page_size > 20:
         raise ConfigError(e.key("page_size"), "höchstens 20, sonst werden die Antworten zu lang")
 
+    mt = root.table("meetings", {"reminder_offsets", "jitsi_base_url"})
+    offsets: list[timedelta] = []
+    for text in mt.strings("reminder_offsets") if "reminder_offsets" in mt.data else ("1 Tag", "15 min"):
+        try:
+            offsets.append(parse_duration(text))
+        except ValueError as exc:
+            raise ConfigError(mt.key("reminder_offsets"), f'{text!r}: {exc}; z. B. "1 Tag", "15 min", "2h"') from exc
+    jitsi = mt.string("jitsi_base_url")
+    if jitsi and not re.match(r"^https://[^\s/]+", jitsi):
+        raise ConfigError(mt.key("jitsi_base_url"), "muss mit https:// beginnen, z. B. https://meet.example.org/")
+
     return Config(
         matrix=matrix,
         data_dir=data_dir,
@@ -269,6 +290,8 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         invite_servers=frozenset(servers),
         invite_users=frozenset(users),
         synonyms=synonyms,
+        reminder_offsets=tuple(offsets),
+        jitsi_base_url=jitsi.rstrip("/") + "/" if jitsi else None,
         page_size=page_size,
         activity_window=timedelta(days=e.integer("activity_days", 365, minimum=1)),
     )

@@ -6,6 +6,7 @@ and "did you mean" suggestions are all generated from the same `Command` metadat
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import inspect
 import logging
@@ -29,6 +30,7 @@ from storage import Database, Repositories
 log = logging.getLogger(__name__)
 
 COORDINATOR_POWER_LEVEL = 50
+ATTACHMENT_TIMEOUT_S = 30
 
 
 class Role(enum.IntEnum):
@@ -89,6 +91,14 @@ class AttachmentTooLarge(Exception):
         super().__init__(f"{size} bytes > {limit}")
         self.size = size
         self.limit = limit
+
+
+class Planner(Protocol):
+    """Re-plans scheduled messages after a command changed what they derive from."""
+
+    async def refresh_meeting(self, meeting_id: int) -> None: ...
+
+    async def refresh_personal(self, reminder_id: int) -> None: ...
 
 
 class FileSource(Protocol):
@@ -179,6 +189,10 @@ class Router:
         labels: dict[str, tuple[str, str]] | None = None,
         wants_file: bool = False,
     ) -> Callable[[Handler], Handler]:
+        if any(mark in help_de + help_en for mark in "`*_["):
+            # One-line help is shown inside lists; Markdown belongs in details_de/details_en.
+            raise ValueError(f"help text of {name!r} must be plain text")
+
         def register(handler: Handler) -> Handler:
             self.commands.append(
                 Command(
@@ -236,9 +250,11 @@ class CommandContext:
     repos: Repositories
     t: Translator
     registry: Registry
-    is_coordinator: bool
+    is_coordinator: bool  # network-wide rights (config, or moderator of a configured room)
+    is_room_moderator: bool = False  # power level >= 50 in this room: rights over this room's things
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     attachment: Attachment | None = None
+    planner: Planner | None = None
 
     @property
     def sender(self) -> str:
@@ -298,8 +314,10 @@ class Dispatcher:
         db: Database,
         clock: Clock,
         files: FileSource | None = None,
+        planner: Planner | None = None,
     ) -> None:
         self.files = files
+        self.planner = planner
         self.registry = Registry(routers)
         self.catalog = Catalog(CORE_MESSAGES, *(r.messages for r in self.registry.routers))
         self.config = config
@@ -341,15 +359,26 @@ class Dispatcher:
         command = self.registry.find(name)
         callbacks: list[Callable[[], Awaitable[None]]] = []
         attachment: Attachment | None = None
+        is_moderator = message.sender_power >= COORDINATOR_POWER_LEVEL
+        # Network-wide rights never come from a room the sender controls (anyone may open a room with
+        # the bot and be its admin there): only from the config, or moderation of a configured room.
+        in_network_room = message.room_id in self.config.room_groups or message.room_id == self.config.network_room
+        is_coordinator = message.sender in self.config.coordinators or (is_moderator and in_network_room)
         try:
+            if command is not None and command.role is Role.COORDINATOR and not is_coordinator:
+                t = await self._translator(message.sender)
+                raise Forbidden(t("error.forbidden"))
             if command is not None and command.wants_file and message.reply_to and self.files is not None:
                 # Downloaded before the unit of work starts: no network I/O while holding a write lock.
                 try:
-                    attachment = await self.files.fetch_attachment(
-                        message.room_id, message.reply_to, max_bytes=self.MAX_ATTACHMENT_BYTES
-                    )
+                    async with asyncio.timeout(ATTACHMENT_TIMEOUT_S):
+                        attachment = await self.files.fetch_attachment(
+                            message.room_id, message.reply_to, max_bytes=self.MAX_ATTACHMENT_BYTES
+                        )
                 except AttachmentTooLarge as exc:
                     raise BadArgument(t("error.file_too_large", limit=exc.limit // 1000)) from None
+                except TimeoutError:
+                    raise BadArgument(t("error.file_timeout")) from None
             # One unit of work per command (language lookup included): a UserError or a crash rolls
             # back everything the handler wrote.
             async with self.db.transaction() as repos:
@@ -374,8 +403,10 @@ class Dispatcher:
                     t=t,
                     registry=self.registry,
                     is_coordinator=is_coordinator,
+                    is_room_moderator=is_moderator,
                     after_commit=callbacks,
                     attachment=attachment,
+                    planner=self.planner,
                 )
                 reply = await command.handler(ctx, **kwargs)
         except UserError as exc:

@@ -54,8 +54,12 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file is too large (at most {limit} kB).",
     },
     "error.forbidden": {
-        "de": "Das dürfen nur Koordinator:innen (oder Raum-Moderator:innen).",
-        "en": "Only coordinators (or room moderators) may do that.",
+        "de": "Das dürfen nur Koordinator:innen des Netzwerks.",
+        "en": "Only the network's coordinators may do that.",
+    },
+    "error.file_timeout": {
+        "de": "Die Datei ließ sich nicht rechtzeitig laden. Bitte versuch es gleich noch einmal.",
+        "en": "The file could not be loaded in time. Please try again in a moment.",
     },
 }
 

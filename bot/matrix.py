@@ -13,6 +13,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ from nio import (
     RoomLeaveResponse,
     RoomMemberEvent,
     RoomMessageText,
+    RoomPreset,
     RoomSendResponse,
     SyncResponse,
     WhoamiResponse,
@@ -65,6 +68,9 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"not_types": ["*"]},
     },
 }
+
+# Errors that no retry can fix; anything else (5xx, timeouts behind a proxy) is retried.
+PERMANENT_ERRORS = frozenset({"M_FORBIDDEN", "M_UNKNOWN_TOKEN", "M_NOT_FOUND", "M_TOO_LARGE", "M_BAD_JSON"})
 
 # Stands for the "infinite" power of room creators in room version 12 (above any real level of 100).
 CREATOR_POWER_LEVEL = 1000
@@ -104,10 +110,13 @@ class Credentials:
     def save(self, data_dir: Path) -> None:
         target = self.path(data_dir)
         tmp = target.with_suffix(".tmp")
-        # The token is a secret: owner-only from the first byte, then an atomic rename.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp.unlink(missing_ok=True)  # a leftover could carry wider permissions
+        # The token is a secret: owner-only from the first byte, on disk before the atomic rename.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(self.__dict__, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
         tmp.replace(target)
 
 
@@ -135,7 +144,9 @@ def _display_name(room: Any, user_id: str) -> str | None:
 
 def new_client(config: Config, device_id: str | None = None) -> AsyncClient:
     store = config.data_dir / "crypto"
-    store.mkdir(parents=True, exist_ok=True)
+    # Encryption keys and the access token live here: owner only.
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    store.mkdir(mode=0o700, parents=True, exist_ok=True)
     client_config = AsyncClientConfig(
         encryption_enabled=True,
         store_sync_tokens=False,  # the token lives in our database, next to the data it guards
@@ -155,8 +166,11 @@ def new_client(config: Config, device_id: str | None = None) -> AsyncClient:
 async def password_login(config: Config, password: str) -> Credentials:
     """Log in with a password and persist the new device; reuses the stored device id if any, so
     re-logging in never piles up devices."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    previous = Credentials.load(config.data_dir) if Credentials.path(config.data_dir).exists() else None
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        previous = Credentials.load(config.data_dir)
+    except LoginRequired:  # a damaged file is what this login repairs
+        previous = None
     device_id = previous.device_id if previous and previous.user_id == config.matrix.user_id else None
     client = new_client(config, device_id)
     try:
@@ -186,6 +200,8 @@ class MatrixTransport:
         self._undecrypted: list[tuple[str, MegolmEvent, float]] = []
         self._persist_lock = asyncio.Lock()
         self._known_rooms: set[str] = set()
+        self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
+        self._dm_lock = asyncio.Lock()
         # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
         self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
 
@@ -197,7 +213,7 @@ class MatrixTransport:
     async def connect(self) -> None:
         """Restore the persisted device (or log in once) and check the token is valid."""
         config = self.config
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         credentials = Credentials.load(config.data_dir)
         if credentials and credentials.user_id != config.matrix.user_id:
             raise LoginRequired(
@@ -222,10 +238,18 @@ class MatrixTransport:
             log.info("logged in as %s, new device %s", credentials.user_id, credentials.device_id)
         client = new_client(config, credentials.device_id)
         client.restore_login(credentials.user_id, credentials.device_id, credentials.access_token)
-        whoami = await client.whoami()
-        if not isinstance(whoami, WhoamiResponse):
+        delay = 1.0
+        while not isinstance(whoami := await client.whoami(), WhoamiResponse):
+            if whoami.status_code in {"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN"}:
+                await client.close()
+                raise LoginRequired(f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`")
+            # A homeserver restarting behind a proxy answers 502 for a moment: wait, don't give up.
+            log.warning("homeserver not ready (%s); retrying in %.0f s", whoami.message, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF_S)
+        if whoami.user_id != credentials.user_id:
             await client.close()
-            raise LoginRequired(f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`")
+            raise LoginRequired(f"Der gespeicherte Zugang gehört zu {whoami.user_id}; `redi-bot login`")
         self.client = client
         if client.should_upload_keys:
             _check(await client.keys_upload(), "keys upload")
@@ -266,6 +290,8 @@ class MatrixTransport:
                 log.exception("sync failed; retrying in %.0f s", backoff)
                 response = None
             if not isinstance(response, SyncResponse):
+                if getattr(response, "status_code", None) == "M_UNKNOWN_TOKEN":
+                    raise LoginRequired("Der Zugang des Bots wurde widerrufen; bitte `redi-bot login` und neu starten")
                 if response is not None:
                     log.warning("sync error %s; retrying in %.0f s", getattr(response, "message", response), backoff)
                 with contextlib.suppress(TimeoutError):
@@ -274,8 +300,13 @@ class MatrixTransport:
                 continue
             backoff = 1.0
             await self._after_sync()
-            # The very first sync of a new bot only establishes where "now" is: history is not answered.
-            tasks = await self._handle_sync(response, answer=since is not None)
+            try:
+                # The very first sync of a new bot only establishes where "now" is: history is not answered.
+                tasks = await self._handle_sync(response, answer=since is not None)
+            except Exception:
+                # One odd event must not stop the bot; its commands are lost, the loop is not.
+                log.exception("handling a sync response failed")
+                tasks = set()
             since = response.next_batch
             self._batches.append((since, tasks))
             await self._persist_token()
@@ -290,7 +321,10 @@ class MatrixTransport:
         """Stop syncing, let running commands finish (bounded), persist the token, close."""
         self._stopping.set()
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=grace)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:  # they would otherwise run on against a closed client
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         await self._persist_token()
         if self.client is not None:
             await self.client.close()
@@ -308,7 +342,7 @@ class MatrixTransport:
                 _check(await client.keys_query(), "keys query")
             if client.should_claim_keys:
                 _check(await client.keys_claim(client.get_users_for_key_claiming()), "keys claim")
-        except MatrixError:
+        except Exception:
             log.warning("E2EE key maintenance failed; retrying after the next sync", exc_info=True)
 
     async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Task[None]]:
@@ -325,6 +359,7 @@ class MatrixTransport:
                     room_id,
                 )
             self._known_rooms.add(room_id)
+            self._rooms_seen.setdefault(room_id, asyncio.Event()).set()
             for event in (*info.state, *info.timeline.events):
                 if isinstance(event, RoomCreateEvent):
                     content = event.source.get("content", {})
@@ -387,6 +422,10 @@ class MatrixTransport:
         relates = content.get("m.relates_to") or {}
         if relates.get("rel_type") == "m.replace":  # edits are not new commands
             return None
+        body = event.body or ""
+        if relates.get("m.in_reply_to") and body.startswith("> "):
+            # Older clients quote the replied-to message in the body ("> <@a> …\n\n!import").
+            body = re.sub(r"^(?:>[^\n]*\n)+\n?", "", body)
         sent = _timestamp(event)
         if now - sent > self.config.max_command_age:
             log.info("ignoring %s from %s: older than the configured max age", event.event_id, event.sender)
@@ -399,7 +438,7 @@ class MatrixTransport:
             room_id=room_id,
             event_id=event.event_id,
             sender=event.sender,
-            body=event.body or "",
+            body=body,
             timestamp=sent,
             thread_root=relates.get("event_id") if relates.get("rel_type") == "m.thread" else None,
             is_direct=bool(room and room.member_count <= 2),
@@ -478,6 +517,37 @@ class MatrixTransport:
         if isinstance(response, ErrorResponse):
             log.warning("could not decline the invite to %s: %s", room_id, response.message)
 
+    # -- direct chats --------------------------------------------------------------------------------
+    async def direct_room(self, user_id: str) -> str:
+        """The bot's direct chat with `user_id` (encrypted), created and remembered on first use."""
+        client = self.client
+        assert client is not None
+        async with self._dm_lock:  # two reminders at once must not open two chats
+            async with self.db.transaction() as repos:
+                known = await repos.reminders.dm_room(user_id)
+            room = client.rooms.get(known) if known else None
+            if room is not None and user_id in room.users:
+                return str(known)
+            response = _check(
+                await client.room_create(
+                    is_direct=True,
+                    invite=[user_id],
+                    preset=RoomPreset.trusted_private_chat,
+                    initial_state=[
+                        {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+                    ],
+                ),
+                f"creating a direct chat with {user_id}",
+            )
+            room_id = str(response.room_id)
+            # nio can only send (and encrypt) into a room it has seen in a sync.
+            seen = self._rooms_seen.setdefault(room_id, asyncio.Event())
+            await asyncio.wait_for(seen.wait(), 30)
+            async with self.db.transaction() as repos:
+                await repos.reminders.set_dm_room(user_id, room_id)
+            log.info("opened a direct chat %s with %s", room_id, user_id)
+            return room_id
+
     # -- files ---------------------------------------------------------------------------------------
     async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None:
         """The file of an `m.file` event (decrypted if the room is encrypted), or None if it has none."""
@@ -521,23 +591,27 @@ class MatrixTransport:
         *,
         txn_id: str | None = None,
         event_type: str = "m.room.message",
-        attempts: int = 5,
+        patience: float = 600.0,
     ) -> str:
         """Send and return the event id. nio already retries 429s and network errors; server errors
-        are retried here with the same txn_id, which makes the retries idempotent."""
+        (a homeserver restarting behind a proxy) are retried here for up to `patience` seconds with the
+        same txn_id, which makes the retries idempotent. Only permanent refusals give up at once."""
         client = self.client
         assert client is not None
+        if txn_id is None:
+            txn_id = "redi-" + uuid.uuid4().hex
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
         delay = 1.0
-        for attempt in range(1, attempts + 1):
+        while True:
             response = await client.room_send(
                 room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
             )
             if isinstance(response, RoomSendResponse):
                 return str(response.event_id)
             status = str(getattr(response, "status_code", ""))
-            if attempt == attempts or status in {"M_FORBIDDEN", "M_UNKNOWN_TOKEN", "M_NOT_FOUND"}:
+            if status in PERMANENT_ERRORS or loop.time() + delay > deadline:
                 raise MatrixError(f"sending to {room_id} failed: {status} {response.message}")
-            log.warning("send to %s failed (%s), attempt %d; retrying", room_id, response.message, attempt)
+            log.warning("send to %s failed (%s %s); retrying in %.0f s", room_id, status, response.message, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF_S)
-        raise AssertionError("unreachable")

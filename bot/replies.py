@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import quote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -58,16 +59,21 @@ _ALLOWED_TAGS = {
     "summary",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "code": {"class"}}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&=:])")
+_LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n|\u2028|\u2029)+[ \t]*")
 
 
 def md_escape(text: str) -> str:
-    """Make user text literal inside Markdown (no formatting, no links, no HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Make user text literal inside Markdown (no formatting, no links, no HTML).
+
+    Line breaks become hard breaks inside the same paragraph: a blank line would end the paragraph
+    and let the following user text start a heading, list, code block or link definition."""
+    return _LINE_BREAKS.sub("\\\n", _MD_SPECIAL.sub(r"\\\1", text.strip()))
 
 
 def md_code(text: str) -> str:
     """User text as an inline code span: literal inside, whatever backticks it contains."""
+    text = _LINE_BREAKS.sub(" ", text)  # a code span cannot cross a blank line; keep it on one
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
@@ -76,7 +82,8 @@ def md_code(text: str) -> str:
 
 def mention_link(user_id: str, display_name: str | None = None) -> str:
     """A Markdown link that clients render as a mention pill."""
-    return f"[{md_escape(display_name or user_id)}](https://matrix.to/#/{user_id})"
+    name = " ".join((display_name or user_id).split())  # a name is one line
+    return f"[{md_escape(name)}](https://matrix.to/#/{quote(user_id, safe='@:')})"
 
 
 @dataclass(frozen=True)

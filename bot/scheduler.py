@@ -31,7 +31,7 @@ class Sender(Protocol):
         *,
         txn_id: str | None = None,
         event_type: str = "m.room.message",
-        attempts: int = 5,
+        patience: float = 600.0,
     ) -> str: ...
 
 
@@ -130,6 +130,10 @@ class Scheduler:
             return False
         job.remove()
         return True
+
+    def next_run(self, job_id: str) -> datetime | None:
+        job = self._aps.get_job(job_id)
+        return job.next_run_time if job is not None else None
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._aps.get_jobs()]

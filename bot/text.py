@@ -18,3 +18,10 @@ def fold(text: str) -> str:
     # Strip remaining accents (é -> e) after the German-specific replacements above.
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return _NOT_WORD.sub("", text)
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """URL-safe words: "Jour fixe (eAkte)" -> "jour-fixe-eakte"."""
+    text = unicodedata.normalize("NFC", text).lower().translate(_UMLAUTS)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NOT_WORD.sub("-", text)[:limit].strip("-")

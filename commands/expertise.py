@@ -12,7 +12,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
-from bot.replies import Reply, md_escape, mention_link
+from bot.replies import Reply, md_code, md_escape, mention_link
 from bot.text import fold
 from commands.expertise_matching import (
     Hit,
@@ -72,8 +72,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You can also ask the network: `{prefix}{command} …`",
     },
     "who.enter_yourself": {
-        "de": "Kennst du dich selbst aus? `{prefix}ichweiss {query}`",
-        "en": "Do you know about it yourself? `{prefix}iknow {query}`",
+        "de": "Kennst du dich selbst aus? {command}",
+        "en": "Do you know about it yourself? {command}",
     },
     "who.no_own_city": {
         "de": "Dafür muss ich deine Stadt kennen: `{prefix}stadt <Stadt>`",
@@ -160,8 +160,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "profile.yes": {"de": "ja", "en": "yes"},
     "profile.no": {"de": "nein", "en": "no"},
     "profile.deleted": {
-        "de": "Dein Profil ist gelöscht: Themen, Stadt, Gruppen und Notiz sind weg.",
-        "en": "Your profile is deleted: topics, city, groups and note are gone.",
+        "de": "Dein Profil ist gelöscht: Themen, Stadt, Gruppen, Notiz und deine Einstellungen sind weg.",
+        "en": "Your profile is deleted: topics, city, groups, note and your settings are gone.",
     },
     "import.how": {
         "de": "So geht's: Lade die CSV- oder TOML-Datei hier hoch und antworte auf die Datei mit `{prefix}import` "
@@ -416,11 +416,12 @@ def _nobody(ctx: CommandContext, search: Search, query: str, where: str, vocabul
     lines = [ctx.t("who.nobody", query=query, where=where)]
     related = related_topics(search.query, vocabulary)
     if related:
-        lines.append(ctx.t("who.related", topics=", ".join(f"`{ctx.prefix}werweiss {md_escape(r)}`" for r in related)))
+        lines.append(ctx.t("who.related", topics=", ".join(md_code(f"{ctx.prefix}werweiss {r}") for r in related)))
     substitution = ctx.registry.find("vertretung")
     if substitution is not None:
         lines.append(ctx.t("who.ask_network", prefix=ctx.prefix, command=substitution.name))
-    lines.append(ctx.t("who.enter_yourself", prefix=ctx.prefix, query=md_escape(search.query)))
+    command = f"{ctx.prefix}ichweiss {search.query}" if ctx.language == "de" else f"{ctx.prefix}iknow {search.query}"
+    lines.append(ctx.t("who.enter_yourself", command=md_code(command)))
     return Reply.text("\n\n".join(lines))
 
 
@@ -556,10 +557,10 @@ async def set_groups(ctx: CommandContext, *, groups: str | None = None) -> Reply
     labels={"note": ("Text", "text")},
 )
 async def set_note(ctx: CommandContext, *, note: str) -> Reply:
-    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
     if fold(note) in {"loeschen", "delete", "clear", "weg"}:
-        await ctx.repos.profiles.set_note(ctx.sender, None)
+        await ctx.repos.profiles.set_note(ctx.sender, None)  # no profile is created just to clear a note
         return Reply.text(ctx.t("note.cleared"))
+    await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
     note = " ".join(note.split())
     if len(note) > MAX_NOTE_LENGTH:
         raise BadArgument(ctx.t("note.too_long", length=len(note), limit=MAX_NOTE_LENGTH))

@@ -87,6 +87,7 @@ class UserSettings(Base):
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # Matrix user id
     language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name, e.g. Europe/Berlin
+    dm_room_id: Mapped[str | None] = mapped_column(String(255))  # the bot's direct chat with this person
     # Bookkeeping only, so the database clock is good enough (business times come from the injected Clock).
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
@@ -213,3 +214,51 @@ class SavedQuery(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)  # JSON
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+# --- meetings and reminders -------------------------------------------------------------------------
+
+
+class Meeting(Base):
+    """A one-off or recurring meeting of a room; reminders are derived from it, never stored as jobs."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(255), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    start: Mapped[datetime]  # first occurrence, UTC
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA; recurrence is computed in this zone
+    rrule: Mapped[str | None] = mapped_column(Text)  # RFC 5545 RRULE value, without DTSTART
+    duration_minutes: Mapped[int | None]
+    place: Mapped[str | None] = mapped_column(Text)  # room, address or video link
+    agenda: Mapped[str | None] = mapped_column(Text)
+    offsets: Mapped[str] = mapped_column(String(200))  # reminder offsets in seconds, comma separated
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+class MeetingSkip(Base):
+    """One occurrence of a recurring meeting that does not take place ("aussetzen")."""
+
+    __tablename__ = "meeting_skips"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    occurrence: Mapped[datetime] = mapped_column(primary_key=True)  # UTC
+
+
+class PersonalReminder(Base):
+    """`!erinnere mich …`: delivered once, by direct message."""
+
+    __tablename__ = "personal_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(index=True)  # UTC
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))  # of the person, when they asked
+    created_in: Mapped[str] = mapped_column(String(255))  # room where it was asked for
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]

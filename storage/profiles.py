@@ -36,6 +36,7 @@ from storage.models import (
     SyncState,
     Topic,
     TopicActivity,
+    UserSettings,
     ensure_utc,
 )
 from storage.sql import check_length as _check_length
@@ -381,6 +382,8 @@ class ProfileRepository:
         await self._session.execute(delete(ProfileTopic).where(ProfileTopic.user_id == user_id))
         await self._session.execute(delete(ProfileGroup).where(ProfileGroup.user_id == user_id))
         await self._session.execute(delete(SavedQuery).where(SavedQuery.user_id == user_id))
+        # Language and the like are personal too; the person starts again from the defaults.
+        await self._session.execute(delete(UserSettings).where(UserSettings.user_id == user_id))
         result = await self._session.execute(delete(Profile).where(Profile.user_id == user_id))
         await self._drop_orphan_topics(topic_ids + activity_topic_ids)
         return bool(getattr(result, "rowcount", 0))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.meetings import MeetingRepository, PersonalReminderRepository
 from storage.models import LedgerStatus, ReminderLedger, SyncState, UserSettings, ensure_utc
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository
 from storage.sql import check_length as _check_length
@@ -326,6 +327,8 @@ class Repositories:
     ledger: ReminderLedgerRepository
     profiles: ProfileRepository
     queries: SavedQueryRepository
+    meetings: MeetingRepository
+    reminders: PersonalReminderRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession, caches: Caches | None = None) -> Repositories:
@@ -335,4 +338,6 @@ class Repositories:
             ledger=ReminderLedgerRepository(session),
             profiles=ProfileRepository(session, caches or Caches()),
             queries=SavedQueryRepository(session),
+            meetings=MeetingRepository(session),
+            reminders=PersonalReminderRepository(session),
         )

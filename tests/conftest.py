@@ -27,9 +27,6 @@ password = "{password}"
 data_dir = "{data_dir}"
 max_command_age_seconds = {max_age}
 
-[network]
-coordinators = []
-
 [invites]
 allowed_servers = {servers}
 allowed_users = {users}

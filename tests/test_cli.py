@@ -62,7 +62,7 @@ def test_import_profiles_dry_run_then_apply(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     good = tmp_path / "profile.csv"
-    good.write_text("matrix_id,name,stadt,themen\n@anna:buehl.de,Anna,Bühl,\"eAkte, XRechnung\"\n", encoding="utf-8")
+    good.write_text('matrix_id,name,stadt,themen\n@anna:buehl.de,Anna,Bühl,"eAkte, XRechnung"\n', encoding="utf-8")
     bad = tmp_path / "fehler.csv"
     bad.write_text("matrix_id,stadt\n@ben:x.de,Karlsruhe\n", encoding="utf-8")
 

@@ -56,6 +56,7 @@ def config(tmp_path: Path) -> Config:
         cities=example.cities,
         groups=example.groups,
         coordinators=frozenset({"@koordination:example.org"}),
+        room_groups={"!eakte:example.org": "eAkte"},
     )
 
 
@@ -67,9 +68,16 @@ async def dispatcher(config: Config) -> AsyncIterator[Dispatcher]:
     await db.dispose()
 
 
-async def ask(dispatcher: Dispatcher, body: str, *, sender: str = "@anna:example.org", power: int = 0) -> str:
+async def ask(
+    dispatcher: Dispatcher,
+    body: str,
+    *,
+    sender: str = "@anna:example.org",
+    power: int = 0,
+    room: str = "!room:example.org",
+) -> str:
     message = IncomingMessage(
-        room_id="!room:example.org",
+        room_id=room,
         event_id=f"$ev{id(body)}",
         sender=sender,
         body=body,
@@ -155,8 +163,11 @@ async def test_help_overview_and_details_in_both_languages(dispatcher: Dispatche
 async def test_coordinator_role_from_config_or_power_level(dispatcher: Dispatcher) -> None:
     assert "Das dürfen nur Koordinator:innen" in await ask(dispatcher, "!geheim")
     assert await ask(dispatcher, "!geheim", sender="@koordination:example.org") == "geheim ok"
-    assert await ask(dispatcher, "!geheim", power=50) == "geheim ok"
-    assert "Das dürfen nur" in await ask(dispatcher, "!geheim", power=49)
+    # Being admin of some room (anyone can open one with the bot) gives no network-wide rights ...
+    assert "Das dürfen nur" in await ask(dispatcher, "!geheim", power=100)
+    # ... moderating one of the network's configured rooms does.
+    assert await ask(dispatcher, "!geheim", power=50, room="!eakte:example.org") == "geheim ok"
+    assert "Das dürfen nur" in await ask(dispatcher, "!geheim", power=49, room="!eakte:example.org")
 
 
 async def test_internal_error_gives_reference_that_is_logged(

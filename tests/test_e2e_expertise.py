@@ -61,9 +61,9 @@ BAD_CSV = b"matrix_id,stadt\n@fritz:localhost,Karlsruhe\n"
 async def test_coordinator_imports_profiles_from_a_file(
     start_bot: StartBot, make_user: MakeUser, encrypted: bool
 ) -> None:
-    bot = await start_bot()
     coordinator = await make_user("koordination")
     member = await make_user("mitglied")
+    bot = await start_bot(extra=f'[network]\ncoordinators = ["{coordinator.user_id}"]\n')
     room = await coordinator.create_room(name="Koordination", invite=[bot.user_id, member.user_id], encrypted=encrypted)
     await member.join(room)
     await coordinator.wait_for_join(room, bot.user_id)

@@ -60,6 +60,8 @@ async def test_profile_lifecycle(bot: Dispatcher) -> None:
     assert "Eingetragen: Datenschutz." in text and "Schon in deinem Profil: e-akte." in text
     assert "Deine Stadt: Baden-Baden." in await say(bot, ANNA, "!stadt baden baden")
     assert "Deine Gruppen: eAkte, Sensorik." in await say(bot, ANNA, "!gruppen EAKTE, sensorik")
+    assert "Deine Notiz ist gelöscht" in await say(bot, BEN, "!notiz löschen")
+    assert "hat kein Profil" in await say(bot, ANNA, f"!profil {BEN}"), "clearing a note creates no profile"
     assert "Deine Notiz: Mo–Mi erreichbar" in await say(bot, ANNA, "!notiz Mo–Mi   erreichbar")
     profile = await say(bot, ANNA, "!profil")
     assert "Anna (@anna:buehl.de)" in profile
@@ -71,7 +73,9 @@ async def test_profile_lifecycle(bot: Dispatcher) -> None:
     pill = f"!profil [Anna](https://matrix.to/#/{ANNA})"
     assert "Stadt: Baden-Baden" in await say(bot, BEN, pill)
     assert "hat kein Profil" in await say(bot, BEN, "!profil @nobody:x.de")
-    assert "Dein Profil ist gelöscht" in await say(bot, ANNA, "!profil löschen")
+    assert "Alright" in await say(bot, ANNA, "!language en")
+    assert "Your profile is deleted" in await say(bot, ANNA, "!profile delete")
+    assert "Ich bin da" in await say(bot, ANNA, "!ping"), "settings went with the profile"
     assert "hat kein Profil" in await say(bot, BEN, f"!profil {ANNA}")
     assert "niemanden gefunden" in await say(bot, BEN, "!werweiss XRechnung")
 

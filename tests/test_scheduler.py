@@ -28,7 +28,7 @@ class RecordingSender:
         *,
         txn_id: str | None = None,
         event_type: str = "m.room.message",
-        attempts: int = 5,
+        patience: float = 600.0,
     ) -> str:
         self.sent.append((room_id, content, txn_id))
         return f"$event{len(self.sent)}"
@@ -80,7 +80,7 @@ async def test_crash_between_send_and_mark_resends_with_same_txn_id(db: Database
             *,
             txn_id: str | None = None,
             event_type: str = "m.room.message",
-            attempts: int = 5,
+            patience: float = 600.0,
         ) -> str:
             await super().send(room_id, content, txn_id=txn_id)
             raise ConnectionError("bot died right after sending")

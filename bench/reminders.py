@@ -1,0 +1,159 @@
+"""200 meeting reminders due in the same minute across 20 rooms, through a real (throwaway) Synapse.
+
+    .venv/bin/python bench/reminders.py [--rooms 20] [--per-room 10] [--lead 45]
+
+The meetings are written into the bot's database before it starts (as if created earlier), all with
+a reminder due at the same instant T, `--lead` seconds after the bot starts. The bot runs as its own
+process (`redi-bot run`). Each room has a member whose client collects what arrives; lateness is the
+reminder's origin_server_ts minus T. Baseline in the same run: a plain message sent by a client at T,
+its own origin_server_ts minus T (the homeserver's share of the delay).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.dev.client import DevClient  # noqa: E402
+from bot.dev.homeserver import Homeserver  # noqa: E402
+from storage import Database  # noqa: E402
+
+CONFIG = """\
+[matrix]
+homeserver = "{url}"
+user_id = "{user_id}"
+password = "{password}"
+[bot]
+data_dir = "{data}"
+[invites]
+allowed_servers = ["localhost"]
+"""
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def main(rooms: int, per_room: int, lead: float) -> None:
+    with tempfile.TemporaryDirectory(prefix="redi-bench-reminders-") as tmp:
+        base = Path(tmp)
+        homeserver = await Homeserver.start(base / "synapse")
+        clients: list[DevClient] = []
+        bot_proc: asyncio.subprocess.Process | None = None
+        try:
+            bot = await homeserver.register("bench-bot", "bench-bot-pw")
+            config = base / "bot.toml"
+            data = base / "bot-data"
+            config.write_text(
+                CONFIG.format(url=homeserver.base_url, user_id=bot.user_id, password=bot.password, data=data),
+                encoding="utf-8",
+            )
+            log = (base / "bot.log").open("w")
+
+            async def start_bot() -> asyncio.subprocess.Process:
+                return await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    "-c",
+                    str(config),
+                    stdout=log,
+                    stderr=log,
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )
+
+            # First run: the bot joins the rooms; then it is stopped and the meetings are written.
+            bot_proc = await start_bot()
+            room_ids: list[str] = []
+            for i in range(rooms):
+                account = await homeserver.register(f"member-{i}", "member-pw")
+                client = await DevClient.login(homeserver.base_url, account.user_id, account.password, base / f"s{i}")
+                clients.append(client)
+                room_ids.append(await client.create_room(name=f"Gruppe {i}", invite=[bot.user_id]))
+            for client, room_id in zip(clients, room_ids, strict=True):
+                await client.wait_for_join(room_id, bot.user_id, timeout=60)
+            bot_proc.terminate()
+            await bot_proc.wait()
+
+            due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
+            database = Database(f"sqlite+aiosqlite:///{data / 'redi-bot.sqlite3'}")
+            async with database.transaction() as repos:
+                for room_id in room_ids:
+                    for n in range(per_room):
+                        await repos.meetings.add(
+                            room_id=room_id,
+                            title=f"Runde {n}",
+                            start=due + timedelta(minutes=15),
+                            timezone="Europe/Berlin",
+                            rrule=None,
+                            duration_minutes=None,
+                            offsets=[900],
+                            created_by=clients[0].user_id,
+                            now=datetime.now(UTC),
+                        )
+            await database.dispose()
+            bot_proc = await start_bot()
+
+            # Baseline: one client posts at T; its own event's timestamp shows the homeserver's delay.
+            await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+            baseline_id = await clients[0].send_text(room_ids[0], "Baseline")
+            expected = rooms * per_room
+            received: dict[str, list[int]] = {}
+            deadline = time.monotonic() + 60
+            for client, room_id in zip(clients, room_ids, strict=True):
+                while sum(len(v) for k, v in received.items() if k.startswith(room_id)) < per_room:
+                    if time.monotonic() > deadline:
+                        break
+                    try:
+                        message = await client.wait_for_message(
+                            lambda m: m.sender == bot.user_id and "⏰" in m.body,
+                            timeout=max(1, deadline - time.monotonic()),
+                        )
+                    except TimeoutError:
+                        break
+                    received.setdefault(f"{room_id}|{message.body}", []).append(message.origin_server_ts)
+            baseline = next(m for m in clients[0].received() if m.event_id == baseline_id)
+            due_ms = due.timestamp() * 1000
+            lateness = [ts - due_ms for stamps in received.values() for ts in stamps]
+            distinct = len(received)
+            duplicates = len(lateness) - distinct
+            print(f"reminders due at the same second: {expected} in {rooms} rooms")
+            print(f"received: {len(lateness)}  missing: {expected - distinct}  duplicates: {duplicates}")
+            if lateness:
+                print(
+                    f"lateness (origin_server_ts - due): p50 {statistics.median(lateness):.0f} ms  "
+                    f"p95 {percentile(lateness, 95):.0f} ms  max {max(lateness):.0f} ms"
+                )
+            print(f"baseline (a client's own message at T): {baseline.origin_server_ts - due_ms:.0f} ms")
+            print("targets: p95 <= 250 ms, max <= 1000 ms, 0 missing, 0 duplicates")
+        finally:
+            for client in clients:
+                await client.close()
+            if bot_proc is not None and bot_proc.returncode is None:
+                bot_proc.terminate()
+                await bot_proc.wait()
+            await homeserver.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rooms", type=int, default=20)
+    parser.add_argument("--per-room", type=int, default=10)
+    parser.add_argument("--lead", type=float, default=20.0, help="seconds from the bot's start until T")
+    args = parser.parse_args()
+    logging.getLogger("nio").setLevel(logging.ERROR)
+    asyncio.run(main(args.rooms, args.per_room, args.lead))

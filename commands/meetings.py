@@ -1,0 +1,435 @@
+"""Meetings of a room and personal reminders: `!termin …`, `!termine`, `!erinnere mich …`.
+
+Handlers only write the database and ask the planner (after commit) to re-plan; the reminders
+themselves are sent by bot/reminders.py.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Router
+from bot.i18n import Catalog
+from bot.replies import Reply, md_escape, message_content
+from bot.text import fold, slug
+from commands.schedule_parsing import (
+    ScheduleError,
+    describe_schedule,
+    format_when,
+    occurrences,
+    parse_date,
+    parse_duration,
+    parse_reminder,
+    parse_schedule,
+)
+from storage.meetings import MeetingRecord, PersonalReminderRecord
+
+MAX_TITLE = 200
+MAX_TEXT = 1000
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "meeting.created": {
+        "de": "Termin #{id} eingetragen: **{title}** – {when} ({zone}).",
+        "en": "Meeting #{id} saved: **{title}** – {when} ({zone}).",
+    },
+    "meeting.next": {"de": "Nächste Termine: {dates}", "en": "Next dates: {dates}"},
+    "meeting.reminders": {
+        "de": "Erinnerung: {offsets} vorher. Ändern: `{prefix}termin erinnern {id} 1h`, "
+        "absagen: `{prefix}termin absagen {id}`",
+        "en": "Reminders: {offsets} before. Change: `{prefix}meeting remind {id} 1h`, "
+        "cancel: `{prefix}meeting cancel {id}`",
+    },
+    "meeting.no_reminders": {"de": "Keine Erinnerungen.", "en": "No reminders."},
+    "meeting.details": {"de": "**#{id} {title}** – {when} ({zone})", "en": "**#{id} {title}** – {when} ({zone})"},
+    "meeting.place": {"de": "Ort: {place}", "en": "Place: {place}"},
+    "meeting.agenda": {"de": "Agenda: {agenda}", "en": "Agenda: {agenda}"},
+    "meeting.over": {"de": "Der Termin liegt in der Vergangenheit.", "en": "The meeting is in the past."},
+    "meeting.cancelled": {
+        "de": "Termin #{id} **{title}** ist abgesagt; es kommen keine Erinnerungen mehr.",
+        "en": "Meeting #{id} **{title}** is cancelled; no more reminders.",
+    },
+    "meeting.skipped": {
+        "de": "#{id} **{title}** fällt am {date} aus. Danach geht es weiter: {next}",
+        "en": "#{id} **{title}** is skipped on {date}. It continues: {next}",
+    },
+    "meeting.not_on_that_day": {
+        "de": "Am {date} findet #{id} nicht statt. Nächste Termine: {dates}",
+        "en": "#{id} does not take place on {date}. Next dates: {dates}",
+    },
+    "meeting.updated": {"de": "#{id} geändert.", "en": "#{id} changed."},
+    "meeting.list_title": {"de": "**Termine in diesem Raum**", "en": "**Meetings in this room**"},
+    "meeting.list_empty": {
+        "de": "Hier sind keine Termine eingetragen. Neu: `{prefix}termin morgen 14 Uhr Abstimmung`",
+        "en": "No meetings here. New: `{prefix}meeting tomorrow 2pm sync`",
+    },
+    "meeting.not_found": {
+        "de": "Einen Termin #{id} gibt es in diesem Raum nicht. Alle Termine: `{prefix}termine`",
+        "en": "There is no meeting #{id} in this room. All meetings: `{prefix}meetings`",
+    },
+    "meeting.need_id": {
+        "de": "Welcher Termin? Die Nummer steht in `{prefix}termine`, z. B. `{prefix}termin {verb} 7`",
+        "en": "Which meeting? `{prefix}meetings` shows the numbers, e.g. `{prefix}meeting {verb} 7`",
+    },
+    "meeting.not_yours": {
+        "de": "Ändern oder absagen dürfen nur die Person, die den Termin eingetragen hat, und Koordinator:innen.",
+        "en": "Only whoever created the meeting and coordinators may change or cancel it.",
+    },
+    "meeting.too_long": {
+        "de": "Das ist zu lang (höchstens {limit} Zeichen).",
+        "en": "That is too long (at most {limit} characters).",
+    },
+    "meeting.no_jitsi": {
+        "de": "Für Videolinks ist kein Jitsi-Server eingerichtet ([meetings].jitsi_base_url). Gib den Link direkt an.",
+        "en": "No Jitsi server is configured ([meetings].jitsi_base_url). Give the link directly.",
+    },
+    "reminder.meeting": {
+        "de": "⏰ **{title}** {relative}: {when}",
+        "en": "⏰ **{title}** {relative}: {when}",
+    },
+    "reminder.late": {
+        "de": "(verspätet – ich war kurz offline)",
+        "en": "(late – I was offline for a while)",
+    },
+    "reminder.personal": {"de": "⏰ Erinnerung: {message}", "en": "⏰ Reminder: {message}"},
+    "reminder.personal_saved": {
+        "de": "Mach ich: am {when} erinnere ich dich per Direktnachricht an: {message}",
+        "en": "Will do: on {when} I'll remind you by direct message of: {message}",
+    },
+    "relative.now": {"de": "beginnt jetzt", "en": "starts now"},
+    "relative.in": {"de": "beginnt in {span}", "en": "starts in {span}"},
+}
+
+router = Router("meetings", title_de="Termine", title_en="Meetings", messages=MESSAGES)
+_catalog = Catalog(MESSAGES)
+
+_VERBS = {
+    "absagen": "cancel", "cancel": "cancel", "loeschen": "cancel",
+    "aussetzen": "skip", "skip": "skip", "faelltaus": "skip",
+    "erinnern": "remind", "erinnerung": "remind", "remind": "remind",
+    "ort": "place", "place": "place", "link": "place",
+    "agenda": "agenda", "tagesordnung": "agenda",
+    "titel": "title", "title": "title",
+    "zeit": "time", "time": "time", "verschieben": "time", "move": "time",
+}  # fmt: skip
+
+
+def span_text(seconds: int, language: str) -> str:
+    """1 Tag / 2 Stunden / 15 Minuten (largest whole unit)."""
+    units = (
+        (86400 * 7, ("Woche", "Wochen"), ("week", "weeks")),
+        (86400, ("Tag", "Tage"), ("day", "days")),
+        (3600, ("Stunde", "Stunden"), ("hour", "hours")),
+        (60, ("Minute", "Minuten"), ("minute", "minutes")),
+    )
+    for size, de, en in units:
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            names = de if language == "de" else en
+            return f"{count} {names[0] if count == 1 else names[1]}"
+    return f"{seconds} s"
+
+
+def _zone(ctx: CommandContext) -> ZoneInfo:
+    return ctx.config.timezone
+
+
+def _schedule_error(ctx: CommandContext, exc: ScheduleError) -> BadArgument:
+    return BadArgument(exc.de if ctx.language == "de" else exc.en)
+
+
+def _next_dates(meeting: MeetingRecord, now: datetime, language: str, count: int = 3) -> list[datetime]:
+    return occurrences(
+        meeting.start, meeting.rrule, tz=ZoneInfo(meeting.timezone), after=now, count=count, exdates=meeting.skips
+    )
+
+
+def _dates_text(dates: list[datetime], language: str) -> str:
+    return "; ".join(format_when(d, language=language) for d in dates)
+
+
+def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
+    joiner = " und " if language == "de" else " and "
+    return joiner.join(span_text(o, language) for o in offsets)
+
+
+@router.command(
+    "termin",
+    aliases=["meeting"],
+    help_de="Trägt einen Termin ein oder ändert einen (absagen, aussetzen, erinnern, ort, agenda, zeit)",
+    help_en="Creates a meeting or changes one (cancel, skip, remind, place, agenda, time)",
+    details_de=(
+        "Neu: `!termin morgen 14 Uhr Abstimmung eAkte`, `!termin 3.12. 9:30 Fachgruppe`, "
+        "`!termin jeden Dienstag 10:00 Jour fixe`, `!termin jeden 2. Dienstag im Monat 14 Uhr Sensorik`, "
+        "`!termin alle 2 Wochen montags 9 Uhr Runde`, `!termin werktags 8:30 Kurzabstimmung`.\n\n"
+        "Ändern (Nummer aus `!termine`): `!termin 7` zeigt ihn, `!termin absagen 7`, "
+        "`!termin aussetzen 7 am 10.12.`, `!termin erinnern 7 1 Tag, 15 min`, `!termin ort 7 Rathaus Bühl` "
+        "(oder `video` für einen Jitsi-Link), `!termin agenda 7 …`, `!termin titel 7 …`, "
+        "`!termin zeit 7 jeden Mittwoch 10 Uhr`."
+    ),
+    details_en=(
+        "New: `!meeting tomorrow 3pm sync`, `!meeting every friday 3pm retro`, "
+        "`!meeting every 2 weeks on monday 9am round`.\n\n"
+        "Change (number from `!meetings`): `!meeting 7` shows it, `!meeting cancel 7`, `!meeting skip 7 on 10.12.`, "
+        "`!meeting remind 7 1 day, 15 min`, `!meeting place 7 town hall` (or `video`), `!meeting agenda 7 …`, "
+        "`!meeting title 7 …`, `!meeting time 7 every wednesday 10am`."
+    ),
+    labels={"text": ("Wann Titel", "when title")},
+)
+async def meeting(ctx: CommandContext, *, text: str) -> Reply:
+    first, _, rest = text.strip().partition(" ")
+    verb = _VERBS.get(fold(first))
+    if first.lstrip("#").isdigit() and not rest.strip():
+        return await _show(ctx, int(first.lstrip("#")))
+    if verb is None:
+        return await _create(ctx, text)
+    number, _, argument = rest.strip().partition(" ")
+    if not number.lstrip("#").isdigit():
+        raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb=first))
+    found = await _own_meeting(ctx, int(number.lstrip("#")))
+    return await _change(ctx, found, verb, argument.strip())
+
+
+async def _create(ctx: CommandContext, text: str) -> Reply:
+    now = ctx.clock.now()
+    try:
+        schedule = parse_schedule(text, now=now, tz=_zone(ctx))
+    except ScheduleError as exc:
+        raise _schedule_error(ctx, exc) from None
+    if len(schedule.title) > MAX_TITLE:
+        raise BadArgument(ctx.t("meeting.too_long", limit=MAX_TITLE))
+    offsets = [int(o.total_seconds()) for o in ctx.config.reminder_offsets]
+    record = await ctx.repos.meetings.add(
+        room_id=ctx.room_id,
+        title=schedule.title,
+        start=schedule.start,
+        timezone=_zone(ctx).key,
+        rrule=schedule.rrule,
+        duration_minutes=int(schedule.duration.total_seconds() // 60) if schedule.duration else None,
+        offsets=offsets,
+        created_by=ctx.sender,
+        now=now,
+    )
+    _replan(ctx, record.id)
+    return Reply.text(_summary(ctx, record, created=True))
+
+
+def _summary(ctx: CommandContext, record: MeetingRecord, *, created: bool) -> str:
+    language = ctx.language
+    now = ctx.clock.now()
+    when = describe_schedule(record.start.astimezone(ZoneInfo(record.timezone)), record.rrule, language=language)
+    key = "meeting.created" if created else "meeting.details"
+    lines = [ctx.t(key, id=record.id, title=md_escape(record.title), when=when, zone=record.timezone)]
+    dates = _next_dates(record, now, language)
+    lines.append(ctx.t("meeting.next", dates=_dates_text(dates, language)) if dates else ctx.t("meeting.over"))
+    if record.place:
+        lines.append(ctx.t("meeting.place", place=md_escape(record.place)))
+    if record.agenda:
+        lines.append(ctx.t("meeting.agenda", agenda=md_escape(record.agenda)))
+    if record.offsets:
+        lines.append(
+            ctx.t("meeting.reminders", offsets=_offsets_text(record.offsets, language), prefix=ctx.prefix, id=record.id)
+        )
+    else:
+        lines.append(ctx.t("meeting.no_reminders"))
+    return "\n\n".join(lines)
+
+
+async def _find(ctx: CommandContext, meeting_id: int) -> MeetingRecord:
+    record = await ctx.repos.meetings.get(meeting_id)
+    if record is None or record.room_id != ctx.room_id or record.cancelled_at is not None:
+        raise NotFound(ctx.t("meeting.not_found", id=meeting_id, prefix=ctx.prefix))
+    return record
+
+
+async def _own_meeting(ctx: CommandContext, meeting_id: int) -> MeetingRecord:
+    record = await _find(ctx, meeting_id)
+    if record.created_by != ctx.sender and not (ctx.is_coordinator or ctx.is_room_moderator):
+        raise Forbidden(ctx.t("meeting.not_yours"))
+    return record
+
+
+async def _show(ctx: CommandContext, meeting_id: int) -> Reply:
+    return Reply.text(_summary(ctx, await _find(ctx, meeting_id), created=False))
+
+
+def _replan(ctx: CommandContext, meeting_id: int) -> None:
+    planner = ctx.planner
+    if planner is not None:
+        ctx.after_commit.append(lambda: planner.refresh_meeting(meeting_id))
+
+
+async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argument: str) -> Reply:
+    now = ctx.clock.now()
+    tz = ZoneInfo(record.timezone)
+    if verb == "cancel":
+        await ctx.repos.meetings.cancel(record.id, now=now)
+        _replan(ctx, record.id)
+        return Reply.text(ctx.t("meeting.cancelled", id=record.id, title=md_escape(record.title)))
+    if verb == "skip":
+        try:
+            day = parse_date(re.sub(r"^(am|on)\s+", "", argument, flags=re.I), now=now, tz=tz)
+        except ScheduleError as exc:
+            raise _schedule_error(ctx, exc) from None
+        window = datetime.combine(day, datetime.min.time(), tz)
+        hits = [o for o in _next_dates(record, window - timedelta(seconds=1), ctx.language, 5) if o.date() == day]
+        if not hits:
+            dates = _dates_text(_next_dates(record, now, ctx.language), ctx.language)
+            raise BadArgument(
+                ctx.t("meeting.not_on_that_day", id=record.id, date=day.strftime("%d.%m.%Y"), dates=dates)
+            )
+        for occurrence in hits:
+            await ctx.repos.meetings.skip(record.id, occurrence)
+        _replan(ctx, record.id)
+        updated = await _find(ctx, record.id)
+        return Reply.text(
+            ctx.t(
+                "meeting.skipped",
+                id=record.id,
+                title=md_escape(record.title),
+                date=day.strftime("%d.%m.%Y"),
+                next=_dates_text(_next_dates(updated, now, ctx.language), ctx.language),
+            )
+        )
+    if verb == "remind":
+        offsets: list[int] = []
+        if fold(argument) not in {"keine", "none", "aus", "off"}:
+            for part in re.split(r"[,;]|\bund\b|\band\b", argument):
+                if part.strip():
+                    try:
+                        offsets.append(int(parse_duration(part.strip()).total_seconds()))
+                    except ScheduleError as exc:
+                        raise _schedule_error(ctx, exc) from None
+            if not offsets:
+                raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb="erinnern"))
+        await ctx.repos.meetings.update(record.id, offsets=offsets)
+    elif verb in {"place", "agenda", "title"}:
+        limit = MAX_TITLE if verb == "title" else MAX_TEXT
+        if not argument:
+            raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb=verb))
+        if len(argument) > limit:
+            raise BadArgument(ctx.t("meeting.too_long", limit=limit))
+        if verb == "place" and fold(argument) in {"video", "jitsi", "online"}:
+            if not ctx.config.jitsi_base_url:
+                raise BadArgument(ctx.t("meeting.no_jitsi"))
+            name = slug(record.title) or "termin"
+            argument = f"{ctx.config.jitsi_base_url}redi-{name}-{secrets.token_hex(3)}"
+        await ctx.repos.meetings.update(record.id, **{verb: argument})
+    elif verb == "time":
+        try:
+            schedule = parse_schedule(f"{argument} {record.title}", now=now, tz=tz)
+        except ScheduleError as exc:
+            raise _schedule_error(ctx, exc) from None
+        await ctx.repos.meetings.update(
+            record.id,
+            start=schedule.start,
+            rrule=schedule.rrule,
+            duration_minutes=int(schedule.duration.total_seconds() // 60) if schedule.duration else None,
+        )
+    _replan(ctx, record.id)
+    updated = await _find(ctx, record.id)
+    return Reply.text(ctx.t("meeting.updated", id=record.id) + "\n\n" + _summary(ctx, updated, created=False))
+
+
+@router.command(
+    "termine",
+    aliases=["meetings"],
+    help_de="Listet die kommenden Termine dieses Raums",
+    help_en="Lists the upcoming meetings of this room",
+)
+async def list_meetings(ctx: CommandContext) -> Reply:
+    now = ctx.clock.now()
+    upcoming: list[tuple[datetime, MeetingRecord]] = []
+    for record in await ctx.repos.meetings.in_room(ctx.room_id):
+        dates = _next_dates(record, now, ctx.language, 1)
+        if dates:
+            upcoming.append((dates[0], record))
+    if not upcoming:
+        return Reply.text(ctx.t("meeting.list_empty", prefix=ctx.prefix))
+    lines = [ctx.t("meeting.list_title"), ""]
+    for when, record in sorted(upcoming, key=lambda pair: pair[0]):
+        repeat = describe_schedule(
+            record.start.astimezone(ZoneInfo(record.timezone)), record.rrule, language=ctx.language
+        )
+        lines.append(
+            f"- #{record.id} **{md_escape(record.title)}** – {format_when(when, language=ctx.language)}"
+            + (f" ({repeat})" if record.rrule else "")
+        )
+    return Reply.text("\n".join(lines))
+
+
+@router.command(
+    "erinnere",
+    aliases=["remindme", "erinnermich"],
+    help_de="Persönliche Erinnerung per Direktnachricht, z. B. „!erinnere mich in 2 Stunden an …“",
+    help_en="Personal reminder by direct message, e.g. “!remindme in 2 hours to …”",
+    labels={"text": ("mich wann an was", "when to what")},
+)
+async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
+    text = re.sub(r"^(mich|me)\s+", "", text.strip(), flags=re.I)
+    tz = _zone(ctx)
+    now = ctx.clock.now()
+    try:
+        due, message = parse_reminder(text, now=now, tz=tz)
+    except ScheduleError as exc:
+        raise _schedule_error(ctx, exc) from None
+    if len(message) > MAX_TEXT:
+        raise BadArgument(ctx.t("meeting.too_long", limit=MAX_TEXT))
+    record = await ctx.repos.reminders.add(
+        user_id=ctx.sender,
+        message=message,
+        due=due,
+        timezone=tz.key,
+        language=ctx.language,
+        created_in=ctx.room_id,
+        now=now,
+    )
+    planner = ctx.planner
+    if planner is not None:
+        ctx.after_commit.append(lambda: planner.refresh_personal(record.id))
+    return Reply.text(
+        ctx.t("reminder.personal_saved", when=format_when(due, language=ctx.language), message=md_escape(message))
+    )
+
+
+# --- what the planner sends ------------------------------------------------------------------------------
+
+
+def meeting_reminder_content(language: str) -> Any:
+    """The content builder the planner uses for room reminders (in the configured default language)."""
+
+    def build(record: MeetingRecord, occurrence: datetime, offset: int, late: bool) -> dict[str, Any]:
+        local = occurrence.astimezone(ZoneInfo(record.timezone))
+        relative = (
+            _catalog.text(language, "relative.in", span=span_text(offset, language))
+            if offset
+            else _catalog.text(language, "relative.now")
+        )
+        lines = [
+            _catalog.text(
+                language,
+                "reminder.meeting",
+                title=md_escape(record.title),
+                relative=relative,
+                when=format_when(local, language=language),
+            )
+        ]
+        if record.place:
+            lines.append(_catalog.text(language, "meeting.place", place=md_escape(record.place)))
+        if record.agenda:
+            lines.append(_catalog.text(language, "meeting.agenda", agenda=md_escape(record.agenda)))
+        if late:
+            lines.append(_catalog.text(language, "reminder.late"))
+        return message_content(Reply.text("\n\n".join(lines)))
+
+    return build
+
+
+def personal_reminder_content(record: PersonalReminderRecord, late: bool) -> dict[str, Any]:
+    lines = [_catalog.text(record.language, "reminder.personal", message=md_escape(record.message))]
+    if late:
+        lines.append(_catalog.text(record.language, "reminder.late"))
+    return message_content(Reply.text("\n\n".join(lines)))

@@ -1,0 +1,171 @@
+"""Meetings and reminders without a homeserver: commands, planning across DST, catch-up after downtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import all_routers
+from bot.clock import FakeClock
+from bot.config import Config, load_config
+from bot.dispatch import Dispatcher, IncomingMessage
+from bot.reminders import ReminderPlanner, due_reminders, next_due
+from bot.replies import message_content
+from bot.scheduler import Scheduler
+from commands.meetings import meeting_reminder_content, personal_reminder_content
+from storage import Database
+from storage.meetings import MeetingRecord
+
+ROOT = Path(__file__).resolve().parent.parent
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)  # a Saturday
+ROOM = "!eakte:example.org"
+ANNA, BEN = "@anna:buehl.de", "@ben:rastatt.de"
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []  # (room, body)
+
+    async def send(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        *,
+        txn_id: str | None = None,
+        event_type: str = "m.room.message",
+        patience: float = 600.0,
+    ) -> str:
+        self.sent.append((room_id, content["body"]))
+        return f"$e{len(self.sent)}"
+
+
+class DirectRooms:
+    async def direct_room(self, user_id: str) -> str:
+        return f"!dm-{user_id}"
+
+
+class Bot:
+    def __init__(self, config: Config, db: Database) -> None:
+        self.clock = FakeClock(NOW)
+        self.sender = RecordingSender()
+        self.scheduler = Scheduler(self.clock)
+        self.db = db
+        self.planner = ReminderPlanner(
+            db=db,
+            scheduler=self.scheduler,
+            sender=self.sender,
+            rooms=DirectRooms(),
+            clock=self.clock,
+            grace=timedelta(hours=2),
+            meeting_content=meeting_reminder_content("de"),
+            personal_content=personal_reminder_content,
+        )
+        self.dispatcher = Dispatcher(
+            routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner
+        )
+
+    async def say(self, body: str, *, sender: str = ANNA, power: int = 0) -> str:
+        message = IncomingMessage(ROOM, f"${body}", sender, body, self.clock.now(), sender_power=power)
+        reply = await self.dispatcher.handle(message)
+        assert reply is not None
+        return str(message_content(reply)["body"])
+
+    async def meetings(self) -> list[MeetingRecord]:
+        async with self.db.transaction() as repos:
+            return await repos.meetings.in_room(ROOM)
+
+
+@pytest.fixture
+async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
+    example = load_config(ROOT / "config.example.toml", env={})
+    config = replace(example, data_dir=tmp_path, database_url="unused", jitsi_base_url="https://meet.example.org/")
+    yield Bot(config, db)
+
+
+async def test_create_repeats_back_and_lists(bot: Bot) -> None:
+    text = await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    assert "Termin #1 eingetragen: Jour fixe – jeden Dienstag um 10:00 Uhr (Europe/Berlin)." in text
+    assert "Nächste Termine: Di., 24.11.2026, 10:00 Uhr" in text
+    assert "Erinnerung: 1 Tag und 15 Minuten vorher." in text
+    await bot.say("!termin morgen 14 Uhr Abstimmung eAkte")
+    listing = await bot.say("!termine")
+    assert listing.index("Abstimmung eAkte") < listing.index("Jour fixe"), "sorted by the next date"
+    assert "#2 Abstimmung eAkte – So., 22.11.2026, 14:00 Uhr" in listing
+
+
+async def test_bad_phrases_get_a_clear_answer(bot: Bot) -> None:
+    assert "Uhr" in await bot.say("!termin morgen Teamrunde")
+    assert "Vergangenheit" in await bot.say("!termin 1.11.2026 10 Uhr Rückblick")
+    assert "Einen Termin #9 gibt es in diesem Raum nicht" in await bot.say("!termin absagen 9")
+    assert "Welcher Termin?" in await bot.say("!termin absagen")
+    assert "Hier sind keine Termine" in await bot.say("!termine")
+
+
+async def test_change_skip_cancel_with_permissions(bot: Bot) -> None:
+    await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    assert "Ändern oder absagen dürfen nur" in await bot.say("!termin absagen 1", sender=BEN)
+    text = await bot.say("!termin aussetzen 1 am 1.12.")
+    assert "fällt am 01.12.2026 aus" in text and "Di., 8.12.2026" in text
+    assert "findet #1 nicht statt" in await bot.say("!termin aussetzen 1 am 2.12.")
+    text = await bot.say("!termin erinnern 1 1h, 10 min")
+    assert "Erinnerung: 1 Stunde und 10 Minuten vorher." in text
+    assert "Ort: https://meet.example.org/redi-jour-fixe-" in await bot.say("!termin ort 1 video")
+    assert "Agenda: Haushalt 2027" in await bot.say("!termin agenda 1 Haushalt 2027")
+    text = await bot.say("!termin zeit 1 jeden Mittwoch 11 Uhr", sender=BEN, power=50)
+    assert "jeden Mittwoch um 11:00 Uhr" in text, "a room moderator may change it"
+    assert "ist abgesagt" in await bot.say("!termin absagen 1")
+    assert "Hier sind keine Termine" in await bot.say("!termine")
+
+
+async def test_weekly_reminders_stay_at_local_time_across_dst(bot: Bot) -> None:
+    await bot.say("!termin jeden Dienstag 14:00 Jour fixe")
+    [meeting] = await bot.meetings()
+    due = due_reminders(meeting, after=datetime(2027, 3, 20, tzinfo=UTC), until=datetime(2027, 4, 3, tzinfo=UTC))
+    occurrences = sorted({o.astimezone(BERLIN) for o, _ in due})
+    assert [o.strftime("%d.%m. %H:%M %Z") for o in occurrences] == ["23.03. 14:00 CET", "30.03. 14:00 CEST"]
+    assert {offset for _, offset in due} == {86400, 900}
+
+
+async def test_reminder_sent_once_and_next_one_planned(bot: Bot) -> None:
+    await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    [meeting] = await bot.meetings()
+    first_due = next_due(meeting, after=bot.clock.now())
+    assert first_due == datetime(2026, 11, 23, 10, 0, tzinfo=BERLIN)  # a day before Tuesday 10:00
+    bot.clock.set(first_due)
+    await bot.planner._fire_meeting(meeting.id, first_due)
+    await bot.planner._fire_meeting(meeting.id, first_due)  # a duplicate job run sends nothing more
+    assert bot.sender.sent == [(ROOM, "⏰ Jour fixe beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr")]
+    assert next_due(meeting, after=bot.clock.now()) == datetime(2026, 11, 24, 9, 45, tzinfo=BERLIN)
+
+
+async def test_downtime_catch_up_late_within_grace_missed_beyond(bot: Bot) -> None:
+    await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    # The bot was down from Monday 9:00 until Tuesday 10:50: the 1-day reminder (Mon 10:00) is too old,
+    # the 15-minute one (Tue 9:45) is within the 2-hour grace.
+    bot.clock.set(datetime(2026, 11, 24, 10, 50, tzinfo=BERLIN))
+    await bot.planner.start()
+    assert bot.sender.sent == [
+        (ROOM, "⏰ Jour fixe beginnt in 15 Minuten: Di., 24.11.2026, 10:00 Uhr\n\n(verspätet – ich war kurz offline)")
+    ]
+    async with bot.db.transaction() as repos:
+        missed = await repos.ledger.get("meeting", 1, datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN), 86400)
+    assert missed is not None and missed.status == "missed"
+    await bot.planner.start()  # a second restart sends and records nothing new
+    assert len(bot.sender.sent) == 1
+
+
+async def test_personal_reminder_by_direct_message(bot: Bot) -> None:
+    text = await bot.say("!erinnere mich in 2 Stunden an den Bericht")
+    assert "am Sa., 21.11.2026, 11:00 Uhr erinnere ich dich per Direktnachricht an: den Bericht" in text
+    bot.clock.advance(timedelta(hours=2))
+    await bot.planner.start()
+    assert bot.sender.sent == [(f"!dm-{ANNA}", "⏰ Erinnerung: den Bericht")]
+    await bot.planner.start()
+    assert len(bot.sender.sent) == 1
