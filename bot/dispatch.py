@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
-from bot.replies import Reply, md_code, md_escape
+from bot.replies import Attachment, Reply, md_code, md_escape
 from bot.text import fold
 from storage import Database, Repositories
 
@@ -75,15 +75,6 @@ class IncomingMessage:
     encrypted: bool = False
     sender_name: str | None = None  # display name in the room, if the sender set one
     reply_to: str | None = None  # event id this message answers (rich reply), if any
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file someone sent, downloaded (and decrypted) by the transport."""
-
-    filename: str
-    mimetype: str
-    data: bytes
 
 
 class AttachmentTooLarge(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -43,8 +44,8 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.dispatch import Attachment, AttachmentTooLarge, IncomingMessage
-from bot.replies import Reply, message_content
+from bot.dispatch import AttachmentTooLarge, IncomingMessage
+from bot.replies import Attachment, Reply, message_content
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -582,7 +583,40 @@ class MatrixTransport:
         if to.thread_root:
             relates.update({"rel_type": "m.thread", "event_id": to.thread_root, "is_falling_back": False})
         content["m.relates_to"] = relates
-        return await self.send(to.room_id, content, txn_id=reply_txn_id(to.event_id))
+        event_id = await self.send(to.room_id, content, txn_id=reply_txn_id(to.event_id))
+        for index, attachment in enumerate(reply.attachments):
+            file_content = await self.upload(to.room_id, attachment)
+            file_content["m.relates_to"] = relates
+            await self.send(to.room_id, file_content, txn_id=f"{reply_txn_id(to.event_id)}-file{index}")
+        return event_id
+
+    async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
+        """Upload a file (encrypted for encrypted rooms) and return the m.file content to send."""
+        client = self.client
+        assert client is not None
+        room = client.rooms.get(room_id)
+        encrypt = bool(room and room.encrypted)
+        data = attachment.data
+        response, keys = await client.upload(
+            lambda *_: io.BytesIO(data),
+            content_type=attachment.mimetype,
+            filename=attachment.filename,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        _check(response, f"uploading {attachment.filename}")
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": attachment.filename,
+            "filename": attachment.filename,
+            "info": {"mimetype": attachment.mimetype, "size": len(data)},
+            "m.mentions": {},
+        }
+        if encrypt:
+            content["file"] = {"url": response.content_uri, **(keys or {})}
+        else:
+            content["url"] = response.content_uri
+        return content
 
     async def send(
         self,

@@ -87,13 +87,23 @@ def mention_link(user_id: str, display_name: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file: one someone sent (downloaded by the transport) or one a reply uploads."""
+
+    filename: str
+    mimetype: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     markdown: str
     mentions: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
 
     @classmethod
-    def text(cls, markdown: str, *, mentions: Sequence[str] = ()) -> Reply:
-        return cls(markdown=markdown, mentions=tuple(mentions))
+    def text(cls, markdown: str, *, mentions: Sequence[str] = (), attachments: Sequence[Attachment] = ()) -> Reply:
+        return cls(markdown=markdown, mentions=tuple(mentions), attachments=tuple(attachments))
 
 
 def render_html(markdown: str) -> str:

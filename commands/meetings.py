@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
+
+import icalendar
 
 from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Router
 from bot.i18n import Catalog
-from bot.replies import Reply, md_escape, message_content
+from bot.replies import Attachment, Reply, md_escape, message_content
 from bot.text import fold, slug
 from commands.schedule_parsing import (
     ScheduleError,
@@ -61,6 +63,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "#{id} does not take place on {date}. Next dates: {dates}",
     },
     "meeting.updated": {"de": "#{id} geändert.", "en": "#{id} changed."},
+    "meeting.ics": {
+        "de": "Hier sind {count} Termine als Kalenderdatei (für Outlook, Thunderbird & Co.).",
+        "en": "Here are {count} meetings as a calendar file (for Outlook, Thunderbird & co.).",
+    },
     "meeting.list_title": {"de": "**Termine in diesem Raum**", "en": "**Meetings in this room**"},
     "meeting.list_empty": {
         "de": "Hier sind keine Termine eingetragen. Neu: `{prefix}termin morgen 14 Uhr Abstimmung`",
@@ -337,11 +343,21 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
 @router.command(
     "termine",
     aliases=["meetings"],
-    help_de="Listet die kommenden Termine dieses Raums",
-    help_en="Lists the upcoming meetings of this room",
+    help_de="Listet die kommenden Termine dieses Raums; „ics“ schickt sie als Kalenderdatei",
+    help_en="Lists the upcoming meetings of this room; “ics” sends them as a calendar file",
+    labels={"export": ("ics", "ics")},
 )
-async def list_meetings(ctx: CommandContext) -> Reply:
+async def list_meetings(ctx: CommandContext, *, export: Literal["ics"] | None = None) -> Reply:
     now = ctx.clock.now()
+    if export == "ics":
+        records = await ctx.repos.meetings.in_room(ctx.room_id)
+        if not records:
+            return Reply.text(ctx.t("meeting.list_empty", prefix=ctx.prefix))
+        data = calendar_file(records, server=ctx.config.matrix.user_id.partition(":")[2], now=now)
+        return Reply.text(
+            ctx.t("meeting.ics", count=len(records)),
+            attachments=[Attachment("termine.ics", "text/calendar", data)],
+        )
     upcoming: list[tuple[datetime, MeetingRecord]] = []
     for record in await ctx.repos.meetings.in_room(ctx.room_id):
         dates = _next_dates(record, now, ctx.language, 1)
@@ -393,6 +409,41 @@ async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     return Reply.text(
         ctx.t("reminder.personal_saved", when=format_when(due, language=ctx.language), message=md_escape(message))
     )
+
+
+def calendar_file(records: list[MeetingRecord], *, server: str, now: datetime) -> bytes:
+    """An iCalendar file (RFC 5545) Outlook and Thunderbird import: local times with their VTIMEZONE,
+    the RRULE, skipped dates as EXDATE, and the reminders as alarms."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//re@di//redi-bot//DE")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for record in records:
+        tz = ZoneInfo(record.timezone)
+        event = icalendar.Event()
+        event.add("uid", f"redi-meeting-{record.id}@{server}")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("created", record.created_at.astimezone(UTC))
+        event.add("summary", record.title)
+        event.add("dtstart", record.start.astimezone(tz))
+        event.add("duration", timedelta(minutes=record.duration_minutes or 60))
+        if record.rrule:
+            event.add("rrule", icalendar.vRecur.from_ical(record.rrule))
+            for skipped in record.skips:
+                event.add("exdate", skipped.astimezone(tz))
+        if record.place:
+            event.add("location", record.place)
+        if record.agenda:
+            event.add("description", record.agenda)
+        for offset in record.offsets:
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", record.title)
+            alarm.add("trigger", -timedelta(seconds=offset))
+            event.add_component(alarm)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
 
 
 # --- what the planner sends ------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 Pure functions: no I/O, no clock (`now` and the zone are arguments), no process locale.
 
-A phrase is read from the left as a sequence of clauses: recurrence ("jeden Dienstag"), day ("morgen",
-"3.12."), time ("14 Uhr", "14-16 Uhr"), offset ("in 2 Stunden"), limits ("ab 1.12.", "bis 31.3.2027"),
-length ("für 2 Stunden") and part of day ("abends"). Their order does not matter; the first word that
-starts no clause begins the title, and a colon ends the time part on purpose ("morgen 14 Uhr: Montag-Runde").
+A phrase is read from the left as clauses: recurrence ("jeden Dienstag"), day ("morgen", "3.12."), time
+("14 Uhr", "14-16 Uhr"), offset ("in 2 Stunden"), limits ("ab 1.12.", "bis 31.3.2027"), length ("für 2
+Stunden") and part of day ("abends"), in any order. The title starts at the first word that starts no
+clause. Once day and time are known, a single word that could be a clause ("werktags 8:30 Daily", "morgen
+14 Uhr Montag Runde") is the title too; a colon ends the time part on purpose ("morgen 14 Uhr: 3. Lesung").
 Reading is syntax only; `_resolve_*` then give it meaning with `now`.
 
 The grammar is our own rather than dateparser's: dateparser 1.5 (languages de+en, DATE_ORDER=DMY, future
@@ -15,21 +16,23 @@ preferred) fills a missing time silently with the time of `now` ("morgen 14 Uhr"
 
 Ambiguous input is refused with a message that shows the right form, never guessed:
 - "12/3": German users write 3.12.; a slash date is accepted only when one reading is impossible ("25/12").
-- "nächsten Dienstag"/"next Tuesday" when that weekday is still ahead this week (it could be this week's or
-  next week's); "Dienstag" on a Tuesday (today or in a week?). "kommenden Dienstag" = the nearest one.
-- "um 3"/"at 3" (a bare hour 1-6 without "Uhr", am/pm or part of day): 3:00 or 15:00? Bare 7-12 are
+- "nächsten Dienstag"/"next Tuesday" while that weekday is still ahead this week (this week's or next
+  week's?), and "Dienstag" said on a Tuesday (today or in a week?). "kommenden Dienstag" is the nearest.
+- "um 3"/"at 3": a bare hour 1-6 without "Uhr", am/pm or part of day (3:00 or 15:00?). Bare 7-12 are
   morning, 13-23 are 24-hour times; "3 Uhr" with "Uhr" is 03:00.
-- "jeden zweiten Dienstag" (every other week, or the 2nd of the month?); "Dienstag 3.12." when the 3rd is
-  no Tuesday; a date without year that has just passed ("1.11." on 21 November: last year's or a typo?) --
-  such a date is read as the one nearest to today, and refused when that is in the past.
+- "jeden zweiten Dienstag" (every other week, or the 2nd of the month?); "Dienstag 3.12." when the 3rd is no
+  Tuesday; a date without year that has just passed. Such a date is the one nearest to today: "5.1." in
+  November is next January, "1.11." on 21 November is refused with "meinst du 1.11.2027?".
 - "monatlich am 31." (months without a 31st would be skipped silently): "am letzten Tag" is offered instead.
-- A one-off in the past, a range ending before it starts, a series ending before its first date.
+- A one-off in the past, a range ending before it starts, a series ending before its first date, two days
+  or two times, a day that contradicts a series ("morgen jeden Dienstag": "ab morgen"?).
 
 Times: recurrences are computed on local wall-clock times and then placed in the zone, so "jeden Dienstag
 14 Uhr" stays 14:00 across DST. A wall time that does not exist (02:30 on the spring-forward day) moves on
 by the length of the gap, to 03:30, as RFC 5545 (3.3.5) prescribes, so the bot agrees with any calendar the
 series is exported to; a wall time that exists twice (02:30 on the fall-back day) is its first instance
 (fold=0, still summer time). A series whose *first* date falls into the gap keeps the moved time.
+"In 2 Stunden" is elapsed time (across a DST change too); "in 2 Tagen" keeps the wall-clock time.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+from dateutil.rrule import rrulestr
 
 from bot.config import LANGUAGES
 from bot.text import fold

@@ -127,3 +127,26 @@ async def test_personal_reminder_arrives_by_direct_message(start_bot: StartBot, 
     message = await dora.wait_for_message(lambda m: m.room_id == dm and "⏰" in m.body, timeout=20)
     assert message.body == "⏰ Erinnerung: Bericht abgeben"
     assert message.encrypted, "personal reminders go into an encrypted direct chat"
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_calendar_file_arrives_as_upload(start_bot: StartBot, make_user: MakeUser, encrypted: bool) -> None:
+    import icalendar
+    from nio.crypto.attachments import decrypt_attachment
+
+    bot = await start_bot()
+    emil = await make_user("emil")
+    room = await room_with_bot(emil, bot, encrypted=encrypted)
+    await ask(emil, room, bot, "!termin jeden Dienstag 10:00 Jour fixe")
+    event_id = await emil.send_text(room, "!termine ics")
+    upload = await emil.wait_for_message(
+        lambda m: m.sender == bot.user_id and m.msgtype == "m.file" and m.reply_to == event_id, timeout=30
+    )
+    assert upload.body == "termine.ics" and upload.encrypted == encrypted
+    file_info = upload.content.get("file")
+    download = await emil.nio.download(file_info["url"] if file_info else upload.content["url"])
+    data = download.body
+    if file_info:
+        data = decrypt_attachment(data, file_info["key"]["k"], file_info["hashes"]["sha256"], file_info["iv"])
+    [event] = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert str(event["summary"]) == "Jour fixe"

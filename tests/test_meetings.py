@@ -169,3 +169,29 @@ async def test_personal_reminder_by_direct_message(bot: Bot) -> None:
     assert bot.sender.sent == [(f"!dm-{ANNA}", "⏰ Erinnerung: den Bericht")]
     await bot.planner.start()
     assert len(bot.sender.sent) == 1
+
+
+async def test_calendar_file_for_outlook_and_thunderbird(bot: Bot) -> None:
+    import icalendar
+
+    await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    await bot.say("!termin aussetzen 1 am 1.12.")
+    await bot.say("!termin ort 1 Rathaus Bühl, Raum 2")
+    message = IncomingMessage(ROOM, "$ics", ANNA, "!termine ics", bot.clock.now())
+    reply = await bot.dispatcher.handle(message)
+    assert reply is not None and "1 Termine als Kalenderdatei" in reply.markdown
+    [attachment] = reply.attachments
+    assert attachment.filename == "termine.ics" and attachment.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(attachment.data)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["summary"]) == "Jour fixe"
+    assert event["rrule"]["FREQ"] == ["WEEKLY"] and event["rrule"]["BYDAY"] == ["TU"]
+    start = event.decoded("dtstart")
+    assert (start.hour, start.minute, start.tzinfo.key) == (10, 0, "Europe/Berlin")
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"], "Outlook needs the zone"
+    exdates = [d.dt for d in event["exdate"].dts]
+    assert exdates == [datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN)]
+    assert str(event["location"]) == "Rathaus Bühl, Raum 2"
+    triggers = sorted(alarm.decoded("trigger") for alarm in event.walk("VALARM"))
+    assert triggers == [-timedelta(days=1), -timedelta(minutes=15)]
