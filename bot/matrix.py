@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -137,6 +138,11 @@ def _timestamp(event: Any) -> datetime:
     return datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
 
 
+def _resolve(waiter: asyncio.Future[None], _: object) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 def _display_name(room: Any, user_id: str) -> str | None:
     user = room.users.get(user_id) if room is not None else None
     name = getattr(user, "display_name", None)
@@ -197,8 +203,10 @@ class MatrixTransport:
         self._tasks: set[asyncio.Task[None]] = set()
         # Batches whose commands are still being handled, so the sync token is only persisted once
         # every command before it has been answered (a crash then re-handles, never loses, a command).
-        self._batches: list[tuple[str, set[asyncio.Task[None]]]] = []
-        self._undecrypted: list[tuple[str, MegolmEvent, float]] = []
+        self._batches: list[tuple[str, set[asyncio.Future[None]]]] = []
+        # Events waiting for their room key, each with a future that its batch waits for: the sync
+        # token moves past such an event only once it was answered or given up on.
+        self._undecrypted: list[tuple[str, MegolmEvent, float, asyncio.Future[None]]] = []
         self._persist_lock = asyncio.Lock()
         self._known_rooms: set[str] = set()
         self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
@@ -321,6 +329,8 @@ class MatrixTransport:
     async def stop(self, grace: float = 10.0) -> None:
         """Stop syncing, let running commands finish (bounded), persist the token, close."""
         self._stopping.set()
+        for *_, waiter in self._undecrypted:
+            waiter.cancel()  # not answered: the token stays before it, so the next start sees it again
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
             for task in pending:  # they would otherwise run on against a closed client
@@ -346,8 +356,8 @@ class MatrixTransport:
         except Exception:
             log.warning("E2EE key maintenance failed; retrying after the next sync", exc_info=True)
 
-    async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Task[None]]:
-        tasks: set[asyncio.Task[None]] = set()
+    async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Future[None]]:
+        tasks: set[asyncio.Future[None]] = set()
         for room_id, info in response.rooms.invite.items():
             await self._handle_invite(room_id, info.invite_state)
         now = self.clock.now()
@@ -381,7 +391,11 @@ class MatrixTransport:
             for event in events:
                 if isinstance(event, MegolmEvent):
                     log.info("could not decrypt %s in %s yet; waiting for its key", event.event_id, room_id)
-                    self._undecrypted.append((room_id, event, asyncio.get_running_loop().time()))
+                    loop = asyncio.get_running_loop()
+                    waiter: asyncio.Future[None] = loop.create_future()
+                    self._undecrypted.append((room_id, event, loop.time(), waiter))
+                    tasks.add(waiter)
+                    await self._request_key(event)
                     continue
                 message = self._to_message(room_id, event, now)
                 if message is not None:
@@ -390,26 +404,39 @@ class MatrixTransport:
             tasks |= self._retry_undecrypted(now)
         return tasks
 
-    def _retry_undecrypted(self, now: datetime) -> set[asyncio.Task[None]]:
+    async def _request_key(self, event: MegolmEvent) -> None:
         client = self.client
         assert client is not None
-        tasks: set[asyncio.Task[None]] = set()
+        try:
+            await client.request_room_key(event)
+        except Exception:  # already requested, or no session info: the key may still arrive by itself
+            log.debug("room key request for %s not sent", event.event_id, exc_info=True)
+
+    def _retry_undecrypted(self, now: datetime) -> set[asyncio.Future[None]]:
+        client = self.client
+        assert client is not None
+        tasks: set[asyncio.Future[None]] = set()
         loop_time = asyncio.get_running_loop().time()
-        still: list[tuple[str, MegolmEvent, float]] = []
-        for room_id, event, since in self._undecrypted:
+        still: list[tuple[str, MegolmEvent, float, asyncio.Future[None]]] = []
+        for room_id, event, since, waiter in self._undecrypted:
             try:
                 decrypted = client.decrypt_event(event)
             except Exception:
                 decrypted = None
             if decrypted is None or isinstance(decrypted, MegolmEvent):
                 if loop_time - since < UNDECRYPTED_RETRY_S:
-                    still.append((room_id, event, since))
+                    still.append((room_id, event, since, waiter))
                 else:
                     log.warning("gave up decrypting %s in %s: no room key arrived", event.event_id, room_id)
+                    waiter.set_result(None)
                 continue
             message = self._to_message(room_id, decrypted, now)
-            if message is not None:
-                tasks.add(self._spawn(message))
+            if message is None:
+                waiter.set_result(None)
+                continue
+            task = self._spawn(message)
+            task.add_done_callback(functools.partial(_resolve, waiter))
+            tasks.add(task)
         self._undecrypted = still
         return tasks
 
@@ -480,7 +507,7 @@ class MatrixTransport:
         """Persist the newest sync token whose commands (and all before) are fully handled."""
         async with self._persist_lock:  # keeps writes in order: an older token never wins
             done: str | None = None
-            while self._batches and all(t.done() for t in self._batches[0][1]):
+            while self._batches and all(t.done() and not t.cancelled() for t in self._batches[0][1]):
                 done = self._batches.pop(0)[0]
             if done is None:
                 return

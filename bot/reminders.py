@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from commands.schedule_parsing import occurrences
-
 from bot.clock import Clock
 from bot.scheduler import Delivery, DueMessage, Scheduler, Sender, deliver
+from commands.schedule_parsing import occurrences
 from storage import Database
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 
