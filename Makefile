@@ -33,6 +33,7 @@ unit: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

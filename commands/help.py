@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import available_timezones
 
-from bot.dispatch import CommandContext, NotFound, Role, Router
-from bot.replies import Reply, md_code
+from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
+from bot.replies import Reply, md_code, md_escape
 
 router = Router(
     "general",
@@ -31,6 +32,18 @@ router = Router(
         "language.set": {
             "de": "Alles klar, ich antworte dir ab jetzt auf Deutsch.",
             "en": "Alright, I'll answer you in English from now on.",
+        },
+        "timezone.set": {
+            "de": "Deine Zeitzone: {zone}. Persönliche Erinnerungen rechne ich ab jetzt darin.",
+            "en": "Your time zone: {zone}. I now use it for your personal reminders.",
+        },
+        "timezone.current": {
+            "de": "Deine Zeitzone: {zone}. Ändern: `{prefix}zeitzone Europe/Lisbon`",
+            "en": "Your time zone: {zone}. Change: `{prefix}timezone Europe/Lisbon`",
+        },
+        "timezone.unknown": {
+            "de": "„{zone}“ kenne ich nicht. Zeitzonen heißen z. B. Europe/Berlin oder America/New_York.",
+            "en": "I don't know “{zone}”. Time zones look like Europe/Berlin or America/New_York.",
         },
         "language.current": {
             "de": "Ich antworte dir auf Deutsch. Umstellen: `{prefix}sprache en`",
@@ -91,3 +104,22 @@ async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | N
         return Reply.text(ctx.t("language.current", prefix=ctx.prefix))
     await ctx.repos.users.set_language(ctx.sender, language)
     return Reply.text(ctx.t.catalog.text(language, "language.set"))
+
+
+@router.command(
+    "zeitzone",
+    aliases=["timezone", "tz"],
+    help_de="Stellt deine Zeitzone ein (für persönliche Erinnerungen)",
+    help_en="Sets your time zone (for personal reminders)",
+    labels={"zone": ("Zeitzone", "time zone")},
+)
+async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
+    if zone is None:
+        settings = await ctx.repos.users.get(ctx.sender)
+        current = settings.timezone if settings and settings.timezone else ctx.config.timezone.key
+        return Reply.text(ctx.t("timezone.current", zone=current, prefix=ctx.prefix))
+    match = next((name for name in available_timezones() if name.lower() == zone.strip().lower()), None)
+    if match is None:
+        raise BadArgument(ctx.t("timezone.unknown", zone=md_escape(zone)))
+    await ctx.repos.users.set_timezone(ctx.sender, match)
+    return Reply.text(ctx.t("timezone.set", zone=match))

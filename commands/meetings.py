@@ -386,7 +386,8 @@ async def list_meetings(ctx: CommandContext, *, export: Literal["ics"] | None = 
 )
 async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     text = re.sub(r"^(mich|me)\s+", "", text.strip(), flags=re.I)
-    tz = _zone(ctx)
+    settings = await ctx.repos.users.get(ctx.sender)
+    tz = ZoneInfo(settings.timezone) if settings and settings.timezone else _zone(ctx)
     now = ctx.clock.now()
     try:
         due, message = parse_reminder(text, now=now, tz=tz)

@@ -161,6 +161,16 @@ async def test_downtime_catch_up_late_within_grace_missed_beyond(bot: Bot) -> No
     assert len(bot.sender.sent) == 1
 
 
+async def test_personal_reminders_use_the_persons_time_zone(bot: Bot) -> None:
+    assert "„Mars/Olymp“ kenne ich nicht" in await bot.say("!zeitzone Mars/Olymp")
+    assert "Deine Zeitzone: Europe/Lisbon." in await bot.say("!zeitzone europe/lisbon")
+    text = await bot.say("!erinnere mich morgen um 9 an die Abgabe")
+    assert "So., 22.11.2026, 9:00 Uhr" in text
+    async with bot.db.transaction() as repos:
+        [reminder] = await repos.reminders.active(due_after=bot.clock.now())
+    assert reminder.due == datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Europe/Lisbon"))
+
+
 async def test_personal_reminder_by_direct_message(bot: Bot) -> None:
     text = await bot.say("!erinnere mich in 2 Stunden an den Bericht")
     assert "am Sa., 21.11.2026, 11:00 Uhr erinnere ich dich per Direktnachricht an: den Bericht" in text
