@@ -52,9 +52,12 @@ class App:
         await self.transport.run(self.dispatcher.handle)
 
     async def stop(self) -> None:
+        # Everything that uses the transport or the database ends before they close: a task cancelled
+        # but not awaited could keep an SQLite write transaction open past dispose().
         if self._planning is not None:
             self._planning.cancel()
-        self.scheduler.shutdown()
+            await asyncio.gather(self._planning, return_exceptions=True)
+        await self.scheduler.shutdown()
         await self.transport.stop()
         await self.db.dispose()
 

@@ -8,6 +8,7 @@ marking the row as sent, the retry after restart reuses the txn id and the homes
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -100,13 +101,27 @@ class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._aps = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         self._aps.start()
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stop planning and end jobs that are running: they must not outlive the database they use."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _tracked(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await func(*args)
+        finally:
+            self._running.discard(task)
 
     def at(self, job_id: str, when: datetime, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run `func(*args)` at `when` (replacing a job with the same id); a past time runs at once."""
@@ -114,10 +129,10 @@ class Scheduler:
             raise ValueError("scheduled times must be aware")
         run_at = max(when, self.clock.now())
         self._aps.add_job(
-            func,
+            self._tracked,
             "date",
             run_date=run_at,
-            args=args,
+            args=(func, *args),
             id=job_id,
             replace_existing=True,
             misfire_grace_time=None,  # never skip silently: deliver() decides what is too late

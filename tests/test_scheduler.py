@@ -132,4 +132,4 @@ async def test_scheduler_runs_jobs_and_can_cancel_them() -> None:
         with pytest.raises(ValueError, match="aware"):
             scheduler.at("naive", datetime(2026, 1, 1), job, "x")
     finally:
-        scheduler.shutdown()
+        await scheduler.shutdown()
