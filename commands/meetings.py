@@ -105,6 +105,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Mach ich: am {when} erinnere ich dich per Direktnachricht an: {message}",
         "en": "Will do: on {when} I'll remind you by direct message of: {message}",
     },
+    "reminders.none": {
+        "de": "Du hast keine offenen Erinnerungen. Neu: `{prefix}erinnere mich in 2 Stunden an …`",
+        "en": "You have no pending reminders. New: `{prefix}remindme in 2 hours to …`",
+    },
+    "reminders.title": {"de": "**Deine Erinnerungen**", "en": "**Your reminders**"},
+    "reminders.cancel_hint": {
+        "de": "Löschen: `{prefix}erinnerungen löschen <Nr>`",
+        "en": "Delete: `{prefix}reminders delete <no>`",
+    },
+    "reminders.cancelled": {"de": "Erinnerung #{id} gelöscht.", "en": "Reminder #{id} deleted."},
+    "reminders.not_found": {
+        "de": "Eine offene Erinnerung #{id} von dir gibt es nicht. Alle: `{prefix}erinnerungen`",
+        "en": "You have no pending reminder #{id}. All: `{prefix}reminders`",
+    },
     "relative.now": {"de": "beginnt jetzt", "en": "starts now"},
     "relative.in": {"de": "beginnt in {span}", "en": "starts in {span}"},
 }
@@ -445,6 +459,38 @@ def calendar_file(records: list[MeetingRecord], *, server: str, now: datetime) -
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
+
+
+@router.command(
+    "erinnerungen",
+    aliases=["reminders"],
+    help_de="Zeigt deine offenen persönlichen Erinnerungen; „löschen 3“ löscht eine",
+    help_en="Shows your pending personal reminders; “delete 3” deletes one",
+    labels={"action": ("löschen", "delete"), "number": ("Nr", "no")},
+)
+async def my_reminders(
+    ctx: CommandContext, *, action: Literal["löschen", "loeschen", "delete"] | None = None, number: int | None = None
+) -> Reply:
+    now = ctx.clock.now()
+    pending = await ctx.repos.reminders.upcoming_for(ctx.sender, now=now)
+    if action is not None:
+        if number is None:
+            raise BadArgument(ctx.t("reminders.cancel_hint", prefix=ctx.prefix))
+        if number not in {r.id for r in pending}:
+            raise NotFound(ctx.t("reminders.not_found", id=number, prefix=ctx.prefix))
+        await ctx.repos.reminders.cancel(number, now=now)
+        planner = ctx.planner
+        if planner is not None:
+            ctx.after_commit.append(lambda: planner.refresh_personal(number))
+        return Reply.text(ctx.t("reminders.cancelled", id=number))
+    if not pending:
+        return Reply.text(ctx.t("reminders.none", prefix=ctx.prefix))
+    lines = [ctx.t("reminders.title"), ""]
+    for reminder in pending:
+        when = format_when(reminder.due.astimezone(ZoneInfo(reminder.timezone)), language=ctx.language)
+        lines.append(f"- #{reminder.id} {when}: {md_escape(reminder.message)}")
+    lines += ["", ctx.t("reminders.cancel_hint", prefix=ctx.prefix)]
+    return Reply.text("\n".join(lines))
 
 
 # --- what the planner sends ------------------------------------------------------------------------------

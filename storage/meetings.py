@@ -211,6 +211,18 @@ class PersonalReminderRepository:
         )
         return [_reminder(r) for r in rows.scalars()]
 
+    async def upcoming_for(self, user_id: str, *, now: datetime) -> list[PersonalReminderRecord]:
+        rows = await self._session.execute(
+            select(PersonalReminder)
+            .where(
+                PersonalReminder.user_id == user_id,
+                PersonalReminder.cancelled_at.is_(None),
+                PersonalReminder.due > ensure_utc(now, "now"),
+            )
+            .order_by(PersonalReminder.due)
+        )
+        return [_reminder(r) for r in rows.scalars()]
+
     async def cancel(self, reminder_id: int, *, now: datetime) -> None:
         await self._session.execute(
             update(PersonalReminder)

@@ -205,3 +205,19 @@ async def test_calendar_file_for_outlook_and_thunderbird(bot: Bot) -> None:
     assert str(event["location"]) == "Rathaus Bühl, Raum 2"
     triggers = sorted(alarm.decoded("trigger") for alarm in event.walk("VALARM"))
     assert triggers == [-timedelta(days=1), -timedelta(minutes=15)]
+
+
+async def test_list_and_delete_personal_reminders(bot: Bot) -> None:
+    assert "keine offenen Erinnerungen" in await bot.say("!erinnerungen")
+    await bot.say("!erinnere mich in 2 Stunden an den Bericht")
+    await bot.say("!erinnere mich morgen um 9 an die Frist")
+    listing = await bot.say("!erinnerungen")
+    assert (
+        "#1 Sa., 21.11.2026, 11:00 Uhr: den Bericht" in listing and "#2 So., 22.11.2026, 9:00 Uhr: die Frist" in listing
+    )
+    assert "keine offenen Erinnerungen" in await bot.say("!erinnerungen", sender=BEN), "each sees only their own"
+    assert "gibt es nicht" in await bot.say("!erinnerungen löschen 1", sender=BEN)
+    assert "Erinnerung #1 gelöscht." in await bot.say("!erinnerungen löschen 1")
+    bot.clock.advance(timedelta(hours=3))
+    await bot.planner.start()
+    assert bot.sender.sent == [], "a deleted reminder is not sent"
