@@ -378,11 +378,6 @@ class Dispatcher:
                     t = self.catalog.translator(settings.language)
                 if command is None:
                     return self._unknown(name, t)
-                is_coordinator = (
-                    message.sender in self.config.coordinators or message.sender_power >= COORDINATOR_POWER_LEVEL
-                )
-                if command.role is Role.COORDINATOR and not is_coordinator:
-                    raise Forbidden(t("error.forbidden"))
                 kwargs = parse_arguments(command, rest, t)
                 ctx = CommandContext(
                     message=message,

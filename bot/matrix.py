@@ -556,6 +556,16 @@ class MatrixTransport:
             room = client.rooms.get(known) if known else None
             if room is not None and user_id in room.users:
                 return str(known)
+            if known and known not in client.rooms:
+                # Created but not yet seen in a sync (e.g. a timeout on the first try): wait for it.
+                seen = self._rooms_seen.setdefault(known, asyncio.Event())
+                try:
+                    await asyncio.wait_for(seen.wait(), 30)
+                except TimeoutError:
+                    log.warning("direct chat %s with %s never showed up; opening a new one", known, user_id)
+                else:
+                    if user_id in client.rooms[known].users:
+                        return known
             response = _check(
                 await client.room_create(
                     is_direct=True,
@@ -568,11 +578,11 @@ class MatrixTransport:
                 f"creating a direct chat with {user_id}",
             )
             room_id = str(response.room_id)
+            async with self.db.transaction() as repos:  # at once: a retry must not open another chat
+                await repos.reminders.set_dm_room(user_id, room_id)
             # nio can only send (and encrypt) into a room it has seen in a sync.
             seen = self._rooms_seen.setdefault(room_id, asyncio.Event())
             await asyncio.wait_for(seen.wait(), 30)
-            async with self.db.transaction() as repos:
-                await repos.reminders.set_dm_room(user_id, room_id)
             log.info("opened a direct chat %s with %s", room_id, user_id)
             return room_id
 

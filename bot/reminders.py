@@ -10,10 +10,11 @@ missed.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # How far back the start-up catch-up looks for reminders that fell due while the bot was down.
 CATCH_UP = timedelta(days=7)
+RETRY_AFTER = timedelta(minutes=1)
 MEETING_KIND = "meeting"
 PERSONAL_KIND = "personal"
 
@@ -39,17 +41,22 @@ MeetingContent = Callable[[MeetingRecord, datetime, int, bool], dict[str, Any]]
 PersonalContent = Callable[[PersonalReminderRecord, bool], dict[str, Any]]
 
 
+def _due(occurrence: datetime, offset: int) -> datetime:
+    """Offsets are exact durations: subtract them in UTC. (Subtracting on a local datetime would be
+    wall-clock arithmetic, an hour off across a DST change, and disagree with the search below.)"""
+    return occurrence.astimezone(UTC) - timedelta(seconds=offset)
+
+
 def due_reminders(meeting: MeetingRecord, *, after: datetime, until: datetime) -> list[tuple[datetime, int]]:
     """(occurrence, offset seconds) of every reminder due in (after, until], oldest first."""
     tz = ZoneInfo(meeting.timezone)
     found: list[tuple[datetime, int]] = []
     for offset in meeting.offsets:
-        delta = timedelta(seconds=offset)
-        cursor = after + delta
+        cursor = after.astimezone(UTC) + timedelta(seconds=offset)
         while True:
             batch = occurrences(meeting.start, meeting.rrule, tz=tz, after=cursor, count=20, exdates=meeting.skips)
             for occurrence in batch:
-                if occurrence - delta > until:
+                if _due(occurrence, offset) > until:
                     break
                 found.append((occurrence, offset))
             else:
@@ -57,7 +64,7 @@ def due_reminders(meeting: MeetingRecord, *, after: datetime, until: datetime) -
                     cursor = batch[-1]
                     continue
             break
-    return sorted(found, key=lambda pair: pair[0] - timedelta(seconds=pair[1]))
+    return sorted(found, key=lambda pair: _due(*pair))
 
 
 def next_due(meeting: MeetingRecord, *, after: datetime) -> datetime | None:
@@ -65,10 +72,10 @@ def next_due(meeting: MeetingRecord, *, after: datetime) -> datetime | None:
     tz = ZoneInfo(meeting.timezone)
     candidates = []
     for offset in meeting.offsets:
-        delta = timedelta(seconds=offset)
-        upcoming = occurrences(meeting.start, meeting.rrule, tz=tz, after=after + delta, count=1, exdates=meeting.skips)
+        start = after.astimezone(UTC) + timedelta(seconds=offset)
+        upcoming = occurrences(meeting.start, meeting.rrule, tz=tz, after=start, count=1, exdates=meeting.skips)
         if upcoming:
-            candidates.append(upcoming[0] - delta)
+            candidates.append(_due(upcoming[0], offset))
     return min(candidates) if candidates else None
 
 
@@ -93,6 +100,7 @@ class ReminderPlanner:
         self.grace = grace
         self.meeting_content = meeting_content
         self.personal_content = personal_content
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def start(self) -> None:
         """Catch up on what fell due during downtime and plan every next reminder."""
@@ -101,9 +109,13 @@ class ReminderPlanner:
             now = self.clock.now()
             personal = await repos.reminders.active(due_after=now - CATCH_UP)
         for meeting in meetings:
-            await self._run_meeting(meeting, after=max(meeting.created_at, now - CATCH_UP))
+            # Back to the grace period at least, so nothing within it is skipped after a long outage.
+            await self._run_meeting(meeting.id, after=max(meeting.created_at, now - max(CATCH_UP, self.grace)))
         for reminder in personal:
-            await self._plan_personal(reminder)
+            try:
+                await self._plan_personal(reminder)
+            except Exception:
+                log.exception("planning personal reminder %s failed", reminder.id)
         log.info("planned reminders for %d meetings and %d personal reminders", len(meetings), len(personal))
 
     async def refresh_meeting(self, meeting_id: int) -> None:
@@ -112,7 +124,7 @@ class ReminderPlanner:
             meeting = await repos.meetings.get(meeting_id)
         self.scheduler.cancel(self._job_id(MEETING_KIND, meeting_id))
         if meeting is not None and meeting.cancelled_at is None:
-            self._plan_meeting(meeting)
+            self._plan_meeting(meeting, after=self.clock.now())
 
     async def refresh_personal(self, reminder_id: int) -> None:
         async with self.db.transaction() as repos:
@@ -126,39 +138,71 @@ class ReminderPlanner:
     def _job_id(kind: str, ref_id: int) -> str:
         return f"{kind}-{ref_id}"
 
-    def _plan_meeting(self, meeting: MeetingRecord) -> None:
-        due = next_due(meeting, after=self.clock.now())
+    def _plan_meeting(self, meeting: MeetingRecord, *, after: datetime) -> None:
+        due = next_due(meeting, after=after)
         if due is not None:
             self.scheduler.at(self._job_id(MEETING_KIND, meeting.id), due, self._fire_meeting, meeting.id, due)
 
     async def _fire_meeting(self, meeting_id: int, planned: datetime) -> None:
-        async with self.db.transaction() as repos:
-            meeting = await repos.meetings.get(meeting_id)
-        if meeting is None or meeting.cancelled_at is not None:
-            return
         # Everything due since just before the planned time: several offsets may fall together.
-        await self._run_meeting(meeting, after=planned - timedelta(seconds=1))
+        await self._run_meeting(meeting_id, after=planned - timedelta(seconds=1))
 
-    async def _run_meeting(self, meeting: MeetingRecord, *, after: datetime) -> None:
-        try:
-            for occurrence, offset in due_reminders(meeting, after=after, until=self.clock.now()):
-                message = DueMessage(
-                    kind=MEETING_KIND,
-                    ref_id=meeting.id,
-                    occurrence=occurrence,
-                    offset=timedelta(seconds=offset),
-                    room_id=meeting.room_id,
-                    content=functools.partial(self._meeting_content, meeting, occurrence, offset),
+    async def _run_meeting(self, meeting_id: int, *, after: datetime) -> None:
+        """Deliver what is due in (after, now], then plan from `now` on. One run per meeting at a time,
+        and always from the stored meeting, so a change made meanwhile is never overwritten."""
+        async with self._locks.setdefault(meeting_id, asyncio.Lock()):
+            until = self.clock.now()
+            failed = False
+            try:
+                async with self.db.transaction() as repos:
+                    meeting = await repos.meetings.get(meeting_id)
+                if meeting is None or meeting.cancelled_at is not None:
+                    return
+                for occurrence, offset in due_reminders(meeting, after=after, until=until):
+                    await self._deliver_meeting(meeting, occurrence, offset, until)
+            except Exception:
+                # The ledger row stays claimed; the retry below reuses its txn id.
+                log.exception("delivering reminders of meeting %s failed; retrying in a minute", meeting_id)
+                failed = True
+            try:
+                async with self.db.transaction() as repos:
+                    meeting = await repos.meetings.get(meeting_id)
+                if meeting is None or meeting.cancelled_at is not None:
+                    return
+                if failed:
+                    retry_at = self.clock.now() + RETRY_AFTER
+                    self.scheduler.at(
+                        self._job_id(MEETING_KIND, meeting_id),
+                        retry_at,
+                        self._fire_meeting,
+                        meeting_id,
+                        after + timedelta(seconds=1),
+                    )
+                else:
+                    # From `until`, not a fresh now: a reminder that fell due during a slow send runs next.
+                    self._plan_meeting(meeting, after=until)
+            except Exception:
+                log.exception("planning meeting %s failed", meeting_id)
+
+    async def _deliver_meeting(self, meeting: MeetingRecord, occurrence: datetime, offset: int, now: datetime) -> None:
+        if occurrence <= now:
+            # The meeting has begun: "beginnt in 15 Minuten" would be wrong now. Record, don't send.
+            async with self.db.transaction() as repos:
+                await repos.ledger.record_missed(
+                    MEETING_KIND, meeting.id, occurrence, offset, now=now, note="meeting had already begun"
                 )
-                result = await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
-                if result is Delivery.MISSED:
-                    log.warning("meeting %s: reminder for %s (%ss before) missed", meeting.id, occurrence, offset)
-        except Exception:
-            # Never lose the chain of future reminders because one send failed; the ledger row stays
-            # claimed and the retry after the next start reuses its txn id.
-            log.exception("delivering reminders of meeting %s failed", meeting.id)
-        finally:
-            self._plan_meeting(meeting)
+            return
+        message = DueMessage(
+            kind=MEETING_KIND,
+            ref_id=meeting.id,
+            occurrence=occurrence,
+            offset=timedelta(seconds=offset),
+            room_id=meeting.room_id,
+            content=functools.partial(self._meeting_content, meeting, occurrence, offset),
+        )
+        result = await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
+        if result is Delivery.MISSED:
+            log.warning("meeting %s: reminder for %s (%ss before) missed", meeting.id, occurrence, offset)
 
     def _meeting_content(self, meeting: MeetingRecord, occurrence: datetime, offset: int, late: bool) -> dict[str, Any]:
         return self.meeting_content(meeting, occurrence, offset, late)

@@ -57,7 +57,7 @@ class DueMessage:
 
     @property
     def due(self) -> datetime:
-        return self.occurrence - self.offset
+        return self.occurrence.astimezone(UTC) - self.offset  # exact duration, not wall-clock time
 
 
 async def deliver(message: DueMessage, *, db: Database, sender: Sender, clock: Clock, grace: timedelta) -> Delivery:
@@ -137,6 +137,7 @@ class Scheduler:
             replace_existing=True,
             misfire_grace_time=None,  # never skip silently: deliver() decides what is too late
             coalesce=True,
+            max_instances=5,  # a re-plan while the job runs must not be dropped; the ledger dedups
         )
 
     def cancel(self, job_id: str) -> bool:
@@ -148,7 +149,11 @@ class Scheduler:
 
     def next_run(self, job_id: str) -> datetime | None:
         job = self._aps.get_job(job_id)
-        return job.next_run_time if job is not None else None
+        if job is None:
+            return None
+        # Before the scheduler starts, a job has no next_run_time yet, only its trigger's date.
+        when = getattr(job, "next_run_time", None) or getattr(job.trigger, "run_date", None)
+        return when if isinstance(when, datetime) else None
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._aps.get_jobs()]

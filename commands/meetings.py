@@ -158,7 +158,8 @@ def _zone(ctx: CommandContext) -> ZoneInfo:
 
 
 def _schedule_error(ctx: CommandContext, exc: ScheduleError) -> BadArgument:
-    return BadArgument(exc.de if ctx.language == "de" else exc.en)
+    # The parser quotes the user's words: escape the whole text so none of it can format or link.
+    return BadArgument(md_escape(exc.de if ctx.language == "de" else exc.en))
 
 
 def _next_dates(meeting: MeetingRecord, now: datetime, language: str, count: int = 3) -> list[datetime]:
@@ -340,7 +341,8 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
         await ctx.repos.meetings.update(record.id, **{verb: argument})
     elif verb == "time":
         try:
-            schedule = parse_schedule(f"{argument} {record.title}", now=now, tz=tz)
+            # The colon ends the time part, so the stored title cannot change the schedule.
+            schedule = parse_schedule(f"{argument}: {record.title}", now=now, tz=tz)
         except ScheduleError as exc:
             raise _schedule_error(ctx, exc) from None
         await ctx.repos.meetings.update(

@@ -179,3 +179,20 @@ async def test_internal_error_gives_reference_that_is_logged(
     assert match, text
     assert "Entschuldige" in text
     assert any(match.group(1) in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_handlers_see_network_rights_only_from_config_or_configured_rooms(dispatcher: Dispatcher) -> None:
+    seen: list[tuple[bool, bool]] = []
+
+    probe = Router("probe", title_de="Probe", title_en="Probe")
+
+    @probe.command("rechte", help_de="zeigt Rechte", help_en="shows rights")
+    async def rights(ctx: CommandContext) -> Reply:
+        seen.append((ctx.is_coordinator, ctx.is_room_moderator))
+        return Reply.text("ok")
+
+    local = Dispatcher(routers=[probe], config=dispatcher.config, db=dispatcher.db, clock=dispatcher.clock)
+    for power, room in ((100, "!own-room:example.org"), (50, "!eakte:example.org"), (0, "!eakte:example.org")):
+        message = IncomingMessage(room, f"$r{power}{room}", "@anna:example.org", "!rechte", NOW, sender_power=power)
+        await local.handle(message)
+    assert seen == [(False, True), (True, True), (False, False)]

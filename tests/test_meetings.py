@@ -147,9 +147,9 @@ async def test_reminder_sent_once_and_next_one_planned(bot: Bot) -> None:
 
 async def test_downtime_catch_up_late_within_grace_missed_beyond(bot: Bot) -> None:
     await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
-    # The bot was down from Monday 9:00 until Tuesday 10:50: the 1-day reminder (Mon 10:00) is too old,
-    # the 15-minute one (Tue 9:45) is within the 2-hour grace.
-    bot.clock.set(datetime(2026, 11, 24, 10, 50, tzinfo=BERLIN))
+    # The bot was down from Monday 9:00 until Tuesday 9:55: the 1-day reminder (Mon 10:00) is too old,
+    # the 15-minute one (Tue 9:45) is within the 2-hour grace and the meeting has not begun.
+    bot.clock.set(datetime(2026, 11, 24, 9, 55, tzinfo=BERLIN))
     await bot.planner.start()
     assert bot.sender.sent == [
         (ROOM, "⏰ Jour fixe beginnt in 15 Minuten: Di., 24.11.2026, 10:00 Uhr\n\n(verspätet – ich war kurz offline)")
@@ -159,6 +159,16 @@ async def test_downtime_catch_up_late_within_grace_missed_beyond(bot: Bot) -> No
     assert missed is not None and missed.status == "missed"
     await bot.planner.start()  # a second restart sends and records nothing new
     assert len(bot.sender.sent) == 1
+
+
+async def test_no_reminder_for_a_meeting_that_has_begun(bot: Bot) -> None:
+    await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    bot.clock.set(datetime(2026, 11, 24, 10, 50, tzinfo=BERLIN))  # back after the meeting began
+    await bot.planner.start()
+    assert bot.sender.sent == [], "'beginnt in 15 Minuten' would be wrong at 10:50"
+    async with bot.db.transaction() as repos:
+        entry = await repos.ledger.get("meeting", 1, datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN), 900)
+    assert entry is not None and entry.status == "missed"
 
 
 async def test_personal_reminders_use_the_persons_time_zone(bot: Bot) -> None:
@@ -221,3 +231,33 @@ async def test_list_and_delete_personal_reminders(bot: Bot) -> None:
     bot.clock.advance(timedelta(hours=3))
     await bot.planner.start()
     assert bot.sender.sent == [], "a deleted reminder is not sent"
+
+
+async def test_day_before_reminder_keeps_the_chain_across_the_autumn_change(bot: Bot) -> None:
+    # Sunday 25 Oct 2026 is the day clocks go back; the 1-day reminder is due the day before.
+    bot.clock.set(datetime(2026, 10, 20, 9, 0, tzinfo=BERLIN))
+    await bot.say("!termin 25.10.2026 10 Uhr Herbstrunde")
+    [meeting] = await bot.meetings()
+    first = next_due(meeting, after=bot.clock.now())
+    # "1 Tag vorher" is an exact 24 hours: 11:00 summer time on Saturday for 10:00 winter time on Sunday.
+    assert first == datetime(2026, 10, 25, 10, 0, tzinfo=BERLIN).astimezone(UTC) - timedelta(days=1)
+    assert first is not None and first.astimezone(BERLIN).hour == 11
+    bot.clock.set(first)
+    await bot.planner._fire_meeting(meeting.id, first)
+    second = next_due(meeting, after=first)
+    assert second is not None and second > first, "the next reminder is after the one just sent"
+    assert second == datetime(2026, 10, 25, 9, 45, tzinfo=BERLIN)
+
+
+async def test_parser_errors_quote_user_text_escaped(bot: Bot) -> None:
+    await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
+    message = IncomingMessage(ROOM, "$x", ANNA, "!termin aussetzen 1 [Hier klicken](https://evil.example)", NOW)
+    reply = await bot.dispatcher.handle(message)
+    assert reply is not None
+    assert "<a " not in message_content(reply)["formatted_body"]
+
+
+async def test_time_change_does_not_read_the_title_as_time(bot: Bot) -> None:
+    await bot.say("!termin morgen 14 Uhr: abends Grillen")
+    text = await bot.say("!termin zeit 1 jeden Mittwoch 10 Uhr")
+    assert "jeden Mittwoch um 10:00 Uhr" in text and "abends Grillen" in text
