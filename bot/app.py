@@ -51,14 +51,17 @@ class App:
     async def run(self) -> None:
         await self.transport.run(self.dispatcher.handle)
 
-    async def stop(self) -> None:
-        # Everything that uses the transport or the database ends before they close: a task cancelled
-        # but not awaited could keep an SQLite write transaction open past dispose().
+    async def stop(self, runner: asyncio.Task[None] | None = None, grace: float = 10.0) -> None:
+        """Everything that uses the database ends before it closes, and is let finish rather than cut
+        off: a task cancelled inside a unit of work can leave an SQLite write transaction open, which
+        blocks the next start ("database is locked")."""
+        self.transport.request_stop()
+        if runner is not None:
+            await asyncio.gather(runner, return_exceptions=True)  # the sync loop writes the sync token
         if self._planning is not None:
-            self._planning.cancel()
-            await asyncio.gather(self._planning, return_exceptions=True)
-        await self.scheduler.shutdown()
-        await self.transport.stop()
+            await _finish(self._planning, grace)
+        await self.scheduler.shutdown(grace)
+        await self.transport.stop(grace)
         await self.db.dispose()
 
     async def serve(self, stop: asyncio.Event) -> None:
@@ -72,8 +75,15 @@ class App:
                 runner.result()  # surface a crash of the sync loop
         finally:
             waiter.cancel()
-            await self.stop()
-            await asyncio.gather(runner, return_exceptions=True)
+            await self.stop(runner)
+
+
+async def _finish(task: asyncio.Task[None], grace: float) -> None:
+    """Let `task` end by itself within `grace` seconds; only then cancel it (and wait for that too)."""
+    done, _ = await asyncio.wait({task}, timeout=grace)
+    if not done:
+        task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 def build_app(config: Config, clock: Clock | None = None) -> App:

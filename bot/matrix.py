@@ -326,6 +326,10 @@ class MatrixTransport:
         """Until the first sync is processed (tests and the demo wait on this, not on a sleep)."""
         await self._ready.wait()
 
+    def request_stop(self) -> None:
+        """Ask the sync loop to end (it does within moments); `stop()` then finishes the rest."""
+        self._stopping.set()
+
     async def stop(self, grace: float = 10.0) -> None:
         """Stop syncing, let running commands finish (bounded), persist the token, close."""
         self._stopping.set()

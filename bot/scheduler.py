@@ -106,13 +106,17 @@ class Scheduler:
     def start(self) -> None:
         self._aps.start()
 
-    async def shutdown(self) -> None:
-        """Stop planning and end jobs that are running: they must not outlive the database they use."""
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Stop planning; let running jobs finish (cancel only those that take longer than `grace`):
+        they must not outlive the database they use."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        for task in list(self._running):
-            task.cancel()
-        await asyncio.gather(*self._running, return_exceptions=True)
+        running = set(self._running)
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _tracked(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
         task = asyncio.current_task()
