@@ -13,6 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
+from dateutil.rrule import rrulestr
 
 from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Router
 from bot.i18n import Catalog
@@ -459,8 +460,64 @@ def calendar_file(records: list[MeetingRecord], *, server: str, now: datetime) -
             alarm.add("trigger", -timedelta(seconds=offset))
             event.add_component(alarm)
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    for zone in sorted({record.timezone for record in records}):
+        vtimezone = rule_based_vtimezone(ZoneInfo(zone), now.year)
+        if vtimezone is not None:
+            calendar.add_component(vtimezone)
+    calendar.add_missing_timezones()  # only for zones whose rules could not be written as RRULEs
     return bytes(calendar.to_ical())
+
+
+def _transitions(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta, str]]:
+    """(local wall time just before, offset before, offset after, name after) of each change in `year`."""
+    found = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    step = timedelta(hours=1)
+    while moment < end:
+        before, after = moment.astimezone(tz).utcoffset(), (moment + step).astimezone(tz).utcoffset()
+        if before != after and before is not None and after is not None:
+            change = moment + step
+            local_before = (change.astimezone(tz) - after + before).replace(tzinfo=None)
+            found.append((local_before, before, after, change.astimezone(tz).tzname() or ""))
+        moment += step
+    return found
+
+
+def rule_based_vtimezone(tz: ZoneInfo, year: int) -> icalendar.Timezone | None:
+    """A VTIMEZONE with yearly RRULEs ("last Sunday of March"), the form Outlook handles reliably;
+    None if the zone's changes in `year` don't follow such a rule (icalendar then writes RDATEs)."""
+    changes = _transitions(tz, year)
+    component = icalendar.Timezone()
+    component.add("tzid", tz.key)
+    if not changes:
+        offset = datetime(year, 6, 1, tzinfo=tz).utcoffset() or timedelta(0)
+        standard = icalendar.TimezoneStandard()
+        standard.add("dtstart", datetime(1970, 1, 1))
+        standard.add("tzoffsetfrom", offset)
+        standard.add("tzoffsetto", offset)
+        standard.add("tzname", datetime(year, 6, 1, tzinfo=tz).tzname() or tz.key)
+        component.add_component(standard)
+        return component
+    if len(changes) != 2:
+        return None
+    for local, before, after, name in changes:
+        last_day = (local.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[local.weekday()]
+        ordinal = -1 if local.day + 7 > last_day.day else (local.day - 1) // 7 + 1
+        if ordinal > 0 and ordinal != (local.day - 1) // 7 + 1:
+            return None
+        rule_text = f"FREQ=YEARLY;BYMONTH={local.month};BYDAY={ordinal}{weekday}"
+        rule = icalendar.vRecur.from_ical(rule_text)
+        first = rrulestr(rule_text, dtstart=datetime(1970, 1, 1, local.hour, local.minute))[0]
+        part = icalendar.TimezoneDaylight() if after > before else icalendar.TimezoneStandard()
+        part.add("dtstart", first)
+        part.add("tzoffsetfrom", before)
+        part.add("tzoffsetto", after)
+        part.add("tzname", name)
+        part.add("rrule", rule)
+        component.add_component(part)
+    return component
 
 
 @router.command(

@@ -209,7 +209,12 @@ async def test_calendar_file_for_outlook_and_thunderbird(bot: Bot) -> None:
     start = event.decoded("dtstart")
     assert (start.hour, start.minute, start.tzinfo.key) == (10, 0, "Europe/Berlin")
     assert event["dtstart"].params["TZID"] == "Europe/Berlin"
-    assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"], "Outlook needs the zone"
+    [zone] = calendar.walk("VTIMEZONE")
+    assert zone["tzid"] == "Europe/Berlin", "Outlook needs the zone"
+    # Yearly rules, not a long RDATE list: that is the form Outlook handles reliably.
+    rules = {part.name: part["rrule"].to_ical().decode() for part in zone.subcomponents}
+    assert rules == {"DAYLIGHT": "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "STANDARD": "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"}
+    assert "RDATE" not in attachment.data.decode()
     exdates = [d.dt for d in event["exdate"].dts]
     assert exdates == [datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN)]
     assert str(event["location"]) == "Rathaus Bühl, Raum 2"
@@ -261,3 +266,21 @@ async def test_time_change_does_not_read_the_title_as_time(bot: Bot) -> None:
     await bot.say("!termin morgen 14 Uhr: abends Grillen")
     text = await bot.say("!termin zeit 1 jeden Mittwoch 10 Uhr")
     assert "jeden Mittwoch um 10:00 Uhr" in text and "abends Grillen" in text
+
+
+@pytest.mark.parametrize(
+    ("zone", "daylight", "standard"),
+    [
+        ("America/New_York", "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11"),
+        ("Australia/Sydney", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=10", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=4"),
+    ],
+)
+def test_vtimezone_rules_for_other_zones(zone: str, daylight: str, standard: str) -> None:
+    from commands.meetings import rule_based_vtimezone
+
+    component = rule_based_vtimezone(ZoneInfo(zone), 2026)
+    assert component is not None
+    rules = {part.name: part["rrule"].to_ical().decode() for part in component.subcomponents}
+    assert rules == {"DAYLIGHT": daylight, "STANDARD": standard}
+    tokyo = rule_based_vtimezone(ZoneInfo("Asia/Tokyo"), 2026)
+    assert tokyo is not None and [p.name for p in tokyo.subcomponents] == ["STANDARD"]
