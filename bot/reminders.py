@@ -110,7 +110,9 @@ class ReminderPlanner:
             personal = await repos.reminders.active(due_after=now - CATCH_UP)
         for meeting in meetings:
             # Back to the grace period at least, so nothing within it is skipped after a long outage.
-            await self._run_meeting(meeting.id, after=max(meeting.created_at, now - max(CATCH_UP, self.grace)))
+            # Not before the last change: a reminder made due-in-the-past by a change was never due.
+            changed = meeting.updated_at or meeting.created_at
+            await self._run_meeting(meeting.id, after=max(changed, now - max(CATCH_UP, self.grace)))
         for reminder in personal:
             try:
                 await self._plan_personal(reminder)

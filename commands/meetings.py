@@ -304,7 +304,7 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
                 ctx.t("meeting.not_on_that_day", id=record.id, date=day.strftime("%d.%m.%Y"), dates=dates)
             )
         for occurrence in hits:
-            await ctx.repos.meetings.skip(record.id, occurrence)
+            await ctx.repos.meetings.skip(record.id, occurrence, now=now)
         _replan(ctx, record.id)
         updated = await _find(ctx, record.id)
         return Reply.text(
@@ -327,7 +327,7 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
                         raise _schedule_error(ctx, exc) from None
             if not offsets:
                 raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb="erinnern"))
-        await ctx.repos.meetings.update(record.id, offsets=offsets)
+        await ctx.repos.meetings.update(record.id, now=now, offsets=offsets)
     elif verb in {"place", "agenda", "title"}:
         limit = MAX_TITLE if verb == "title" else MAX_TEXT
         if not argument:
@@ -339,7 +339,7 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
                 raise BadArgument(ctx.t("meeting.no_jitsi"))
             name = slug(record.title) or "termin"
             argument = f"{ctx.config.jitsi_base_url}redi-{name}-{secrets.token_hex(3)}"
-        await ctx.repos.meetings.update(record.id, **{verb: argument})
+        await ctx.repos.meetings.update(record.id, now=now, **{verb: argument})
     elif verb == "time":
         try:
             # The colon ends the time part, so the stored title cannot change the schedule.
@@ -348,6 +348,7 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
             raise _schedule_error(ctx, exc) from None
         await ctx.repos.meetings.update(
             record.id,
+            now=now,
             start=schedule.start,
             rrule=schedule.rrule,
             duration_minutes=int(schedule.duration.total_seconds() // 60) if schedule.duration else None,
@@ -367,12 +368,13 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
 async def list_meetings(ctx: CommandContext, *, export: Literal["ics"] | None = None) -> Reply:
     now = ctx.clock.now()
     if export == "ics":
-        records = await ctx.repos.meetings.in_room(ctx.room_id)
+        # Recently cancelled meetings go along as cancelled, so calendars that imported them drop them.
+        records = await ctx.repos.meetings.in_room(ctx.room_id, cancelled_since=now - timedelta(days=90))
         if not records:
             return Reply.text(ctx.t("meeting.list_empty", prefix=ctx.prefix))
         data = calendar_file(records, server=ctx.config.matrix.user_id.partition(":")[2], now=now)
         return Reply.text(
-            ctx.t("meeting.ics", count=len(records)),
+            ctx.t("meeting.ics", count=sum(1 for r in records if r.cancelled_at is None)),
             attachments=[Attachment("termine.ics", "text/calendar", data)],
         )
     upcoming: list[tuple[datetime, MeetingRecord]] = []
@@ -442,6 +444,10 @@ def calendar_file(records: list[MeetingRecord], *, server: str, now: datetime) -
         event.add("uid", f"redi-meeting-{record.id}@{server}")
         event.add("dtstamp", now.astimezone(UTC))
         event.add("created", record.created_at.astimezone(UTC))
+        event.add("last-modified", (record.updated_at or record.created_at).astimezone(UTC))
+        event.add("sequence", record.revision)
+        if record.cancelled_at is not None:
+            event.add("status", "CANCELLED")
         event.add("summary", record.title)
         event.add("dtstart", record.start.astimezone(tz))
         event.add("duration", timedelta(minutes=record.duration_minutes or 60))

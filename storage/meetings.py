@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Meeting, MeetingSkip, PersonalReminder, UserSettings, ensure_utc
 from storage.sql import check_length
@@ -29,6 +30,8 @@ class MeetingRecord:
     offsets: tuple[int, ...]  # seconds before an occurrence, largest first
     created_by: str
     created_at: datetime
+    updated_at: datetime | None
+    revision: int
     cancelled_at: datetime | None
     skips: tuple[datetime, ...]  # UTC
 
@@ -96,29 +99,45 @@ class MeetingRepository:
             return None
         return _record(meeting, (await self._skip_map([meeting_id])).get(meeting_id, ()))
 
-    async def in_room(self, room_id: str) -> list[MeetingRecord]:
-        """The room's meetings that are not cancelled, oldest first."""
-        return await self._query(select(Meeting).where(Meeting.room_id == room_id, Meeting.cancelled_at.is_(None)))
+    async def in_room(self, room_id: str, *, cancelled_since: datetime | None = None) -> list[MeetingRecord]:
+        """The room's meetings, oldest first: not cancelled, or cancelled after `cancelled_since`."""
+        keep: ColumnElement[bool] = Meeting.cancelled_at.is_(None)
+        if cancelled_since is not None:
+            keep = or_(keep, Meeting.cancelled_at > ensure_utc(cancelled_since, "cancelled_since"))
+        return await self._query(select(Meeting).where(Meeting.room_id == room_id, keep))
 
     async def active(self) -> list[MeetingRecord]:
         """Every meeting not cancelled: what the scheduler plans reminders for."""
         return await self._query(select(Meeting).where(Meeting.cancelled_at.is_(None)))
 
     async def cancel(self, meeting_id: int, *, now: datetime) -> None:
+        now = ensure_utc(now, "now")
         await self._session.execute(
-            update(Meeting).where(Meeting.id == meeting_id).values(cancelled_at=ensure_utc(now, "now"))
+            update(Meeting)
+            .where(Meeting.id == meeting_id)
+            .values(cancelled_at=now, updated_at=now, revision=Meeting.revision + 1)
         )
 
-    async def skip(self, meeting_id: int, occurrence: datetime) -> bool:
+    async def skip(self, meeting_id: int, occurrence: datetime, *, now: datetime) -> bool:
         """Mark one occurrence as not taking place; False if it was skipped already."""
         result = await self._session.execute(
             _insert(self._session, MeetingSkip)
             .values(meeting_id=meeting_id, occurrence=ensure_utc(occurrence, "occurrence"))
             .on_conflict_do_nothing()
         )
-        return bool(getattr(result, "rowcount", 1))
+        added = bool(getattr(result, "rowcount", 1))
+        if added:
+            await self._touch(meeting_id, now)
+        return added
 
-    async def update(self, meeting_id: int, **changes: Any) -> None:
+    async def _touch(self, meeting_id: int, now: datetime) -> None:
+        await self._session.execute(
+            update(Meeting)
+            .where(Meeting.id == meeting_id)
+            .values(updated_at=ensure_utc(now, "now"), revision=Meeting.revision + 1)
+        )
+
+    async def update(self, meeting_id: int, *, now: datetime, **changes: Any) -> None:
         allowed = {"title", "start", "timezone", "rrule", "duration_minutes", "place", "agenda", "offsets"}
         unknown = set(changes) - allowed
         if unknown:
@@ -131,6 +150,7 @@ class MeetingRepository:
             # Skips belong to the old series; a new time makes them meaningless.
             await self._session.execute(delete(MeetingSkip).where(MeetingSkip.meeting_id == meeting_id))
         await self._session.execute(update(Meeting).where(Meeting.id == meeting_id).values(**changes))
+        await self._touch(meeting_id, now)
 
     async def _query(self, stmt: Any) -> list[MeetingRecord]:
         meetings = list((await self._session.execute(stmt.order_by(Meeting.id))).scalars())
@@ -165,6 +185,8 @@ def _record(meeting: Meeting, skips: tuple[datetime, ...]) -> MeetingRecord:
         offsets=tuple(int(o) for o in meeting.offsets.split(",") if o),
         created_by=meeting.created_by,
         created_at=meeting.created_at,
+        updated_at=meeting.updated_at,
+        revision=meeting.revision,
         cancelled_at=meeting.cancelled_at,
         skips=skips,
     )

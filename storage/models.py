@@ -236,6 +236,8 @@ class Meeting(Base):
     offsets: Mapped[str] = mapped_column(String(200))  # reminder offsets in seconds, comma separated
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]  # last change of time, reminders, place, ...
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")  # ICS SEQUENCE
     cancelled_at: Mapped[datetime | None]
 
 

@@ -197,13 +197,18 @@ async def test_calendar_file_for_outlook_and_thunderbird(bot: Bot) -> None:
     await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
     await bot.say("!termin aussetzen 1 am 1.12.")
     await bot.say("!termin ort 1 Rathaus Bühl, Raum 2")
+    await bot.say("!termin morgen 14 Uhr Abstimmung")
+    await bot.say("!termin absagen 2")
     message = IncomingMessage(ROOM, "$ics", ANNA, "!termine ics", bot.clock.now())
     reply = await bot.dispatcher.handle(message)
     assert reply is not None and "1 Termine als Kalenderdatei" in reply.markdown
     [attachment] = reply.attachments
     assert attachment.filename == "termine.ics" and attachment.mimetype == "text/calendar"
     calendar = icalendar.Calendar.from_ical(attachment.data)
-    [event] = calendar.walk("VEVENT")
+    event, cancelled = calendar.walk("VEVENT")
+    # Two changes (skip, place): calendars that imported the first version update it.
+    assert event["sequence"] == 2 and "last-modified" in event
+    assert str(cancelled["summary"]) == "Abstimmung" and str(cancelled["status"]) == "CANCELLED"
     assert str(event["summary"]) == "Jour fixe"
     assert event["rrule"]["FREQ"] == ["WEEKLY"] and event["rrule"]["BYDAY"] == ["TU"]
     start = event.decoded("dtstart")

@@ -32,6 +32,8 @@ def upgrade() -> None:
         sa.Column("offsets", sa.String(length=200), nullable=False),
         sa.Column("created_by", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revision", sa.Integer(), server_default="0", nullable=False),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meetings")),
     )
