@@ -432,20 +432,34 @@ class ProfileRepository:
         if not topics:
             return {}
         labels = dict(reversed(topics))  # the first spelling of a key wins
-        inserted = await self._session.execute(
-            _insert(self._session, Topic)
-            .values([{"key": key, "label": label} for key, label in labels.items()])
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        if getattr(inserted, "rowcount", 1) != 0:
-            await self._vocabulary_changed()
-        rows = await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(list(labels))))
-        return {key: topic_id for key, topic_id in rows}
+        ids: dict[str, int] = {}
+        for _ in range(3):
+            inserted = await self._session.execute(
+                _insert(self._session, Topic)
+                .values([{"key": key, "label": label} for key, label in labels.items() if key not in ids])
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            if getattr(inserted, "rowcount", 1) != 0:
+                await self._vocabulary_changed()
+            # FOR KEY SHARE (PostgreSQL): a concurrent orphan clean-up cannot delete these topics until
+            # this unit of work has attached them; if it deleted one just before, insert it again.
+            rows = await self._session.execute(
+                select(Topic.key, Topic.id)
+                .where(Topic.key.in_([key for key in labels if key not in ids]))
+                .with_for_update(read=True, key_share=True)
+            )
+            ids.update({key: topic_id for key, topic_id in rows})
+            if len(ids) == len(labels):
+                return ids
+        raise RuntimeError(f"topics kept disappearing while being added: {sorted(set(labels) - set(ids))}")
 
     async def _drop_orphan_topics(self, topic_ids: Sequence[int]) -> None:
         """A topic nobody knows any more must not show up as a suggestion."""
         if not topic_ids:
             return
+        # Lock first (PostgreSQL), then check for holders in a new statement: a topic someone is
+        # adding right now is locked by them (FOR KEY SHARE), so we wait and then see their holder.
+        await self._session.execute(select(Topic.id).where(Topic.id.in_(set(topic_ids))).with_for_update())
         dropped = await self._session.execute(
             delete(Topic).where(
                 Topic.id.in_(set(topic_ids)),
