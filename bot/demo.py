@@ -132,7 +132,16 @@ async def _chat(user: DevClient, bot_id: str, room: str, secret_room: str, stop:
                 message = await user.wait_for_message(lambda m: m.sender == bot_id, timeout=3600)
             except TimeoutError:
                 continue
-            _print_reply(message, secret_room)
+            _print_reply(message, {room: "", secret_room: "🔒 "})
+
+    async def accept_direct_chats() -> None:
+        # Personal reminders come by direct message: the demo user joins the bot's DM invites.
+        while True:
+            try:
+                invited = await user.wait_for_invite(inviter=bot_id, timeout=3600)
+            except TimeoutError:
+                continue
+            await user.join(invited)
 
     async def handle(line: str) -> bool:
         """Send one typed line; False ends the chat."""
@@ -145,7 +154,7 @@ async def _chat(user: DevClient, bot_id: str, room: str, secret_room: str, stop:
             await user.send_text(rooms["current"], line)
         return True
 
-    printer = asyncio.create_task(print_replies())
+    printer = asyncio.gather(print_replies(), accept_direct_chats())
     try:
         if sys.stdin.isatty():
             await _prompt_loop(handle, lambda: rooms["current"] == secret_room, stop)
@@ -208,7 +217,7 @@ async def _pipe_loop(handle: Callable[[str], Awaitable[bool]], stop: asyncio.Eve
             return
 
 
-def _print_reply(message: ReceivedMessage, secret_room: str) -> None:
-    lock = "🔒 " if message.room_id == secret_room else ""
+def _print_reply(message: ReceivedMessage, marks: dict[str, str]) -> None:
+    mark = marks.get(message.room_id, "✉ ")  # any other room is the bot's direct chat
     body = message.body.replace("\n", "\n        ")
-    _say(f"{lock}bot> {body}")
+    _say(f"{mark}bot> {body}")

@@ -65,8 +65,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "meeting.updated": {"de": "#{id} geändert.", "en": "#{id} changed."},
     "meeting.ics": {
-        "de": "Hier sind {count} Termine als Kalenderdatei (für Outlook, Thunderbird & Co.).",
-        "en": "Here are {count} meetings as a calendar file (for Outlook, Thunderbird & co.).",
+        "de": "Hier sind die Termine dieses Raums als Kalenderdatei (für Outlook, Thunderbird & Co.): {count}.",
+        "en": "Here are this room's meetings as a calendar file (for Outlook, Thunderbird & co.): {count}.",
     },
     "meeting.list_title": {"de": "**Termine in diesem Raum**", "en": "**Meetings in this room**"},
     "meeting.list_empty": {

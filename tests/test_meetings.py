@@ -201,7 +201,7 @@ async def test_calendar_file_for_outlook_and_thunderbird(bot: Bot) -> None:
     await bot.say("!termin absagen 2")
     message = IncomingMessage(ROOM, "$ics", ANNA, "!termine ics", bot.clock.now())
     reply = await bot.dispatcher.handle(message)
-    assert reply is not None and "1 Termine als Kalenderdatei" in reply.markdown
+    assert reply is not None and "als Kalenderdatei (für Outlook, Thunderbird & Co.): 1." in reply.markdown
     [attachment] = reply.attachments
     assert attachment.filename == "termine.ics" and attachment.mimetype == "text/calendar"
     calendar = icalendar.Calendar.from_ical(attachment.data)
