@@ -22,28 +22,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BOT_CONFIG, ROOT, percentile
 
-from bot.dev.client import DevClient  # noqa: E402
-from bot.dev.homeserver import Homeserver  # noqa: E402
-from storage import Database  # noqa: E402
-
-CONFIG = """\
-[matrix]
-homeserver = "{url}"
-user_id = "{user_id}"
-password = "{password}"
-[bot]
-data_dir = "{data}"
-[invites]
-allowed_servers = ["localhost"]
-"""
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from bot.dev.client import DevClient
+from bot.dev.homeserver import Homeserver
+from storage import Database
 
 
 async def main(rooms: int, per_room: int, lead: float) -> None:
@@ -57,7 +40,7 @@ async def main(rooms: int, per_room: int, lead: float) -> None:
             config = base / "bot.toml"
             data = base / "bot-data"
             config.write_text(
-                CONFIG.format(url=homeserver.base_url, user_id=bot.user_id, password=bot.password, data=data),
+                BOT_CONFIG.format(url=homeserver.base_url, user_id=bot.user_id, password=bot.password, data=data),
                 encoding="utf-8",
             )
             log = (base / "bot.log").open("w")

@@ -22,28 +22,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BOT_CONFIG, ROOT, percentile
 
-from bot.dev.client import DevClient, ReceivedMessage  # noqa: E402
-from bot.dev.homeserver import Homeserver  # noqa: E402
-
-CONFIG = """\
-[matrix]
-homeserver = "{url}"
-user_id = "{user_id}"
-password = "{password}"
-[bot]
-data_dir = "{data}"
-[invites]
-allowed_servers = ["localhost"]
-"""
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
+from bot.dev.client import DevClient, ReceivedMessage
+from bot.dev.homeserver import Homeserver
 
 
 async def echo_once(client: DevClient, room: str) -> float:
@@ -96,7 +78,7 @@ async def main(rounds: int, users: int) -> None:
             bot = await homeserver.register("bench-bot", "bench-bot-pw")
             config = base / "bot.toml"
             config.write_text(
-                CONFIG.format(
+                BOT_CONFIG.format(
                     url=homeserver.base_url,
                     user_id=bot.user_id,
                     password=bot.password,

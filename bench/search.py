@@ -17,28 +17,24 @@ import asyncio
 import random
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, percentile
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
-from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
-
-from bot.app import all_routers  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
-from bot.config import load_config  # noqa: E402
-from bot.dispatch import Dispatcher, IncomingMessage  # noqa: E402
-from commands.expertise_matching import topic_key  # noqa: E402
-from storage import Database, normalize_url  # noqa: E402
-from storage.models import Profile, ProfileGroup, ProfileTopic, Topic  # noqa: E402
+from bot.app import all_routers
+from bot.clock import FakeClock
+from bot.config import load_config
+from bot.dispatch import Dispatcher, IncomingMessage
+from commands.expertise_matching import topic_key
+from storage import Database, normalize_url
+from storage.models import Profile, ProfileGroup, ProfileTopic, Topic
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 BASES = [
@@ -235,11 +231,6 @@ async def populate(
         for table, rows in ((Profile, people), (ProfileGroup, memberships), (ProfileTopic, knows)):
             for start in range(0, len(rows), 5000):
                 await conn.execute(insert(table), rows[start : start + 5000])
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def timed(runs: int, once: Callable[[int], Awaitable[None]]) -> list[float]:

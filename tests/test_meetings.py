@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,29 +20,13 @@ from bot.scheduler import Scheduler
 from commands.meetings import meeting_reminder_content, personal_reminder_content
 from storage import Database
 from storage.meetings import MeetingRecord
+from tests.fakes import RecordingSender
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)  # a Saturday
 ROOM = "!eakte:example.org"
 ANNA, BEN = "@anna:buehl.de", "@ben:rastatt.de"
-
-
-class RecordingSender:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []  # (room, body)
-
-    async def send(
-        self,
-        room_id: str,
-        content: dict[str, Any],
-        *,
-        txn_id: str | None = None,
-        event_type: str = "m.room.message",
-        patience: float = 600.0,
-    ) -> str:
-        self.sent.append((room_id, content["body"]))
-        return f"$e{len(self.sent)}"
 
 
 class DirectRooms:
@@ -141,7 +124,7 @@ async def test_reminder_sent_once_and_next_one_planned(bot: Bot) -> None:
     bot.clock.set(first_due)
     await bot.planner._fire_meeting(meeting.id, first_due)
     await bot.planner._fire_meeting(meeting.id, first_due)  # a duplicate job run sends nothing more
-    assert bot.sender.sent == [(ROOM, "⏰ Jour fixe beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr")]
+    assert bot.sender.bodies == [(ROOM, "⏰ Jour fixe beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr")]
     assert next_due(meeting, after=bot.clock.now()) == datetime(2026, 11, 24, 9, 45, tzinfo=BERLIN)
 
 
@@ -151,7 +134,7 @@ async def test_downtime_catch_up_late_within_grace_missed_beyond(bot: Bot) -> No
     # the 15-minute one (Tue 9:45) is within the 2-hour grace and the meeting has not begun.
     bot.clock.set(datetime(2026, 11, 24, 9, 55, tzinfo=BERLIN))
     await bot.planner.start()
-    assert bot.sender.sent == [
+    assert bot.sender.bodies == [
         (ROOM, "⏰ Jour fixe beginnt in 15 Minuten: Di., 24.11.2026, 10:00 Uhr\n\n(verspätet – ich war kurz offline)")
     ]
     async with bot.db.transaction() as repos:
@@ -165,7 +148,7 @@ async def test_no_reminder_for_a_meeting_that_has_begun(bot: Bot) -> None:
     await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
     bot.clock.set(datetime(2026, 11, 24, 10, 50, tzinfo=BERLIN))  # back after the meeting began
     await bot.planner.start()
-    assert bot.sender.sent == [], "'beginnt in 15 Minuten' would be wrong at 10:50"
+    assert bot.sender.bodies == [], "'beginnt in 15 Minuten' would be wrong at 10:50"
     async with bot.db.transaction() as repos:
         entry = await repos.ledger.get("meeting", 1, datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN), 900)
     assert entry is not None and entry.status == "missed"
@@ -186,7 +169,7 @@ async def test_personal_reminder_by_direct_message(bot: Bot) -> None:
     assert "am Sa., 21.11.2026, 11:00 Uhr erinnere ich dich per Direktnachricht an: den Bericht" in text
     bot.clock.advance(timedelta(hours=2))
     await bot.planner.start()
-    assert bot.sender.sent == [(f"!dm-{ANNA}", "⏰ Erinnerung: den Bericht")]
+    assert bot.sender.bodies == [(f"!dm-{ANNA}", "⏰ Erinnerung: den Bericht")]
     await bot.planner.start()
     assert len(bot.sender.sent) == 1
 
@@ -240,7 +223,7 @@ async def test_list_and_delete_personal_reminders(bot: Bot) -> None:
     assert "Erinnerung #1 gelöscht." in await bot.say("!erinnerungen löschen 1")
     bot.clock.advance(timedelta(hours=3))
     await bot.planner.start()
-    assert bot.sender.sent == [], "a deleted reminder is not sent"
+    assert bot.sender.bodies == [], "a deleted reminder is not sent"
 
 
 async def test_day_before_reminder_keeps_the_chain_across_the_autumn_change(bot: Bot) -> None:

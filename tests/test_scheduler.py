@@ -12,26 +12,10 @@ import pytest
 from bot.clock import FakeClock
 from bot.scheduler import Delivery, DueMessage, Scheduler, deliver
 from storage import Database
+from tests.fakes import RecordingSender
 
 OCCURRENCE = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 GRACE = timedelta(hours=2)
-
-
-class RecordingSender:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any], str | None]] = []
-
-    async def send(
-        self,
-        room_id: str,
-        content: dict[str, Any],
-        *,
-        txn_id: str | None = None,
-        event_type: str = "m.room.message",
-        patience: float = 600.0,
-    ) -> str:
-        self.sent.append((room_id, content, txn_id))
-        return f"$event{len(self.sent)}"
 
 
 def reminder(offset: timedelta = timedelta(minutes=15)) -> DueMessage:
