@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -26,3 +30,21 @@ def percentile(samples: list[float], p: float) -> float:
     """Nearest-rank percentile; enough for the few hundred samples a benchmark takes."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+async def start_bot(config: Path, log: IO[Any]) -> asyncio.subprocess.Process:
+    """`redi-bot run` as its own process, as in production, logging into `log`."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "-c", str(config), stdout=log, stderr=log, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+
+
+async def shut_down(clients: Iterable[Any], bot: asyncio.subprocess.Process | None, homeserver: Any) -> None:
+    """Close the clients, stop the bot process and the homeserver."""
+    for client in clients:
+        await client.close()
+    if bot is not None and bot.returncode is None:
+        bot.terminate()
+        await bot.wait()
+    await homeserver.stop()

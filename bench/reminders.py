@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import BOT_CONFIG, ROOT, percentile
+from common import BOT_CONFIG, percentile, shut_down, start_bot
 
 from bot.dev.client import DevClient
 from bot.dev.homeserver import Homeserver
@@ -45,22 +43,8 @@ async def main(rooms: int, per_room: int, lead: float) -> None:
             )
             log = (base / "bot.log").open("w")
 
-            async def start_bot() -> asyncio.subprocess.Process:
-                return await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "run",
-                    "-c",
-                    str(config),
-                    stdout=log,
-                    stderr=log,
-                    cwd=ROOT,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                )
-
             # First run: the bot joins the rooms; then it is stopped and the meetings are written.
-            bot_proc = await start_bot()
+            bot_proc = await start_bot(config, log)
             room_ids: list[str] = []
             for i in range(rooms):
                 account = await homeserver.register(f"member-{i}", "member-pw")
@@ -89,7 +73,7 @@ async def main(rooms: int, per_room: int, lead: float) -> None:
                             now=datetime.now(UTC),
                         )
             await database.dispose()
-            bot_proc = await start_bot()
+            bot_proc = await start_bot(config, log)
 
             # Baseline: one client posts at T; its own event's timestamp shows the homeserver's delay.
             await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
@@ -141,12 +125,7 @@ async def main(rooms: int, per_room: int, lead: float) -> None:
             )
             print("targets: p95 <= 250 ms, max <= 1000 ms, 0 missing, 0 duplicates")
         finally:
-            for client in clients:
-                await client.close()
-            if bot_proc is not None and bot_proc.returncode is None:
-                bot_proc.terminate()
-                await bot_proc.wait()
-            await homeserver.stop()
+            await shut_down(clients, bot_proc, homeserver)
 
 
 if __name__ == "__main__":

@@ -16,13 +16,12 @@ import asyncio
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import BOT_CONFIG, ROOT, percentile
+from common import BOT_CONFIG, percentile, shut_down, start_bot
 
 from bot.dev.client import DevClient, ReceivedMessage
 from bot.dev.homeserver import Homeserver
@@ -87,18 +86,7 @@ async def main(rounds: int, users: int) -> None:
                 encoding="utf-8",
             )
             log = (base / "bot.log").open("w")
-            bot_proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "-c",
-                str(config),
-                stdout=log,
-                stderr=log,
-                cwd=ROOT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+            bot_proc = await start_bot(config, log)
             for i in range(users):
                 account = await homeserver.register(f"bench-user-{i}", "bench-pw")
                 clients.append(
@@ -147,12 +135,7 @@ async def main(rounds: int, users: int) -> None:
                 )
             print("\nratio = ping round trip / echo baseline; target: ratio <= 2.2 at p50")
         finally:
-            for client in clients:
-                await client.close()
-            if bot_proc is not None and bot_proc.returncode is None:
-                bot_proc.terminate()
-                await bot_proc.wait()
-            await homeserver.stop()
+            await shut_down(clients, bot_proc, homeserver)
 
 
 if __name__ == "__main__":

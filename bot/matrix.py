@@ -562,9 +562,8 @@ class MatrixTransport:
                 return str(known)
             if known and known not in client.rooms:
                 # Created but not yet seen in a sync (e.g. a timeout on the first try): wait for it.
-                seen = self._rooms_seen.setdefault(known, asyncio.Event())
                 try:
-                    await asyncio.wait_for(seen.wait(), 30)
+                    await self._seen_in_sync(known)
                 except TimeoutError:
                     log.warning("direct chat %s with %s never showed up; opening a new one", known, user_id)
                 else:
@@ -584,11 +583,13 @@ class MatrixTransport:
             room_id = str(response.room_id)
             async with self.db.transaction() as repos:  # at once: a retry must not open another chat
                 await repos.reminders.set_dm_room(user_id, room_id)
-            # nio can only send (and encrypt) into a room it has seen in a sync.
-            seen = self._rooms_seen.setdefault(room_id, asyncio.Event())
-            await asyncio.wait_for(seen.wait(), 30)
+            await self._seen_in_sync(room_id)
             log.info("opened a direct chat %s with %s", room_id, user_id)
             return room_id
+
+    async def _seen_in_sync(self, room_id: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """nio can only send (and encrypt) into a room it has seen in a sync: wait for that."""
+        await asyncio.wait_for(self._rooms_seen.setdefault(room_id, asyncio.Event()).wait(), timeout)
 
     # -- files ---------------------------------------------------------------------------------------
     async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None:

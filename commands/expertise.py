@@ -692,7 +692,7 @@ async def run_import(
 
     Shared by `!import` and `redi-bot import profiles`."""
     rows, problems, notes = parse_profiles(data, filename, cities=cities, groups=groups)
-    stored = await repos.profiles.existing(row.data.user_id for row in rows)
+    stored = await repos.profiles.get_many((row.data.user_id for row in rows), with_topics=True)
     existing = {
         uid: ExistingProfile(p.user_id, p.display_name, p.city, p.groups, p.topics, p.note, p.allow_mentions)
         for uid, p in stored.items()

@@ -288,9 +288,6 @@ class ProfileRepository:
         total = int((await self._session.execute(counted)).scalar_one())
         return RankedPage(page[:limit], min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
-    async def existing(self, user_ids: Iterable[str]) -> dict[str, ProfileRecord]:
-        return await self.get_many(user_ids, with_topics=True)
-
     # -- writing ---------------------------------------------------------------------------------------
     async def ensure(self, user_id: str, display_name: str | None = None) -> None:
         """Create the profile on first use (opt-in by acting); refresh the display name if given."""
