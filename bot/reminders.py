@@ -11,15 +11,16 @@ missed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.scheduler import Delivery, DueMessage, Scheduler, Sender, deliver
+from bot.scheduler import Delivery, DueMessage, Scheduler, Sender, deliver, deliver_batch
 from commands.schedule_parsing import occurrences
 from storage import Database
 from storage.meetings import MeetingRecord, PersonalReminderRecord
@@ -37,7 +38,8 @@ class DirectRooms(Protocol):
     async def direct_room(self, user_id: str) -> str: ...
 
 
-MeetingContent = Callable[[MeetingRecord, datetime, int, bool], dict[str, Any]]
+MeetingContent = Callable[[Sequence[tuple[MeetingRecord, datetime, int, bool]]], dict[str, Any]]
+"""One room message for reminders due together: (meeting, occurrence, offset seconds, late) each."""
 PersonalContent = Callable[[PersonalReminderRecord, bool], dict[str, Any]]
 
 
@@ -80,6 +82,10 @@ def next_due(meeting: MeetingRecord, *, after: datetime) -> datetime | None:
 
 
 class ReminderPlanner:
+    """Plans one scheduler job per *instant* at which some meeting reminder is due (not one per meeting),
+    so every reminder due at that instant is delivered by one run: one read, one ledger claim, and one
+    message per room (`deliver_batch`)."""
+
     def __init__(
         self,
         *,
@@ -101,6 +107,9 @@ class ReminderPlanner:
         self.meeting_content = meeting_content
         self.personal_content = personal_content
         self._locks: dict[int, asyncio.Lock] = {}
+        # meeting id -> instant of its planned run; instant -> {meeting id: deliver what is due after this}
+        self._planned: dict[int, datetime] = {}
+        self._instants: dict[datetime, dict[int, datetime]] = {}
 
     async def start(self) -> None:
         """Catch up on what fell due during downtime and plan every next reminder."""
@@ -108,11 +117,11 @@ class ReminderPlanner:
             meetings = await repos.meetings.active()
             now = self.clock.now()
             personal = await repos.reminders.active(due_after=now - CATCH_UP)
-        for meeting in meetings:
-            # Back to the grace period at least, so nothing within it is skipped after a long outage.
-            # Not before the last change: a reminder made due-in-the-past by a change was never due.
-            changed = meeting.updated_at or meeting.created_at
-            await self._run_meeting(meeting.id, after=max(changed, now - max(CATCH_UP, self.grace)))
+        # Back to the grace period at least, so nothing within it is skipped after a long outage.
+        # Not before the last change: a reminder made due-in-the-past by a change was never due.
+        await self._run_meetings(
+            {m.id: max(m.updated_at or m.created_at, now - max(CATCH_UP, self.grace)) for m in meetings}
+        )
         for reminder in personal:
             try:
                 await self._plan_personal(reminder)
@@ -124,7 +133,7 @@ class ReminderPlanner:
         """After a meeting was created, changed or cancelled (called once its unit of work committed)."""
         async with self.db.transaction() as repos:
             meeting = await repos.meetings.get(meeting_id)
-        self.scheduler.cancel(self._job_id(MEETING_KIND, meeting_id))
+        self._unplan(meeting_id)
         if meeting is not None and meeting.cancelled_at is None:
             self._plan_meeting(meeting, after=self.clock.now())
 
@@ -135,79 +144,125 @@ class ReminderPlanner:
         if reminder is not None and reminder.cancelled_at is None:
             await self._plan_personal(reminder)
 
+    def planned_at(self, meeting_id: int) -> datetime | None:
+        """When the meeting's next run is planned (for tests and `!termin`)."""
+        return self._planned.get(meeting_id)
+
     # -- meetings --------------------------------------------------------------------------------------
     @staticmethod
-    def _job_id(kind: str, ref_id: int) -> str:
+    def _job_id(kind: str, ref_id: int | str) -> str:
         return f"{kind}-{ref_id}"
 
     def _plan_meeting(self, meeting: MeetingRecord, *, after: datetime) -> None:
         due = next_due(meeting, after=after)
         if due is not None:
-            self.scheduler.at(self._job_id(MEETING_KIND, meeting.id), due, self._fire_meeting, meeting.id, due)
+            # Everything due since just before the planned time: several offsets may fall together.
+            self._plan_run(meeting.id, due, after=due - timedelta(seconds=1))
 
-    async def _fire_meeting(self, meeting_id: int, planned: datetime) -> None:
-        # Everything due since just before the planned time: several offsets may fall together.
-        await self._run_meeting(meeting_id, after=planned - timedelta(seconds=1))
+    def _plan_run(self, meeting_id: int, when: datetime, *, after: datetime) -> None:
+        self._unplan(meeting_id)
+        self._planned[meeting_id] = when
+        members = self._instants.setdefault(when, {})
+        members[meeting_id] = after
+        if len(members) == 1:
+            self.scheduler.at(self._job_id(MEETING_KIND, when.isoformat()), when, self._fire_instant, when)
 
-    async def _run_meeting(self, meeting_id: int, *, after: datetime) -> None:
-        """Deliver what is due in (after, now], then plan from `now` on. One run per meeting at a time,
-        and always from the stored meeting, so a change made meanwhile is never overwritten."""
-        async with self._locks.setdefault(meeting_id, asyncio.Lock()):
+    def _unplan(self, meeting_id: int) -> None:
+        when = self._planned.pop(meeting_id, None)
+        if when is None:
+            return
+        members = self._instants.get(when, {})
+        members.pop(meeting_id, None)
+        if not members:
+            self._instants.pop(when, None)
+            self.scheduler.cancel(self._job_id(MEETING_KIND, when.isoformat()))
+
+    async def _fire_instant(self, when: datetime) -> None:
+        members = self._instants.pop(when, {})
+        for meeting_id in members:
+            if self._planned.get(meeting_id) == when:
+                del self._planned[meeting_id]
+        await self._run_meetings(members)
+
+    async def _run_meetings(self, afters: dict[int, datetime]) -> None:
+        """Deliver what is due in (after, now] for each meeting, then plan from `now` on. One run per
+        meeting at a time (locks taken in id order, so two runs cannot deadlock), and always from the
+        stored meeting, so a change made meanwhile is never overwritten."""
+        if not afters:
+            return
+        async with contextlib.AsyncExitStack() as stack:
+            for meeting_id in sorted(afters):
+                await stack.enter_async_context(self._locks.setdefault(meeting_id, asyncio.Lock()))
             until = self.clock.now()
             failed = False
             try:
                 async with self.db.transaction() as repos:
-                    meeting = await repos.meetings.get(meeting_id)
-                if meeting is None or meeting.cancelled_at is not None:
-                    return
-                for occurrence, offset in due_reminders(meeting, after=after, until=until):
-                    await self._deliver_meeting(meeting, occurrence, offset, until)
+                    meetings = await repos.meetings.get_many(list(afters))
+                await self._deliver_meetings(
+                    [m for m in meetings if m.cancelled_at is None], afters=afters, until=until
+                )
             except Exception:
-                # The ledger row stays claimed; the retry below reuses its txn id.
-                log.exception("delivering reminders of meeting %s failed; retrying in a minute", meeting_id)
+                # The ledger rows stay claimed; the retry below reuses their txn ids.
+                log.exception("delivering reminders of meetings %s failed; retrying in a minute", sorted(afters))
                 failed = True
             try:
                 async with self.db.transaction() as repos:
-                    meeting = await repos.meetings.get(meeting_id)
-                if meeting is None or meeting.cancelled_at is not None:
-                    return
-                if failed:
-                    retry_at = self.clock.now() + RETRY_AFTER
-                    self.scheduler.at(
-                        self._job_id(MEETING_KIND, meeting_id),
-                        retry_at,
-                        self._fire_meeting,
-                        meeting_id,
-                        after + timedelta(seconds=1),
-                    )
-                else:
-                    # From `until`, not a fresh now: a reminder that fell due during a slow send runs next.
-                    self._plan_meeting(meeting, after=until)
+                    meetings = await repos.meetings.get_many(list(afters))
+                retry_at = self.clock.now() + RETRY_AFTER
+                for meeting in meetings:
+                    if meeting.cancelled_at is not None:
+                        continue
+                    if failed:
+                        self._plan_run(meeting.id, retry_at, after=afters[meeting.id])
+                    else:
+                        # From `until`, not a fresh now: a reminder that fell due during a slow send runs next.
+                        self._plan_meeting(meeting, after=until)
             except Exception:
-                log.exception("planning meeting %s failed", meeting_id)
+                log.exception("planning meetings %s failed", sorted(afters))
 
-    async def _deliver_meeting(self, meeting: MeetingRecord, occurrence: datetime, offset: int, now: datetime) -> None:
-        if occurrence <= now:
-            # The meeting has begun: "beginnt in 15 Minuten" would be wrong now. Record, don't send.
-            async with self.db.transaction() as repos:
-                await repos.ledger.record_missed(
-                    MEETING_KIND, meeting.id, occurrence, offset, now=now, note="meeting had already begun"
+    async def _deliver_meetings(
+        self, meetings: list[MeetingRecord], *, afters: dict[int, datetime], until: datetime
+    ) -> None:
+        begun: list[tuple[MeetingRecord, datetime, int]] = []
+        messages: list[DueMessage] = []
+        for meeting in meetings:
+            for occurrence, offset in due_reminders(meeting, after=afters[meeting.id], until=until):
+                if occurrence <= until:
+                    # The meeting has begun: "beginnt in 15 Minuten" would be wrong now. Record, don't send.
+                    begun.append((meeting, occurrence, offset))
+                    continue
+                messages.append(
+                    DueMessage(
+                        kind=MEETING_KIND,
+                        ref_id=meeting.id,
+                        occurrence=occurrence,
+                        offset=timedelta(seconds=offset),
+                        room_id=meeting.room_id,
+                        content=functools.partial(self._single_content, meeting, occurrence, offset),
+                    )
                 )
-            return
-        message = DueMessage(
-            kind=MEETING_KIND,
-            ref_id=meeting.id,
-            occurrence=occurrence,
-            offset=timedelta(seconds=offset),
-            room_id=meeting.room_id,
-            content=functools.partial(self._meeting_content, meeting, occurrence, offset),
-        )
-        result = await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
-        if result is Delivery.MISSED:
-            log.warning("meeting %s: reminder for %s (%ss before) missed", meeting.id, occurrence, offset)
+        if begun:
+            async with self.db.transaction() as repos:
+                for meeting, occurrence, offset in begun:
+                    await repos.ledger.record_missed(
+                        MEETING_KIND, meeting.id, occurrence, offset, now=until, note="meeting had already begun"
+                    )
+        by_id = {meeting.id: meeting for meeting in meetings}
 
-    def _meeting_content(self, meeting: MeetingRecord, occurrence: datetime, offset: int, late: bool) -> dict[str, Any]:
-        return self.meeting_content(meeting, occurrence, offset, late)
+        def combine(pairs: Sequence[tuple[DueMessage, bool]]) -> dict[str, Any]:
+            return self.meeting_content([(by_id[m.ref_id], m.occurrence, m.offset_s, late) for m, late in pairs])
+
+        results = await deliver_batch(
+            messages, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace, combine=combine
+        )
+        for message, result in zip(messages, results, strict=True):
+            if result is Delivery.MISSED:
+                log.warning(
+                    "meeting %s: reminder for %s (%s before) missed", message.ref_id, message.occurrence, message.offset
+                )
+
+    def _single_content(self, meeting: MeetingRecord, occurrence: datetime, offset: int, late: bool) -> dict[str, Any]:
+        return self.meeting_content([(meeting, occurrence, offset, late)])
 
     # -- personal reminders ----------------------------------------------------------------------------
     async def _plan_personal(self, reminder: PersonalReminderRecord) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
-from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
+from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape
+from bot.text import fold
 
 router = Router(
     "general",
@@ -38,8 +39,18 @@ router = Router(
             "en": "Your time zone: {zone}. I now use it for your personal reminders.",
         },
         "timezone.current": {
-            "de": "Deine Zeitzone: {zone}. Ändern: `{prefix}zeitzone Europe/Lisbon`",
-            "en": "Your time zone: {zone}. Change: `{prefix}timezone Europe/Lisbon`",
+            "de": "Deine Zeitzone: {zone}. Ändern: `{prefix}zeitzone Europe/Lisbon`\n\n"
+            "Termine in diesem Raum: {room_zone}. Ändern (Raum-Moderation): `{prefix}zeitzone raum Europe/Lisbon`",
+            "en": "Your time zone: {zone}. Change: `{prefix}timezone Europe/Lisbon`\n\n"
+            "Meetings in this room: {room_zone}. Change (room moderators): `{prefix}timezone room Europe/Lisbon`",
+        },
+        "timezone.room_set": {
+            "de": "Neue Termine in diesem Raum rechne ich ab jetzt in {zone}. Bestehende Termine behalten ihre Zone.",
+            "en": "New meetings in this room now use {zone}. Existing meetings keep their zone.",
+        },
+        "timezone.room_forbidden": {
+            "de": "Die Zeitzone des Raums dürfen nur Raum-Moderator:innen und die Koordination ändern.",
+            "en": "Only room moderators and coordinators can change the room's time zone.",
         },
         "timezone.unknown": {
             "de": "„{zone}“ kenne ich nicht. Zeitzonen heißen z. B. Europe/Berlin oder America/New_York.",
@@ -109,17 +120,50 @@ async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | N
 @router.command(
     "zeitzone",
     aliases=["timezone", "tz"],
-    help_de="Stellt deine Zeitzone ein (für persönliche Erinnerungen)",
-    help_en="Sets your time zone (for personal reminders)",
+    help_de="Stellt deine Zeitzone ein (persönliche Erinnerungen) oder die der Termine im Raum",
+    help_en="Sets your time zone (personal reminders) or the one of the room's meetings",
+    details_de=(
+        "`zeitzone` zeigt beide, `zeitzone Europe/Lisbon` stellt deine ein, "
+        "`zeitzone raum Europe/Lisbon` die des Raums (Raum-Moderation)."
+    ),
+    details_en=(
+        "`timezone` shows both, `timezone Europe/Lisbon` sets yours, "
+        "`timezone room Europe/Lisbon` the room's (room moderators)."
+    ),
     labels={"zone": ("Zeitzone", "time zone")},
 )
 async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
+    words = (zone or "").split()
+    if words and fold(words[0]) in ("raum", "room"):
+        if len(words) > 1:
+            return await _set_room_timezone(ctx, " ".join(words[1:]))
+        zone = None
     if zone is None:
         settings = await ctx.repos.users.get(ctx.sender)
         current = settings.timezone if settings and settings.timezone else ctx.config.timezone.key
-        return Reply.text(ctx.t("timezone.current", zone=current, prefix=ctx.prefix))
+        room_zone = await room_timezone(ctx)
+        return Reply.text(ctx.t("timezone.current", zone=current, room_zone=room_zone.key, prefix=ctx.prefix))
+    match = _known_zone(ctx, zone)
+    await ctx.repos.users.set_timezone(ctx.sender, match)
+    return Reply.text(ctx.t("timezone.set", zone=match))
+
+
+async def _set_room_timezone(ctx: CommandContext, zone: str) -> Reply:
+    if not (ctx.is_room_moderator or ctx.is_coordinator):
+        raise Forbidden(ctx.t("timezone.room_forbidden"))
+    match = _known_zone(ctx, zone)
+    await ctx.repos.rooms.set_timezone(ctx.room_id, match)
+    return Reply.text(ctx.t("timezone.room_set", zone=match))
+
+
+def _known_zone(ctx: CommandContext, zone: str) -> str:
     match = next((name for name in available_timezones() if name.lower() == zone.strip().lower()), None)
     if match is None:
         raise BadArgument(ctx.t("timezone.unknown", zone=md_escape(zone)))
-    await ctx.repos.users.set_timezone(ctx.sender, match)
-    return Reply.text(ctx.t("timezone.set", zone=match))
+    return match
+
+
+async def room_timezone(ctx: CommandContext) -> ZoneInfo:
+    """The zone new meetings of this room are planned in: the room's own, else the configured default."""
+    stored = await ctx.repos.rooms.timezone(ctx.room_id)
+    return ZoneInfo(stored) if stored else ctx.config.timezone

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Route
 from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, message_content
 from bot.text import fold, slug
+from commands.help import room_timezone
 from commands.schedule_parsing import (
     ScheduleError,
     describe_schedule,
@@ -97,6 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "⏰ **{title}** {relative}: {when}",
         "en": "⏰ **{title}** {relative}: {when}",
     },
+    "reminder.several": {"de": "⏰ {count} Termine stehen an:", "en": "⏰ {count} meetings coming up:"},
     "reminder.late": {
         "de": "(verspätet – ich war kurz offline)",
         "en": "(late – I was offline for a while)",
@@ -152,10 +155,6 @@ def span_text(seconds: int, language: str) -> str:
             names = de if language == "de" else en
             return f"{count} {names[0] if count == 1 else names[1]}"
     return f"{seconds} s"
-
-
-def _zone(ctx: CommandContext) -> ZoneInfo:
-    return ctx.config.timezone
 
 
 def _schedule_error(ctx: CommandContext, exc: ScheduleError) -> BadArgument:
@@ -218,7 +217,8 @@ async def meeting(ctx: CommandContext, *, text: str) -> Reply:
 async def _create(ctx: CommandContext, text: str) -> Reply:
     now = ctx.clock.now()
     try:
-        schedule = parse_schedule(text, now=now, tz=_zone(ctx))
+        zone = await room_timezone(ctx)
+        schedule = parse_schedule(text, now=now, tz=zone)
     except ScheduleError as exc:
         raise _schedule_error(ctx, exc) from None
     if len(schedule.title) > MAX_TITLE:
@@ -228,7 +228,7 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
         room_id=ctx.room_id,
         title=schedule.title,
         start=schedule.start,
-        timezone=_zone(ctx).key,
+        timezone=zone.key,
         rrule=schedule.rrule,
         duration_minutes=int(schedule.duration.total_seconds() // 60) if schedule.duration else None,
         offsets=offsets,
@@ -406,7 +406,7 @@ async def list_meetings(ctx: CommandContext, *, export: Literal["ics"] | None = 
 async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     text = re.sub(r"^(mich|me)\s+", "", text.strip(), flags=re.I)
     settings = await ctx.repos.users.get(ctx.sender)
-    tz = ZoneInfo(settings.timezone) if settings and settings.timezone else _zone(ctx)
+    tz = ZoneInfo(settings.timezone) if settings and settings.timezone else await room_timezone(ctx)
     now = ctx.clock.now()
     try:
         due, message = parse_reminder(text, now=now, tz=tz)
@@ -562,29 +562,46 @@ async def my_reminders(
 
 
 def meeting_reminder_content(language: str) -> Any:
-    """The content builder the planner uses for room reminders (in the configured default language)."""
+    """The content builder the planner uses for room reminders (in the configured default language):
+    one reminder as it is, several due together in one room as one list (one notification, not ten)."""
 
-    def build(record: MeetingRecord, occurrence: datetime, offset: int, late: bool) -> dict[str, Any]:
-        local = occurrence.astimezone(ZoneInfo(record.timezone))
+    def details(record: MeetingRecord) -> list[str]:
+        lines = []
+        if record.place:
+            lines.append(_catalog.text(language, "meeting.place", place=md_escape(record.place)))
+        if record.agenda:
+            lines.append(_catalog.text(language, "meeting.agenda", agenda=md_escape(record.agenda)))
+        return lines
+
+    def headline(record: MeetingRecord, occurrence: datetime, offset: int) -> str:
         relative = (
             _catalog.text(language, "relative.in", span=span_text(offset, language))
             if offset
             else _catalog.text(language, "relative.now")
         )
-        lines = [
-            _catalog.text(
-                language,
-                "reminder.meeting",
-                title=md_escape(record.title),
-                relative=relative,
-                when=format_when(local, language=language),
-            )
-        ]
-        if record.place:
-            lines.append(_catalog.text(language, "meeting.place", place=md_escape(record.place)))
-        if record.agenda:
-            lines.append(_catalog.text(language, "meeting.agenda", agenda=md_escape(record.agenda)))
-        if late:
+        local = occurrence.astimezone(ZoneInfo(record.timezone))
+        return _catalog.text(
+            language,
+            "reminder.meeting",
+            title=md_escape(record.title),
+            relative=relative,
+            when=format_when(local, language=language),
+        )
+
+    def build(items: Sequence[tuple[MeetingRecord, datetime, int, bool]]) -> dict[str, Any]:
+        if len(items) == 1:
+            [(record, occurrence, offset, _)] = items
+            lines = [headline(record, occurrence, offset), *details(record)]
+        else:
+            bullets = [
+                " · ".join([headline(record, occurrence, offset).removeprefix("⏰ "), *details(record)])
+                for record, occurrence, offset, _ in items
+            ]
+            lines = [
+                _catalog.text(language, "reminder.several", count=len(items)),
+                "\n".join(f"- {b}" for b in bullets),
+            ]
+        if any(late for *_, late in items):
             lines.append(_catalog.text(language, "reminder.late"))
         return message_content(Reply.text("\n\n".join(lines)))
 

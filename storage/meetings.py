@@ -106,6 +106,10 @@ class MeetingRepository:
             keep = or_(keep, Meeting.cancelled_at > ensure_utc(cancelled_since, "cancelled_since"))
         return await self._query(select(Meeting).where(Meeting.room_id == room_id, keep))
 
+    async def get_many(self, meeting_ids: Sequence[int]) -> list[MeetingRecord]:
+        """The meetings with these ids that exist (cancelled ones too), in id order."""
+        return await self._query(select(Meeting).where(Meeting.id.in_(meeting_ids))) if meeting_ids else []
+
     async def active(self) -> list[MeetingRecord]:
         """Every meeting not cancelled: what the scheduler plans reminders for."""
         return await self._query(select(Meeting).where(Meeting.cancelled_at.is_(None)))

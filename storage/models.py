@@ -93,6 +93,16 @@ class UserSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class RoomSettings(Base):
+    """Per-room preferences; absent row or NULL column means "use the configured default"."""
+
+    __tablename__ = "room_settings"
+
+    room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name for the room's meetings
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
 class SyncState(Base):
     """Small key/value bot state, e.g. the Matrix sync ``next_batch`` token."""
 
@@ -127,6 +137,9 @@ class ReminderLedger(Base):
     # Derived from the key (see repositories.txn_id_for); stored so a retry needs no recomputation and a
     # hash collision would fail loudly instead of silently deduplicating two messages.
     txn_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Messages of one room due at the same instant go out as one message: every row of that batch
+    # carries the batch's txn id (claimed in one transaction), so a retry rebuilds and resends the batch.
+    batch_txn_id: Mapped[str | None] = mapped_column(String(64))
     late: Mapped[bool] = mapped_column(default=False, server_default=false())
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

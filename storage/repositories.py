@@ -16,7 +16,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.meetings import MeetingRepository, PersonalReminderRepository
-from storage.models import LedgerStatus, ReminderLedger, SyncState, UserSettings, ensure_utc
+from storage.models import LedgerStatus, ReminderLedger, RoomSettings, SyncState, UserSettings, ensure_utc
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
@@ -26,6 +26,7 @@ _TIMEZONE_MAX = 64
 _USER_ID_MAX = 255
 _SYNC_KEY_MAX = 64
 _KIND_MAX = 32
+_BATCH_ROWS = 500  # rows per multi-row INSERT: 11 parameters each stays far below SQLite's limit
 
 
 # --- user settings ------------------------------------------------------------------------------------
@@ -73,6 +74,29 @@ class UserSettingsRepository:
         ).returning(UserSettings.user_id, UserSettings.language, UserSettings.timezone)
         row = (await self._session.execute(upsert)).one()
         return UserSettingsRecord(row.user_id, row.language, row.timezone)
+
+
+class RoomSettingsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def timezone(self, room_id: str) -> str | None:
+        """The room's own IANA zone, or None for the configured default."""
+        value: str | None = await self._session.scalar(
+            select(RoomSettings.timezone).where(RoomSettings.room_id == room_id)
+        )
+        return value
+
+    async def set_timezone(self, room_id: str, timezone: str | None) -> None:
+        _check_length("room id", room_id, _USER_ID_MAX)
+        if timezone is not None:
+            _check_length("timezone", timezone, _TIMEZONE_MAX)
+        insert = _insert(self._session, RoomSettings).values(room_id=room_id, timezone=timezone)
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["room_id"], set_={"timezone": insert.excluded.timezone, "updated_at": func.now()}
+            )
+        )
 
 
 # --- small bot state ----------------------------------------------------------------------------------
@@ -123,6 +147,31 @@ class LedgerEntry:
     sent_at: datetime | None
     event_id: str | None
     note: str | None = None
+    batch_txn_id: str | None = None
+
+    @property
+    def send_txn_id(self) -> str:
+        """The txn id to send with: the batch's when the row was claimed as part of one."""
+        return self.batch_txn_id or self.txn_id
+
+    @property
+    def key(self) -> LedgerKey:
+        return LedgerKey(self.kind, self.ref_id, self.occurrence, self.offset_seconds)
+
+
+@dataclass(frozen=True)
+class LedgerKey:
+    kind: str
+    ref_id: int
+    occurrence: datetime
+    offset_seconds: int
+
+
+def batch_txn_id_for(room_id: str, keys: list[LedgerKey]) -> str:
+    """The txn id of a batch: derived from its room and members, so it is stable and distinct per batch."""
+    parts = sorted(txn_id_for(k.kind, k.ref_id, k.occurrence, k.offset_seconds) for k in keys)
+    digest = hashlib.sha256("\x1f".join([room_id, *parts]).encode()).hexdigest()
+    return f"redi-b-{digest[:38]}"
 
 
 _LEDGER_COLUMNS = (
@@ -138,6 +187,7 @@ _LEDGER_COLUMNS = (
     ReminderLedger.sent_at,
     ReminderLedger.event_id,
     ReminderLedger.note,
+    ReminderLedger.batch_txn_id,
 )
 
 
@@ -155,6 +205,7 @@ def _entry(row: Row[*tuple[Any, ...]]) -> LedgerEntry:
         sent_at=row.sent_at,
         event_id=row.event_id,
         note=row.note,
+        batch_txn_id=row.batch_txn_id,
     )
 
 
@@ -203,6 +254,55 @@ class ReminderLedgerRepository:
         # The row exists now: ours, or one the unique key made us defer to.
         assert entry is not None
         return entry if entry.status is LedgerStatus.CLAIMED else None
+
+    async def claim_batch(
+        self, keys: list[LedgerKey], *, now: datetime, late: list[bool], batch_txn_ids: list[str | None]
+    ) -> list[LedgerEntry | None]:
+        """`claim` for many keys in two statements (a burst of reminders must not cost two round trips
+        each). Rows inserted here carry their batch's txn id; rows claimed earlier keep theirs, so an
+        interrupted batch is resent as it was. Returns, per key, the claimed entry or None."""
+        if not keys:
+            return []
+        now = ensure_utc(now, "now")
+        values: list[dict[str, Any]] = []
+        txn_ids: list[str] = []
+        for key, is_late, batch_txn_id in zip(keys, late, batch_txn_ids, strict=True):
+            _check_length("kind", key.kind, _KIND_MAX)
+            occurrence = ensure_utc(key.occurrence, "occurrence")
+            txn_ids.append(txn_id_for(key.kind, key.ref_id, occurrence, key.offset_seconds))
+            values.append(
+                {
+                    "kind": key.kind,
+                    "ref_id": key.ref_id,
+                    "occurrence": occurrence,
+                    "offset_seconds": key.offset_seconds,
+                    "status": LedgerStatus.CLAIMED.value,
+                    "txn_id": txn_ids[-1],
+                    "batch_txn_id": batch_txn_id,
+                    "late": is_late,
+                    "claimed_at": now,
+                }
+            )
+        found: dict[str, LedgerEntry] = {}
+        for start in range(0, len(values), _BATCH_ROWS):
+            chunk = slice(start, start + _BATCH_ROWS)
+            insert = _insert(self._session, ReminderLedger).values(values[chunk]).on_conflict_do_nothing()
+            await self._session.execute(insert)
+            found |= await self._by_txn_id(txn_ids[chunk])
+        entries = [found[txn_id] for txn_id in txn_ids]
+        return [entry if entry.status is LedgerStatus.CLAIMED else None for entry in entries]
+
+    async def _by_txn_id(self, txn_ids: list[str]) -> dict[str, LedgerEntry]:
+        rows = await self._session.execute(select(*_LEDGER_COLUMNS).where(ReminderLedger.txn_id.in_(txn_ids)))
+        return {row.txn_id: _entry(row) for row in rows}
+
+    async def mark_batch_sent(self, entry_ids: list[int], *, event_id: str, now: datetime) -> None:
+        """`mark_sent` for every row of a batch, which went out as one event."""
+        await self._session.execute(
+            update(ReminderLedger)
+            .where(ReminderLedger.id.in_(entry_ids))
+            .values(status=LedgerStatus.SENT.value, event_id=event_id, sent_at=ensure_utc(now, "now"))
+        )
 
     async def mark_sent(self, entry_id: int, *, event_id: str, now: datetime) -> None:
         """Record the delivery. Also accepted on a row meanwhile recorded as missed: it *was* sent."""
@@ -325,6 +425,7 @@ class Repositories:
     users: UserSettingsRepository
     sync: SyncStateRepository
     ledger: ReminderLedgerRepository
+    rooms: RoomSettingsRepository
     profiles: ProfileRepository
     queries: SavedQueryRepository
     meetings: MeetingRepository
@@ -336,6 +437,7 @@ class Repositories:
             users=UserSettingsRepository(session),
             sync=SyncStateRepository(session),
             ledger=ReminderLedgerRepository(session),
+            rooms=RoomSettingsRepository(session),
             profiles=ProfileRepository(session, caches or Caches()),
             queries=SavedQueryRepository(session),
             meetings=MeetingRepository(session),

@@ -4,7 +4,7 @@ meetings stay quiet, a restart neither loses nor repeats one, and personal remin
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,16 @@ async def room_with_bot(user: DevClient, bot: RunningBot, *, encrypted: bool = F
     return room
 
 
-async def add_meeting(bot: RunningBot, room: str, *, due_in: float, offset: int = 60, rrule: str | None = None) -> int:
+async def add_meeting(
+    bot: RunningBot,
+    room: str,
+    *,
+    due_in: float,
+    offset: int = 60,
+    rrule: str | None = None,
+    title: str = "Kurzrunde",
+    start: datetime | None = None,
+) -> int:
     """A meeting whose first reminder is due `due_in` seconds from now (the command cannot say seconds)."""
     assert bot.app is not None
     app = bot.app
@@ -35,8 +44,8 @@ async def add_meeting(bot: RunningBot, room: str, *, due_in: float, offset: int 
     async with app.db.transaction() as repos:
         record = await repos.meetings.add(
             room_id=room,
-            title="Kurzrunde",
-            start=now + timedelta(seconds=due_in + offset),
+            title=title,
+            start=start or now + timedelta(seconds=due_in + offset),
             timezone="Europe/Berlin",
             rrule=rrule,
             duration_minutes=None,
@@ -58,7 +67,7 @@ async def test_command_creates_meeting_and_reminder_arrives_on_time(
     text = await ask(anna, room, bot, "!termin jeden 2. Dienstag im Monat 14 Uhr Sensorik")
     assert "Termin #1 eingetragen: Sensorik – jeden 2. Dienstag im Monat um 14:00 Uhr" in text
     assert bot.app is not None
-    planned = bot.app.scheduler.next_run("meeting-1")
+    planned = bot.app.planner.planned_at(1)
     assert planned is not None, "the recurring meeting's next reminder is scheduled"
 
     meeting_id = await add_meeting(bot, room, due_in=3)
@@ -67,7 +76,7 @@ async def test_command_creates_meeting_and_reminder_arrives_on_time(
     assert "Kurzrunde beginnt in 1 Minute" in reminder.body
     assert reminder.encrypted == encrypted
     assert -500 <= reminder.origin_server_ts - due_ms <= 2000, "sent at its time, not before, hardly later"
-    assert bot.app.scheduler.next_run(f"meeting-{meeting_id}") is None, "a one-off meeting has nothing more to send"
+    assert bot.app.planner.planned_at(meeting_id) is None, "a one-off meeting has nothing more to send"
 
 
 async def test_cancelled_meeting_sends_nothing(start_bot: StartBot, make_user: MakeUser) -> None:
@@ -150,3 +159,20 @@ async def test_calendar_file_arrives_as_upload(start_bot: StartBot, make_user: M
         data = decrypt_attachment(data, file_info["key"]["k"], file_info["hashes"]["sha256"], file_info["iv"])
     [event] = icalendar.Calendar.from_ical(data).walk("VEVENT")
     assert str(event["summary"]) == "Jour fixe"
+
+
+async def test_reminders_due_together_arrive_as_one_message(start_bot: StartBot, make_user: MakeUser) -> None:
+    bot = await start_bot()
+    anna = await make_user("anna")
+    room = await room_with_bot(anna, bot)
+    assert bot.app is not None
+    start = bot.app.clock.now().replace(microsecond=0) + timedelta(seconds=64)
+    for title in ("Jour fixe", "Sprint Review", "Abstimmung"):
+        await add_meeting(bot, room, due_in=0, title=title, start=start)
+    reminder = await anna.wait_for_message(lambda m: m.sender == bot.user_id and "⏰" in m.body, timeout=20)
+    assert reminder.body.startswith("⏰ 3 Termine stehen an:")
+    assert all(title in reminder.body for title in ("Jour fixe", "Sprint Review", "Abstimmung"))
+    sentinel = await anna.send_text(room, "!ping")
+    await anna.wait_for_message(lambda m: m.reply_to == sentinel, timeout=20)
+    reminders = [m for m in anna.received() if m.sender == bot.user_id and "⏰" in m.body]
+    assert len(reminders) == 1, "one message for the three, not one each"

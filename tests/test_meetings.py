@@ -54,8 +54,8 @@ class Bot:
             routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner
         )
 
-    async def say(self, body: str, *, sender: str = ANNA, power: int = 0) -> str:
-        message = IncomingMessage(ROOM, f"${body}", sender, body, self.clock.now(), sender_power=power)
+    async def say(self, body: str, *, sender: str = ANNA, power: int = 0, room: str = ROOM) -> str:
+        message = IncomingMessage(room, f"${body}", sender, body, self.clock.now(), sender_power=power)
         reply = await self.dispatcher.handle(message)
         assert reply is not None
         return str(message_content(reply)["body"])
@@ -122,10 +122,67 @@ async def test_reminder_sent_once_and_next_one_planned(bot: Bot) -> None:
     first_due = next_due(meeting, after=bot.clock.now())
     assert first_due == datetime(2026, 11, 23, 10, 0, tzinfo=BERLIN)  # a day before Tuesday 10:00
     bot.clock.set(first_due)
-    await bot.planner._fire_meeting(meeting.id, first_due)
-    await bot.planner._fire_meeting(meeting.id, first_due)  # a duplicate job run sends nothing more
+    await bot.planner._run_meetings({meeting.id: first_due - timedelta(seconds=1)})
+    # A duplicate job run sends nothing more.
+    await bot.planner._run_meetings({meeting.id: first_due - timedelta(seconds=1)})
     assert bot.sender.bodies == [(ROOM, "⏰ Jour fixe beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr")]
     assert next_due(meeting, after=bot.clock.now()) == datetime(2026, 11, 24, 9, 45, tzinfo=BERLIN)
+
+
+async def test_reminders_due_together_go_out_as_one_message_per_room(bot: Bot) -> None:
+    other = "!sensorik:example.org"
+    for title in ("Jour fixe", "Abstimmung XRechnung", "Sprint Review"):
+        await bot.say(f"!termin 24.11. 10 Uhr {title}")
+    await bot.say("!termin ort 2 Raum 3.14")
+    await bot.say("!termin 24.11. 10 Uhr Sensorik-Runde", room=other)
+    meetings = await bot.meetings()
+    due = next_due(meetings[0], after=bot.clock.now())
+    assert due is not None
+    assert {bot.planner.planned_at(m.id) for m in [*meetings, *await bot.meetings()]} == {due}
+    bot.clock.set(due)
+    await bot.planner._fire_instant(due)
+    assert bot.sender.bodies == [
+        (
+            ROOM,
+            "⏰ 3 Termine stehen an:\n\n"
+            "• Jour fixe beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr\n"
+            "• Abstimmung XRechnung beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr · Ort: Raum 3.14\n"
+            "• Sprint Review beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr",
+        ),
+        (other, "⏰ Sensorik-Runde beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr"),
+    ]
+    batch_txn = bot.sender.sent[0][2]
+    async with bot.db.transaction() as repos:
+        pending = await repos.ledger.pending()
+        rows = [await repos.ledger.get("meeting", m.id, m.start, 86400) for m in meetings]
+    assert pending == []
+    assert {row.send_txn_id for row in rows if row} == {batch_txn}, "one txn id for the whole batch"
+    assert bot.planner.planned_at(meetings[0].id) == due + timedelta(days=1) - timedelta(minutes=15)
+
+
+async def test_interrupted_batch_is_resent_whole_under_its_txn_id(bot: Bot) -> None:
+    for title in ("Jour fixe", "Sprint Review"):
+        await bot.say(f"!termin 24.11. 10 Uhr {title}")
+    meetings = await bot.meetings()
+    due = next_due(meetings[0], after=bot.clock.now())
+    assert due is not None
+    bot.clock.set(due)
+    failing = bot.sender.send
+
+    async def crash(*args: object, **kwargs: object) -> str:
+        await failing(*args, **kwargs)  # the homeserver got it, then the bot died before marking sent
+        raise ConnectionError("connection lost")
+
+    bot.planner.sender = bot.sender  # keep the recorder, only wrap its send
+    bot.sender.send = crash  # type: ignore[method-assign]
+    await bot.planner._fire_instant(due)
+    bot.sender.send = failing  # type: ignore[method-assign]
+    bot.clock.set(due + timedelta(minutes=5))
+    await bot.planner.start()  # as after a restart
+    [(_, first, txn_first), (_, second, txn_second)] = bot.sender.sent
+    assert txn_first == txn_second, "the retry reuses the batch's txn id, so the homeserver drops it"
+    assert first["body"].startswith("⏰ 2 Termine") and second["body"].startswith("⏰ 2 Termine")
+    assert "(verspätet" not in second["body"], "late is decided at the first claim"
 
 
 async def test_downtime_catch_up_late_within_grace_missed_beyond(bot: Bot) -> None:
@@ -236,7 +293,7 @@ async def test_day_before_reminder_keeps_the_chain_across_the_autumn_change(bot:
     assert first == datetime(2026, 10, 25, 10, 0, tzinfo=BERLIN).astimezone(UTC) - timedelta(days=1)
     assert first is not None and first.astimezone(BERLIN).hour == 11
     bot.clock.set(first)
-    await bot.planner._fire_meeting(meeting.id, first)
+    await bot.planner._run_meetings({meeting.id: first - timedelta(seconds=1)})
     second = next_due(meeting, after=first)
     assert second is not None and second > first, "the next reminder is after the one just sent"
     assert second == datetime(2026, 10, 25, 9, 45, tzinfo=BERLIN)
@@ -272,3 +329,17 @@ def test_vtimezone_rules_for_other_zones(zone: str, daylight: str, standard: str
     assert rules == {"DAYLIGHT": daylight, "STANDARD": standard}
     tokyo = rule_based_vtimezone(ZoneInfo("Asia/Tokyo"), 2026)
     assert tokyo is not None and [p.name for p in tokyo.subcomponents] == ["STANDARD"]
+
+
+async def test_room_time_zone_is_used_for_new_meetings_and_set_by_moderators_only(bot: Bot) -> None:
+    refused = await bot.say("!zeitzone raum America/New_York")
+    assert "nur Raum-Moderator:innen" in refused
+    assert "America/New_York" in await bot.say("!zeitzone raum america/new_york", power=50)
+    text = await bot.say("!termin morgen 14 Uhr Call mit Partnerstadt")
+    assert "(America/New_York)" in text
+    [meeting] = await bot.meetings()
+    assert meeting.start == datetime(2026, 11, 22, 14, 0, tzinfo=ZoneInfo("America/New_York"))
+    shown = await bot.say("!zeitzone")
+    assert "Deine Zeitzone: Europe/Berlin" in shown and "Termine in diesem Raum: America/New_York" in shown
+    other = await bot.say("!termin morgen 14 Uhr Jour fixe", room="!andere:example.org")
+    assert "(Europe/Berlin)" in other, "another room keeps the configured zone"

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from storage import Database, LedgerEntry, LedgerStatus, UserSettingsRecord, normalize_url, txn_id_for
 from storage.db import head_revision
 from storage.models import Base, UTCDateTime
+from storage.repositories import LedgerKey
 
 TABLES = {"user_settings", "sync_state", "reminder_ledger", "alembic_version"}
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -204,6 +205,26 @@ async def test_claim_twice_returns_the_same_claimed_row(db: Database) -> None:
     async with db.transaction() as repos:
         assert await repos.ledger.pending() == [first]
         assert await repos.ledger.pending("birthday") == []
+
+
+async def test_batch_claim_keeps_an_earlier_claims_batch_and_skips_sent_rows(db: Database) -> None:
+    keys = [LedgerKey("meeting", n, NOW + timedelta(hours=1), 900) for n in (1, 2, 3)]
+    async with db.transaction() as repos:
+        first = await repos.ledger.claim_batch(keys[:2], now=NOW, late=[False, True], batch_txn_ids=["b-1", "b-1"])
+    assert [e.send_txn_id if e else None for e in first] == ["b-1", "b-1"]
+    assert [e.late if e else None for e in first] == [False, True]
+    assert first[0] is not None
+    async with db.transaction() as repos:
+        await repos.ledger.mark_batch_sent([first[0].id], event_id="$a", now=NOW)
+        # A retry with a third member: the sent row is skipped, the claimed one keeps its batch id.
+        again = await repos.ledger.claim_batch(keys, now=NOW, late=[False] * 3, batch_txn_ids=["b-2"] * 3)
+    assert again[0] is None
+    assert (
+        again[1] is not None
+        and again[1].send_txn_id == "b-1"
+        and again[1].txn_id == txn_id_for("meeting", 2, NOW + timedelta(hours=1), 900)
+    )
+    assert again[2] is not None and again[2].send_txn_id == "b-2"
 
 
 async def test_after_mark_sent_nothing_is_claimable(db: Database) -> None:
