@@ -12,7 +12,8 @@ from bot.dispatch import Dispatcher, Router
 from bot.matrix import MatrixTransport
 from bot.reminders import ReminderPlanner
 from bot.scheduler import Scheduler
-from commands import expertise, meetings
+from bot.substitution_jobs import SubstitutionJobs
+from commands import expertise, meetings, substitutions
 from commands import help as help_commands
 from storage import Database
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def all_routers() -> list[Router]:
     """Command families in the order `!hilfe` lists them."""
-    return [help_commands.router, expertise.router, meetings.router]
+    return [help_commands.router, expertise.router, meetings.router, substitutions.router]
 
 
 @dataclass
@@ -100,6 +101,19 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         grace=config.reminder_grace,
         meeting_content=meetings.meeting_reminder_content(config.default_language),
         personal_content=meetings.personal_reminder_content,
+        substitutions=SubstitutionJobs(
+            db=db,
+            scheduler=scheduler,
+            sender=transport,
+            rooms=transport,
+            clock=clock,
+            grace=config.reminder_grace,
+            reminder_before=config.substitution_reminder,
+            default_language=config.default_language,
+            texts=substitutions.SubstitutionTexts(config.command_prefix),
+            apply_due=substitutions.apply_due,
+            accepted_before=substitutions.offer_accepted_before,
+        ),
     )
     return App(
         config=config,

@@ -92,6 +92,8 @@ class Config:
     jitsi_base_url: str | None = None
     page_size: int = 5
     activity_window: timedelta = timedelta(days=365)
+    substitution_reminder: timedelta = timedelta(days=1)
+    substitution_suggestions: int = 3
 
     def may_invite(self, user_id: str) -> bool:
         server = user_id.partition(":")[2]
@@ -159,7 +161,7 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
 
 
 def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
-    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise", "meetings"})
+    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise", "meetings", "substitutions"})
     m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
     homeserver = m.string("homeserver", required=True) or ""
     if not re.match(r"^https?://[^\s/]+", homeserver):
@@ -272,6 +274,13 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     jitsi = mt.string("jitsi_base_url")
     if jitsi and not re.match(r"^https://[^\s/]+", jitsi):
         raise ConfigError(mt.key("jitsi_base_url"), "muss mit https:// beginnen, z. B. https://meet.example.org/")
+    st = root.table("substitutions", {"reminder_before", "suggestions"})
+    before_text = st.string("reminder_before") or "1 Tag"
+    try:
+        substitution_reminder = parse_duration(before_text)
+    except ValueError as exc:
+        raise ConfigError(st.key("reminder_before"), f'{before_text!r}: {exc}; z. B. "1 Tag" oder "3h"') from exc
+    suggestions = st.integer("suggestions", 3, minimum=0)
 
     return Config(
         matrix=matrix,
@@ -294,4 +303,6 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         jitsi_base_url=jitsi.rstrip("/") + "/" if jitsi else None,
         page_size=page_size,
         activity_window=timedelta(days=e.integer("activity_days", 365, minimum=1)),
+        substitution_reminder=substitution_reminder,
+        substitution_suggestions=suggestions,
     )

@@ -74,7 +74,20 @@ class IncomingMessage:
     sender_power: int = 0
     encrypted: bool = False
     sender_name: str | None = None  # display name in the room, if the sender set one
-    reply_to: str | None = None  # event id this message answers (rich reply), if any
+    reply_to: str | None = None  # event id this message answers (rich reply), or a reaction's target
+    reaction: str | None = None  # set for an m.reaction: its key (emoji); the body is then empty
+    mentions: tuple[str, ...] = ()  # user ids the client marked as mentioned (pills), from m.mentions
+    changes: str | None = None  # set for an edit or redaction: the event it changes; the body is then empty
+    new_body: str | None = None  # an edit's new text (None for a redaction)
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """The message a command replied to (fetched by the transport)."""
+
+    event_id: str
+    sender: str
+    body: str
 
 
 class AttachmentTooLarge(Exception):
@@ -91,11 +104,17 @@ class Planner(Protocol):
 
     async def refresh_personal(self, reminder_id: int) -> None: ...
 
+    async def refresh_substitution(self, request_id: int) -> None: ...
+
+    async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None: ...
+
 
 class FileSource(Protocol):
-    """What the dispatcher needs from the transport to hand a replied-to file to a command."""
+    """What the dispatcher needs from the transport to hand a replied-to file or message to a command."""
 
     async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None: ...
+
+    async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None: ...
 
 
 @dataclass(frozen=True)
@@ -131,6 +150,7 @@ class Command:
     details_de: str = ""
     details_en: str = ""
     wants_file: bool = False  # gets the file of the message this command replies to
+    wants_quote: bool = False  # gets the message this command replies to (ctx.quoted)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -163,6 +183,8 @@ class Router:
         self.title_en = title_en
         self.messages: Messages = messages or {}
         self.commands: list[Command] = []
+        self.reactions: list[ReactionHandler] = []
+        self.change_watchers: list[ChangeWatcher] = []
 
     def title(self, language: str) -> str:
         return self.title_en if language == "en" else self.title_de
@@ -179,6 +201,7 @@ class Router:
         role: Role = Role.MEMBER,
         labels: dict[str, tuple[str, str]] | None = None,
         wants_file: bool = False,
+        wants_quote: bool = False,
     ) -> Callable[[Handler], Handler]:
         if any(mark in help_de + help_en for mark in "`*_["):
             # One-line help is shown inside lists; Markdown belongs in details_de/details_en.
@@ -198,11 +221,44 @@ class Router:
                     params=_params_of(handler, labels or {}),
                     family=self.family,
                     wants_file=wants_file,
+                    wants_quote=wants_quote,
                 )
             )
             return handler
 
         return register
+
+    def reaction(self, *keys: str, command: str) -> Callable[[ReactionFunc], ReactionFunc]:
+        """Handle reactions with these emoji as a shortcut of `command` (its rights and language apply).
+        The handler gets the reacted-to event id and returns None when that event is not one of its own
+        (then the reaction is ignored without a reply)."""
+
+        def register(handler: ReactionFunc) -> ReactionFunc:
+            self.reactions.append(ReactionHandler(frozenset(reaction_key(k) for k in keys), command, handler))
+            return handler
+
+        return register
+
+    def on_change(self, watcher: ChangeWatcher) -> ChangeWatcher:
+        """Called (in a unit of work) when a message is edited or redacted, e.g. to note it on a copy."""
+        self.change_watchers.append(watcher)
+        return watcher
+
+
+ChangeWatcher = Callable[[Repositories, IncomingMessage, datetime], Awaitable[None]]
+ReactionFunc = Callable[["CommandContext", str], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class ReactionHandler:
+    keys: frozenset[str]
+    command: str
+    handler: ReactionFunc
+
+
+def reaction_key(key: str) -> str:
+    """An emoji without skin tone modifiers and variation selectors: "👍🏽" and "✋️" count as "👍" and "✋"."""
+    return "".join(ch for ch in key if not ("\U0001f3fb" <= ch <= "\U0001f3ff" or ch in "\ufe0e\ufe0f")).strip()
 
 
 def _params_of(handler: Handler, labels: dict[str, tuple[str, str]]) -> tuple[Param, ...]:
@@ -245,6 +301,7 @@ class CommandContext:
     is_room_moderator: bool = False  # power level >= 50 in this room: rights over this room's things
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     attachment: Attachment | None = None
+    quoted: Quoted | None = None
     planner: Planner | None = None
 
     @property
@@ -279,6 +336,18 @@ class Registry:
                     if key in self._by_key and self._by_key[key] is not command:
                         raise ValueError(f"command name {name!r} is used twice")
                     self._by_key[key] = command
+        self._reactions: dict[str, ReactionHandler] = {}
+        for router in self.routers:
+            for reaction in router.reactions:
+                if self.find(reaction.command) is None:
+                    raise ValueError(f"reaction handler for unknown command {reaction.command!r}")
+                for key in reaction.keys:
+                    if key in self._reactions:
+                        raise ValueError(f"reaction {key!r} is handled twice")
+                    self._reactions[key] = reaction
+
+    def reaction(self, key: str) -> ReactionHandler | None:
+        return self._reactions.get(reaction_key(key))
 
     @property
     def commands(self) -> list[Command]:
@@ -321,18 +390,39 @@ class Dispatcher:
 
     async def handle(self, message: IncomingMessage) -> Reply | None:
         """Run the command in `message`; None if the message is not a command at all."""
-        if not self.is_command(message.body):
+        if message.changes is not None:
+            await self._changed(message)
             return None
-        text = message.body[len(self.config.command_prefix) :].strip()
-        name = text.split(maxsplit=1)[0]
-        rest = text[len(name) :].strip()
+        if message.reaction is not None:
+            reaction = self.registry.reaction(message.reaction)
+            if reaction is None or message.reply_to is None:
+                return None
+            name, rest = reaction.command, ""
+        elif not self.is_command(message.body):
+            return None
+        else:
+            reaction = None
+            text = message.body[len(self.config.command_prefix) :].strip()
+            name = text.split(maxsplit=1)[0]
+            rest = text[len(name) :].strip()
         try:
-            return await self._run(message, name, rest)
+            return await self._run(message, name, rest, reaction)
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("command %r from %s in %s failed [ref %s]", name, message.sender, message.room_id, ref)
             t = await self._translator(message.sender)
             return Reply.text(t("error.internal", ref=ref))
+
+    async def _changed(self, message: IncomingMessage) -> None:
+        watchers = [w for r in self.registry.routers for w in r.change_watchers]
+        if not watchers:
+            return
+        try:
+            async with self.db.transaction() as repos:
+                for watcher in watchers:
+                    await watcher(repos, message, self.clock.now())
+        except Exception:
+            log.exception("handling the change of %s in %s failed", message.changes, message.room_id)
 
     async def _translator(self, user_id: str) -> Translator:
         try:
@@ -344,12 +434,15 @@ class Dispatcher:
         language = settings.language if settings and settings.language else self.config.default_language
         return self.catalog.translator(language)
 
-    async def _run(self, message: IncomingMessage, name: str, rest: str) -> Reply:
+    async def _run(
+        self, message: IncomingMessage, name: str, rest: str, reaction: ReactionHandler | None = None
+    ) -> Reply | None:
         prefix = self.config.command_prefix
         t = self.catalog.translator(self.config.default_language)
         command = self.registry.find(name)
         callbacks: list[Callable[[], Awaitable[None]]] = []
         attachment: Attachment | None = None
+        quoted: Quoted | None = None
         is_moderator = message.sender_power >= COORDINATOR_POWER_LEVEL
         # Network-wide rights never come from a room the sender controls (anyone may open a room with
         # the bot and be its admin there): only from the config, or moderation of a configured room.
@@ -359,7 +452,13 @@ class Dispatcher:
             if command is not None and command.role is Role.COORDINATOR and not is_coordinator:
                 t = await self._translator(message.sender)
                 raise Forbidden(t("error.forbidden"))
-            if command is not None and command.wants_file and message.reply_to and self.files is not None:
+            if (
+                command is not None
+                and command.wants_file
+                and message.reply_to
+                and self.files is not None
+                and not reaction
+            ):
                 # Downloaded before the unit of work starts: no network I/O while holding a write lock.
                 try:
                     async with asyncio.timeout(ATTACHMENT_TIMEOUT_S):
@@ -370,6 +469,14 @@ class Dispatcher:
                     raise BadArgument(t("error.file_too_large", limit=exc.limit // 1000)) from None
                 except TimeoutError:
                     raise BadArgument(t("error.file_timeout")) from None
+            if command is not None and command.wants_quote and message.reply_to and self.files is not None:
+                try:
+                    async with asyncio.timeout(ATTACHMENT_TIMEOUT_S):
+                        quoted = await self.files.fetch_message(message.room_id, message.reply_to)
+                except Exception:
+                    log.warning(
+                        "could not fetch %s, replied to by %s", message.reply_to, message.event_id, exc_info=True
+                    )
             # One unit of work per command (language lookup included): a UserError or a crash rolls
             # back everything the handler wrote.
             async with self.db.transaction() as repos:
@@ -378,7 +485,7 @@ class Dispatcher:
                     t = self.catalog.translator(settings.language)
                 if command is None:
                     return self._unknown(name, t)
-                kwargs = parse_arguments(command, rest, t)
+                kwargs = parse_arguments(command, rest, t) if reaction is None else {}
                 ctx = CommandContext(
                     message=message,
                     command=command,
@@ -392,9 +499,14 @@ class Dispatcher:
                     is_room_moderator=is_moderator,
                     after_commit=callbacks,
                     attachment=attachment,
+                    quoted=quoted,
                     planner=self.planner,
                 )
-                reply = await command.handler(ctx, **kwargs)
+                if reaction is not None:
+                    assert message.reply_to is not None
+                    reply = await reaction.handler(ctx, message.reply_to)
+                else:
+                    reply = await command.handler(ctx, **kwargs)
         except UserError as exc:
             text = exc.message
             if exc.show_usage and command is not None:

@@ -32,6 +32,8 @@ from nio import (
     JoinError,
     LoginResponse,
     MegolmEvent,
+    ReactionEvent,
+    RedactionEvent,
     RoomCreateEvent,
     RoomLeaveResponse,
     RoomMemberEvent,
@@ -45,8 +47,8 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.dispatch import AttachmentTooLarge, IncomingMessage
-from bot.replies import Attachment, Reply, message_content
+from bot.dispatch import AttachmentTooLarge, IncomingMessage, Quoted
+from bot.replies import Attachment, Followup, Reply, message_content
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,12 @@ def _timestamp(event: Any) -> datetime:
 def _resolve(waiter: asyncio.Future[None], _: object) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _mentioned(content: dict[str, Any]) -> tuple[str, ...]:
+    mentions = content.get("m.mentions")
+    ids = mentions.get("user_ids") if isinstance(mentions, dict) else None
+    return tuple(i for i in ids if isinstance(i, str)) if isinstance(ids, list) else ()
 
 
 def _display_name(room: Any, user_id: str) -> str | None:
@@ -446,14 +454,20 @@ class MatrixTransport:
 
     def _to_message(self, room_id: str, event: Any, now: datetime) -> IncomingMessage | None:
         """Turn an event into a command candidate, or None for everything the bot must ignore."""
+        if isinstance(event, ReactionEvent):
+            return self._to_reaction(room_id, event, now)
+        if isinstance(event, RedactionEvent):
+            return self._to_change(room_id, event, now, target=event.redacts, body=None)
         if not isinstance(event, RoomMessageText):  # notices (other bots), emotes, files, state...
             return None
         if event.sender == self.user_id:
             return None
         content = event.source.get("content", {})
         relates = content.get("m.relates_to") or {}
-        if relates.get("rel_type") == "m.replace":  # edits are not new commands
-            return None
+        if relates.get("rel_type") == "m.replace":  # edits are not new commands, but may change a copied text
+            new_content = content.get("m.new_content") or {}
+            new_body = new_content.get("body") if isinstance(new_content, dict) else None
+            return self._to_change(room_id, event, now, target=relates.get("event_id"), body=new_body or "")
         body = event.body or ""
         if relates.get("m.in_reply_to") and body.startswith("> "):
             # Older clients quote the replied-to message in the body ("> <@a> …\n\n!import").
@@ -478,6 +492,45 @@ class MatrixTransport:
             encrypted=bool(getattr(event, "decrypted", False)),
             sender_name=_display_name(room, event.sender),
             reply_to=(relates.get("m.in_reply_to") or {}).get("event_id"),
+            mentions=_mentioned(content),
+        )
+
+    def _to_change(
+        self, room_id: str, event: Any, now: datetime, *, target: Any, body: str | None
+    ) -> IncomingMessage | None:
+        """An edit (body = new text) or redaction (body None) of an earlier message, for features that keep copies."""
+        if not isinstance(target, str) or event.sender == self.user_id:
+            return None
+        return IncomingMessage(
+            room_id=room_id,
+            event_id=event.event_id,
+            sender=event.sender,
+            body="",
+            timestamp=_timestamp(event),
+            changes=target,
+            new_body=body,
+        )
+
+    def _to_reaction(self, room_id: str, event: ReactionEvent, now: datetime) -> IncomingMessage | None:
+        """Reactions can stand for a command (✋ on a substitution request = "I'll do it")."""
+        sent = _timestamp(event)
+        if event.sender == self.user_id or now - sent > self.config.max_command_age:
+            return None
+        client = self.client
+        assert client is not None
+        room = client.rooms.get(room_id)
+        return IncomingMessage(
+            room_id=room_id,
+            event_id=event.event_id,
+            sender=event.sender,
+            body="",
+            timestamp=sent,
+            is_direct=bool(room and room.member_count <= 2),
+            sender_power=self._power_level(room, event.sender),
+            encrypted=bool(getattr(event, "decrypted", False)),
+            sender_name=_display_name(room, event.sender),
+            reply_to=event.reacts_to,
+            reaction=event.key,
         )
 
     def _power_level(self, room: Any, user_id: str) -> int:
@@ -506,6 +559,21 @@ class MatrixTransport:
                 await self.send_reply(message, reply)
         except Exception:
             log.exception("could not answer %s in %s", message.event_id, message.room_id)
+            return
+        for index, followup in enumerate(reply.followups if reply is not None else ()):
+            try:
+                await self.send_followup(followup, txn_id=f"{reply_txn_id(message.event_id)}-f{index}")
+            except Exception:
+                log.exception("could not send followup %d of %s", index, message.event_id)
+
+    async def send_followup(self, followup: Followup, *, txn_id: str) -> str:
+        """Send a command's extra message (announcement, direct message); txn id derived from the command,
+        so answering the same command again after a crash cannot post it twice."""
+        room_id = followup.room_id or await self.direct_room(str(followup.user_id))
+        event_id = await self.send(room_id, message_content(followup.reply), txn_id=txn_id)
+        if followup.on_sent is not None:
+            await followup.on_sent(event_id)
+        return event_id
 
     async def _persist_token(self) -> None:
         """Persist the newest sync token whose commands (and all before) are fully handled."""
@@ -584,8 +652,28 @@ class MatrixTransport:
             async with self.db.transaction() as repos:  # at once: a retry must not open another chat
                 await repos.reminders.set_dm_room(user_id, room_id)
             await self._seen_in_sync(room_id)
+            # The person is only invited yet: fetch their device keys now, so the first message is
+            # encrypted for their devices too (nio would otherwise share the room key with nobody).
+            await self._await_devices(user_id)
             log.info("opened a direct chat %s with %s", room_id, user_id)
             return room_id
+
+    async def _await_devices(self, user_id: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until their device keys are known (the key query may be running in the sync loop already),
+        so the first message is encrypted for the person's devices too."""
+        client = self.client
+        assert client is not None and client.olm is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not list(client.olm.device_store.active_user_devices(user_id)):
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("no device keys of %s known; they may not be able to read the first message", user_id)
+                return
+            if client.should_query_keys:
+                try:
+                    await client.keys_query()
+                except Exception:  # e.g. the sync loop's query is in flight: its result lands in the store
+                    log.debug("key query for %s deferred", user_id, exc_info=True)
+            await asyncio.sleep(0.1)
 
     async def _seen_in_sync(self, room_id: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """nio can only send (and encrypt) into a room it has seen in a sync: wait for that."""
@@ -618,14 +706,38 @@ class MatrixTransport:
         mimetype = str((content.get("info") or {}).get("mimetype") or "application/octet-stream")
         return Attachment(filename=filename, mimetype=mimetype, data=data)
 
+    async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
+        """Sender and text of a message (decrypted if need be), e.g. the one a `!beschluss` replies to."""
+        client = self.client
+        assert client is not None
+        response = _check(await client.room_get_event(room_id, event_id), "fetching the replied-to event")
+        event = response.event
+        if isinstance(event, MegolmEvent):
+            event = client.decrypt_event(event)
+        content = (getattr(event, "source", None) or {}).get("content") or {}
+        body = content.get("body")
+        if not isinstance(body, str):
+            return None
+        # Clients quote the message replied to in the body ("> <@a> …"); keep only its own text.
+        body = (
+            re.sub(r"^(?:>[^\n]*\n)+\n?", "", body)
+            if (content.get("m.relates_to") or {}).get("m.in_reply_to")
+            else body
+        )
+        return Quoted(event_id=event_id, sender=str(getattr(event, "sender", "")), body=body)
+
     # -- sending -------------------------------------------------------------------------------------
     async def send_reply(self, to: IncomingMessage, reply: Reply) -> str:
         content = message_content(reply)
-        relates: dict[str, Any] = {"m.in_reply_to": {"event_id": to.event_id}}
+        # A reaction is answered below the message it reacted to (a reply to a reaction shows nothing).
+        target = to.reply_to if to.reaction is not None and to.reply_to else to.event_id
+        relates: dict[str, Any] = {"m.in_reply_to": {"event_id": target}}
         if to.thread_root:
             relates.update({"rel_type": "m.thread", "event_id": to.thread_root, "is_falling_back": False})
         content["m.relates_to"] = relates
         event_id = await self.send(to.room_id, content, txn_id=reply_txn_id(to.event_id))
+        if reply.on_sent is not None:
+            await reply.on_sent(event_id)
         for index, attachment in enumerate(reply.attachments):
             file_content = await self.upload(to.room_id, attachment)
             file_content["m.relates_to"] = relates

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.scheduler import Delivery, DueMessage, Scheduler, Sender, deliver, deliver_batch
+from bot.substitution_jobs import SubstitutionJobs
 from commands.schedule_parsing import occurrences
 from storage import Database
 from storage.meetings import MeetingRecord, PersonalReminderRecord
@@ -97,6 +98,7 @@ class ReminderPlanner:
         grace: timedelta,
         meeting_content: MeetingContent,
         personal_content: PersonalContent,
+        substitutions: SubstitutionJobs | None = None,
     ) -> None:
         self.db = db
         self.scheduler = scheduler
@@ -106,6 +108,7 @@ class ReminderPlanner:
         self.grace = grace
         self.meeting_content = meeting_content
         self.personal_content = personal_content
+        self.substitutions = substitutions
         self._locks: dict[int, asyncio.Lock] = {}
         # meeting id -> instant of its planned run; instant -> {meeting id: deliver what is due after this}
         self._planned: dict[int, datetime] = {}
@@ -128,6 +131,8 @@ class ReminderPlanner:
             except Exception:
                 log.exception("planning personal reminder %s failed", reminder.id)
         log.info("planned reminders for %d meetings and %d personal reminders", len(meetings), len(personal))
+        if self.substitutions is not None:
+            await self.substitutions.start()
 
     async def refresh_meeting(self, meeting_id: int) -> None:
         """After a meeting was created, changed or cancelled (called once its unit of work committed)."""
@@ -143,6 +148,14 @@ class ReminderPlanner:
         self.scheduler.cancel(self._job_id(PERSONAL_KIND, reminder_id))
         if reminder is not None and reminder.cancelled_at is None:
             await self._plan_personal(reminder)
+
+    async def refresh_substitution(self, request_id: int) -> None:
+        if self.substitutions is not None:
+            await self.substitutions.refresh(request_id)
+
+    async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None:
+        if self.substitutions is not None:
+            await self.substitutions.remember_announcement(request_id, room_id, event_id)
 
     def planned_at(self, meeting_id: int) -> datetime | None:
         """When the meeting's next run is planned (for tests and `!termin`)."""

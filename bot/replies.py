@@ -8,7 +8,7 @@ to the tags the Matrix spec allows, as defence in depth.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -100,10 +100,37 @@ class Reply:
     markdown: str
     mentions: Sequence[str] = ()
     attachments: Sequence[Attachment] = ()
+    followups: Sequence[Followup] = ()
+    # Gets the reply's event id once sent, e.g. to remember an announcement that reactions refer to.
+    on_sent: Callable[[str], Awaitable[None]] | None = None
 
     @classmethod
-    def text(cls, markdown: str, *, mentions: Sequence[str] = (), attachments: Sequence[Attachment] = ()) -> Reply:
-        return cls(markdown=markdown, mentions=tuple(mentions), attachments=tuple(attachments))
+    def text(
+        cls,
+        markdown: str,
+        *,
+        mentions: Sequence[str] = (),
+        attachments: Sequence[Attachment] = (),
+        followups: Sequence[Followup] = (),
+        on_sent: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Reply:
+        return cls(markdown, tuple(mentions), tuple(attachments), tuple(followups), on_sent)
+
+
+@dataclass(frozen=True)
+class Followup:
+    """A message a command sends besides its reply, once the reply is out: an announcement in another
+    room, or a direct message telling someone what happened (`user_id`; the transport finds the chat).
+    `on_sent` gets the new event's id, e.g. to remember which announcement reactions refer to."""
+
+    reply: Reply
+    room_id: str | None = None
+    user_id: str | None = None
+    on_sent: Callable[[str], Awaitable[None]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.room_id is None) == (self.user_id is None):
+            raise ValueError("a followup goes either to a room or to a person")
 
 
 def render_html(markdown: str) -> str:

@@ -277,3 +277,67 @@ class PersonalReminder(Base):
     created_in: Mapped[str] = mapped_column(String(255))  # room where it was asked for
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+
+
+# --- substitutions ----------------------------------------------------------------------------------
+
+
+class SubstitutionRequest(Base):
+    """`!vertretung …`: someone asks for a stand-in from another city. Never deleted: it is the record
+    of who helped whom (`!bilanz`)."""
+
+    __tablename__ = "substitution_requests"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'filled', 'done', 'expired', 'cancelled')", name="state"),
+        CheckConstraint("needed BETWEEN 1 AND 20", name="needed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(255))  # where it was asked
+    requester: Mapped[str] = mapped_column(String(255), index=True)
+    requester_city: Mapped[str | None] = mapped_column(String(64))  # at the time of asking
+    what: Mapped[str] = mapped_column(Text)
+    topics: Mapped[str] = mapped_column(Text, default="", server_default="")  # labels, one per line
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    deadline: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))  # the requester's, for showing the times
+    needed: Mapped[int] = mapped_column(default=1, server_default="1")
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    announcement_room_id: Mapped[str | None] = mapped_column(String(255))
+    # Reactions (✋) refer to the announcement; unique so one event never stands for two requests.
+    announcement_event_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SubstitutionOffer(Base):
+    """One person's offer for one request; its state changes, the row stays (one per person and request)."""
+
+    __tablename__ = "substitution_offers"
+    __table_args__ = (
+        UniqueConstraint("request_id", "user_id"),
+        CheckConstraint("state IN ('offered', 'withdrawn', 'accepted', 'declined')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("substitution_requests.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(64))  # at the time of offering
+    state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SubstitutionHistory(Base):
+    """Everything that happened to a request, in order (`!vertretung 12` shows it)."""
+
+    __tablename__ = "substitution_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("substitution_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(255))  # None: the bot (expiry, done)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from storage.models import LedgerStatus, ReminderLedger, RoomSettings, SyncState
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
+from storage.substitutions import SubstitutionRepository
 
 _LANGUAGE_MAX = 8
 _TIMEZONE_MAX = 64
@@ -430,6 +431,7 @@ class Repositories:
     queries: SavedQueryRepository
     meetings: MeetingRepository
     reminders: PersonalReminderRepository
+    substitutions: SubstitutionRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession, caches: Caches | None = None) -> Repositories:
@@ -442,4 +444,5 @@ class Repositories:
             queries=SavedQueryRepository(session),
             meetings=MeetingRepository(session),
             reminders=PersonalReminderRepository(session),
+            substitutions=SubstitutionRepository(session),
         )

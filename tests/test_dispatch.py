@@ -34,8 +34,8 @@ async def secret(ctx: CommandContext) -> Reply:
 
 
 @extra.command(
-    "übernehme",
-    aliases=["offer"],
+    "übernimm",
+    aliases=["take"],
     help_de="übernimmt",
     help_en="offers",
     labels={"number": ("Nummer", "number"), "note": ("Notiz", "note")},
@@ -113,17 +113,17 @@ async def test_user_text_in_replies_is_escaped(dispatcher: Dispatcher) -> None:
 
 
 async def test_umlaut_free_spelling_and_english_alias(dispatcher: Dispatcher) -> None:
-    assert await ask(dispatcher, "!übernehme 7 gern") == "übernommen 7 gern"
-    assert await ask(dispatcher, "!uebernehme 7") == "übernommen 7 -"
-    assert await ask(dispatcher, "!UEBERNEHME #7") == "übernommen 7 -"
-    assert await ask(dispatcher, "!offer 8 *fett*") == "übernommen 8 *fett*"
+    assert await ask(dispatcher, "!übernimm 7 gern") == "übernommen 7 gern"
+    assert await ask(dispatcher, "!uebernimm 7") == "übernommen 7 -"
+    assert await ask(dispatcher, "!UEBERNIMM #7") == "übernommen 7 -"
+    assert await ask(dispatcher, "!take 8 *fett*") == "übernommen 8 *fett*"
 
 
 async def test_wrong_arguments_show_the_usage_line(dispatcher: Dispatcher) -> None:
-    text = await ask(dispatcher, "!übernehme sieben")
+    text = await ask(dispatcher, "!übernimm sieben")
     assert "„sieben“ ist keine Zahl (Nummer)." in text
-    assert "So geht's: !übernehme <Nummer> [Notiz]" in text
-    assert "Da fehlt noch etwas: Nummer." in await ask(dispatcher, "!übernehme")
+    assert "So geht's: !übernimm <Nummer> [Notiz]" in text
+    assert "Da fehlt noch etwas: Nummer." in await ask(dispatcher, "!übernimm")
     text = await ask(dispatcher, "!sprache fr")
     assert "„fr“ geht hier nicht. Möglich: de, en." in text
     assert "!sprache [de|en]" in text
@@ -131,7 +131,7 @@ async def test_wrong_arguments_show_the_usage_line(dispatcher: Dispatcher) -> No
 
 
 async def test_not_found_is_a_friendly_reply_without_usage(dispatcher: Dispatcher) -> None:
-    assert await ask(dispatcher, "!übernehme 404") == "Die Nummer 404 gibt es nicht."
+    assert await ask(dispatcher, "!übernimm 404") == "Die Nummer 404 gibt es nicht."
 
 
 async def test_language_is_per_user_and_persisted(dispatcher: Dispatcher) -> None:

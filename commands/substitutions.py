@@ -1,0 +1,853 @@
+"""Substitutions between cities: ask (`!vertretung`), offer (`!übernehme` or ✋ on the announcement),
+accept (`!zusage`), withdraw, cancel; reminders, expiry and the end come from the scheduler
+(`bot/substitution_jobs.py`), the rules from `commands/substitution_rules.py`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Router, UserError
+from bot.i18n import Catalog
+from bot.replies import Followup, Reply, md_code, md_escape, mention_link, message_content
+from bot.text import fold
+from commands import substitution_rules as rules
+from commands.expertise import Search, find_people, resolve_name
+from commands.expertise_matching import Synonyms, topic_key
+from commands.help import room_timezone
+from commands.schedule_parsing import ScheduleError, format_when
+from commands.substitution_rules import Notice, OfferState, OfferView, RequestState, RequestView
+from storage import Repositories
+from storage.substitutions import OfferRecord, RequestRecord
+
+ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
+OFFER_EMOJI = ("✋", "👍")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "sub.usage": {
+        "de": "So fragst du nach einer Vertretung: `{example_de}`\n\nOffene Anfragen: `{prefix}vertretungen`",
+        "en": "This is how you ask for a stand-in: `{example_en}`\n\nOpen requests: `{prefix}covers`",
+    },
+    "sub.created": {
+        "de": "Vertretung #{id} eingetragen: **{what}** – {span}. {needed} Antwort bis {deadline}.",
+        "en": "Substitution #{id} saved: **{what}** – {span}. {needed} Answers by {deadline}.",
+    },
+    "sub.needed": {"de": "Gebraucht: {count}.", "en": "Needed: {count}."},
+    "sub.people": {"de": "{count} Person|{count} Personen", "en": "{count} person|{count} people"},
+    "sub.announced_elsewhere": {
+        "de": "Ich habe sie im Netzwerkraum angekündigt und sage dir Bescheid, sobald jemand anbietet.",
+        "en": "I announced it in the network room and will tell you as soon as someone offers.",
+    },
+    "sub.no_city": {
+        "de": "Tipp: Trag deine Stadt ein (`{prefix}stadt Bühl`), dann schlage ich Leute aus anderen Städten vor "
+        "und die Bilanz zählt richtig.",
+        "en": "Tip: set your city (`{prefix}city Bühl`), then I suggest people from other cities and the balance "
+        "counts correctly.",
+    },
+    "sub.announcement": {
+        "de": "🙋 **Vertretung gesucht** (#{id}): {what}\n\n{span} · angefragt von {requester} · gebraucht: "
+        "{needed} · Antwort bis {deadline}{topics}\n\nWer kann? `{prefix}übernehme {id}` oder reagiere hier mit ✋.",
+        "en": "🙋 **Stand-in wanted** (#{id}): {what}\n\n{span} · asked by {requester} · needed: {needed} · "
+        "answers by {deadline}{topics}\n\nWho can? `{prefix}offer {id}` or react here with ✋.",
+    },
+    "sub.topics": {"de": " · Themen: {topics}", "en": " · topics: {topics}"},
+    "sub.suggest": {
+        "de": "Kennt sich aus: {people}",
+        "en": "Knows about it: {people}",
+    },
+    "sub.offered": {
+        "de": "Danke! Dein Angebot für #{id} ist notiert; {requester} entscheidet, ich sag dir Bescheid.",
+        "en": "Thank you! Your offer for #{id} is noted; {requester} decides and I'll let you know.",
+    },
+    "sub.withdrawn": {
+        "de": "Erledigt: Du bist bei #{id} nicht mehr dabei.",
+        "en": "Done: you are no longer part of #{id}.",
+    },
+    "sub.accepted": {
+        "de": "Zugesagt für #{id}: {people}. {state}",
+        "en": "Accepted for #{id}: {people}. {state}",
+    },
+    "sub.state_filled": {"de": "Damit ist die Vertretung besetzt. 🎉", "en": "The substitution is now filled. 🎉"},
+    "sub.state_open": {"de": "Es wird noch {count} gebraucht.", "en": "Still needed: {count}."},
+    "sub.cancelled": {
+        "de": "Vertretung #{id} ist abgesagt; wer angeboten hatte, bekommt Bescheid.",
+        "en": "Substitution #{id} is cancelled; everyone who offered is told.",
+    },
+    "sub.not_found": {
+        "de": "Eine Vertretung #{id} gibt es nicht. Offene Anfragen: `{prefix}vertretungen`",
+        "en": "There is no substitution #{id}. Open requests: `{prefix}covers`",
+    },
+    "sub.which_id": {
+        "de": "Welche Vertretung? Schreib die Nummer, z. B. `{prefix}{command} 12`.",
+        "en": "Which substitution? Give its number, e.g. `{prefix}{command} 12`.",
+    },
+    "sub.unknown_person": {
+        "de": "Wen meinst du mit „{name}“? Angeboten haben: {offers}.",
+        "en": "Whom do you mean by “{name}”? Offers came from: {offers}.",
+    },
+    "sub.nobody_yet": {"de": "noch niemand", "en": "nobody yet"},
+    # Direct messages (in the recipient's language)
+    "sub.notice.new_offer": {
+        "de": "✋ {actor} bietet an, dich bei #{id} zu vertreten ({what}, {span}).{note}\n\n"
+        "Zusagen: `{prefix}zusage {id} {actor_id}`",
+        "en": "✋ {actor} offers to stand in for you at #{id} ({what}, {span}).{note}\n\nTo accept: `{prefix}accept "
+        "{id} {actor_id}`",
+    },
+    "sub.notice.helper_withdrew": {
+        "de": "{actor} kann bei #{id} ({what}, {span}) doch nicht. Die Anfrage ist wieder offen.",
+        "en": "{actor} can no longer make it to #{id} ({what}, {span}). The request is open again.",
+    },
+    "sub.notice.accepted": {
+        "de": "🎉 Du vertrittst bei #{id}: **{what}**, {span}. Angefragt von {requester}. Danke! Ich erinnere dich "
+        "vorher. Kannst du doch nicht: `{prefix}vertretung zurückziehen {id}`",
+        "en": "🎉 You stand in at #{id}: **{what}**, {span}. Asked by {requester}. Thank you! I'll remind you "
+        "beforehand. If you can't make it: `{prefix}cover withdraw {id}`",
+    },
+    "sub.notice.helpers_chosen": {
+        "de": "Für deine Vertretung #{id} ({what}) hat die Koordination zugesagt: {people}.",
+        "en": "The coordinators accepted for your substitution #{id} ({what}): {people}.",
+    },
+    "sub.notice.not_needed": {
+        "de": "Danke fürs Angebot bei #{id} ({what})! Es haben sich genug gefunden – du wirst diesmal nicht gebraucht.",
+        "en": "Thanks for offering at #{id} ({what})! Enough people were found – you are not needed this time.",
+    },
+    "sub.notice.cancelled": {
+        "de": "Vertretung #{id} ({what}, {span}) ist abgesagt – du wirst nicht mehr gebraucht. Danke trotzdem!",
+        "en": "Substitution #{id} ({what}, {span}) was cancelled – you are no longer needed. Thanks anyway!",
+    },
+    "sub.notice.expired": {
+        "de": "Vertretung #{id} ({what}, {span}) ist abgelaufen: bis zur Frist wurde niemand zugesagt.",
+        "en": "Substitution #{id} ({what}, {span}) expired: nobody was accepted by the deadline.",
+    },
+    "sub.reminder": {
+        "de": "⏰ Erinnerung an Vertretung #{id}: **{what}**, {span}. Angefragt von {requester}; es vertreten: "
+        "{helpers}.",
+        "en": "⏰ Reminder of substitution #{id}: **{what}**, {span}. Asked by {requester}; standing in: {helpers}.",
+    },
+    # Showing and listing
+    "sub.show": {
+        "de": "**Vertretung #{id}** ({state}): {what}\n\n{span} · angefragt von {requester} · gebraucht: {needed} · "
+        "Antwort bis {deadline}{topics}",
+        "en": "**Substitution #{id}** ({state}): {what}\n\n{span} · asked by {requester} · needed: {needed} · "
+        "answers by {deadline}{topics}",
+    },
+    "sub.offers": {"de": "Angebote: {offers}", "en": "Offers: {offers}"},
+    "sub.history": {"de": "Verlauf:", "en": "History:"},
+    "sub.state.open": {"de": "offen", "en": "open"},
+    "sub.state.filled": {"de": "besetzt", "en": "filled"},
+    "sub.state.done": {"de": "erledigt", "en": "done"},
+    "sub.state.expired": {"de": "abgelaufen", "en": "expired"},
+    "sub.state.cancelled": {"de": "abgesagt", "en": "cancelled"},
+    "sub.offer.offered": {"de": "bietet an", "en": "offers"},
+    "sub.offer.withdrawn": {"de": "zurückgezogen", "en": "withdrawn"},
+    "sub.offer.accepted": {"de": "zugesagt", "en": "accepted"},
+    "sub.offer.declined": {"de": "nicht gebraucht", "en": "not needed"},
+    "sub.action.created": {"de": "angefragt", "en": "asked"},
+    "sub.action.offered": {"de": "bietet an", "en": "offered"},
+    "sub.action.withdrew": {"de": "zieht zurück", "en": "withdrew"},
+    "sub.action.accepted": {"de": "sagt zu", "en": "accepted"},
+    "sub.action.declined": {"de": "nicht gebraucht", "en": "not needed"},
+    "sub.action.cancelled": {"de": "abgesagt", "en": "cancelled"},
+    "sub.action.expired": {"de": "abgelaufen", "en": "expired"},
+    "sub.action.done": {"de": "erledigt", "en": "done"},
+    "sub.action.reopened": {"de": "wieder offen", "en": "open again"},
+    "sub.list.heading": {"de": "**Vertretungen**{filters}", "en": "**Substitutions**{filters}"},
+    "sub.list.none": {
+        "de": "Gerade sucht niemand eine Vertretung{filters}. Selbst fragen: `{example_de}`",
+        "en": "Nobody is looking for a stand-in right now{filters}. To ask: `{example_en}`",
+    },
+    "sub.list.line": {
+        "de": "#{id} {what} – {span} · {requester} · {state}, {offers} Angebot(e)",
+        "en": "#{id} {what} – {span} · {requester} · {state}, {offers} offer(s)",
+    },
+    "sub.unknown_filter": {
+        "de": "„{word}“ verstehe ich nicht als Filter. Möglich sind eine Stadt, `#Thema`, `meine` und `alle`, "
+        "z. B. `{prefix}vertretungen Bühl #eAkte`.",
+        "en": "I don't understand “{word}” as a filter. Use a city, `#topic`, `mine` or `all`, "
+        "e.g. `{prefix}covers Bühl #eAkte`.",
+    },
+    "sub.balance.heading": {
+        "de": "**Vertretungsbilanz {year}** (erledigte Vertretungen zwischen Städten)",
+        "en": "**Substitution balance {year}** (completed substitutions between cities)",
+    },
+    "sub.balance.table": {"de": "| Stadt | hat vertreten | wurde vertreten |", "en": "| City | helped | was helped |"},
+    "sub.balance.none": {
+        "de": "{year} gab es noch keine erledigte Vertretung zwischen Städten.",
+        "en": "No substitution between cities was completed in {year} yet.",
+    },
+    "sub.balance.no_city": {"de": "ohne Stadt", "en": "no city"},
+    "sub.balance.bad_year": {
+        "de": "„{year}“ ist kein Jahr. Schreib z. B. `{prefix}bilanz 2026`.",
+        "en": "“{year}” is not a year. Write e.g. `{prefix}balance 2026`.",
+    },
+}
+
+router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages=MESSAGES)
+_catalog = Catalog(MESSAGES)
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def request_view(record: RequestRecord) -> RequestView:
+    return RequestView(
+        id=record.id,
+        requester=record.requester,
+        requester_city=record.requester_city,
+        state=RequestState(record.state),
+        needed=record.needed,
+        start=record.start,
+        end=record.end,
+        deadline=record.deadline,
+    )
+
+
+def offer_views(record: RequestRecord) -> list[OfferView]:
+    return [OfferView(o.user_id, o.city, OfferState(o.state)) for o in record.offers]
+
+
+def _rule_error(ctx: CommandContext, exc: ScheduleError) -> UserError:
+    # The texts quote user input: escape it all, then let the example commands show as code again.
+    text = exc.de if ctx.language == "de" else exc.en
+    escaped = re.sub(r"\\`([^`]*?)\\`", lambda m: md_code(m.group(1).replace("\\", "")), md_escape(text))
+    problem = getattr(exc, "problem", None)
+    if problem in (rules.Problem.NOT_ALLOWED,):
+        return Forbidden(escaped)
+    return BadArgument(escaped)
+
+
+class _People:
+    """Display names and cities of the people a message talks about (from their profiles)."""
+
+    def __init__(self, profiles: dict[str, Any]) -> None:
+        self._profiles = profiles
+
+    @classmethod
+    async def load(cls, repos: Repositories, user_ids: Sequence[str]) -> _People:
+        return cls(await repos.profiles.get_many(user_ids))
+
+    def name(self, user_id: str) -> str | None:
+        profile = self._profiles.get(user_id)
+        return profile.display_name if profile else None
+
+    def city(self, user_id: str) -> str | None:
+        profile = self._profiles.get(user_id)
+        return profile.city if profile else None
+
+    def allows_mentions(self, user_id: str) -> bool:
+        profile = self._profiles.get(user_id)
+        return bool(profile and profile.allow_mentions)
+
+    def link(self, user_id: str, *, with_city: bool = True) -> str:
+        city = self.city(user_id)
+        text = mention_link(user_id, self.name(user_id))
+        return f"{text} ({md_escape(city)})" if city and with_city else text
+
+
+def _span(record: RequestRecord, language: str) -> str:
+    tz = ZoneInfo(record.timezone)
+    return md_escape(rules.describe_span(record.start.astimezone(tz), record.end.astimezone(tz), language=language))
+
+
+def _deadline(record: RequestRecord, language: str) -> str:
+    return md_escape(format_when(record.deadline.astimezone(ZoneInfo(record.timezone)), language=language))
+
+
+def _count(language: str, count: int) -> str:
+    one, many = _catalog.text(language, "sub.people", count=count).split("|")
+    return one if count == 1 else many
+
+
+def _topics(record: RequestRecord, language: str) -> str:
+    if not record.topics:
+        return ""
+    return _catalog.text(language, "sub.topics", topics=", ".join(md_escape("#" + t) for t in record.topics))
+
+
+def notice_reply(
+    record: RequestRecord,
+    notice: Notice,
+    *,
+    language: str,
+    prefix: str,
+    people: _People,
+    actor: str | None = None,
+    chosen: Sequence[str] = (),
+    note: str | None = None,
+) -> Reply:
+    """The direct message telling someone what happened to a request (in their language)."""
+    values: dict[str, Any] = {
+        "id": record.id,
+        "what": md_escape(record.what),
+        "span": _span(record, language),
+        "prefix": prefix,
+        "requester": people.link(record.requester),
+        "people": ", ".join(people.link(u) for u in chosen),
+        "actor": people.link(actor) if actor else "",
+        "actor_id": actor or "",
+        "note": f" „{md_escape(note)}“" if note else "",
+    }
+    return Reply.text(_catalog.text(language, f"sub.notice.{notice.value}", **values))
+
+
+async def _languages(repos: Repositories, user_ids: Sequence[str], default: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for user_id in dict.fromkeys(user_ids):
+        settings = await repos.users.get(user_id)
+        found[user_id] = settings.language if settings and settings.language else default
+    return found
+
+
+async def _tell(
+    ctx: CommandContext,
+    record: RequestRecord,
+    tells: Sequence[rules.Tell],
+    people: _People,
+    *,
+    chosen: Sequence[str] = (),
+    note: str | None = None,
+) -> list[Followup]:
+    languages = await _languages(ctx.repos, [t.user_id for t in tells], ctx.config.default_language)
+    return [
+        Followup(
+            notice_reply(
+                record,
+                tell.notice,
+                language=languages[tell.user_id],
+                prefix=ctx.prefix,
+                people=people,
+                actor=ctx.sender,
+                chosen=chosen,
+                note=note,
+            ),
+            user_id=tell.user_id,
+        )
+        for tell in tells
+    ]
+
+
+async def _load(ctx: CommandContext, request_id: int, *, lock: bool = False) -> RequestRecord:
+    record = await ctx.repos.substitutions.get(request_id, lock=lock)
+    if record is None:
+        raise NotFound(ctx.t("sub.not_found", id=request_id, prefix=ctx.prefix))
+    return record
+
+
+async def _store(
+    ctx: CommandContext, record: RequestRecord, transition: rules.Transition, *, note: str | None = None
+) -> None:
+    """Write a transition: offers, request state, one history line per change."""
+    now = ctx.clock.now()
+    repos = ctx.repos
+    for change in transition.offers:
+        city = (await repos.profiles.get(change.user_id) or None) if change.after is OfferState.OFFERED else None
+        await repos.substitutions.set_offer(
+            record.id, change.user_id, change.after.value, now=now, city=city.city if city else None, note=note
+        )
+        action = {
+            OfferState.OFFERED: "offered",
+            OfferState.WITHDRAWN: "withdrew",
+            OfferState.ACCEPTED: "accepted",
+            OfferState.DECLINED: "declined",
+        }[change.after]
+        actor = ctx.sender if change.after is not OfferState.DECLINED else None
+        detail = change.user_id if change.user_id != ctx.sender else note
+        await repos.substitutions.add_history(record.id, at=now, actor=actor, action=action, detail=detail)
+    if transition.after is not transition.before:
+        await repos.substitutions.set_state(record.id, transition.after.value, now=now)
+        if transition.after is RequestState.CANCELLED:
+            await repos.substitutions.add_history(record.id, at=now, actor=ctx.sender, action="cancelled")
+
+
+def _replan(ctx: CommandContext, request_id: int) -> None:
+    planner = ctx.planner
+    if planner is not None:
+        ctx.after_commit.append(lambda: planner.refresh_substitution(request_id))
+
+
+def _parse_id(ctx: CommandContext, text: str, command: str) -> tuple[int, str]:
+    words = text.split(maxsplit=1)
+    if not words or not re.fullmatch(r"#?\d{1,9}", words[0]):
+        raise BadArgument(ctx.t("sub.which_id", prefix=ctx.prefix, command=command))
+    return int(words[0].lstrip("#")), words[1] if len(words) > 1 else ""
+
+
+# --- commands -------------------------------------------------------------------------------------------
+
+_CANCEL_WORDS = {"absagen", "abbrechen", "cancel"}
+_WITHDRAW_WORDS = {"zurueckziehen", "zurueck", "withdraw"}
+
+
+@router.command(
+    "vertretung",
+    aliases=["cover"],
+    help_de="Vertretung aus einer anderen Stadt anfragen; mit Nummer zeigen, absagen oder zurückziehen",
+    help_en="Ask for a stand-in from another city; with a number: show, cancel or withdraw",
+    details_de=(
+        "`!vertretung 12.12. 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform #Engagementplattform` – "
+        "auch `2 Personen`, `Frist 10.12. 12 Uhr`, `ganztägig`.\n"
+        "`!vertretung 12` zeigt eine mit Verlauf, `!vertretung absagen 12` sagt deine ab, "
+        "`!vertretung zurückziehen 12` zieht dein Angebot zurück."
+    ),
+    details_en=(
+        "`!cover 12/12 10am-4pm Digital Day Bühl #Engagementplattform` – also `2 people`, `deadline 10.12. 12pm`, "
+        "`all day`.\n`!cover 12` shows one with its history, `!cover cancel 12` cancels yours, "
+        "`!cover withdraw 12` withdraws your offer."
+    ),
+    labels={"text": ("wann was", "when what")},
+)
+async def substitution(ctx: CommandContext, *, text: str | None = None) -> Reply:
+    words = (text or "").split(maxsplit=1)
+    if not words:
+        return Reply.text(_usage(ctx))
+    first = fold(words[0])
+    if re.fullmatch(r"#?\d{1,9}", words[0]) and len(words) == 1:
+        return await _show(ctx, int(words[0].lstrip("#")))
+    if first in _CANCEL_WORDS:
+        request_id, _ = _parse_id(ctx, words[1] if len(words) > 1 else "", f"{ctx.invoked_as} {words[0]}")
+        return await _cancel(ctx, request_id)
+    if first in _WITHDRAW_WORDS:
+        request_id, _ = _parse_id(ctx, words[1] if len(words) > 1 else "", f"{ctx.invoked_as} {words[0]}")
+        return await _withdraw(ctx, request_id)
+    return await _create(ctx, text or "")
+
+
+def _usage(ctx: CommandContext) -> str:
+    return ctx.t("sub.usage", example_de=rules.EXAMPLE_DE, example_en=rules.EXAMPLE_EN, prefix=ctx.prefix)
+
+
+async def _create(ctx: CommandContext, text: str) -> Reply:
+    now = ctx.clock.now()
+    settings = await ctx.repos.users.get(ctx.sender)
+    tz = ZoneInfo(settings.timezone) if settings and settings.timezone else await room_timezone(ctx)
+    try:
+        draft = rules.parse_request(text, now=now, tz=tz)
+    except ScheduleError as exc:
+        raise _rule_error(ctx, exc) from None
+    profile = await ctx.repos.profiles.get(ctx.sender)
+    city = profile.city if profile else None
+    record = await ctx.repos.substitutions.add(
+        room_id=ctx.room_id,
+        requester=ctx.sender,
+        requester_city=city,
+        what=draft.what,
+        topics=draft.topics,
+        start=draft.start,
+        end=draft.end,
+        deadline=draft.deadline,
+        timezone=tz.key,
+        needed=draft.needed,
+        now=now,
+    )
+    suggested = await _suggest(ctx, record)
+    people = await _People.load(ctx.repos, [ctx.sender, *suggested])
+    language = ctx.config.default_language  # the announcement is public: the network's language
+    announcement = _announcement(ctx, record, people, suggested, language)
+    lines = [
+        ctx.t(
+            "sub.created",
+            id=record.id,
+            what=md_escape(record.what),
+            span=_span(record, ctx.language),
+            needed=ctx.t("sub.needed", count=_count(ctx.language, record.needed)),
+            deadline=_deadline(record, ctx.language),
+        )
+    ]
+    if city is None:
+        lines.append(ctx.t("sub.no_city", prefix=ctx.prefix))
+    _replan(ctx, record.id)
+    planner = ctx.planner
+
+    async def remember(room_id: str, event_id: str) -> None:
+        if planner is not None:
+            await planner.remember_announcement(record.id, room_id, event_id)
+
+    network_room = ctx.config.network_room
+    if network_room is None or network_room == ctx.room_id:
+        # Asked in the network room (or there is none): the reply itself is the announcement.
+        return Reply.text(
+            "\n\n".join([*lines, announcement.markdown]),
+            mentions=announcement.mentions,
+            on_sent=lambda event_id: remember(ctx.room_id, event_id),
+        )
+    lines.append(ctx.t("sub.announced_elsewhere"))
+    followup = Followup(announcement, room_id=network_room, on_sent=lambda event_id: remember(network_room, event_id))
+    return Reply.text("\n\n".join(lines), followups=[followup])
+
+
+async def _suggest(ctx: CommandContext, record: RequestRecord) -> list[str]:
+    """Up to N people from other cities who know one of the request's topics, best first."""
+    limit = ctx.config.substitution_suggestions
+    found: list[str] = []
+    for topic in record.topics:
+        if len(found) >= limit:
+            break
+        ranked, _ = await find_people(
+            ctx.repos,
+            Search(topic, exclude_city=record.requester_city),
+            synonyms=Synonyms(ctx.config.synonyms),
+            own_city=record.requester_city,
+            activity_since=ctx.clock.now() - ctx.config.activity_window,
+            limit=limit + 1,
+        )
+        for person in ranked:
+            uid = person.person.user_id
+            # Only people with a city elsewhere: the point is help between cities.
+            if uid != record.requester and uid not in found and person.person.city and len(found) < limit:
+                found.append(uid)
+    return found
+
+
+def _announcement(
+    ctx: CommandContext, record: RequestRecord, people: _People, suggested: Sequence[str], language: str
+) -> Reply:
+    text = _catalog.text(
+        language,
+        "sub.announcement",
+        id=record.id,
+        what=md_escape(record.what),
+        span=_span(record, language),
+        requester=people.link(record.requester),
+        needed=_count(language, record.needed),
+        deadline=_deadline(record, language),
+        topics=_topics(record, language),
+        prefix=ctx.prefix,
+    )
+    if suggested:
+        text += "\n\n" + _catalog.text(language, "sub.suggest", people=", ".join(people.link(u) for u in suggested))
+    # Suggested people are pinged only if their profile allows it; the others are listed without a ping.
+    return Reply.text(text, mentions=[u for u in suggested if people.allows_mentions(u)])
+
+
+async def _show(ctx: CommandContext, request_id: int) -> Reply:
+    record = await _load(ctx, request_id)
+    history = await ctx.repos.substitutions.history(request_id)
+    involved = [record.requester, *(o.user_id for o in record.offers), *(h.actor for h in history if h.actor)]
+    people = await _People.load(ctx.repos, involved)
+    lines = [
+        ctx.t(
+            "sub.show",
+            id=record.id,
+            state=ctx.t(f"sub.state.{record.state}"),
+            what=md_escape(record.what),
+            span=_span(record, ctx.language),
+            requester=people.link(record.requester),
+            needed=_count(ctx.language, record.needed),
+            deadline=_deadline(record, ctx.language),
+            topics=_topics(record, ctx.language),
+        )
+    ]
+    offers = [f"{people.link(o.user_id)}: {ctx.t(f'sub.offer.{o.state}')}" for o in record.offers]
+    lines.append(ctx.t("sub.offers", offers=", ".join(offers) if offers else ctx.t("sub.nobody_yet")))
+    tz = ZoneInfo(record.timezone)
+    steps = []
+    for item in history:
+        who = people.link(item.actor, with_city=False) if item.actor else "🤖"
+        detail = ""
+        if item.detail and item.detail.startswith("@"):
+            detail = " → " + people.link(item.detail, with_city=False)
+        elif item.detail:
+            detail = f" „{md_escape(item.detail)}“"
+        when = item.at.astimezone(tz).strftime("%d.%m. %H:%M")
+        steps.append(f"- {when} {who}: {ctx.t(f'sub.action.{item.action}')}{detail}")
+    lines.append(ctx.t("sub.history") + "\n" + "\n".join(steps))
+    return Reply.text("\n\n".join(lines))
+
+
+@router.command(
+    "übernehme",
+    aliases=["uebernehme", "offer"],
+    help_de="Bietet an, bei einer Vertretung einzuspringen (oder ✋ auf die Ankündigung)",
+    help_en="Offers to stand in for a substitution request (or ✋ on the announcement)",
+    details_de="`!übernehme 12` oder mit Notiz: `!übernehme 12 komme ab 11 Uhr`",
+    details_en="`!offer 12` or with a note: `!offer 12 can be there from 11am`",
+    labels={"request_id": ("Nr", "no"), "note": ("Notiz", "note")},
+)
+async def offer(ctx: CommandContext, *, request_id: int, note: str | None = None) -> Reply:
+    return await _offer(ctx, request_id, note)
+
+
+@router.reaction(*OFFER_EMOJI, command="übernehme")
+async def offer_by_reaction(ctx: CommandContext, event_id: str) -> Reply | None:
+    request_id = await ctx.repos.substitutions.by_announcement(event_id)
+    if request_id is None:
+        return None  # a ✋ on any other message is just a reaction
+    return await _offer(ctx, request_id, None)
+
+
+async def _offer(ctx: CommandContext, request_id: int, note: str | None) -> Reply:
+    if note is not None and len(note) > 500:
+        raise BadArgument(ctx.t("error.too_many_arguments"))
+    record = await _load(ctx, request_id, lock=True)
+    try:
+        transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
+    except ScheduleError as exc:
+        raise _rule_error(ctx, exc) from None
+    await _store(ctx, record, transition, note=note)
+    people = await _People.load(ctx.repos, [record.requester, ctx.sender])
+    followups = await _tell(ctx, record, transition.tell, people, note=note)
+    return Reply.text(
+        ctx.t("sub.offered", id=record.id, requester=people.link(record.requester, with_city=False)),
+        followups=followups,
+    )
+
+
+async def _withdraw(ctx: CommandContext, request_id: int) -> Reply:
+    record = await _load(ctx, request_id, lock=True)
+    try:
+        transition = rules.withdraw(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
+    except ScheduleError as exc:
+        raise _rule_error(ctx, exc) from None
+    await _store(ctx, record, transition)
+    if transition.reopened:
+        await ctx.repos.substitutions.add_history(record.id, at=ctx.clock.now(), actor=None, action="reopened")
+    people = await _People.load(ctx.repos, [record.requester, ctx.sender])
+    followups = await _tell(ctx, record, transition.tell, people)
+    _replan(ctx, record.id)
+    return Reply.text(ctx.t("sub.withdrawn", id=record.id), followups=followups)
+
+
+async def _cancel(ctx: CommandContext, request_id: int) -> Reply:
+    record = await _load(ctx, request_id, lock=True)
+    try:
+        transition = rules.cancel(
+            request_view(record), ctx.sender, ctx.is_coordinator, ctx.clock.now(), offers=offer_views(record)
+        )
+    except ScheduleError as exc:
+        raise _rule_error(ctx, exc) from None
+    await _store(ctx, record, transition)
+    people = await _People.load(ctx.repos, [record.requester, ctx.sender])
+    followups = await _tell(ctx, record, transition.tell, people)
+    _replan(ctx, record.id)
+    return Reply.text(ctx.t("sub.cancelled", id=record.id), followups=followups)
+
+
+@router.command(
+    "zusage",
+    aliases=["accept"],
+    help_de="Sagt Angeboten für deine Vertretung zu",
+    help_en="Accepts offers for your substitution request",
+    details_de="`!zusage 12 @maria` – mehrere mit Komma. Die anderen bekommen ein Danke, sobald genug zugesagt sind.",
+    details_en="`!accept 12 @maria` – several with commas. The others are thanked once enough are accepted.",
+    labels={"request_id": ("Nr", "no"), "people": ("@wer", "@who")},
+)
+async def accept(ctx: CommandContext, *, request_id: int, people: str | None = None) -> Reply:
+    record = await _load(ctx, request_id, lock=True)
+    targets = _targets(ctx, record, people or "")
+    try:
+        transition = rules.accept(
+            request_view(record), offer_views(record), ctx.sender, targets, ctx.is_coordinator, ctx.clock.now()
+        )
+    except ScheduleError as exc:
+        raise _rule_error(ctx, exc) from None
+    await _store(ctx, record, transition)
+    chosen = [c.user_id for c in transition.offers if c.after is OfferState.ACCEPTED]
+    involved = await _People.load(ctx.repos, [record.requester, ctx.sender, *(o.user_id for o in record.offers)])
+    followups = await _tell(ctx, record, transition.tell, involved, chosen=chosen)
+    _replan(ctx, record.id)
+    accepted = sum(1 for o in record.offers if o.state == "accepted") + len(chosen)
+    state = (
+        ctx.t("sub.state_filled")
+        if transition.after is RequestState.FILLED
+        else ctx.t("sub.state_open", count=_count(ctx.language, record.needed - accepted))
+    )
+    return Reply.text(
+        ctx.t("sub.accepted", id=record.id, people=", ".join(involved.link(u) for u in chosen), state=state),
+        followups=followups,
+    )
+
+
+_MXID = re.compile(r"@[\w.=\-/+]+:[\w.\-]+(?::\d+)?")
+
+
+def _targets(ctx: CommandContext, record: RequestRecord, text: str) -> list[str]:
+    """Whom `!zusage` means: mention pills (m.mentions), Matrix ids, or names of people who offered."""
+    found = [u for u in ctx.message.mentions if u != ctx.sender]
+    rest = text
+    for mxid in _MXID.findall(text):
+        found.append(mxid)
+        rest = rest.replace(mxid, " ")
+    offers = [o for o in record.offers if o.state in ("offered", "accepted")]
+    for chunk in re.split(r"\s*(?:,|;|\bund\b|\band\b|&)\s*", rest):
+        name = chunk.strip().lstrip("@").strip()
+        if not name or _mentioned_by_pill(name, offers, found):
+            continue
+        user_id = _match_offer(name, offers)
+        if user_id is None:
+            listed = ", ".join(md_code(o.user_id) for o in offers) or ctx.t("sub.nobody_yet")
+            raise BadArgument(ctx.t("sub.unknown_person", name=md_escape(name), offers=listed))
+        found.append(user_id)
+    return list(dict.fromkeys(found))
+
+
+def _mentioned_by_pill(name: str, offers: Sequence[OfferRecord], found: Sequence[str]) -> bool:
+    # A pill shows as the display name in the body; its user id is already in `found` via m.mentions.
+    return any(_match_offer(name, [o]) for o in offers if o.user_id in found)
+
+
+def _match_offer(name: str, offers: Sequence[OfferRecord]) -> str | None:
+    key = fold(name)
+    for offer_record in offers:
+        localpart = offer_record.user_id[1:].split(":", 1)[0]
+        if key in (fold(localpart), fold(offer_record.user_id)):
+            return offer_record.user_id
+    return None
+
+
+@router.command(
+    "vertretungen",
+    aliases=["covers"],
+    help_de="Zeigt offene Vertretungsanfragen (Filter: Stadt, #Thema, meine, alle)",
+    help_en="Lists open substitution requests (filters: city, #topic, mine, all)",
+    details_de="`!vertretungen`, `!vertretungen Bühl`, `!vertretungen #eAkte`, `!vertretungen meine`, "
+    "`!vertretungen alle` (auch erledigte)",
+    details_en="`!covers`, `!covers Bühl`, `!covers #eAkte`, `!covers mine`, `!covers all` (closed ones too)",
+    labels={"filters": ("Filter", "filters")},
+)
+async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> Reply:
+    mine = everything = False
+    city: str | None = None
+    topics: list[str] = []
+    for word in (filters or "").replace(",", " ").split():
+        key = fold(word)
+        if key in ("meine", "mine", "my"):
+            mine = True
+        elif key in ("alle", "all"):
+            everything = True
+        elif word.startswith("#") and len(word) > 1:
+            topics.append(topic_key(word[1:]))
+        else:
+            exact, suggestion = resolve_name(word, ctx.config.cities)
+            if exact is None:
+                raise BadArgument(
+                    ctx.t("sub.unknown_filter", word=md_escape(word), suggestion=suggestion or "", prefix=ctx.prefix)
+                )
+            city = exact
+    states = [s.value for s in RequestState] if everything else list(ACTIVE_STATES)
+    records = await ctx.repos.substitutions.in_states(states)
+    if mine:
+        records = [r for r in records if r.requester == ctx.sender or any(o.user_id == ctx.sender for o in r.offers)]
+    if city:
+        records = [r for r in records if r.requester_city == city]
+    if topics:
+        records = [r for r in records if {topic_key(t) for t in r.topics} & set(topics)]
+    labels = [*(["meine" if ctx.language == "de" else "mine"] if mine else []), *([city] if city else [])]
+    labels += ["#" + t for t in topics]
+    shown = f" ({md_escape(', '.join(labels))})" if labels else ""
+    if not records:
+        return Reply.text(
+            ctx.t("sub.list.none", filters=shown, example_de=rules.EXAMPLE_DE, example_en=rules.EXAMPLE_EN)
+        )
+    people = await _People.load(ctx.repos, [r.requester for r in records])
+    lines = [ctx.t("sub.list.heading", filters=shown)]
+    for record in records[:50]:
+        active = sum(1 for o in record.offers if o.state in ("offered", "accepted"))
+        lines.append(
+            "- "
+            + ctx.t(
+                "sub.list.line",
+                id=record.id,
+                what=md_escape(record.what),
+                span=_span(record, ctx.language),
+                requester=people.link(record.requester),
+                state=ctx.t(f"sub.state.{record.state}"),
+                offers=active,
+            )
+        )
+    return Reply.text("\n".join(lines))
+
+
+@router.command(
+    "bilanz",
+    aliases=["balance"],
+    help_de="Zeigt pro Stadt, wie oft sie vertreten hat und vertreten wurde",
+    help_en="Shows per city how often it helped and was helped",
+    details_de="`!bilanz` für dieses Jahr, `!bilanz 2026` für ein bestimmtes.",
+    details_en="`!balance` for this year, `!balance 2026` for a given one.",
+    labels={"year": ("Jahr", "year")},
+)
+async def show_balance(ctx: CommandContext, *, year: str | None = None) -> Reply:
+    tz = await room_timezone(ctx)
+    now_year = ctx.clock.now().astimezone(tz).year
+    if year is None:
+        chosen = now_year
+    elif re.fullmatch(r"\d{4}", year.strip()) and 2000 <= int(year) <= now_year + 1:
+        chosen = int(year)
+    else:
+        raise BadArgument(ctx.t("sub.balance.bad_year", year=md_escape(year), prefix=ctx.prefix))
+    table = await balance_table(ctx.repos, chosen, tz, ctx.language)
+    if table is None:
+        return Reply.text(ctx.t("sub.balance.none", year=chosen))
+    return Reply.text(ctx.t("sub.balance.heading", year=chosen) + "\n\n" + table)
+
+
+async def balance_table(repos: Repositories, year: int, tz: ZoneInfo, language: str) -> str | None:
+    """The per-city balance of one year as a Markdown table (also for the yearly report), or None."""
+    since = datetime(year, 1, 1, tzinfo=tz)
+    pairs = await repos.substitutions.helped_pairs(since=since, until=datetime(year + 1, 1, 1, tzinfo=tz))
+    rows = rules.balance(pairs)
+    if not rows:
+        return None
+    lines = [_catalog.text(language, "sub.balance.table"), "| --- | ---: | ---: |"]
+    for row in rows:
+        city = md_escape(row.city) if row.city else _catalog.text(language, "sub.balance.no_city")
+        lines.append(f"| {city} | {row.helped} | {row.was_helped} |")
+    return "\n".join(lines)
+
+
+# --- what the scheduler uses ---------------------------------------------------------------------------------
+
+
+async def apply_due(repos: Repositories, request_id: int, now: datetime) -> RequestRecord | None:
+    """Expire or finish a request whose deadline or end has passed; record who helped on which topic."""
+    record = await repos.substitutions.get(request_id, lock=True)
+    if record is None:
+        return None
+    transition = rules.due_transition(request_view(record), offer_views(record), now)
+    if transition is None:
+        return record
+    await repos.substitutions.set_state(record.id, transition.after.value, now=now)
+    await repos.substitutions.add_history(record.id, at=now, actor=None, action=transition.after.value)
+    if transition.after is RequestState.DONE:
+        for offer_record in record.offers:
+            if offer_record.state == "accepted":
+                for label in record.topics:
+                    key = topic_key(label)
+                    if key:
+                        await repos.profiles.record_activity(
+                            offer_record.user_id, (key, label), source="substitution", ref_id=record.id, at=now
+                        )
+    return await repos.substitutions.get(request_id)
+
+
+class SubstitutionTexts:
+    """The scheduler's messages: reminders before the event and the expiry notice."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    async def people(self, repos: Repositories, record: RequestRecord) -> _People:
+        return await _People.load(repos, [record.requester, *(o.user_id for o in record.offers)])
+
+    def reminder(self, record: RequestRecord, helpers: Sequence[str], people: _People, language: str) -> dict[str, Any]:
+        text = _catalog.text(
+            language,
+            "sub.reminder",
+            id=record.id,
+            what=md_escape(record.what),
+            span=_span(record, language),
+            requester=people.link(record.requester),
+            helpers=", ".join(people.link(h) for h in helpers),
+        )
+        return message_content(Reply.text(text))
+
+    def expired(self, record: RequestRecord, people: _People, language: str) -> dict[str, Any]:
+        reply = notice_reply(record, Notice.EXPIRED, language=language, prefix=self.prefix, people=people)
+        return message_content(reply)
+
+
+def offer_accepted_before(offer_record: OfferRecord, moment: datetime) -> bool:
+    return offer_record.state == "accepted" and offer_record.updated_at <= moment + timedelta(seconds=1)

@@ -1,0 +1,263 @@
+"""Substitution requests through the dispatcher and the scheduler, without a homeserver (SQLite and
+PostgreSQL): the whole lifecycle, the reaction path, reminders exactly once, expiry, cancel, the balance,
+and every bad input answered."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import all_routers
+from bot.clock import FakeClock
+from bot.config import load_config
+from bot.dispatch import Dispatcher, IncomingMessage
+from bot.reminders import ReminderPlanner
+from bot.replies import Reply, message_content
+from bot.scheduler import Scheduler
+from bot.substitution_jobs import SubstitutionJobs
+from commands import substitutions
+from commands.meetings import meeting_reminder_content, personal_reminder_content
+from storage import Database
+from tests.fakes import RecordingSender
+
+ROOT = Path(__file__).resolve().parent.parent
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)
+GROUP_ROOM, NETWORK = "!engagement:example.org", "!netzwerk:example.org"
+ANNA, BEN, CLARA, DORA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de", "@dora:buehl.de"
+REQUEST = "!vertretung 12.12. 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform #Engagementplattform"
+
+
+class DirectRooms:
+    async def direct_room(self, user_id: str) -> str:
+        return f"!dm-{user_id}"
+
+
+class Bot:
+    def __init__(self, db: Database, tmp_path: Path) -> None:
+        example = load_config(ROOT / "config.example.toml", env={})
+        config = replace(example, data_dir=tmp_path, database_url="unused", network_room=NETWORK, coordinators=())
+        self.clock = FakeClock(NOW)
+        self.sender = RecordingSender()
+        self.db = db
+        scheduler = Scheduler(self.clock)
+        self.jobs = SubstitutionJobs(
+            db=db,
+            scheduler=scheduler,
+            sender=self.sender,
+            rooms=DirectRooms(),
+            clock=self.clock,
+            grace=timedelta(hours=2),
+            reminder_before=timedelta(days=1),
+            default_language="de",
+            texts=substitutions.SubstitutionTexts("!"),
+            apply_due=substitutions.apply_due,
+            accepted_before=substitutions.offer_accepted_before,
+        )
+        self.planner = ReminderPlanner(
+            db=db,
+            scheduler=scheduler,
+            sender=self.sender,
+            rooms=DirectRooms(),
+            clock=self.clock,
+            grace=timedelta(hours=2),
+            meeting_content=meeting_reminder_content("de"),
+            personal_content=personal_reminder_content,
+            substitutions=self.jobs,
+        )
+        self.dispatcher = Dispatcher(
+            routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner
+        )
+        self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
+        self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
+        self._events = 0
+        self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
+
+    async def handle(self, message: IncomingMessage) -> Reply | None:
+        reply = await self.dispatcher.handle(message)
+        if reply is None:
+            return None
+        # What the transport does after sending the reply: on_sent hooks and followups.
+        self._events += 1
+        if reply.on_sent is not None:
+            self.announcements.append((message.room_id, _body(reply), list(reply.mentions)))
+            self.announcement_ids.append(f"$reply{self._events}")
+            await reply.on_sent(self.announcement_ids[-1])
+        for followup in reply.followups:
+            self._events += 1
+            if followup.user_id is not None:
+                self.dms.append((followup.user_id, _body(followup.reply)))
+            else:
+                self.announcements.append((str(followup.room_id), _body(followup.reply), list(followup.reply.mentions)))
+            if followup.on_sent is not None:
+                self.announcement_ids.append(f"$followup{self._events}")
+                await followup.on_sent(self.announcement_ids[-1])
+        return reply
+
+    async def say(self, sender: str, body: str, *, room: str = GROUP_ROOM, mentions: tuple[str, ...] = ()) -> str:
+        self._events += 1
+        message = IncomingMessage(room, f"$m{self._events}", sender, body, self.clock.now(), mentions=mentions)
+        reply = await self.handle(message)
+        assert reply is not None
+        return _body(reply)
+
+    async def react(self, sender: str, event_id: str, key: str = "✋") -> str | None:
+        self._events += 1
+        message = IncomingMessage(
+            NETWORK, f"$r{self._events}", sender, "", self.clock.now(), reply_to=event_id, reaction=key
+        )
+        reply = await self.handle(message)
+        return None if reply is None else _body(reply)
+
+    def sent_dms(self) -> list[tuple[str, str]]:
+        """What the scheduler sent (reminders, expiry), as (user, body)."""
+        return [(room.removeprefix("!dm-"), body) for room, body in self.sender.bodies]
+
+
+def _body(reply: Reply) -> str:
+    return str(message_content(reply)["body"])
+
+
+@pytest.fixture
+async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
+    bot = Bot(db, tmp_path)
+    for user, city in ((ANNA, "Bühl"), (BEN, "Rastatt"), (CLARA, "Ettlingen"), (DORA, "Bühl")):
+        await bot.say(user, f"!stadt {city}")
+        await bot.say(user, "!ichweiss Engagementplattform")
+    await bot.say(CLARA, "!erwähnen nein")
+    yield bot
+
+
+async def _ask(bot: Bot, text: str = REQUEST) -> str:
+    reply = await bot.say(ANNA, text)
+    assert "Vertretung #1 eingetragen" in reply, reply
+    return reply
+
+
+async def test_request_is_confirmed_and_announced_with_suggestions_from_other_cities(bot: Bot) -> None:
+    reply = await _ask(bot)
+    assert "Digitaltag Bühl, Stand Engagementplattform" in reply
+    assert "Sa., 12.12.2026, 10:00–16:00 Uhr" in reply
+    assert "Antwort bis Fr., 11.12.2026, 18:00 Uhr" in reply
+    assert "im Netzwerkraum angekündigt" in reply
+    [(room, text, mentioned)] = bot.announcements
+    assert room == NETWORK
+    assert "Vertretung gesucht** (#1)".replace("**", "") in text and "!übernehme 1" in text and "✋" in text
+    assert "ben" in text and "clara" in text, "people from other cities who know the topic are suggested"
+    assert "dora" not in text, "not someone from the requester's own city"
+    assert mentioned == [BEN], "clara does not want to be pinged: listed, not mentioned"
+
+
+async def test_full_lifecycle_offer_reaction_accept_remind_done_balance(bot: Bot) -> None:
+    await _ask(bot)
+    assert "Angebot für #1 ist notiert" in await bot.say(BEN, "!übernehme 1 bin ab 10 Uhr da")
+    assert bot.dms[-1][0] == ANNA and "bietet an, dich bei #1 zu vertreten" in bot.dms[-1][1]
+    assert "bin ab 10 Uhr da" in bot.dms[-1][1] and "!zusage 1 @ben:rastatt.de" in bot.dms[-1][1]
+
+    [announcement] = bot.announcement_ids
+    assert await bot.react(CLARA, "$unrelated") is None, "a ✋ elsewhere is just a reaction"
+    reacted = await bot.react(CLARA, announcement, "✋🏽")
+    assert reacted is not None and "Angebot für #1 ist notiert" in reacted
+
+    reply = await bot.say(ANNA, "!zusage 1 Ben", mentions=())
+    assert "Zugesagt für #1" in reply and "besetzt" in reply
+    told = dict(bot.dms[-2:])
+    assert "Du vertrittst bei #1" in told[BEN]
+    assert "nicht gebraucht" in told[CLARA]
+    shown = await bot.say(DORA, "!vertretung 1")
+    assert "(besetzt)" in shown and "zugesagt" in shown and "nicht gebraucht" in shown
+
+    # The day before: the requester and the helper are reminded, once.
+    bot.clock.set(datetime(2026, 12, 11, 10, 0, tzinfo=BERLIN))
+    await bot.jobs.run(1)
+    await bot.jobs.run(1)
+    reminders = bot.sent_dms()
+    assert sorted(user for user, _ in reminders) == [ANNA, BEN]
+    assert all("Erinnerung an Vertretung #1" in body and "ben" in body for _, body in reminders)
+
+    # After the end: done, counted in the balance, and Ben now "has stood in" on the topic.
+    bot.clock.set(datetime(2026, 12, 12, 16, 1, tzinfo=BERLIN))
+    await bot.jobs.run(1)
+    assert "(erledigt)" in await bot.say(DORA, "!vertretung 1")
+    balance = await bot.say(DORA, "!bilanz")
+    assert "Stadt hat vertreten wurde vertreten\n\nBühl 0 1\n\nRastatt 1 0" in balance
+    assert "hat dazu vertreten" in await bot.say(DORA, "!werweiss Engagementplattform nicht in Bühl")
+
+
+async def test_expiry_tells_requester_and_waiting_offers_once_and_closes_the_request(bot: Bot) -> None:
+    await _ask(bot)
+    await bot.say(BEN, "!übernehme 1")
+    bot.clock.set(datetime(2026, 12, 11, 18, 0, 30, tzinfo=BERLIN))
+    await bot.jobs.run(1)
+    await bot.jobs.start()  # as after a restart: nothing twice
+    assert sorted(user for user, _ in bot.sent_dms()) == [ANNA, BEN]
+    assert all("abgelaufen" in body for _, body in bot.sent_dms())
+    late = await bot.say(CLARA, "!übernehme 1")
+    assert "abgelaufen" in late and "abgeschlossen" in late
+
+
+async def test_cancel_only_by_requester_and_everyone_offering_is_told(bot: Bot) -> None:
+    await _ask(bot)
+    await bot.say(BEN, "!übernehme 1")
+    refused = await bot.say(CLARA, "!vertretung absagen 1")
+    assert "nur, wer Vertretung 1 angefragt hat" in refused
+    assert "abgesagt" in await bot.say(ANNA, "!vertretung absagen 1")
+    assert bot.dms[-1][0] == BEN and "abgesagt" in bot.dms[-1][1]
+    assert "abgeschlossen" in await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+
+
+async def test_withdrawing_an_accepted_offer_reopens_the_request(bot: Bot) -> None:
+    await _ask(bot)
+    await bot.say(BEN, "!übernehme 1")
+    await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    assert "nicht mehr dabei" in await bot.say(BEN, "!vertretung zurückziehen 1")
+    assert bot.dms[-1][0] == ANNA and "wieder offen" in bot.dms[-1][1]
+    assert "(offen)" in await bot.say(ANNA, "!vertretung 1")
+    assert "notiert" in await bot.say(CLARA, "!übernehme 1")
+
+
+@pytest.mark.parametrize(
+    ("sender", "command", "expected"),
+    [
+        (BEN, "!übernehme 7", "Eine Vertretung #7 gibt es nicht"),
+        (ANNA, "!übernehme 1", "deine eigene Anfrage"),
+        (ANNA, "!zusage 1 @clara:ettlingen.de", "nicht angeboten"),
+        (ANNA, "!zusage 1 Zorro", "Wen meinst du mit „Zorro“?"),
+        (CLARA, "!zusage 1 @ben:rastatt.de", "nur, wer Vertretung 1 angefragt hat"),
+        (ANNA, "!vertretung 1.1.2020 10-12 Uhr Messe", "Vergangenheit"),
+        (ANNA, "!vertretung 12.12. 16-10 Uhr Messe", "16"),
+        (ANNA, "!vertretung absagen", "Welche Vertretung?"),
+        (BEN, "!vertretungen Atlantis", "verstehe ich nicht als Filter"),
+        (BEN, "!bilanz neunzehn", "ist kein Jahr"),
+    ],
+)
+async def test_bad_input_gets_a_friendly_explanation(bot: Bot, sender: str, command: str, expected: str) -> None:
+    await _ask(bot)
+    await bot.say(BEN, "!übernehme 1")
+    assert expected in await bot.say(sender, command)
+
+
+async def test_two_offers_at_the_same_moment_are_both_recorded(bot: Bot) -> None:
+    await _ask(bot)
+    replies = await asyncio.gather(bot.say(BEN, "!übernehme 1"), bot.say(CLARA, "!übernehme 1"))
+    assert all("notiert" in r for r in replies)
+    async with bot.db.transaction() as repos:
+        record = await repos.substitutions.get(1)
+    assert record is not None and sorted(o.user_id for o in record.offers) == [BEN, CLARA]
+
+
+async def test_list_filters(bot: Bot) -> None:
+    await _ask(bot)
+    await bot.say(BEN, "!vertretung 14.12. ganztägig Messe Rastatt #Sensorik")
+    everything = await bot.say(CLARA, "!vertretungen")
+    assert "#1" in everything and "#2" in everything
+    assert "#2" not in await bot.say(CLARA, "!vertretungen Bühl")
+    only = await bot.say(CLARA, "!vertretungen #sensorik")
+    assert "#2" in only and "#1" not in only
+    assert "niemand" in await bot.say(CLARA, "!vertretungen meine")
