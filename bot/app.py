@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from bot.action_jobs import ActionJobs
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.dispatch import Dispatcher, Router
@@ -13,7 +14,7 @@ from bot.matrix import MatrixTransport
 from bot.reminders import ReminderPlanner
 from bot.scheduler import Scheduler
 from bot.substitution_jobs import SubstitutionJobs
-from commands import expertise, meetings, substitutions
+from commands import decisions, expertise, meetings, substitutions
 from commands import help as help_commands
 from storage import Database
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def all_routers() -> list[Router]:
     """Command families in the order `!hilfe` lists them."""
-    return [help_commands.router, expertise.router, meetings.router, substitutions.router]
+    return [help_commands.router, expertise.router, meetings.router, substitutions.router, decisions.router]
 
 
 @dataclass
@@ -113,6 +114,17 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
             texts=substitutions.SubstitutionTexts(config.command_prefix),
             apply_due=substitutions.apply_due,
             accepted_before=substitutions.offer_accepted_before,
+        ),
+        actions=ActionJobs(
+            db=db,
+            scheduler=scheduler,
+            sender=transport,
+            rooms=transport,
+            clock=clock,
+            grace=config.reminder_grace,
+            timezone=config.timezone,
+            default_language=config.default_language,
+            content=decisions.action_reminder_content,
         ),
     )
     return App(

@@ -172,6 +172,65 @@ def import_profiles(config_path: Path, file: Path, apply: bool, language: str) -
         click.echo("\nZum Speichern / to save: --apply")
 
 
+@main.group("export")
+def export_group() -> None:
+    """Daten exportieren / export data."""
+
+
+@export_group.command("decisions")
+@CONFIG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["csv", "md"]), default="csv", show_default=True)
+@click.option("--group", "group", default=None, help="nur diese Gruppe / only this group")
+@click.option("--year", type=int, default=None, help="nur dieses Jahr / only this year")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Datei (sonst stdout)"
+)
+def export_decisions(
+    config_path: Path, fmt: str, group: str | None, year: int | None, language: str, output: Path | None
+) -> None:
+    """Beschlüsse als CSV oder Markdown / decisions as CSV or Markdown."""
+    from commands.decisions import export_decisions as export
+    from commands.expertise import resolve_name
+    from storage import Database
+
+    config = _load(config_path)
+    groups: list[str] | None = None
+    if group is not None:
+        exact, suggestion = resolve_name(group, config.groups)
+        if exact is None:
+            hint = f" Meintest du {suggestion}?" if suggestion else ""
+            raise click.ClickException(f"Gruppe {group!r} gibt es nicht.{hint} Gruppen: {', '.join(config.groups)}")
+        groups = [exact]
+
+    async def work() -> tuple[bytes, int]:
+        database = Database(config.database_url)
+        try:
+            await database.upgrade()
+            async with database.transaction() as repos:
+                attachment, count = await export(
+                    repos,
+                    kind=fmt,
+                    groups=groups,
+                    room_id=None,
+                    year=year,
+                    tz=config.timezone,
+                    language=language,
+                    scope_label=groups[0] if groups else "",
+                    group_order=config.groups,
+                )
+            return attachment.data, count
+        finally:
+            await database.dispose()
+
+    data, count = asyncio.run(work())
+    if output is None:
+        click.echo(data.decode("utf-8-sig"), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"{count} Beschlüsse nach {output} geschrieben.", err=True)
+
+
 @main.command()
 @click.option("--port", type=int, default=8008, show_default=True, help="Port des lokalen Testservers")
 @click.option("--no-chat", is_flag=True, help="ohne Terminal-Chat, nur Server + Bot / no terminal chat")

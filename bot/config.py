@@ -94,6 +94,7 @@ class Config:
     activity_window: timedelta = timedelta(days=365)
     substitution_reminder: timedelta = timedelta(days=1)
     substitution_suggestions: int = 3
+    decisions_by_coordinators_only: bool = False
 
     def may_invite(self, user_id: str) -> bool:
         server = user_id.partition(":")[2]
@@ -161,7 +162,9 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
 
 
 def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
-    root = _Table(raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise", "meetings", "substitutions"})
+    root = _Table(
+        raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise", "meetings", "substitutions", "decisions"}
+    )
     m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
     homeserver = m.string("homeserver", required=True) or ""
     if not re.match(r"^https?://[^\s/]+", homeserver):
@@ -281,6 +284,10 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     except ValueError as exc:
         raise ConfigError(st.key("reminder_before"), f'{before_text!r}: {exc}; z. B. "1 Tag" oder "3h"') from exc
     suggestions = st.integer("suggestions", 3, minimum=0)
+    dt = root.table("decisions", {"who_may_log"})
+    who_may_log = dt.string("who_may_log") or "members"
+    if who_may_log not in ("members", "coordinators"):
+        raise ConfigError(dt.key("who_may_log"), f'{who_may_log!r}: erlaubt sind "members" oder "coordinators"')
 
     return Config(
         matrix=matrix,
@@ -305,4 +312,5 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         activity_window=timedelta(days=e.integer("activity_days", 365, minimum=1)),
         substitution_reminder=substitution_reminder,
         substitution_suggestions=suggestions,
+        decisions_by_coordinators_only=who_may_log == "coordinators",
     )

@@ -108,6 +108,8 @@ class Planner(Protocol):
 
     async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None: ...
 
+    async def refresh_action(self, item_id: int) -> None: ...
+
 
 class FileSource(Protocol):
     """What the dispatcher needs from the transport to hand a replied-to file or message to a command."""

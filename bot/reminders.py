@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.action_jobs import ActionJobs
 from bot.clock import Clock
 from bot.scheduler import Delivery, DueMessage, Scheduler, Sender, deliver, deliver_batch
 from bot.substitution_jobs import SubstitutionJobs
@@ -99,6 +100,7 @@ class ReminderPlanner:
         meeting_content: MeetingContent,
         personal_content: PersonalContent,
         substitutions: SubstitutionJobs | None = None,
+        actions: ActionJobs | None = None,
     ) -> None:
         self.db = db
         self.scheduler = scheduler
@@ -109,6 +111,7 @@ class ReminderPlanner:
         self.meeting_content = meeting_content
         self.personal_content = personal_content
         self.substitutions = substitutions
+        self.actions = actions
         self._locks: dict[int, asyncio.Lock] = {}
         # meeting id -> instant of its planned run; instant -> {meeting id: deliver what is due after this}
         self._planned: dict[int, datetime] = {}
@@ -133,6 +136,8 @@ class ReminderPlanner:
         log.info("planned reminders for %d meetings and %d personal reminders", len(meetings), len(personal))
         if self.substitutions is not None:
             await self.substitutions.start()
+        if self.actions is not None:
+            await self.actions.start()
 
     async def refresh_meeting(self, meeting_id: int) -> None:
         """After a meeting was created, changed or cancelled (called once its unit of work committed)."""
@@ -156,6 +161,10 @@ class ReminderPlanner:
     async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None:
         if self.substitutions is not None:
             await self.substitutions.remember_announcement(request_id, room_id, event_id)
+
+    async def refresh_action(self, item_id: int) -> None:
+        if self.actions is not None:
+            await self.actions.refresh(item_id)
 
     def planned_at(self, meeting_id: int) -> datetime | None:
         """When the meeting's next run is planned (for tests and `!termin`)."""

@@ -6,7 +6,7 @@ async session never does hidden I/O.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -341,3 +342,155 @@ class SubstitutionHistory(Base):
     actor: Mapped[str | None] = mapped_column(String(255))  # None: the bot (expiry, done)
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# --- decision log and minutes -----------------------------------------------------------------------
+
+
+class MinutesSession(Base):
+    """`!protokoll start` … `!protokoll ende`: the minutes of one meeting of a room."""
+
+    __tablename__ = "minutes_sessions"
+    __table_args__ = (
+        # One open session per room, decided by the database: of two concurrent starts only one can insert.
+        Index(
+            "uq_minutes_sessions_open_room_id",
+            "room_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    group_name: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(200))
+    started_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+
+
+class Decision(Base):
+    """One logged decision. Never deleted, and its text never changes: a correction is a new decision
+    that supersedes it, a withdrawal is a revocation. Only status, note and the context's state move."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'superseded', 'revoked')", name="status"),
+        CheckConstraint("context_state IN ('kept', 'edited', 'redacted')", name="context_state"),
+        # Searches are "newest first within these groups / this room / by this person, since …".
+        Index("ix_decisions_group_name_created_at", "group_name", "created_at"),
+        Index("ix_decisions_room_id_created_at", "room_id", "created_at"),
+        Index("ix_decisions_author_created_at", "author", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    group_name: Mapped[str | None] = mapped_column(String(128))
+    author: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(Text, default="", server_default="")  # labels as entered, one per line
+    event_id: Mapped[str | None] = mapped_column(String(255))  # the command's event
+    permalink: Mapped[str | None] = mapped_column(Text)
+    # A copy of the message the command replied to: the decision must still read the same when that
+    # message is edited or redacted later.
+    context_sender: Mapped[str | None] = mapped_column(String(255))
+    context_text: Mapped[str | None] = mapped_column(Text)
+    context_event_id: Mapped[str | None] = mapped_column(String(255), index=True)  # edits/redactions find it
+    context_state: Mapped[str | None] = mapped_column(String(16))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("minutes_sessions.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    supersedes: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # fold_for_index(text, tags, context) as of INDEX_VERSION: what the full-text index is built from.
+    # SQLite: the external-content FTS5 table `decision_fts` (DECISION_FTS) reads it; PostgreSQL: the GIN
+    # index below is on its tsvector.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+def decision_search_vector() -> Any:
+    """The indexed expression on PostgreSQL; a query must spell it exactly like this to use the index."""
+    # A literal, not a bound parameter, or a prepared statement's generic plan cannot match the index; text()
+    # rather than literal_column(), which would keep the Index from finding its table.
+    return func.to_tsvector(text("'simple'::regconfig"), Decision.__table__.c.search_text)
+
+
+Index("ix_decisions_search_text", decision_search_vector(), postgresql_using="gin").ddl_if(dialect="postgresql")
+
+DECISION_FTS = "decision_fts"
+"""SQLite only: an FTS5 virtual table (external content: `decisions.search_text`, rowid = decision id)
+created by migration 0006 and kept in step by storage.decisions in the same transaction."""
+
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_decisions_search_text"})
+
+
+class DecisionTag(Base):
+    """Folded tag keys of a decision, so "all of these tags" is an index lookup per tag."""
+
+    __tablename__ = "decision_tags"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)  # bot.text.fold(label)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+
+
+class DecisionAudit(Base):
+    """Everything that happened to a decision, in order: created, superseded, revoked, context changed."""
+
+    __tablename__ = "decision_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(255))  # None: the bot (e.g. a redaction it saw)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class MinutesItem(Base):
+    """An entry of minutes (info, decision, action item); action items may also stand alone (`!aufgabe`)."""
+
+    __tablename__ = "minutes_items"
+    __table_args__ = (
+        CheckConstraint("kind IN ('info', 'decision', 'action')", name="kind"),
+        # Open action items only: the reminder job and `!aufgaben` read these, the done ones pile up.
+        Index(
+            "ix_minutes_items_open_due",
+            "due",
+            sqlite_where=text("kind = 'action' AND done_at IS NULL AND withdrawn_at IS NULL"),
+            postgresql_where=text("kind = 'action' AND done_at IS NULL AND withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("minutes_sessions.id"), index=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    group_name: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    owner: Mapped[str | None] = mapped_column(String(255))  # a Matrix id or a name as written
+    due: Mapped[date | None]  # a calendar day, no time zone
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    withdrawn_at: Mapped[datetime | None]  # "rückgängig": kept for the record, hidden everywhere
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(255))
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic filter for reflected names: the FTS5 table and its shadow tables are not in the models
+    (SQLAlchemy cannot describe a virtual table), so autogenerate and the model comparison skip them."""
+    return not (type_ == "table" and name is not None and name.startswith(DECISION_FTS))
+
+
+def schema_filters(dialect: str) -> dict[str, Any]:
+    """`include_name`/`include_object` for Alembic's context (env.py and the model comparison test)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES and dialect != "postgresql")
+
+    return {"include_name": include_name, "include_object": include}

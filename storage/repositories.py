@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.decisions import DecisionRepository, MinutesRepository
 from storage.meetings import MeetingRepository, PersonalReminderRepository
 from storage.models import LedgerStatus, ReminderLedger, RoomSettings, SyncState, UserSettings, ensure_utc
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository
@@ -432,6 +433,8 @@ class Repositories:
     meetings: MeetingRepository
     reminders: PersonalReminderRepository
     substitutions: SubstitutionRepository
+    decisions: DecisionRepository
+    minutes: MinutesRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession, caches: Caches | None = None) -> Repositories:
@@ -445,4 +448,6 @@ class Repositories:
             meetings=MeetingRepository(session),
             reminders=PersonalReminderRepository(session),
             substitutions=SubstitutionRepository(session),
+            decisions=DecisionRepository(session),
+            minutes=MinutesRepository(session),
         )

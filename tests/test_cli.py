@@ -1,13 +1,16 @@
-"""The admin's command line: help, version, config errors, db upgrade."""
+"""The admin's command line: help, version, config errors, db upgrade, imports and exports."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from bot import __version__
 from bot.cli import main
+from storage import Database
 from storage.db import head_revision
 
 
@@ -78,3 +81,33 @@ def test_import_profiles_dry_run_then_apply(tmp_path: Path) -> None:
     assert "1 neu" in result.output
     result = CliRunner().invoke(main, ["import", "profiles", "-c", str(config), str(good)])
     assert "1 unverändert" in result.output, "the first --apply really saved the profile"
+
+
+def test_export_decisions_as_csv_and_markdown(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@bot:localhost"\n[bot]\ndata_dir = "d"\n',
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(main, ["db", "upgrade", "-c", str(config)]).exit_code == 0
+
+    async def log_decisions() -> None:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'd' / 'redi-bot.sqlite3'}")
+        async with database.transaction() as repos:
+            for group, text in (("eAkte", "DMS B wird getestet"), ("Sensorik", "Sensoren tauschen")):
+                await repos.decisions.add(
+                    room_id="!r:x", group=group, author="@anna:x", text=text, tags=(), now=datetime.now(UTC)
+                )
+        await database.dispose()
+
+    asyncio.run(log_decisions())
+    result = CliRunner().invoke(main, ["export", "decisions", "-c", str(config), "--group", "eakte"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("Nr;Datum;Gruppe") and len(lines) == 2 and "DMS B wird getestet" in lines[1]
+    out = tmp_path / "beschluesse.md"
+    result = CliRunner().invoke(main, ["export", "decisions", "-c", str(config), "--format", "md", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Sensoren tauschen" in out.read_text(encoding="utf-8") and "DMS B" in out.read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", "decisions", "-c", str(config), "--group", "Atlantis"])
+    assert result.exit_code != 0 and "Gruppen:" in result.output

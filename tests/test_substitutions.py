@@ -6,122 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import all_routers
-from bot.clock import FakeClock
-from bot.config import load_config
-from bot.dispatch import Dispatcher, IncomingMessage
-from bot.reminders import ReminderPlanner
-from bot.replies import Reply, message_content
-from bot.scheduler import Scheduler
-from bot.substitution_jobs import SubstitutionJobs
-from commands import substitutions
-from commands.meetings import meeting_reminder_content, personal_reminder_content
 from storage import Database
-from tests.fakes import RecordingSender
+from tests.harness import BERLIN, NETWORK, Bot
 
-ROOT = Path(__file__).resolve().parent.parent
-BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)
-GROUP_ROOM, NETWORK = "!engagement:example.org", "!netzwerk:example.org"
 ANNA, BEN, CLARA, DORA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de", "@dora:buehl.de"
 REQUEST = "!vertretung 12.12. 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform #Engagementplattform"
-
-
-class DirectRooms:
-    async def direct_room(self, user_id: str) -> str:
-        return f"!dm-{user_id}"
-
-
-class Bot:
-    def __init__(self, db: Database, tmp_path: Path) -> None:
-        example = load_config(ROOT / "config.example.toml", env={})
-        config = replace(example, data_dir=tmp_path, database_url="unused", network_room=NETWORK, coordinators=())
-        self.clock = FakeClock(NOW)
-        self.sender = RecordingSender()
-        self.db = db
-        scheduler = Scheduler(self.clock)
-        self.jobs = SubstitutionJobs(
-            db=db,
-            scheduler=scheduler,
-            sender=self.sender,
-            rooms=DirectRooms(),
-            clock=self.clock,
-            grace=timedelta(hours=2),
-            reminder_before=timedelta(days=1),
-            default_language="de",
-            texts=substitutions.SubstitutionTexts("!"),
-            apply_due=substitutions.apply_due,
-            accepted_before=substitutions.offer_accepted_before,
-        )
-        self.planner = ReminderPlanner(
-            db=db,
-            scheduler=scheduler,
-            sender=self.sender,
-            rooms=DirectRooms(),
-            clock=self.clock,
-            grace=timedelta(hours=2),
-            meeting_content=meeting_reminder_content("de"),
-            personal_content=personal_reminder_content,
-            substitutions=self.jobs,
-        )
-        self.dispatcher = Dispatcher(
-            routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner
-        )
-        self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
-        self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
-        self._events = 0
-        self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
-
-    async def handle(self, message: IncomingMessage) -> Reply | None:
-        reply = await self.dispatcher.handle(message)
-        if reply is None:
-            return None
-        # What the transport does after sending the reply: on_sent hooks and followups.
-        self._events += 1
-        if reply.on_sent is not None:
-            self.announcements.append((message.room_id, _body(reply), list(reply.mentions)))
-            self.announcement_ids.append(f"$reply{self._events}")
-            await reply.on_sent(self.announcement_ids[-1])
-        for followup in reply.followups:
-            self._events += 1
-            if followup.user_id is not None:
-                self.dms.append((followup.user_id, _body(followup.reply)))
-            else:
-                self.announcements.append((str(followup.room_id), _body(followup.reply), list(followup.reply.mentions)))
-            if followup.on_sent is not None:
-                self.announcement_ids.append(f"$followup{self._events}")
-                await followup.on_sent(self.announcement_ids[-1])
-        return reply
-
-    async def say(self, sender: str, body: str, *, room: str = GROUP_ROOM, mentions: tuple[str, ...] = ()) -> str:
-        self._events += 1
-        message = IncomingMessage(room, f"$m{self._events}", sender, body, self.clock.now(), mentions=mentions)
-        reply = await self.handle(message)
-        assert reply is not None
-        return _body(reply)
-
-    async def react(self, sender: str, event_id: str, key: str = "✋") -> str | None:
-        self._events += 1
-        message = IncomingMessage(
-            NETWORK, f"$r{self._events}", sender, "", self.clock.now(), reply_to=event_id, reaction=key
-        )
-        reply = await self.handle(message)
-        return None if reply is None else _body(reply)
-
-    def sent_dms(self) -> list[tuple[str, str]]:
-        """What the scheduler sent (reminders, expiry), as (user, body)."""
-        return [(room.removeprefix("!dm-"), body) for room, body in self.sender.bodies]
-
-
-def _body(reply: Reply) -> str:
-    return str(message_content(reply)["body"])
 
 
 @pytest.fixture

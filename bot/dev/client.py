@@ -507,6 +507,10 @@ class DevClient:
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
         return await self.send_content(room_id, content)
 
+    async def redact(self, room_id: str, event_id: str, reason: str | None = None) -> None:
+        """Delete a message, as a user does in their client."""
+        _check(await self._client.room_redact(room_id, event_id, reason=reason), f"redacting {event_id}")
+
     async def send_content(self, room_id: str, content: Mapping[str, Any], *, txn_id: str | None = None) -> str:
         """Send an ``m.room.message`` with exactly this content (edits, notices, odd formats)."""
         return await self.send_event(room_id, "m.room.message", content, txn_id=txn_id)

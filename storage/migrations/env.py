@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import warnings
 from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from storage.db import Database, normalize_url
-from storage.models import Base, UTCDateTime
+from storage.models import Base, UTCDateTime, schema_filters
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,6 +26,10 @@ target_metadata = Base.metadata
 # Only the command line configures logging; the bot's CLI owns it otherwise.
 if config.config_file_name is not None and config.attributes.get("connection") is None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+# SQLite cannot reflect expression indexes; the one we have (GIN, PostgreSQL only) is compared on PostgreSQL.
+warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified expression-based index")
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
@@ -35,13 +40,15 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
-def _options() -> dict[str, Any]:
+def _options(dialect: str) -> dict[str, Any]:
     return {
         "target_metadata": target_metadata,
         # Always, not only on SQLite: the same scripts run on both backends, and batch operations are
         # plain ALTERs on PostgreSQL.
         "render_as_batch": True,
         "render_item": render_item,
+        # What exists on one backend only (SQLite's FTS5 tables, PostgreSQL's GIN index) is not compared.
+        **schema_filters(dialect),
     }
 
 
@@ -54,13 +61,15 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     """``alembic upgrade head --sql``: print the SQL instead of running it."""
-    context.configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"}, **_options())
+    url = _url()
+    options = _options(make_url(url).get_backend_name())
+    context.configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"}, **options)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def do_run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, **_options())
+    context.configure(connection=connection, **_options(connection.dialect.name))
     # A no-op when the caller already began a transaction (Database.upgrade does).
     with context.begin_transaction():
         context.run_migrations()

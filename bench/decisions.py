@@ -1,0 +1,367 @@
+"""Decision log speed with 100,000 decisions, in-process, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/decisions.py [--decisions 100000] [--searches 60] [--pg URL | --no-pg]
+
+Fill: German decision texts built from a domain vocabulary with Zipf popularity (a few words are in
+thousands of decisions, most in a handful), 10 groups, 0–3 tags each, a quoted message for a third of
+them, spread over three years; some superseded or revoked. Rows go in with multi-row INSERTs through the
+repository's tables, and the full-text index is filled with the repository's own index text and statement;
+then ANALYZE, as autovacuum (PostgreSQL) or `PRAGMA optimize` would.
+
+Measured: `DecisionRepository.search` in a unit of work, as `!beschluesse` calls it (1–2 words, a group,
+`seit:`, some with a tag, some finding nothing; 20 a page with the total), and an export of 10,000
+decisions (fetch, CSV, Markdown). The query plan of a word + group + since search is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from common import percentile
+from sqlalchemy import event, insert
+from sqlalchemy import text as sql_text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.text import fold
+from commands.decision_text import DecisionRow, decisions_csv, decisions_markdown
+from storage import Database, normalize_url
+from storage.decisions import index_text
+from storage.models import DECISION_FTS, Decision, DecisionTag
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+YEARS = 3
+CHUNK = 2000
+SEARCH_P95_MS = 50
+EXPORT_S = 2.0
+
+GROUPS = (
+    "Digitale Rechnung", "Sensorik", "Recht und Datenschutz", "Engagementplattform", "Schulen digital",
+    "Smart City", "eAkte", "Bürgerservice", "IT-Sicherheit", "Open Data",
+)  # fmt: skip
+NOUNS = """
+E-Rechnung XRechnung eAkte Servicekonto Bürgerportal Antragsstrecke Terminvergabe Postverteilung Telefonie
+Ratsinformationssystem Zeiterfassung Gebäudeleittechnik Parkraumüberwachung Schulverwaltung Bibliothekssoftware
+Feuerwehrtechnik Bürgerbeteiligung Videokonferenz Formularserver Bezahlplattform Wissensdatenbank Aktenplan
+Stellenbörse Veranstaltungskalender Mängelmelder Hundesteuer Gewerbeanmeldung Wohngeld Fundbüro Baumkataster
+Straßenbeleuchtung Winterdienst Sitzungsdienst Ehrenamtskarte Netzwerkinfrastruktur Druckerflotte
+Softwareverteilung Passwortverwaltung Backup Lizenzverwaltung Postfach Chatbot Schnittstellenstandard LoRaWAN
+Pegelsensoren Luftqualität Bodenfeuchte Parksensoren Gateway Dashboard Datenplattform Geoportal Open-Data-Portal
+Rechenzentrum Cloud-Strategie Firewall Penetrationstest Notfallhandbuch Informationssicherheit Awareness-Schulung
+Datenschutzfolgenabschätzung Löschkonzept Auftragsverarbeitung Verarbeitungsverzeichnis Einwilligung Videoüberwachung
+Tablet-Ausstattung Lernplattform Schul-WLAN Medienentwicklungsplan Förderantrag DigitalPakt Ausschreibung
+Rahmenvertrag Vergabeverfahren Haushaltsmittel Kostenschätzung Pilotphase Rollout Schulung Handreichung Leitfaden
+Arbeitsgruppe Lenkungskreis Steuerungsgruppe Zeitplan Meilenstein Projektplan Anforderungskatalog Lastenheft
+Pflichtenheft Testkonzept Abnahme Migration Schnittstelle Fachverfahren Barrierefreiheit Nutzerbefragung
+Engagementplattform Vereinsregister Ehrenamt Kita-Portal Standesamt Wahlhelfer Friedhofsverwaltung Abfallkalender
+"""
+VERBS = """
+einführen beschaffen ausschreiben verlängern prüfen abschaffen pilotieren umstellen dokumentieren veröffentlichen
+freigeben beauftragen vorbereiten verschieben beantragen evaluieren abstimmen übernehmen anpassen zentralisieren
+"""
+ADJECTIVES = """
+gemeinsame interkommunale zentrale neue digitale verbindliche einheitliche offene sichere barrierefreie
+landesweite regionale vorläufige jährliche quartalsweise zusätzliche externe interne kostenlose befristete
+"""
+FILLERS = """
+die der das den dem und für mit zum zur ab bis im in am auf bei nach über alle jede unsere ihre künftig ab sofort
+ausschließlich spätestens vorerst weiterhin gemeinsam einmalig zunächst
+"""
+TAGS = """
+Pflicht Haushalt Datenschutz Vergabe Pilot Beschaffung Schulung Förderung Sicherheit Barrierefreiheit Cloud
+OpenSource Personal Termin Recht Technik Kommunikation Presse Evaluation Rollout Vertrag Strategie Standard
+Interkommunal Ehrenamt Schule Sensorik XRechnung eAkte OZG DSGVO BSI Leitlinie Test Dringend Archiv Finanzen
+"""
+MISSES = ["Quarkstrudel", "Zylinderkopf", "Walfang", "Opernball", "Ballonfahrt", "Mondlandung", "Kaktusblüte"]
+
+
+def _zipf(words: Sequence[str], rng: random.Random, s: float = 1.0) -> tuple[list[str], list[float]]:
+    """Words in a random popularity order with cumulative Zipf weights (for `rng.choices(cum_weights=…)`)."""
+    order = list(words)
+    rng.shuffle(order)
+    total = 0.0
+    cumulative = []
+    for rank in range(len(order)):
+        total += 1 / (rank + 1) ** s
+        cumulative.append(total)
+    return order, cumulative
+
+
+@dataclass
+class Corpus:
+    nouns: tuple[list[str], list[float]]
+    verbs: tuple[list[str], list[float]]
+    adjectives: tuple[list[str], list[float]]
+    fillers: tuple[list[str], list[float]]
+    tags: tuple[list[str], list[float]]
+    authors: tuple[list[str], list[float]]
+
+    @classmethod
+    def build(cls, rng: random.Random) -> Corpus:
+        authors = [f"@person{n}:{city}.de" for n, city in enumerate(["buehl", "rastatt", "ettlingen"] * 100)]
+        return cls(
+            _zipf(NOUNS.split(), rng),
+            _zipf(VERBS.split(), rng),
+            _zipf(ADJECTIVES.split(), rng),
+            _zipf(FILLERS.split(), rng, 0.7),
+            _zipf(TAGS.split(), rng),
+            _zipf(authors, rng),
+        )
+
+    def pick(self, rng: random.Random, pool: tuple[list[str], list[float]], k: int = 1) -> list[str]:
+        return rng.choices(pool[0], cum_weights=pool[1], k=k)
+
+    def sentence(self, rng: random.Random) -> str:
+        """A decision as people write them: a few domain nouns, a verb, glue words, sometimes a date."""
+        nouns = self.pick(rng, self.nouns, rng.randint(2, 4))
+        parts = [
+            rng.choice(["Wir", "Die Gruppe", "Der Lenkungskreis", "Alle Kommunen", "Das Team"]),
+            "wollen" if rng.random() < 0.5 else "werden",
+            *self.pick(rng, self.fillers, rng.randint(1, 3)),
+            *self.pick(rng, self.adjectives),
+            nouns[0],
+            *self.pick(rng, self.fillers, rng.randint(1, 2)),
+            *nouns[1:],
+            *self.pick(rng, self.verbs),
+        ]
+        text = " ".join(parts) + "."
+        if rng.random() < 0.4:
+            text += f" Termin: {rng.randint(1, 28)}.{rng.randint(1, 12)}.{rng.choice([2025, 2026, 2027])}."
+        if rng.random() < 0.3:
+            text += " " + " ".join(self.pick(rng, self.fillers, 3) + self.pick(rng, self.nouns, 2)) + "."
+        return text
+
+
+async def fill(db: Database, count: int, corpus: Corpus, rng: random.Random) -> None:
+    start = NOW - timedelta(days=365 * YEARS)
+    span = (NOW - start).total_seconds()
+    moments = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
+    rooms = {group: f"!{fold(group)}:example.org" for group in GROUPS}
+    group_weights = [1 / (rank + 1) ** 0.6 for rank in range(len(GROUPS))]
+    async with db.engine.begin() as conn:
+        for first in range(0, count, CHUNK):
+            decisions: list[dict[str, Any]] = []
+            tags: list[dict[str, Any]] = []
+            for offset, created_at in enumerate(moments[first : first + CHUNK]):
+                decision_id = first + offset + 1
+                group = rng.choices(GROUPS, weights=group_weights)[0] if rng.random() < 0.95 else None
+                text = corpus.sentence(rng)
+                labels = list(dict.fromkeys(corpus.pick(rng, corpus.tags, rng.choice([0, 0, 1, 1, 2, 3]))))
+                context = corpus.sentence(rng) if rng.random() < 0.3 else None
+                roll = rng.random()
+                status = "superseded" if roll < 0.08 else "revoked" if roll < 0.11 else "active"
+                decisions.append(
+                    {
+                        "id": decision_id,
+                        "room_id": rooms[group] if group else "!netzwerk:example.org",
+                        "group_name": group,
+                        "author": corpus.pick(rng, corpus.authors)[0],
+                        "text": text,
+                        "tags": "\n".join(labels),
+                        "event_id": f"${secrets.token_hex(8)}",
+                        "permalink": f"https://matrix.to/#/!room:example.org/${decision_id}",
+                        "context_sender": "@someone:example.org" if context else None,
+                        "context_text": context,
+                        "context_event_id": f"$ctx{decision_id}" if context else None,
+                        "context_state": "kept" if context else None,
+                        "status": status,
+                        "note": "überholt" if status != "active" else None,
+                        "search_text": index_text(text, labels, context),
+                        "created_at": created_at,
+                        "updated_at": created_at,
+                    }
+                )
+                tags.extend({"key": fold(label), "decision_id": decision_id} for label in labels)
+            await conn.execute(insert(Decision), decisions)
+            if tags:
+                await conn.execute(insert(DecisionTag), tags)
+            if db.dialect == "sqlite":  # the statement DecisionRepository.add uses, many rows at once
+                await conn.execute(
+                    sql_text(f"INSERT INTO {DECISION_FTS}(rowid, search_text) VALUES (:id, :body)"),
+                    [{"id": d["id"], "body": d["search_text"]} for d in decisions],
+                )
+        await conn.exec_driver_sql("ANALYZE")
+
+
+@dataclass(frozen=True)
+class Search:
+    words: tuple[str, ...]
+    group: str
+    since: datetime
+    tags: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        extra = f" #{self.tags[0]}" if self.tags else ""
+        return f"{' '.join(self.words)} gruppe:{self.group!r} seit:{self.since:%d.%m.%Y}{extra}"
+
+
+def searches(corpus: Corpus, rng: random.Random, count: int) -> list[Search]:
+    """Words from the whole popularity range (the top nouns are in ~10% of all decisions), one group,
+    a start date; every 4th with a tag, every 7th for a word nobody wrote."""
+    nouns = corpus.nouns[0]
+    made = []
+    for n in range(count):
+        rank = min(len(nouns) - 1, int(rng.paretovariate(0.8)) - 1)  # mostly popular words, some rare
+        words = [nouns[rank]]
+        if n % 3 == 1:
+            words.append(rng.choice(nouns[:30]))
+        if n % 7 == 3:
+            words = [rng.choice(MISSES)]
+        if n % 5 == 2:
+            words = [words[0][: max(4, len(words[0]) // 2)]]  # a word start, as people type it
+        since = NOW - timedelta(days=rng.choice([30, 90, 180, 365, 730, 1000]))
+        tags = (rng.choice(corpus.tags[0][:12]),) if n % 4 == 0 else ()
+        made.append(Search(tuple(words), rng.choice(GROUPS), since, tags))
+    return made
+
+
+async def run_search(db: Database, search: Search) -> int:
+    async with db.transaction() as repos:
+        page = await repos.decisions.search(
+            words=search.words, groups=[search.group], since=search.since, tags=[fold(t) for t in search.tags]
+        )
+    return page.total
+
+
+async def explain(db: Database, search: Search) -> str:
+    """The plan of the page query of one search (the statement captured as the repository sends it)."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "OVER ()" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await run_search(db, search)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    statement, parameters = captured[0]
+    async with db.engine.connect() as conn:
+        if db.dialect == "sqlite":
+            rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            return "\n".join(f"  {row[-1]}" for row in rows)
+        rows = await conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + statement, parameters)
+        return "\n".join(f"  {row[0]}" for row in rows)
+
+
+async def export(db: Database, count: int) -> tuple[float, float, float, int]:
+    t0 = time.perf_counter()
+    async with db.transaction() as repos:
+        page = await repos.decisions.search(status="all", limit=count)
+    t1 = time.perf_counter()
+    rows = [
+        DecisionRow(
+            id=d.id,
+            created_at=d.created_at,
+            group=d.group,
+            room_id=d.room_id,
+            author=d.author,
+            author_name=None,
+            text=d.text,
+            tags=d.tags,
+            permalink=d.permalink,
+            status=d.status,
+            superseded_by=d.superseded_by,
+            note=d.note,
+        )
+        for d in page.decisions
+    ]
+    csv_bytes = decisions_csv(rows, tz=BERLIN)
+    t2 = time.perf_counter()
+    markdown = decisions_markdown(rows, tz=BERLIN, title="Beschlüsse", language="de", group_order=GROUPS)
+    t3 = time.perf_counter()
+    assert len(rows) == count and csv_bytes and markdown
+    return t1 - t0, t2 - t1, t3 - t2, len(csv_bytes) + len(markdown.encode())
+
+
+async def measure(label: str, url: str, count: int, runs: int, connect_args: dict[str, Any] | None = None) -> str:
+    """Fill, search, export; prints a table row and returns the plan of a popular search."""
+    rng = random.Random(7)
+    corpus = Corpus.build(rng)
+    db = Database(url, connect_args=connect_args)
+    try:
+        await db.upgrade()
+        t0 = time.perf_counter()
+        await fill(db, count, corpus, rng)
+        fill_s = time.perf_counter() - t0
+        mix = searches(corpus, random.Random(11), runs)
+        for search in mix[:10]:  # warm caches and connections
+            await run_search(db, search)
+        samples: list[tuple[float, int, Search]] = []
+        for search in mix:
+            start = time.perf_counter()
+            total = await run_search(db, search)
+            samples.append(((time.perf_counter() - start) * 1000, total, search))
+        times = [ms for ms, _, _ in samples]
+        p50, p95 = statistics.median(times), percentile(times, 95)
+        zero = sum(1 for _, total, _ in samples if total == 0)
+        fetch_s, csv_s, md_s, size = await export(db, min(10_000, count))
+        export_s = fetch_s + csv_s + md_s
+        print(
+            f"{label:<11}{count:>8}{fill_s:>7.1f}s{len(mix):>6}{zero:>6}"
+            f"  {p50:>6.1f}ms{p95:>8.1f}ms{max(times):>8.1f}ms"
+            f"  {'ok' if p95 <= SEARCH_P95_MS else 'OVER':<5}{fetch_s:>7.2f}s{csv_s:>6.2f}s{md_s:>6.2f}s"
+            f"{export_s:>7.2f}s  {'ok' if export_s <= EXPORT_S else 'OVER'}  ({size / 1e6:.1f} MB)"
+        )
+        ms, total, worst = max(samples, key=lambda sample: sample[0])
+        print(f"{'':<11}slowest: {worst.describe()} ({total} hits, {ms:.1f} ms)")
+        busiest = max(samples, key=lambda sample: sample[1])
+        print(f"{'':<11}most hits: {busiest[2].describe()} ({busiest[1]} hits, {busiest[0]:.1f} ms)")
+        popular = Search((corpus.nouns[0][0],), GROUPS[0], NOW - timedelta(days=365))
+        return f"{label}: {popular.describe()}\n{await explain(db, popular)}"
+    finally:
+        await db.dispose()
+
+
+async def main(count: int, runs: int, pg_url: str | None) -> None:
+    print(
+        f"{'backend':<11}{'rows':>8}{'fill':>8}{'runs':>6}{'0-hit':>6}  {'p50':>8}{'p95':>10}{'max':>10}"
+        f"  {'':<5}{'fetch':>8}{'csv':>7}{'md':>7}{'export':>8}"
+    )
+    plans = []
+    with tempfile.TemporaryDirectory(prefix="redi-bench-decisions-") as tmp:
+        plans.append(await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", count, runs))
+    if pg_url:
+        schema = f"redi_bench_{secrets.token_hex(6)}"
+        admin = create_async_engine(normalize_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        except Exception as error:  # whatever keeps us from connecting: no PostgreSQL here
+            print(f"postgresql skipped: {type(error).__name__}: {error}")
+            await admin.dispose()
+            pg_url = None
+        if pg_url:
+            try:
+                connect_args = {"server_settings": {"search_path": schema}}
+                plans.append(await measure("postgresql", pg_url, count, runs, connect_args))
+            finally:
+                async with admin.connect() as conn:
+                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                await admin.dispose()
+    print(f"\ntargets: search p95 <= {SEARCH_P95_MS} ms (20 a page, with total), export of 10,000 <= {EXPORT_S:.0f} s")
+    print("\nquery plans (page query of a word + group + since search):")
+    print("\n".join(plans))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--decisions", type=int, default=100_000)
+    parser.add_argument("--searches", type=int, default=60)
+    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main(args.decisions, max(50, args.searches), None if args.no_pg else args.pg))

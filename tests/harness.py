@@ -1,0 +1,177 @@
+"""A bot without a homeserver for feature tests: the real dispatcher, planner and scheduler jobs over the
+test database, a fake clock, and a recording sender; followups and on_sent hooks run as the transport
+would run them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.action_jobs import ActionJobs
+from bot.app import all_routers
+from bot.clock import FakeClock
+from bot.config import load_config
+from bot.dispatch import Dispatcher, IncomingMessage, Quoted
+from bot.reminders import ReminderPlanner
+from bot.replies import Reply, message_content
+from bot.scheduler import Scheduler
+from bot.substitution_jobs import SubstitutionJobs
+from commands import decisions, substitutions
+from commands.meetings import meeting_reminder_content, personal_reminder_content
+from storage import Database
+from tests.fakes import RecordingSender
+
+ROOT = Path(__file__).resolve().parent.parent
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)
+GROUP_ROOM, NETWORK = "!engagement:example.org", "!netzwerk:example.org"
+
+
+class DirectRooms:
+    async def direct_room(self, user_id: str) -> str:
+        return f"!dm-{user_id}"
+
+
+class Bot:
+    def __init__(self, db: Database, tmp_path: Path, **config_changes: Any) -> None:
+        example = load_config(ROOT / "config.example.toml", env={})
+        settings: dict[str, Any] = {"network_room": NETWORK, "coordinators": ()} | config_changes
+        config = replace(example, data_dir=tmp_path, database_url="unused", **settings)
+        self.config = config
+        self.clock = FakeClock(NOW)
+        self.sender = RecordingSender()
+        self.db = db
+        scheduler = Scheduler(self.clock)
+        self.jobs = SubstitutionJobs(
+            db=db,
+            scheduler=scheduler,
+            sender=self.sender,
+            rooms=DirectRooms(),
+            clock=self.clock,
+            grace=timedelta(hours=2),
+            reminder_before=timedelta(days=1),
+            default_language="de",
+            texts=substitutions.SubstitutionTexts("!"),
+            apply_due=substitutions.apply_due,
+            accepted_before=substitutions.offer_accepted_before,
+        )
+        self.planner = ReminderPlanner(
+            db=db,
+            scheduler=scheduler,
+            sender=self.sender,
+            rooms=DirectRooms(),
+            clock=self.clock,
+            grace=timedelta(hours=2),
+            meeting_content=meeting_reminder_content("de"),
+            personal_content=personal_reminder_content,
+            substitutions=self.jobs,
+            actions=ActionJobs(
+                db=db,
+                scheduler=scheduler,
+                sender=self.sender,
+                rooms=DirectRooms(),
+                clock=self.clock,
+                grace=timedelta(hours=2),
+                timezone=BERLIN,
+                default_language="de",
+                content=decisions.action_reminder_content,
+            ),
+        )
+        self.scheduler = scheduler
+        self.quotes: dict[str, Quoted] = {}
+        self.dispatcher = Dispatcher(
+            routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner, files=self
+        )
+        self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
+        self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
+        self._events = 0
+        self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
+
+    async def handle(self, message: IncomingMessage) -> Reply | None:
+        reply = await self.dispatcher.handle(message)
+        if reply is None:
+            return None
+        # What the transport does after sending the reply: on_sent hooks and followups.
+        self._events += 1
+        if reply.on_sent is not None:
+            self.announcements.append((message.room_id, _body(reply), list(reply.mentions)))
+            self.announcement_ids.append(f"$reply{self._events}")
+            await reply.on_sent(self.announcement_ids[-1])
+        for followup in reply.followups:
+            self._events += 1
+            if followup.user_id is not None:
+                self.dms.append((followup.user_id, _body(followup.reply)))
+            else:
+                self.announcements.append((str(followup.room_id), _body(followup.reply), list(followup.reply.mentions)))
+            if followup.on_sent is not None:
+                self.announcement_ids.append(f"$followup{self._events}")
+                await followup.on_sent(self.announcement_ids[-1])
+        return reply
+
+    async def say(
+        self,
+        sender: str,
+        body: str,
+        *,
+        room: str = GROUP_ROOM,
+        mentions: tuple[str, ...] = (),
+        power: int = 0,
+        quoting: Quoted | None = None,
+    ) -> str:
+        reply = await self.reply(sender, body, room=room, mentions=mentions, power=power, quoting=quoting)
+        return _body(reply)
+
+    async def reply(
+        self,
+        sender: str,
+        body: str,
+        *,
+        room: str = GROUP_ROOM,
+        mentions: tuple[str, ...] = (),
+        power: int = 0,
+        quoting: Quoted | None = None,
+    ) -> Reply:
+        self._events += 1
+        self.quotes = {quoting.event_id: quoting} if quoting else {}
+        message = IncomingMessage(
+            room,
+            f"$m{self._events}",
+            sender,
+            body,
+            self.clock.now(),
+            mentions=mentions,
+            sender_power=power,
+            reply_to=quoting.event_id if quoting else None,
+        )
+        reply = await self.handle(message)
+        assert reply is not None
+        return reply
+
+    async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> None:
+        return None
+
+    async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
+        return self.quotes.get(event_id)
+
+    async def react(self, sender: str, event_id: str, key: str = "✋") -> str | None:
+        self._events += 1
+        message = IncomingMessage(
+            NETWORK, f"$r{self._events}", sender, "", self.clock.now(), reply_to=event_id, reaction=key
+        )
+        reply = await self.handle(message)
+        return None if reply is None else _body(reply)
+
+    def sent_dms(self) -> list[tuple[str, str]]:
+        """What the scheduler sent (reminders, expiry), as (user, body)."""
+        return [(room.removeprefix("!dm-"), body) for room, body in self.sender.bodies]
+
+
+def _body(reply: Reply) -> str:
+    return str(message_content(reply)["body"])
+
+
+def _body(reply: Reply) -> str:
+    return str(message_content(reply)["body"])

@@ -1,0 +1,579 @@
+"""Storage contract of the decision log and the minutes, on SQLite and (with REDI_TEST_DATABASE_URL)
+PostgreSQL: records, audit trail, the quoted message's fate, full-text search with every filter, and the
+one-open-minutes-per-room rule under concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event
+
+from bot.text import fold
+from storage import Database
+from storage.decisions import INDEX_VERSION_KEY, AuditRecord, DecisionRecord, SearchPage
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+ROOM, OTHER_ROOM = "!sensorik:example.org", "!recht:example.org"
+ANNA, BEN = "@anna:example.org", "@ben:example.org"
+SENSORIK, RECHT, DIGITAL = "Sensorik", "Recht und Datenschutz", "Digitale Rechnung"
+
+
+async def _add(db: Database, text: str, **fields: Any) -> DecisionRecord:
+    values: dict[str, Any] = {
+        "room_id": ROOM,
+        "group": SENSORIK,
+        "author": ANNA,
+        "tags": (),
+        "now": T0,
+    } | fields
+    async with db.transaction() as repos:
+        return await repos.decisions.add(text=text, **values)
+
+
+async def _search(db: Database, **filters: Any) -> SearchPage:
+    async with db.transaction() as repos:
+        return await repos.decisions.search(**filters)
+
+
+async def _ids(db: Database, **filters: Any) -> list[int]:
+    return [d.id for d in (await _search(db, **filters)).decisions]
+
+
+# --- records and their history ------------------------------------------------------------------------
+
+
+async def test_add_and_get_round_trip_with_context(db: Database) -> None:
+    added = await _add(
+        db,
+        "Wir führen die E-Rechnung zum 1.7. ein.",
+        tags=["#XRechnung", "Pflicht", "xrechnung"],
+        now=T0.astimezone(ZoneInfo("Europe/Berlin")),
+        event_id="$cmd",
+        permalink="https://matrix.to/#/!sensorik:example.org/$cmd",
+        context_sender=BEN,
+        context_text="Sollen wir die E-Rechnung einführen?",
+        context_event_id="$question",
+        session_id=None,
+    )
+    assert added == DecisionRecord(
+        id=added.id,
+        room_id=ROOM,
+        group=SENSORIK,
+        author=ANNA,
+        text="Wir führen die E-Rechnung zum 1.7. ein.",
+        tags=("XRechnung", "Pflicht"),  # '#' dropped, the same tag twice kept once (first spelling)
+        event_id="$cmd",
+        permalink="https://matrix.to/#/!sensorik:example.org/$cmd",
+        context_sender=BEN,
+        context_text="Sollen wir die E-Rechnung einführen?",
+        context_event_id="$question",
+        context_state="kept",
+        session_id=None,
+        status="active",
+        superseded_by=None,
+        supersedes=None,
+        note=None,
+        created_at=T0,
+        updated_at=T0,
+    )
+    assert added.created_at.tzinfo is UTC
+    async with db.transaction() as repos:
+        assert await repos.decisions.get(added.id) == added
+        assert await repos.decisions.get(added.id, lock=True) == added
+        assert await repos.decisions.get(added.id + 1) is None
+        assert await repos.decisions.audit(added.id) == [AuditRecord(T0, ANNA, "created", None)]
+
+    plain = await _add(db, "Ohne Bezug.", group=None)
+    assert (plain.context_state, plain.group, plain.tags) == (None, None, ())
+
+
+async def test_add_checks_its_input(db: Database) -> None:
+    async with db.transaction() as repos:
+        with pytest.raises(ValueError, match="text is longer than 5000"):
+            await repos.decisions.add(room_id=ROOM, group=None, author=ANNA, text="x" * 5001, tags=(), now=T0)
+        with pytest.raises(ValueError, match="needs a text"):
+            await repos.decisions.add(room_id=ROOM, group=None, author=ANNA, text="  ", tags=(), now=T0)
+        with pytest.raises(ValueError, match="tag"):
+            await repos.decisions.add(room_id=ROOM, group=None, author=ANNA, text="a", tags=["#"], now=T0)
+        with pytest.raises(ValueError, match="timezone-aware"):
+            await repos.decisions.add(
+                room_id=ROOM, group=None, author=ANNA, text="a", tags=(), now=datetime(2026, 1, 1)
+            )
+
+
+async def test_supersede_and_revoke_leave_an_audit_trail(db: Database) -> None:
+    old = await _add(db, "Treffen immer dienstags.")
+    new = await _add(db, "Treffen immer mittwochs.", now=T0 + timedelta(days=7))
+    later = T0 + timedelta(days=8)
+    async with db.transaction() as repos:
+        await repos.decisions.supersede(old.id, new_id=new.id, actor=BEN, now=later)
+    async with db.transaction() as repos:
+        superseded = await repos.decisions.get(old.id)
+        replacement = await repos.decisions.get(new.id)
+        assert superseded is not None and replacement is not None
+        assert (superseded.status, superseded.superseded_by, superseded.updated_at) == ("superseded", new.id, later)
+        assert (replacement.status, replacement.supersedes) == ("active", old.id)
+        assert superseded.text == old.text  # never rewritten
+        assert await repos.decisions.audit(old.id) == [
+            AuditRecord(T0, ANNA, "created", None),
+            AuditRecord(later, BEN, "superseded", f"#{new.id}"),
+        ]
+        assert (await repos.decisions.audit(new.id))[-1] == AuditRecord(later, BEN, "supersedes", f"#{old.id}")
+
+        # Only what is in force can be superseded or revoked.
+        with pytest.raises(ValueError, match="is superseded, not active"):
+            await repos.decisions.supersede(old.id, new_id=new.id, actor=BEN, now=later)
+        with pytest.raises(ValueError, match="is superseded"):
+            await repos.decisions.revoke(old.id, actor=BEN, reason="x", now=later)
+        with pytest.raises(LookupError):
+            await repos.decisions.revoke(999_999, actor=BEN, reason="x", now=later)
+        with pytest.raises(LookupError):
+            await repos.decisions.supersede(new.id, new_id=999_999, actor=BEN, now=later)
+        with pytest.raises(ValueError, match="itself"):
+            await repos.decisions.supersede(new.id, new_id=new.id, actor=BEN, now=later)
+        with pytest.raises(ValueError, match="reason is longer than 1000"):
+            await repos.decisions.revoke(new.id, actor=BEN, reason="x" * 1001, now=later)
+
+    async with db.transaction() as repos:
+        await repos.decisions.revoke(new.id, actor=ANNA, reason="Raum nicht frei", now=later + timedelta(hours=1))
+    async with db.transaction() as repos:
+        revoked = await repos.decisions.get(new.id)
+        assert revoked is not None
+        assert (revoked.status, revoked.note, revoked.supersedes) == ("revoked", "Raum nicht frei", old.id)
+        assert [a.action for a in await repos.decisions.audit(new.id)] == ["created", "supersedes", "revoked"]
+        assert (await repos.decisions.audit(new.id))[-1].detail == "Raum nicht frei"
+
+
+async def test_supersede_note_is_kept(db: Database) -> None:
+    old, new = await _add(db, "Alt"), await _add(db, "Neu")
+    async with db.transaction() as repos:
+        await repos.decisions.supersede(old.id, new_id=new.id, actor=BEN, now=T0, note="Tippfehler")
+        record = await repos.decisions.get(old.id)
+        assert record is not None and record.note == "Tippfehler"
+        assert (await repos.decisions.audit(old.id))[-1].detail == f"#{new.id}: Tippfehler"
+
+
+async def test_mark_context_keeps_our_copy(db: Database) -> None:
+    first = await _add(
+        db, "Beschluss eins", context_text="Frage nach Sensoren", context_event_id="$q", context_sender=BEN
+    )
+    second = await _add(db, "Beschluss zwei", context_text="Frage nach Sensoren", context_event_id="$q")
+    other = await _add(db, "Beschluss drei", context_text="Anderes", context_event_id="$other")
+    edited_at, redacted_at = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
+    async with db.transaction() as repos:
+        assert await repos.decisions.by_context_event("$q") == [first.id, second.id]
+        assert await repos.decisions.by_context_event("$nothing") == []
+        assert await repos.decisions.mark_context("$q", state="edited", now=edited_at, new_text="Ganz anders") == [
+            first.id,
+            second.id,
+        ]
+    async with db.transaction() as repos:
+        edited = await repos.decisions.get(first.id)
+        assert edited is not None
+        assert (edited.context_text, edited.context_state, edited.updated_at) == (
+            "Frage nach Sensoren",
+            "edited",
+            edited_at,
+        )
+        assert (await repos.decisions.audit(first.id))[-1] == AuditRecord(
+            edited_at, None, "context_edited", "Ganz anders"
+        )
+        assert await repos.decisions.mark_context("$q", state="redacted", now=redacted_at) == [first.id, second.id]
+    async with db.transaction() as repos:
+        redacted = await repos.decisions.get(second.id)
+        assert redacted is not None
+        assert (redacted.context_text, redacted.context_state) == ("Frage nach Sensoren", "redacted")
+        assert (await repos.decisions.audit(second.id))[-1] == AuditRecord(redacted_at, None, "context_redacted", None)
+        # A redaction is final: seen again, or an edit arriving late, changes nothing.
+        assert await repos.decisions.mark_context("$q", state="redacted", now=redacted_at) == []
+        assert await repos.decisions.mark_context("$q", state="edited", now=redacted_at, new_text="x") == []
+        assert await repos.decisions.mark_context("$nothing", state="edited", now=redacted_at) == []
+        with pytest.raises(ValueError, match="state must be one of"):
+            await repos.decisions.mark_context("$q", state="kept", now=redacted_at)
+        untouched = await repos.decisions.get(other.id)
+        assert untouched is not None and untouched.context_state == "kept"
+    # Our copy is still what the index knows.
+    assert await _ids(db, words=["Sensoren"]) == [second.id, first.id]
+
+
+# --- search -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def log(db: Database) -> dict[str, DecisionRecord]:
+    """A small decision log over a few months, groups, rooms and authors."""
+    day = timedelta(days=1)
+    entries = {
+        "erechnung": (
+            "Die E-Rechnung wird Pflicht für alle Lieferanten.",
+            DIGITAL,
+            ROOM,
+            ANNA,
+            ["XRechnung", "Pflicht"],
+        ),
+        "portal": ("Bürgerportal: Anmeldung über das Servicekonto.", DIGITAL, ROOM, BEN, ["Portal"]),
+        "sensoren": ("Wir kaufen 40 LoRaWAN-Sensoren für Pegelstände.", SENSORIK, ROOM, ANNA, ["LoRaWAN"]),
+        "loeschfrist": ("Löschfristen für Protokolle: 10 Jahre.", RECHT, OTHER_ROOM, BEN, ["Pflicht", "DSGVO"]),
+        "eingang": ("Eingangsrechnungen laufen über den Workflow.", DIGITAL, OTHER_ROOM, ANNA, []),
+        "ohne": ("Sommerfest am 3. Juli.", None, OTHER_ROOM, BEN, []),
+    }
+    found = {}
+    for offset, (name, (text, group, room, author, tags)) in enumerate(entries.items()):
+        found[name] = await _add(
+            db, text, group=group, room_id=room, author=author, tags=tags, now=T0 + offset * 10 * day
+        )
+    found["kontext"] = await _add(
+        db,
+        "So machen wir es.",
+        group=SENSORIK,
+        context_text="Vorschlag: Straßenbeleuchtung nachts dimmen",
+        context_event_id="$vorschlag",
+        now=T0 + 70 * day,
+    )
+    return found
+
+
+async def test_search_words_are_folded_and_find_compound_parts(db: Database, log: dict[str, DecisionRecord]) -> None:
+    assert await _ids(db, words=["rechnung"]) == [log["erechnung"].id]  # the tail of "E-Rechnung"
+    assert await _ids(db, words=["E-Rechnung"]) == [log["erechnung"].id]
+    assert await _ids(db, words=["erechnung"]) == [log["erechnung"].id]
+    assert await _ids(db, words=["BÜRGERPORTAL"]) == [log["portal"].id]
+    assert await _ids(db, words=["buergerportal"]) == [log["portal"].id]
+    assert await _ids(db, words=["Bürger"]) == [log["portal"].id]  # a word start
+    assert await _ids(db, words=["Loeschfristen"]) == [log["loeschfrist"].id]
+    assert await _ids(db, words=["löschfrist"]) == [log["loeschfrist"].id]
+    assert await _ids(db, words=["Sensoren"]) == [log["sensoren"].id]  # tail of "LoRaWAN-Sensoren"
+    assert await _ids(db, words=["lorawan", "pegel"]) == [log["sensoren"].id]  # every word required
+    assert await _ids(db, words=["lorawan", "rechnung"]) == []
+    assert await _ids(db, words=["xrechnung"]) == [log["erechnung"].id]  # from the tag
+    assert await _ids(db, words=["strassenbeleuchtung"]) == [log["kontext"].id]  # from the quoted message
+    assert await _ids(db, words=["für", "Lieferanten"]) == [log["erechnung"].id]  # function words dropped
+    # A closed compound's tail cannot be found by prefix (see fold_for_index).
+    assert log["eingang"].id not in await _ids(db, words=["rechnungen"])
+
+
+async def test_search_filters(db: Database, log: dict[str, DecisionRecord]) -> None:
+    day = timedelta(days=1)
+    everything = await _ids(db)
+    assert everything == sorted(everything, reverse=True) and len(everything) == 7
+    assert await _ids(db, groups=[DIGITAL], words=["rechnung"]) == [log["erechnung"].id]
+    assert await _ids(db, groups=[SENSORIK], words=["rechnung"]) == []
+    assert await _ids(db, groups=[]) == []
+    assert set(await _ids(db, groups=[SENSORIK, RECHT])) == {
+        log["sensoren"].id,
+        log["loeschfrist"].id,
+        log["kontext"].id,
+    }
+    assert await _ids(db, room_id=OTHER_ROOM) == [log["ohne"].id, log["eingang"].id, log["loeschfrist"].id]
+    # since inclusive, until exclusive (DecisionQuery.created_range gives such bounds)
+    assert await _ids(db, since=T0 + 10 * day, until=T0 + 30 * day) == [log["sensoren"].id, log["portal"].id]
+    assert await _ids(db, since=T0 + 60 * day) == [log["kontext"].id]
+    assert await _ids(db, tags=[fold("Pflicht")]) == [log["loeschfrist"].id, log["erechnung"].id]
+    assert await _ids(db, tags=[fold("Pflicht"), fold("XRechnung")]) == [log["erechnung"].id]  # all required
+    assert await _ids(db, tags=[fold("Pflicht"), fold("nirgends")]) == []
+    assert await _ids(db, author=BEN, groups=[DIGITAL]) == [log["portal"].id]
+    assert await _ids(db, ids=[log["portal"].id, log["ohne"].id, 999_999]) == [log["ohne"].id, log["portal"].id]
+    assert await _ids(db, words=["pflicht"], groups=[DIGITAL, RECHT], since=T0, tags=["dsgvo"]) == [
+        log["loeschfrist"].id
+    ]
+
+
+async def test_search_status_filter(db: Database, log: dict[str, DecisionRecord]) -> None:
+    async with db.transaction() as repos:
+        await repos.decisions.supersede(log["portal"].id, new_id=log["kontext"].id, actor=ANNA, now=T0)
+        await repos.decisions.revoke(log["ohne"].id, actor=BEN, reason="abgesagt", now=T0)
+    assert log["portal"].id not in await _ids(db)  # 'active' is the default
+    assert await _ids(db, status="superseded") == [log["portal"].id]
+    assert await _ids(db, status="revoked") == [log["ohne"].id]
+    assert len(await _ids(db, status="all")) == 7
+    assert await _ids(db, words=["Bürgerportal"]) == []
+    assert await _ids(db, words=["Bürgerportal"], status="all") == [log["portal"].id]
+    with pytest.raises(ValueError, match="status must be one of"):
+        await _search(db, status="gültig")
+
+
+async def test_search_pages_with_total_and_order(db: Database, log: dict[str, DecisionRecord]) -> None:
+    newest = await _ids(db, status="all")
+    first = await _search(db, limit=3)
+    assert [d.id for d in first.decisions] == newest[:3] and first.total == 7
+    second = await _search(db, limit=3, offset=3)
+    assert [d.id for d in second.decisions] == newest[3:6] and second.total == 7
+    last = await _search(db, limit=3, offset=6)
+    assert [d.id for d in last.decisions] == newest[6:] and last.total == 7
+    beyond = await _search(db, limit=3, offset=30)
+    assert beyond.decisions == [] and beyond.total == 7
+    oldest = await _search(db, limit=2, newest_first=False)
+    assert [d.id for d in oldest.decisions] == newest[::-1][:2] and oldest.total == 7
+    everything = await _search(db, limit=None, newest_first=False)
+    assert [d.id for d in everything.decisions] == newest[::-1] and everything.total == 7
+    assert (await _search(db, limit=None, offset=5)).total == 7
+    assert (await _search(db, limit=None, offset=50)).total == 7
+    words = await _search(db, words=["pflicht"], limit=1)
+    assert [d.id for d in words.decisions] == [log["loeschfrist"].id] and words.total == 2
+    assert (await _search(db, words=["nirgendwo"], limit=5)) == SearchPage([], 0)
+    assert (await _search(db, limit=0)).total == 7
+    # Same created_at: id breaks the tie, so pages never overlap.
+    same = [await _add(db, f"Gleichzeitig {n}", now=T0 + timedelta(days=500)) for n in range(3)]
+    assert [d.id for d in (await _search(db, words=["gleichzeitig"])).decisions] == [s.id for s in same[::-1]]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ['"'],
+        ["*"],
+        ["NEAR(a b)"],
+        ["group:sensorik"],
+        [":"],
+        ["a OR b", "NOT"],
+        ["'; DROP TABLE decisions; --"],
+        ["^rechnung"],
+        ["-rechnung"],
+        ["rechnung*"],
+        ['"E-Rechnung"'],
+        ["(", ")", "&", "|", "!", "\\"],
+        ["sensoren:*"],
+        ["a" * 300],
+        ["🙂"],
+    ],
+)
+async def test_search_words_never_become_syntax(db: Database, words: list[str], log: dict[str, DecisionRecord]) -> None:
+    page = await _search(db, words=words, groups=[DIGITAL, SENSORIK], since=T0)
+    assert page.total == len(page.decisions)
+    async with db.transaction() as repos:  # the table is still there
+        assert await repos.decisions.get(log["erechnung"].id) is not None
+
+
+async def test_search_with_nothing_searchable_finds_nothing(db: Database, log: dict[str, DecisionRecord]) -> None:
+    assert await _search(db, words=["***", "--"]) == SearchPage([], 0)
+    assert await _ids(db, words=["rechnung*"]) == [log["erechnung"].id]  # the punctuation is ignored
+
+
+async def test_index_entry_is_part_of_the_unit_of_work(db: Database) -> None:
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with db.transaction() as repos:
+            await repos.decisions.add(room_id=ROOM, group=None, author=ANNA, text="Verworfen", tags=(), now=T0)
+            raise Abort
+    assert await _search(db, words=["verworfen"]) == SearchPage([], 0)
+    kept = await _add(db, "Behalten")
+    assert await _ids(db, words=["behalten"]) == [kept.id]
+
+
+async def test_text_search_uses_the_index(db: Database, log: dict[str, DecisionRecord]) -> None:
+    """The query's full-text condition is the indexed one (on PostgreSQL, the GIN expression must match
+    exactly; with scans switched off the planner can only use it if it does)."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "OVER ()" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        # Words only: with a group filter too, PostgreSQL may rightly prefer the B-tree on a table this small.
+        await _search(db, words=["rechnung"])
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = statements
+    async with db.engine.connect() as connection:
+        if db.dialect == "postgresql":
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+            await connection.exec_driver_sql("SET enable_indexscan = off")
+            plan = "\n".join(row[0] for row in await connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "ix_decisions_search_text" in plan, plan
+        else:
+            rows = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = "\n".join(row[-1] for row in rows)
+            assert "decision_fts VIRTUAL TABLE INDEX" in plan, plan
+
+
+async def test_count_by_group(db: Database, log: dict[str, DecisionRecord]) -> None:
+    async with db.transaction() as repos:
+        await repos.decisions.revoke(log["portal"].id, actor=BEN, reason="x", now=T0)
+        assert await repos.decisions.count_by_group(since=T0, until=T0 + timedelta(days=365)) == {
+            DIGITAL: 3,
+            SENSORIK: 2,
+            RECHT: 1,
+            None: 1,
+        }
+        assert await repos.decisions.count_by_group(since=T0 + timedelta(days=1), until=T0 + timedelta(days=21)) == {
+            DIGITAL: 1,
+            SENSORIK: 1,
+        }
+        assert await repos.decisions.count_by_group(since=T0 - timedelta(days=9), until=T0) == {}
+
+
+async def test_stale_index_is_rebuilt_once(db: Database, log: dict[str, DecisionRecord]) -> None:
+    async with db.transaction() as repos:
+        assert await repos.decisions.rebuild_index_if_stale()  # never recorded: rebuild
+        assert not await repos.decisions.rebuild_index_if_stale()
+        await repos.sync.set(INDEX_VERSION_KEY, "0")  # as if fold_for_index had changed
+        assert await repos.decisions.rebuild_index_if_stale()
+    assert await _ids(db, words=["rechnung"]) == [log["erechnung"].id]
+    assert await _ids(db, words=["strassenbeleuchtung"]) == [log["kontext"].id]
+    added = await _add(db, "Nach dem Neuaufbau")
+    assert await _ids(db, words=["neuaufbau"]) == [added.id]
+
+
+# --- minutes ------------------------------------------------------------------------------------------
+
+
+async def _start(db: Database, room_id: str = ROOM, title: str = "Jour fixe") -> Any:
+    async with db.transaction() as repos:
+        return await repos.minutes.start(room_id=room_id, group=SENSORIK, title=title, started_by=ANNA, now=T0)
+
+
+async def test_one_open_session_per_room(db: Database) -> None:
+    session = await _start(db)
+    assert session is not None and (session.room_id, session.title, session.ended_at) == (ROOM, "Jour fixe", None)
+    assert session.started_at == T0 and session.group == SENSORIK
+    assert await _start(db, title="Noch eins") is None
+    other = await _start(db, room_id=OTHER_ROOM)
+    assert other is not None
+    async with db.transaction() as repos:
+        assert await repos.minutes.open_session(ROOM) == session
+        assert await repos.minutes.get_session(session.id) == session
+        ended = await repos.minutes.end(session.id, now=T0 + timedelta(hours=1))
+        assert ended.ended_at == T0 + timedelta(hours=1)
+        assert await repos.minutes.end(session.id, now=T0 + timedelta(hours=2)) == ended  # the first end stays
+        assert await repos.minutes.open_session(ROOM) is None
+        with pytest.raises(LookupError):
+            await repos.minutes.end(999_999, now=T0)
+        with pytest.raises(ValueError, match="title is longer than 200"):
+            await repos.minutes.start(room_id=ROOM, group=None, title="x" * 201, started_by=ANNA, now=T0)
+    again = await _start(db)
+    assert again is not None and again.id != session.id
+
+
+async def test_concurrent_starts_have_exactly_one_winner(db: Database) -> None:
+    started = await asyncio.gather(*(_start(db, title=f"Start {n}") for n in range(5)))
+    winners = [s for s in started if s is not None]
+    assert len(winners) == 1
+    async with db.transaction() as repos:
+        assert await repos.minutes.open_session(ROOM) == winners[0]
+
+
+async def test_items_undo_and_end(db: Database) -> None:
+    session = await _start(db)
+    decision = await _add(db, "Wir testen Sensoren", session_id=session.id)
+    async with db.transaction() as repos:
+        info = await repos.minutes.add_item(
+            room_id=ROOM, group=SENSORIK, kind="info", text="Budget steht", author=ANNA, now=T0, session_id=session.id
+        )
+        logged = await repos.minutes.add_item(
+            room_id=ROOM,
+            group=SENSORIK,
+            kind="decision",
+            text=decision.text,
+            author=ANNA,
+            now=T0 + timedelta(minutes=1),
+            session_id=session.id,
+            decision_id=decision.id,
+        )
+        action = await repos.minutes.add_item(
+            room_id=ROOM,
+            group=SENSORIK,
+            kind="action",
+            text="Angebote einholen",
+            author=BEN,
+            now=T0 + timedelta(minutes=2),
+            session_id=session.id,
+            owner=BEN,
+            due=date(2026, 2, 1),
+        )
+        assert (action.owner, action.due, action.session_id, action.withdrawn_at) == (
+            BEN,
+            date(2026, 2, 1),
+            session.id,
+            None,
+        )
+        assert logged.decision_id == decision.id
+        assert await repos.minutes.items(session.id) == [info, logged, action]
+        with pytest.raises(ValueError, match="kind must be one of"):
+            await repos.minutes.add_item(room_id=ROOM, group=None, kind="todo", text="x", author=ANNA, now=T0)
+        with pytest.raises(ValueError, match="text is longer than 5000"):
+            await repos.minutes.add_item(room_id=ROOM, group=None, kind="info", text="x" * 5001, author=ANNA, now=T0)
+
+    undo_at = T0 + timedelta(minutes=3)
+    async with db.transaction() as repos:
+        undone = await repos.minutes.undo_last(session.id, now=undo_at)
+        assert undone is not None and undone.id == action.id and undone.withdrawn_at == undo_at
+        assert await repos.minutes.items(session.id) == [info, logged]
+        assert await repos.minutes.get_item(action.id) == undone  # kept, only hidden
+        assert await repos.minutes.open_actions() == []
+        assert (await repos.minutes.undo_last(session.id, now=undo_at)) is not None
+        assert (await repos.minutes.undo_last(session.id, now=undo_at)) is not None
+        assert await repos.minutes.undo_last(session.id, now=undo_at) is None
+        assert await repos.minutes.items(session.id) == []
+        assert await repos.minutes.get_item(999_999) is None
+
+
+async def test_open_actions_complete_and_due(db: Database) -> None:
+    session = await _start(db)
+
+    async def action(
+        text: str, *, due: date | None, room_id: str = ROOM, group: str | None = SENSORIK, **kw: Any
+    ) -> int:
+        async with db.transaction() as repos:
+            item = await repos.minutes.add_item(
+                room_id=room_id, group=group, kind="action", text=text, author=ANNA, now=T0, due=due, **kw
+            )
+            return item.id
+
+    later = await action("Später", due=date(2026, 3, 1), session_id=session.id, owner=BEN)
+    no_due = await action("Irgendwann", due=None, owner=ANNA)  # outside minutes
+    soon = await action("Bald", due=date(2026, 1, 10), room_id=OTHER_ROOM, group=RECHT, owner=BEN)
+    overdue = await action("Überfällig", due=date(2025, 12, 1), owner=ANNA)
+    async with db.transaction() as repos:
+        await repos.minutes.add_item(room_id=ROOM, group=SENSORIK, kind="info", text="kein To-do", author=ANNA, now=T0)
+        assert [a.id for a in await repos.minutes.open_actions()] == [overdue, soon, later, no_due]
+        assert [a.id for a in await repos.minutes.open_actions(room_id=ROOM)] == [overdue, later, no_due]
+        assert [a.id for a in await repos.minutes.open_actions(groups=[RECHT])] == [soon]
+        assert [a.id for a in await repos.minutes.open_actions(groups=[])] == []
+        assert [a.id for a in await repos.minutes.open_actions(owner=BEN)] == [soon, later]
+        assert [a.id for a in await repos.minutes.due_actions(until=date(2026, 1, 10))] == [overdue, soon]
+        assert (await repos.minutes.get_item(no_due)) is not None
+
+        done_at = T0 + timedelta(days=1)
+        assert await repos.minutes.complete(soon, by=BEN, now=done_at)
+        assert not await repos.minutes.complete(soon, by=ANNA, now=done_at + timedelta(hours=1))
+        assert not await repos.minutes.complete(999_999, by=ANNA, now=done_at)
+        done = await repos.minutes.get_item(soon)
+        assert done is not None and (done.done_at, done.done_by) == (done_at, BEN)
+        assert [a.id for a in await repos.minutes.open_actions()] == [overdue, later, no_due]
+        assert [a.id for a in await repos.minutes.due_actions(until=date(2026, 1, 10))] == [overdue]
+
+
+async def test_sessions_in_a_range(db: Database) -> None:
+    async with db.transaction() as repos:
+        first = await repos.minutes.start(room_id=ROOM, group=SENSORIK, title="Eins", started_by=ANNA, now=T0)
+        assert first is not None
+        await repos.minutes.end(first.id, now=T0 + timedelta(hours=1))
+        second = await repos.minutes.start(
+            room_id=ROOM, group=SENSORIK, title="Zwei", started_by=ANNA, now=T0 + timedelta(days=7)
+        )
+        third = await repos.minutes.start(
+            room_id=OTHER_ROOM, group=RECHT, title="Drei", started_by=BEN, now=T0 + timedelta(days=8)
+        )
+        assert second is not None and third is not None
+        week = T0 + timedelta(days=7)
+        assert [s.id for s in await repos.minutes.sessions(since=T0, until=T0 + timedelta(days=30))] == [
+            first.id,
+            second.id,
+            third.id,
+        ]
+        assert [s.id for s in await repos.minutes.sessions(since=T0, until=week)] == [first.id]
+        assert [s.id for s in await repos.minutes.sessions(since=week, until=week + timedelta(days=9))] == [
+            second.id,
+            third.id,
+        ]
+        assert [
+            s.id for s in await repos.minutes.sessions(since=T0, until=T0 + timedelta(days=30), groups=[RECHT])
+        ] == [third.id]

@@ -1,0 +1,202 @@
+"""The decision log, minutes and action items through the dispatcher (SQLite and PostgreSQL): logging with
+context, revising with permissions, searching with filters and scopes, minutes, reminders, exports and the
+yearly report. Nothing a command does deletes anything."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.dispatch import IncomingMessage, Quoted
+from storage import Database
+from tests.harness import BERLIN, GROUP_ROOM, Bot
+
+SENSORIK_ROOM, COORD_ROOM, DM = "!sensorik:example.org", "!koordination:example.org", "!dm-koord:example.org"
+ANNA, BEN, KOORD = "@anna:buehl.de", "@ben:rastatt.de", "@koord:example.org"
+ROOMS = {GROUP_ROOM: "Engagementplattform", SENSORIK_ROOM: "Sensorik"}
+
+
+@pytest.fixture
+async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
+    yield Bot(db, tmp_path, room_groups=ROOMS, coordinators=(KOORD,))
+
+
+async def test_log_as_reply_keeps_the_context_and_shows_it_with_history(bot: Bot) -> None:
+    quote = Quoted("$orig", BEN, "Sollen wir die Plattform ab Januar für alle Vereine öffnen?")
+    reply = await bot.say(
+        ANNA, "!beschluss Plattform wird ab 1.1. für alle Vereine geöffnet #Vereine #Onboarding", quoting=quote
+    )
+    assert "Beschluss #1 festgehalten (Gruppe Engagementplattform)" in reply
+    shown = await bot.say(BEN, "!beschluss 1")
+    assert "Beschluss #1 (gültig)" in shown and "Plattform wird ab 1.1. für alle Vereine geöffnet" in shown
+    assert "Schlagworte: #Vereine, #Onboarding" in shown
+    assert "Sollen wir die Plattform ab Januar" in shown and "festgehalten" in shown
+    content = await bot.reply(BEN, "!beschluss 1")
+    assert "matrix.to/#/" in content.markdown, "the permalink to the command"
+    assert "hat dazu" in await bot.say(BEN, "!werweiss Vereine") or "Beschlüssen" in await bot.say(
+        BEN, "!werweiss Vereine"
+    )
+
+
+async def test_edited_or_deleted_source_message_is_noted_and_our_copy_kept(bot: Bot) -> None:
+    await bot.say(ANNA, "!beschluss Wir nehmen Angebot B", quoting=Quoted("$src", BEN, "Angebot B kostet 5.000 €"))
+    edit = IncomingMessage(
+        GROUP_ROOM, "$edit", BEN, "", bot.clock.now(), changes="$src", new_body="Angebot B kostet 9.000 €"
+    )
+    assert await bot.dispatcher.handle(edit) is None
+    shown = await bot.say(ANNA, "!beschluss 1")
+    assert "5.000 €" in shown and "bearbeitet" in shown
+    redaction = IncomingMessage(GROUP_ROOM, "$red", BEN, "", bot.clock.now(), changes="$src", new_body=None)
+    await bot.dispatcher.handle(redaction)
+    shown = await bot.say(ANNA, "!beschluss 1")
+    assert "5.000 €" in shown and "gelöscht" in shown and "Quellnachricht gelöscht" in shown
+
+
+async def test_supersede_and_revoke_only_by_author_or_coordinator_and_never_deleted(bot: Bot) -> None:
+    await bot.say(ANNA, "!beschluss Jour fixe dienstags #Termine")
+    refused = await bot.say(BEN, "!beschluss ersetzen 1 Jour fixe mittwochs")
+    assert "nur, wer Beschluss #1 festgehalten hat" in refused
+    assert "#2 ersetzt #1" in await bot.say(ANNA, "!beschluss ersetzen 1 Jour fixe mittwochs")
+    assert "schon ersetzt" in await bot.say(ANNA, "!beschluss aufheben 1 doppelt") and "#2" in await bot.say(
+        ANNA, "!beschluss aufheben 1 doppelt"
+    )
+    assert "Warum" in await bot.say(KOORD, "!beschluss aufheben 2", room=GROUP_ROOM)
+    assert "aufgehoben" in await bot.say(KOORD, "!beschluss aufheben 2 Termin entfällt ganz")
+    found = await bot.say(BEN, "!beschluesse Jour")
+    assert "Keine Beschlüsse gefunden" in found and "2 weitere sind ersetzt oder aufgehoben" in found
+    history = await bot.say(BEN, "!beschluesse Jour status:alle")
+    assert "#1" in history and "#2" in history and "(ersetzt)" in history and "(aufgehoben)" in history
+    shown = await bot.say(BEN, "!beschluss 2")
+    assert "Ersetzt #1" in shown and "Aufgehoben: Termin entfällt ganz" in shown
+
+
+async def test_search_filters_scope_and_errors(bot: Bot) -> None:
+    await bot.say(ANNA, "!beschluss E-Rechnung ab Januar für alle Rechnungen #XRechnung")
+    bot.clock.set(datetime(2026, 11, 25, 10, tzinfo=BERLIN))
+    await bot.say(ANNA, "!beschluss Sensoren am Rathaus tauschen #Wartung", room=SENSORIK_ROOM)
+    await bot.say(ANNA, "!beschluss Newsletter monatlich #Kommunikation")
+    in_group = await bot.say(BEN, "!beschluesse rechnung")
+    assert "#1" in in_group and "#2" not in in_group, "a group room searches its group; parts of compounds match"
+    assert "#3" in await bot.say(BEN, "!beschluesse seit:24.11.2026")
+    assert "#1" not in await bot.say(BEN, "!beschluesse seit:24.11.2026")
+    assert "#3" in await bot.say(BEN, "!beschluesse #kommunikation") and "#1" not in await bot.say(
+        BEN, "!beschluesse #kommunikation"
+    )
+    assert "Koordination" in await bot.say(BEN, "!beschluesse gruppe:Sensorik")
+    everywhere = await bot.say(KOORD, "!beschluesse", room=DM)
+    assert all(f"#{n}" in everywhere for n in (1, 2, 3)), "coordinators search all groups in a direct message"
+    assert "#2" in await bot.say(KOORD, "!beschluesse gruppe:sensorik", room=DM)
+    assert "grupe" in await bot.say(BEN, "!beschluesse grupe:Sensorik")
+    assert "seit" in await bot.say(BEN, "!beschluesse seit:32.13.")
+    assert "keine Seitenzahl" in await bot.say(BEN, "!beschluesse seite:x")
+
+
+async def test_paging(bot: Bot) -> None:
+    for n in range(12):
+        await bot.say(ANNA, f"!beschluss Punkt {n} zur Plattform")
+    first = await bot.say(BEN, "!beschluesse Plattform")
+    assert ": 12" in first and "seite:2" in first and "#12" in first and "#2 " not in first
+    second = await bot.say(BEN, "!beschluesse Plattform seite:2")
+    assert "#1" in second and "#2" in second and "#12" not in second
+
+
+async def test_who_may_log_coordinators_only(db: Database, tmp_path: Path) -> None:
+    bot = Bot(db, tmp_path, room_groups=ROOMS, coordinators=(KOORD,), decisions_by_coordinators_only=True)
+    assert "nur die Koordination" in await bot.say(ANNA, "!beschluss Etwas")
+    assert "nur die Koordination" in await bot.say(ANNA, "!sitzung start")
+    assert "festgehalten" in await bot.say(KOORD, "!beschluss Etwas")
+
+
+async def test_minutes_session_with_items_undo_and_file(bot: Bot) -> None:
+    assert "läuft" in await bot.say(ANNA, "!sitzung start Jour fixe Engagement")
+    assert "schon ein Protokoll" in await bot.say(BEN, "!sitzung start Nochmal")
+    assert "Info 1" in await bot.say(ANNA, "!info 40 Vereine registriert")
+    assert "Beschluss #1" in await bot.say(ANNA, "!beschluss Schulung im Februar")
+    assert "Aufgabe #" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 15.12. Schulungsraum buchen")
+    await bot.say(BEN, "!info Versehen")
+    assert "Zurückgenommen: Info „Versehen“" in await bot.say(BEN, "!rueckgaengig")
+    reply = await bot.reply(ANNA, "!sitzung ende")
+    [attachment] = reply.attachments
+    assert attachment.filename.startswith("protokoll-jour-fixe-engagement-") and attachment.filename.endswith(".md")
+    text = attachment.data.decode()
+    for expected in ("Jour fixe Engagement", "40 Vereine registriert", "Schulung im Februar", "Schulungsraum buchen"):
+        assert expected in text
+    assert "Versehen" not in text
+    assert "kein Protokoll" in await bot.say(ANNA, "!info zu spät")
+
+
+async def test_undoing_a_decision_in_the_minutes_revokes_it(bot: Bot) -> None:
+    await bot.say(ANNA, "!sitzung start")
+    await bot.say(ANNA, "!beschluss Falsch verstanden")
+    assert "Beschluss #1 ist damit aufgehoben" in await bot.say(ANNA, "!rückgängig")
+    assert "aufgehoben" in await bot.say(ANNA, "!beschluss 1")
+
+
+async def test_action_items_listed_closed_and_reminded_on_the_due_day_once(bot: Bot) -> None:
+    await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 24.11. Angebot einholen")
+    await bot.say(ANNA, "!aufgabe @anna:buehl.de Flyer drucken")
+    listed = await bot.say(BEN, "!aufgaben")
+    assert "#1 Angebot einholen" in listed and "bis 24.11.2026" in listed and "Flyer drucken" in listed
+    assert "Angebot" in await bot.say(BEN, "!aufgaben meine") and "Flyer" not in await bot.say(BEN, "!aufgaben meine")
+    assert "Vergangenheit" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 1.1.2020 Altes")
+    assert "So geht's" in await bot.say(ANNA, "!aufgabe Ohne Person")
+
+    bot.clock.set(datetime(2026, 11, 24, 9, 0, 5, tzinfo=BERLIN))
+    await bot.planner.actions._fire(1)  # type: ignore[union-attr]
+    await bot.planner.actions._fire(1)  # type: ignore[union-attr]
+    assert bot.sent_dms() == [(BEN, "⏰ Heute fällig – Aufgabe #1: Angebot einholen (Engagementplattform)")]
+
+    assert "Erledigt melden können" in await bot.say("@eve:x.de", "!erledigt 1")
+    assert "erledigt" in await bot.say(BEN, "!erledigt 1")
+    assert "schon erledigt" in await bot.say(BEN, "!erledigt 1")
+    assert "Angebot" not in await bot.say(BEN, "!aufgaben")
+
+
+async def test_export_files_and_yearly_report(bot: Bot) -> None:
+    await bot.say(ANNA, "!beschluss Plattform öffnen; „Vereine“ zuerst #Vereine")
+    await bot.say(ANNA, "!beschluss Sensoren tauschen", room=SENSORIK_ROOM)
+    reply = await bot.reply(BEN, "!export beschluesse csv")
+    [csv_file] = reply.attachments
+    rows = list(csv.reader(io.StringIO(csv_file.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Nr", "Datum", "Gruppe", "Autor"]
+    assert [r[0] for r in rows[1:]] == ["1"], "a group room exports its group only"
+    assert "Plattform öffnen; „Vereine“ zuerst" in rows[1][4]
+    md = (await bot.reply(KOORD, "!export beschluesse md 2026", room=DM)).attachments[0]
+    assert md.filename.endswith(".md") and "Sensoren tauschen" in md.data.decode() and "Plattform" in md.data.decode()
+    assert "So geht's" in await bot.say(BEN, "!export beschluesse pdf")
+
+    assert "Koordination" in await bot.say(BEN, "!jahresbericht 2026", room=DM)
+    report = await bot.reply(KOORD, "!jahresbericht 2026", room=DM)
+    assert "2 Beschlüsse" in report.markdown
+    text = report.attachments[0].data.decode()
+    assert "Engagementplattform" in text and "Sensorik" in text and "Plattform öffnen" in text
+    group_report = await bot.reply(BEN, "!jahresbericht", room=SENSORIK_ROOM)
+    assert "1 Beschlüsse" in group_report.markdown or "1 Beschluss" in group_report.markdown
+    assert "ist kein Jahr" in await bot.say(BEN, "!jahresbericht 3000")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("!beschluss 99", "Einen Beschluss #99 gibt es nicht"),
+        ("!beschluss", "So hältst du einen Beschluss fest"),
+        ("!beschluss #nurtag", "So hältst du einen Beschluss fest"),
+        ("!beschluss ersetzen 1", "Was gilt stattdessen?"),
+        ("!beschluss ersetzen x Text", "Welcher Beschluss?"),
+        ("!beschluesse bis:1.1.2026 seit:1.2.2026", "seit"),
+        ("!beschluesse farbe:blau", "farbe"),
+        ("!info ohne Sitzung", "kein Protokoll"),
+        ("!rueckgaengig", "kein Protokoll"),
+        ("!sitzung ende", "kein Protokoll"),
+        ("!erledigt 42", "Eine offene Aufgabe #42 gibt es nicht"),
+        ("!aufgabe @ben:rastatt.de bis 31.2. Unmöglich", "31.2."),
+    ],
+)
+async def test_bad_input_gets_a_clear_answer(bot: Bot, command: str, expected: str) -> None:
+    await bot.say(ANNA, "!beschluss Ein Beschluss")
+    assert expected in await bot.say(ANNA, command)
