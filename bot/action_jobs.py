@@ -7,12 +7,10 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
-from bot.scheduler import DueMessage, Scheduler, Sender, deliver
-from storage import Database
+from bot.scheduler import DueMessage, JobEnv
 from storage.decisions import ItemRecord
 
 log = logging.getLogger(__name__)
@@ -22,33 +20,16 @@ REMIND_AT = time(9, 0)  # local time on the due day
 LOOK_AHEAD = timedelta(days=800)
 
 
-class DirectRooms(Protocol):
-    async def direct_room(self, user_id: str) -> str: ...
-
-
 ActionContent = Callable[[ItemRecord, str], dict[str, Any]]
 
 
 class ActionJobs:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        scheduler: Scheduler,
-        sender: Sender,
-        rooms: DirectRooms,
-        clock: Clock,
-        grace: timedelta,
-        timezone: ZoneInfo,
-        default_language: str,
-        content: ActionContent,
-    ) -> None:
-        self.db = db
-        self.scheduler = scheduler
-        self.sender = sender
-        self.rooms = rooms
-        self.clock = clock
-        self.grace = grace
+    def __init__(self, env: JobEnv, *, timezone: ZoneInfo, default_language: str, content: ActionContent) -> None:
+        self.env = env
+        self.db = env.db
+        self.scheduler = env.scheduler
+        self.rooms = env.rooms
+        self.clock = env.clock
         self.timezone = timezone
         self.default_language = default_language
         self.content = content
@@ -96,7 +77,7 @@ class ActionJobs:
             room_id = await self.rooms.direct_room(item.owner)
             content = functools.partial(_fixed, self.content(item, language))
             message = DueMessage(KIND, item.id, when, timedelta(0), room_id, content)
-            await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
+            await self.env.deliver(message)
         except Exception:
             log.exception("reminder for action item %s failed; retrying in a minute", item_id)
             self.scheduler.at(self.job_id(item_id), self.clock.now() + timedelta(minutes=1), self._fire, item_id)

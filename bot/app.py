@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.dispatch import Dispatcher, Router
 from bot.matrix import MatrixTransport
 from bot.reminders import ReminderPlanner
-from bot.scheduler import Scheduler
+from bot.scheduler import JobEnv, Scheduler
 from bot.substitution_jobs import SubstitutionJobs
 from commands import decisions, expertise, meetings, substitutions
 from commands import help as help_commands
@@ -93,22 +93,15 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     db = Database(config.database_url)
     transport = MatrixTransport(config, db, clock)
     scheduler = Scheduler(clock)
+    env = JobEnv(
+        db=db, scheduler=scheduler, sender=transport, rooms=transport, clock=clock, grace=config.reminder_grace
+    )
     planner = ReminderPlanner(
-        db=db,
-        scheduler=scheduler,
-        sender=transport,
-        rooms=transport,
-        clock=clock,
-        grace=config.reminder_grace,
+        env,
         meeting_content=meetings.meeting_reminder_content(config.default_language),
         personal_content=meetings.personal_reminder_content,
         substitutions=SubstitutionJobs(
-            db=db,
-            scheduler=scheduler,
-            sender=transport,
-            rooms=transport,
-            clock=clock,
-            grace=config.reminder_grace,
+            env,
             reminder_before=config.substitution_reminder,
             default_language=config.default_language,
             texts=substitutions.SubstitutionTexts(config.command_prefix),
@@ -116,12 +109,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
             accepted_before=substitutions.offer_accepted_before,
         ),
         actions=ActionJobs(
-            db=db,
-            scheduler=scheduler,
-            sender=transport,
-            rooms=transport,
-            clock=clock,
-            grace=config.reminder_grace,
+            env,
             timezone=config.timezone,
             default_language=config.default_language,
             content=decisions.action_reminder_content,

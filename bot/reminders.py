@@ -16,15 +16,13 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.action_jobs import ActionJobs
-from bot.clock import Clock
-from bot.scheduler import Delivery, DueMessage, Scheduler, Sender, deliver, deliver_batch
+from bot.scheduler import Delivery, DueMessage, JobEnv, deliver_batch
 from bot.substitution_jobs import SubstitutionJobs
 from commands.schedule_parsing import occurrences
-from storage import Database
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 
 log = logging.getLogger(__name__)
@@ -34,10 +32,6 @@ CATCH_UP = timedelta(days=7)
 RETRY_AFTER = timedelta(minutes=1)
 MEETING_KIND = "meeting"
 PERSONAL_KIND = "personal"
-
-
-class DirectRooms(Protocol):
-    async def direct_room(self, user_id: str) -> str: ...
 
 
 MeetingContent = Callable[[Sequence[tuple[MeetingRecord, datetime, int, bool]]], dict[str, Any]]
@@ -90,24 +84,20 @@ class ReminderPlanner:
 
     def __init__(
         self,
+        env: JobEnv,
         *,
-        db: Database,
-        scheduler: Scheduler,
-        sender: Sender,
-        rooms: DirectRooms,
-        clock: Clock,
-        grace: timedelta,
         meeting_content: MeetingContent,
         personal_content: PersonalContent,
         substitutions: SubstitutionJobs | None = None,
         actions: ActionJobs | None = None,
     ) -> None:
-        self.db = db
-        self.scheduler = scheduler
-        self.sender = sender
-        self.rooms = rooms
-        self.clock = clock
-        self.grace = grace
+        self.env = env
+        self.db = env.db
+        self.scheduler = env.scheduler
+        self.sender = env.sender
+        self.rooms = env.rooms
+        self.clock = env.clock
+        self.grace = env.grace
         self.meeting_content = meeting_content
         self.personal_content = personal_content
         self.substitutions = substitutions
@@ -311,6 +301,6 @@ class ReminderPlanner:
                 room_id=room_id,
                 content=lambda late: self.personal_content(reminder, late),
             )
-            await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
+            await self.env.deliver(message)
         except Exception:
             log.exception("delivering personal reminder %s failed", reminder_id)

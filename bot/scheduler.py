@@ -39,6 +39,10 @@ class Sender(Protocol):
     ) -> str: ...
 
 
+class DirectRooms(Protocol):
+    async def direct_room(self, user_id: str) -> str: ...
+
+
 class Delivery(enum.Enum):
     SENT = "sent"
     SENT_LATE = "sent_late"
@@ -227,3 +231,19 @@ class Scheduler:
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._aps.get_jobs()]
+
+
+@dataclass(frozen=True)
+class JobEnv:
+    """What every planner of scheduled messages shares: the database (the truth, and the ledger), the
+    scheduler, the sender, direct chats, the clock, and how late a message may still go out."""
+
+    db: Database
+    scheduler: Scheduler
+    sender: Sender
+    rooms: DirectRooms
+    clock: Clock
+    grace: timedelta
+
+    async def deliver(self, message: DueMessage) -> Delivery:
+        return await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)

@@ -16,9 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.clock import Clock
-from bot.scheduler import DueMessage, Scheduler, Sender, deliver
-from storage import Database, Repositories
+from bot.scheduler import DueMessage, JobEnv
+from storage import Repositories
 from storage.substitutions import RequestRecord
 
 log = logging.getLogger(__name__)
@@ -28,10 +27,6 @@ REMIND_REQUESTER = "sub-remind"
 REMIND_HELPER = "sub-remind-helper"  # ref: the offer's id
 EXPIRED_REQUESTER = "sub-expired"
 EXPIRED_OFFER = "sub-expired-offer"  # ref: the offer's id
-
-
-class DirectRooms(Protocol):
-    async def direct_room(self, user_id: str) -> str: ...
 
 
 class Texts(Protocol):
@@ -49,25 +44,20 @@ AcceptedBefore = Callable[[Any, datetime], bool]
 class SubstitutionJobs:
     def __init__(
         self,
+        env: JobEnv,
         *,
-        db: Database,
-        scheduler: Scheduler,
-        sender: Sender,
-        rooms: DirectRooms,
-        clock: Clock,
-        grace: timedelta,
         reminder_before: timedelta,
         default_language: str,
         texts: Texts,
         apply_due: ApplyDue,
         accepted_before: AcceptedBefore,
     ) -> None:
-        self.db = db
-        self.scheduler = scheduler
-        self.sender = sender
-        self.rooms = rooms
-        self.clock = clock
-        self.grace = grace
+        self.env = env
+        self.db = env.db
+        self.scheduler = env.scheduler
+        self.rooms = env.rooms
+        self.clock = env.clock
+        self.grace = env.grace
         self.reminder_before = reminder_before
         self.default_language = default_language
         self.texts = texts
@@ -156,7 +146,7 @@ class SubstitutionJobs:
         for user_id, kind, ref, occurrence, offset, content in messages:
             room_id = await self.rooms.direct_room(user_id)
             message = DueMessage(kind, ref, occurrence, offset, room_id, functools.partial(_fixed, content))
-            await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
+            await self.env.deliver(message)
 
     async def _languages(self, repos: Repositories, user_ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}

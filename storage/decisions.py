@@ -360,7 +360,10 @@ class DecisionRepository:
             raise ValueError("limit and offset must not be negative")
         conditions: list[ColumnElement[bool]] = []
         if words:
-            matches = self._text_condition(words)
+            # With a group, room or author, SQLite does better reading that index (which holds created_at and
+            # status too) and probing the set of full-text hits; a common word can have tens of thousands.
+            probe = groups is not None or room_id is not None or author is not None
+            matches = self._text_condition(words, probe=probe)
             if matches is None:
                 return SearchPage([], 0)
             conditions.append(matches)
@@ -395,14 +398,18 @@ class DecisionRepository:
             return SearchPage([_decision(row) for row in rows], total)
 
         # Sort and count only (created_at, id), then read the page's rows: a popular word may match
-        # thousands of decisions, whose texts need not pass through the sort.
+        # thousands of decisions, whose texts need not pass through the sort. The count is a window over a
+        # subquery, so PostgreSQL plans for all matches (bitmap scans); on the bare table its LIMIT costing
+        # would walk created_at backwards, checking every row's text, as if it could stop after one page.
+        hits = (
+            select(Decision.id, Decision.created_at, func.count().over().label("total"))
+            .where(*conditions)
+            .subquery("hits")
+        )
+        hit_order = (hits.c.created_at.desc(), hits.c.id.desc()) if newest_first else (hits.c.created_at, hits.c.id)
         page = (
             await self._session.execute(
-                select(Decision.id, func.count().over().label("total"))
-                .where(*conditions)
-                .order_by(*order)
-                .limit(limit)
-                .offset(offset)
+                select(hits.c.id, hits.c.total).order_by(*hit_order).limit(limit).offset(offset)
             )
         ).all()
         if not page:
@@ -416,7 +423,11 @@ class DecisionRepository:
         }
         return SearchPage([found[row.id] for row in page], page[0].total)
 
-    def _text_condition(self, words: Sequence[str]) -> ColumnElement[bool] | None:
+    def _text_condition(self, words: Sequence[str], *, probe: bool) -> ColumnElement[bool] | None:
+        """The full-text condition. SQLite: `id IN (FTS5 hits)`, which drives the query through the rowid,
+        or with `probe` is written `id + 0 IN (…)`, which SQLite cannot use to drive (its documented way to
+        disqualify an index), so another index leads and the hits become a probed set. Either way the
+        text is only ever matched in the FTS5 index."""
         from commands.decision_text import fts5_match, pg_tsquery
 
         if self._dialect == "sqlite":
@@ -424,7 +435,7 @@ class DecisionRepository:
             if match is None:
                 return None
             hits = select(_FTS.c.rowid).where(literal_column(DECISION_FTS).op("MATCH", is_comparison=True)(match))
-            return Decision.id.in_(hits)
+            return (Decision.id + literal_column("0") if probe else Decision.id).in_(hits)
         query = pg_tsquery(words)
         if query is None:
             return None

@@ -379,10 +379,12 @@ class Decision(Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'superseded', 'revoked')", name="status"),
         CheckConstraint("context_state IN ('kept', 'edited', 'redacted')", name="context_state"),
-        # Searches are "newest first within these groups / this room / by this person, since …".
-        Index("ix_decisions_group_name_created_at", "group_name", "created_at"),
-        Index("ix_decisions_room_id_created_at", "room_id", "created_at"),
-        Index("ix_decisions_author_created_at", "author", "created_at"),
+        # Searches are "within these groups / this room / by this person, since …, in force". With status in
+        # the index, SQLite filters and counts without reading rows, and probes the full-text hits (see
+        # storage.decisions.DecisionRepository.search).
+        Index("ix_decisions_group_name_created_at_status", "group_name", "created_at", "status"),
+        Index("ix_decisions_room_id_created_at_status", "room_id", "created_at", "status"),
+        Index("ix_decisions_author_created_at_status", "author", "created_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -17,7 +17,7 @@ from bot.config import load_config
 from bot.dispatch import Dispatcher, IncomingMessage, Quoted
 from bot.reminders import ReminderPlanner
 from bot.replies import Reply, message_content
-from bot.scheduler import Scheduler
+from bot.scheduler import JobEnv, Scheduler
 from bot.substitution_jobs import SubstitutionJobs
 from commands import decisions, substitutions
 from commands.meetings import meeting_reminder_content, personal_reminder_content
@@ -45,13 +45,9 @@ class Bot:
         self.sender = RecordingSender()
         self.db = db
         scheduler = Scheduler(self.clock)
+        env = JobEnv(db, scheduler, self.sender, DirectRooms(), self.clock, grace=timedelta(hours=2))
         self.jobs = SubstitutionJobs(
-            db=db,
-            scheduler=scheduler,
-            sender=self.sender,
-            rooms=DirectRooms(),
-            clock=self.clock,
-            grace=timedelta(hours=2),
+            env,
             reminder_before=timedelta(days=1),
             default_language="de",
             texts=substitutions.SubstitutionTexts("!"),
@@ -59,22 +55,12 @@ class Bot:
             accepted_before=substitutions.offer_accepted_before,
         )
         self.planner = ReminderPlanner(
-            db=db,
-            scheduler=scheduler,
-            sender=self.sender,
-            rooms=DirectRooms(),
-            clock=self.clock,
-            grace=timedelta(hours=2),
+            env,
             meeting_content=meeting_reminder_content("de"),
             personal_content=personal_reminder_content,
             substitutions=self.jobs,
             actions=ActionJobs(
-                db=db,
-                scheduler=scheduler,
-                sender=self.sender,
-                rooms=DirectRooms(),
-                clock=self.clock,
-                grace=timedelta(hours=2),
+                env,
                 timezone=BERLIN,
                 default_language="de",
                 content=decisions.action_reminder_content,

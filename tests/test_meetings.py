@@ -16,7 +16,7 @@ from bot.config import Config, load_config
 from bot.dispatch import Dispatcher, IncomingMessage
 from bot.reminders import ReminderPlanner, due_reminders, next_due
 from bot.replies import message_content
-from bot.scheduler import Scheduler
+from bot.scheduler import JobEnv, Scheduler
 from commands.meetings import meeting_reminder_content, personal_reminder_content
 from storage import Database
 from storage.meetings import MeetingRecord
@@ -40,13 +40,9 @@ class Bot:
         self.sender = RecordingSender()
         self.scheduler = Scheduler(self.clock)
         self.db = db
+        env = JobEnv(db, self.scheduler, self.sender, DirectRooms(), self.clock, grace=timedelta(hours=2))
         self.planner = ReminderPlanner(
-            db=db,
-            scheduler=self.scheduler,
-            sender=self.sender,
-            rooms=DirectRooms(),
-            clock=self.clock,
-            grace=timedelta(hours=2),
+            env,
             meeting_content=meeting_reminder_content("de"),
             personal_content=personal_reminder_content,
         )

@@ -77,11 +77,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_decisions")),
     )
     with op.batch_alter_table("decisions", schema=None) as batch_op:
-        batch_op.create_index("ix_decisions_author_created_at", ["author", "created_at"], unique=False)
+        batch_op.create_index("ix_decisions_author_created_at_status", ["author", "created_at", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_decisions_context_event_id"), ["context_event_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_decisions_created_at"), ["created_at"], unique=False)
-        batch_op.create_index("ix_decisions_group_name_created_at", ["group_name", "created_at"], unique=False)
-        batch_op.create_index("ix_decisions_room_id_created_at", ["room_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_decisions_group_name_created_at_status", ["group_name", "created_at", "status"], unique=False
+        )
+        batch_op.create_index(
+            "ix_decisions_room_id_created_at_status", ["room_id", "created_at", "status"], unique=False
+        )
 
     op.create_table(
         "decision_audit",
@@ -144,11 +148,12 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        # detail=none: no positions (fold_for_index shifts them anyway, so no phrase queries); prefix
-        # queries, AND and rowid lookups are all we use. columnsize=0: no ranking, no size table.
+        # detail=column: no token positions (fold_for_index shifts them anyway, so no phrase queries), which
+        # keeps the index small; unlike detail=none it keeps FTS5's fast path for prefix queries, which are
+        # all we send. columnsize=0: results are ordered by date, never ranked.
         op.execute(
             "CREATE VIRTUAL TABLE decision_fts USING fts5(search_text, content='decisions', content_rowid='id', "
-            "tokenize='unicode61 remove_diacritics 2', detail=none, columnsize=0)"
+            "tokenize='unicode61 remove_diacritics 2', detail=column, columnsize=0)"
         )
     elif dialect == "postgresql":
         op.create_index(
@@ -181,11 +186,11 @@ def downgrade() -> None:
 
     op.drop_table("decision_audit")
     with op.batch_alter_table("decisions", schema=None) as batch_op:
-        batch_op.drop_index("ix_decisions_room_id_created_at")
-        batch_op.drop_index("ix_decisions_group_name_created_at")
+        batch_op.drop_index("ix_decisions_room_id_created_at_status")
+        batch_op.drop_index("ix_decisions_group_name_created_at_status")
         batch_op.drop_index(batch_op.f("ix_decisions_created_at"))
         batch_op.drop_index(batch_op.f("ix_decisions_context_event_id"))
-        batch_op.drop_index("ix_decisions_author_created_at")
+        batch_op.drop_index("ix_decisions_author_created_at_status")
 
     op.drop_table("decisions")
     with op.batch_alter_table("minutes_sessions", schema=None) as batch_op:
