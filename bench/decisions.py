@@ -359,8 +359,13 @@ async def measure(label: str, url: str, count: int, runs: int, connect_args: dic
                 total = await run_search(db, search)
                 worst_times.append((time.perf_counter() - start) * 1000)
             print(f"{'':<11}stress: {search.describe()} ({total} hits, median {statistics.median(worst_times):.1f} ms)")
-        popular = Search((top,), GROUPS[0], NOW - timedelta(days=365))
-        return f"{label}: {popular.describe()}\n{await explain(db, popular)}"
+        plans = []
+        for search in (
+            Search((top,), GROUPS[0], NOW - timedelta(days=365)),
+            Search((top,), None, NOW - timedelta(days=365)),
+        ):
+            plans.append(f"{label}: {search.describe()}\n{await explain(db, search)}")
+        return "\n".join(plans)
     finally:
         await db.dispose()
 

@@ -243,6 +243,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{actions} open action items. The file is attached.",
     },
     "rep.balance": {"de": "Vertretungsbilanz", "en": "Substitution balance"},
+    "rep.asked": {"de": "Meistgefragte Themen bei Wer weiß was", "en": "Most-asked topics in who knows what"},
     "rep.bad_year": {
         "de": "„{year}“ ist kein Jahr. Schreib z. B. `{prefix}jahresbericht 2026`.",
         "en": "“{year}” is not a year. Write e.g. `{prefix}annualreport 2026`.",
@@ -1020,6 +1021,10 @@ async def build_report(
         table = await balance_table(repos, year, tz, language)
         if table:
             extra.append((MESSAGES["rep.balance"][language], table))
+        asked = await repos.search_stats.top(since=since.date(), until=until.date())
+        if asked:
+            lines = [f"{n}. {md_escape(label)} ({count}×)" for n, (label, count) in enumerate(asked, 1)]
+            extra.append((MESSAGES["rep.asked"][language], "\n".join(lines)))
     markdown = yearly_report_markdown(year, reports, tz=tz, extra_sections=extra, language=language)
     totals = {
         "decisions": len(found.decisions),

@@ -313,6 +313,10 @@ async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
     search = parse_search(text, ctx.config.cities)
     if not search.query:
         raise BadArgument(ctx.t("who.empty_query", prefix=ctx.prefix))
+    key = topic_key(search.query)
+    if key:  # counted per day without who asked: "most-asked topics" in the yearly report
+        day = ctx.clock.now().astimezone(ctx.config.timezone).date()
+        await ctx.repos.search_stats.count(key, search.query, day=day)
     return await _answer(ctx, search, page=1)
 
 

@@ -483,6 +483,17 @@ class MinutesItem(Base):
     done_by: Mapped[str | None] = mapped_column(String(255))
 
 
+class SearchCount(Base):
+    """How often a topic was asked for with `!werweiss`, per day; no user ids (for the yearly report)."""
+
+    __tablename__ = "search_counts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    topic_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))  # the latest spelling asked for
+    count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Alembic filter for reflected names: the FTS5 table and its shadow tables are not in the models
     (SQLAlchemy cannot describe a virtual table), so autogenerate and the model comparison skip them."""

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,7 @@ from storage.models import (
     ProfileGroup,
     ProfileTopic,
     SavedQuery,
+    SearchCount,
     SyncState,
     Topic,
     TopicActivity,
@@ -497,3 +498,33 @@ class SavedQueryRepository:
             return None
         payload = json.loads(text)
         return payload if isinstance(payload, dict) else None
+
+
+class SearchStatsRepository:
+    """Counts of `!werweiss` topics per day (who asked is not stored): the most-asked topics of a year."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def count(self, topic_key: str, label: str, *, day: date) -> None:
+        insert = _insert(self._session, SearchCount).values(
+            day=day, topic_key=topic_key[:200], label=label[:200], count=1
+        )
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["day", "topic_key"],
+                set_={"count": SearchCount.count + 1, "label": insert.excluded.label},
+            )
+        )
+
+    async def top(self, *, since: date, until: date, limit: int = 10) -> list[tuple[str, int]]:
+        """(label, count) of the most-asked topics with since <= day < until, most first."""
+        total = func.sum(SearchCount.count)
+        rows = await self._session.execute(
+            select(func.max(SearchCount.label), total)
+            .where(SearchCount.day >= since, SearchCount.day < until)
+            .group_by(SearchCount.topic_key)
+            .order_by(total.desc(), func.max(SearchCount.label))
+            .limit(limit)
+        )
+        return [(str(label), int(count)) for label, count in rows]

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.decisions import DecisionRepository, MinutesRepository
 from storage.meetings import MeetingRepository, PersonalReminderRepository
 from storage.models import LedgerStatus, ReminderLedger, RoomSettings, SyncState, UserSettings, ensure_utc
-from storage.profiles import Caches, ProfileRepository, SavedQueryRepository
+from storage.profiles import Caches, ProfileRepository, SavedQueryRepository, SearchStatsRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
 from storage.substitutions import SubstitutionRepository
@@ -430,6 +430,7 @@ class Repositories:
     rooms: RoomSettingsRepository
     profiles: ProfileRepository
     queries: SavedQueryRepository
+    search_stats: SearchStatsRepository
     meetings: MeetingRepository
     reminders: PersonalReminderRepository
     substitutions: SubstitutionRepository
@@ -445,6 +446,7 @@ class Repositories:
             rooms=RoomSettingsRepository(session),
             profiles=ProfileRepository(session, caches or Caches()),
             queries=SavedQueryRepository(session),
+            search_stats=SearchStatsRepository(session),
             meetings=MeetingRepository(session),
             reminders=PersonalReminderRepository(session),
             substitutions=SubstitutionRepository(session),

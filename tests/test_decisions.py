@@ -170,11 +170,15 @@ async def test_export_files_and_yearly_report(bot: Bot) -> None:
     assert md.filename.endswith(".md") and "Sensoren tauschen" in md.data.decode() and "Plattform" in md.data.decode()
     assert "So geht's" in await bot.say(BEN, "!export beschluesse pdf")
 
+    for query in ("XRechnung", "xrechnung", "E-Akte", "XRechnung in Bühl"):
+        await bot.say(BEN, f"!werweiss {query}")
     assert "Koordination" in await bot.say(BEN, "!jahresbericht 2026", room=DM)
     report = await bot.reply(KOORD, "!jahresbericht 2026", room=DM)
     assert "2 Beschlüsse" in report.markdown
     text = report.attachments[0].data.decode()
     assert "Engagementplattform" in text and "Sensorik" in text and "Plattform öffnen" in text
+    assert "Meistgefragte Themen" in text
+    assert text.index("XRechnung (3×)") < text.index("Akte (1×)"), "XRechnung asked three times, first"
     group_report = await bot.reply(BEN, "!jahresbericht", room=SENSORIK_ROOM)
     assert "1 Beschlüsse" in group_report.markdown or "1 Beschluss" in group_report.markdown
     assert "ist kein Jahr" in await bot.say(BEN, "!jahresbericht 3000")
