@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import re
 import statistics
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from common import BOT_CONFIG, percentile, shut_down, start_bot
 
-from bot.dev.client import DevClient
+from bot.dev.client import DevClient, ReceivedMessage
 from bot.dev.homeserver import Homeserver
 from storage import Database
 
@@ -124,7 +125,7 @@ async def main(rooms: int, per_room: int, lead: float) -> None:
             for i, event_id in enumerate(sent):
                 client = clients[i % rooms]
                 found = await client.wait_for_message(
-                    lambda m, e=event_id: m.event_id == e, include_own=True, timeout=30
+                    functools.partial(_is_event, event_id), include_own=True, timeout=30
                 )
                 stamps.append(found.origin_server_ts - start_ms)
             print(
@@ -134,6 +135,10 @@ async def main(rooms: int, per_room: int, lead: float) -> None:
             print("targets: p95 <= 250 ms, max <= 1000 ms, 0 missing, 0 duplicates")
         finally:
             await shut_down(clients, bot_proc, homeserver)
+
+
+def _is_event(event_id: str, message: ReceivedMessage) -> bool:
+    return message.event_id == event_id
 
 
 if __name__ == "__main__":

@@ -157,7 +157,3 @@ class Bot:
 
 def _body(reply: Reply) -> str:
     return str(message_content(reply)["body"])
-
-
-def _body(reply: Reply) -> str:
-    return str(message_content(reply)["body"])
