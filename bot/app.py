@@ -41,6 +41,9 @@ class App:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
         self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         await self.db.upgrade()
+        async with self.db.transaction() as repos:
+            if await repos.decisions.rebuild_index_if_stale():
+                log.info("rebuilt the decision search index (the way texts are indexed changed)")
         await self.transport.connect()
         self.scheduler.start()
         self._planning = asyncio.create_task(self._plan_after_first_sync())

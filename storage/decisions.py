@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.text import fold
+from storage.fulltext import INDEX_VERSION, fold_for_index, fts5_match, pg_tsquery
 from storage.models import (
     DECISION_FTS,
     Decision,
@@ -53,21 +54,13 @@ INDEX_VERSION_KEY = "decisions.index_version"
 
 _FTS = table(DECISION_FTS, column("rowid", Integer))
 _REINDEX_CHUNK = 1000
+_PROBE_ABOVE = 2000
+"""SQLite: with more full-text hits than this, a group/room/author index leads (see `_text_condition`)."""
 
 
 def index_text(text: str, tags: Sequence[str], context_text: str | None) -> str:
     """What `decisions.search_text` holds and the full-text index is built from (bulk loads use it too)."""
-    # Imported here, not at the top: commands.decision_text imports the command layer, which imports
-    # storage, so a module-level import would be a cycle.
-    from commands.decision_text import fold_for_index
-
     return fold_for_index("\n".join([text, *tags, context_text or ""]))
-
-
-def _index_version() -> int:
-    from commands.decision_text import INDEX_VERSION
-
-    return INDEX_VERSION
 
 
 @dataclass(frozen=True)
@@ -359,14 +352,6 @@ class DecisionRepository:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("limit and offset must not be negative")
         conditions: list[ColumnElement[bool]] = []
-        if words:
-            # With a group, room or author, SQLite does better reading that index (which holds created_at and
-            # status too) and probing the set of full-text hits; a common word can have tens of thousands.
-            probe = groups is not None or room_id is not None or author is not None
-            matches = self._text_condition(words, probe=probe)
-            if matches is None:
-                return SearchPage([], 0)
-            conditions.append(matches)
         if groups is not None:
             conditions.append(Decision.group_name.in_(list(groups)))
         if room_id is not None:
@@ -383,11 +368,17 @@ class DecisionRepository:
             conditions.append(Decision.status == status)
         if ids:
             conditions.append(Decision.id.in_(list(ids)))
+        if words:
+            narrowed = groups is not None or room_id is not None or author is not None
+            matches = await self._text_condition(words, narrowed=narrowed)
+            if matches is None:
+                return SearchPage([], 0)
+            conditions.append(matches)
+
         if newest_first:
             order = (Decision.created_at.desc(), Decision.id.desc())
         else:
             order = (Decision.created_at.asc(), Decision.id.asc())
-
         if limit is None:
             rows = (
                 await self._session.execute(
@@ -396,50 +387,73 @@ class DecisionRepository:
             ).all()
             total = offset + len(rows) if rows or not offset else await self._count(conditions)
             return SearchPage([_decision(row) for row in rows], total)
+        if words:
+            page, total = await self._page_of_text_hits(conditions, newest_first, limit, offset)
+        else:
+            # No text: the (…, created_at, status) indexes give the page in order, and the count from the
+            # index alone; a window over everything would sort the whole log for one page.
+            page = list(
+                await self._session.scalars(
+                    select(Decision.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+                )
+            )
+            seen_the_end = 0 < len(page) < limit or (not page and not offset and limit > 0)
+            total = offset + len(page) if seen_the_end else await self._count(conditions)
+        if not page:
+            return SearchPage([], total)
+        found = {
+            row.id: _decision(row)
+            for row in await self._session.execute(select(*_DECISION_COLUMNS).where(Decision.id.in_(page)))
+        }
+        return SearchPage([found[decision_id] for decision_id in page], total)
 
-        # Sort and count only (created_at, id), then read the page's rows: a popular word may match
-        # thousands of decisions, whose texts need not pass through the sort. The count is a window over a
-        # subquery, so PostgreSQL plans for all matches (bitmap scans); on the bare table its LIMIT costing
-        # would walk created_at backwards, checking every row's text, as if it could stop after one page.
+    async def _page_of_text_hits(
+        self, conditions: Sequence[ColumnElement[bool]], newest_first: bool, limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """The page's ids and the count of all hits in one statement: the full-text hits are an unordered
+        set anyway, so they are counted in the same pass that sorts (created_at, id), never whole rows.
+        The window sits in a subquery: on the bare table PostgreSQL's LIMIT costing would walk created_at
+        backwards and compute every row's tsvector, as if it could stop after one page."""
         hits = (
             select(Decision.id, Decision.created_at, func.count().over().label("total"))
             .where(*conditions)
             .subquery("hits")
         )
-        hit_order = (hits.c.created_at.desc(), hits.c.id.desc()) if newest_first else (hits.c.created_at, hits.c.id)
-        page = (
-            await self._session.execute(
-                select(hits.c.id, hits.c.total).order_by(*hit_order).limit(limit).offset(offset)
-            )
+        if newest_first:
+            order = (hits.c.created_at.desc(), hits.c.id.desc())
+        else:
+            order = (hits.c.created_at.asc(), hits.c.id.asc())
+        rows = (
+            await self._session.execute(select(hits.c.id, hits.c.total).order_by(*order).limit(limit).offset(offset))
         ).all()
-        if not page:
-            total = 0 if not offset and limit else await self._count(conditions)
-            return SearchPage([], total)
-        found = {
-            row.id: _decision(row)
-            for row in await self._session.execute(
-                select(*_DECISION_COLUMNS).where(Decision.id.in_([row.id for row in page]))
-            )
-        }
-        return SearchPage([found[row.id] for row in page], page[0].total)
+        if rows:
+            return [row.id for row in rows], int(rows[0].total)
+        return [], 0 if not offset and limit else await self._count(conditions)
 
-    def _text_condition(self, words: Sequence[str], *, probe: bool) -> ColumnElement[bool] | None:
-        """The full-text condition. SQLite: `id IN (FTS5 hits)`, which drives the query through the rowid,
-        or with `probe` is written `id + 0 IN (…)`, which SQLite cannot use to drive (its documented way to
-        disqualify an index), so another index leads and the hits become a probed set. Either way the
-        text is only ever matched in the FTS5 index."""
-        from commands.decision_text import fts5_match, pg_tsquery
+    async def _text_condition(self, words: Sequence[str], *, narrowed: bool) -> ColumnElement[bool] | None:
+        """The full-text condition, None if nothing can match. The text is only ever matched in the index.
 
+        SQLite: `id IN (FTS5 hits)`, which drives the query through the rowid. When a group, room or author
+        filter is there too and the word is common (FTS5 tells us how common, SQLite's planner cannot
+        know), reading that filter's index is cheaper than fetching every hit's row: then the condition
+        is written `id + 0 IN (…)`, which SQLite cannot use to drive (its documented way to disqualify an
+        index), so the filter's index leads and the hits become a set it probes."""
         if self._dialect == "sqlite":
-            match = fts5_match(words)
-            if match is None:
+            query = fts5_match(words)
+            if query is None:
                 return None
-            hits = select(_FTS.c.rowid).where(literal_column(DECISION_FTS).op("MATCH", is_comparison=True)(match))
-            return (Decision.id + literal_column("0") if probe else Decision.id).in_(hits)
-        query = pg_tsquery(words)
-        if query is None:
+            match = literal_column(DECISION_FTS).op("MATCH", is_comparison=True)(query)
+            if not narrowed:
+                return Decision.id.in_(select(_FTS.c.rowid).where(match))
+            count = await self._session.scalar(select(func.count()).select_from(_FTS).where(match))
+            if not count:
+                return None
+            key = Decision.id + literal_column("0") if count > _PROBE_ABOVE else Decision.id
+            return key.in_(select(_FTS.c.rowid).where(match))
+        tsquery_text = pg_tsquery(words)
+        if tsquery_text is None:
             return None
-        tsquery = func.to_tsquery(sql_text("'simple'::regconfig"), query)
+        tsquery = func.to_tsquery(sql_text("'simple'::regconfig"), tsquery_text)
         condition: ColumnElement[bool] = decision_search_vector().op("@@", is_comparison=True)(tsquery)
         return condition
 
@@ -463,7 +477,7 @@ class DecisionRepository:
         """Recompute every `search_text` (and SQLite's FTS5 index from it) if `fold_for_index` changed
         since they were built, i.e. `INDEX_VERSION` differs from the stored one. For the bot's start;
         True if it rebuilt. Cheap when current: one key lookup."""
-        version = str(_index_version())
+        version = str(INDEX_VERSION)
         stored = await self._session.scalar(select(SyncState.value).where(SyncState.key == INDEX_VERSION_KEY))
         if stored == version:
             return False

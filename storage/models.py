@@ -385,6 +385,7 @@ class Decision(Base):
         Index("ix_decisions_group_name_created_at_status", "group_name", "created_at", "status"),
         Index("ix_decisions_room_id_created_at_status", "room_id", "created_at", "status"),
         Index("ix_decisions_author_created_at_status", "author", "created_at", "status"),
+        Index("ix_decisions_created_at_status", "created_at", "status"),  # the whole log, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -410,7 +411,7 @@ class Decision(Base):
     # SQLite: the external-content FTS5 table `decision_fts` (DECISION_FTS) reads it; PostgreSQL: the GIN
     # index below is on its tsvector.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from bot.text import fold
 from storage import Database
+from storage import decisions as decision_storage
 from storage.decisions import INDEX_VERSION_KEY, AuditRecord, DecisionRecord, SearchPage
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -315,10 +316,32 @@ async def test_search_pages_with_total_and_order(db: Database, log: dict[str, De
     words = await _search(db, words=["pflicht"], limit=1)
     assert [d.id for d in words.decisions] == [log["loeschfrist"].id] and words.total == 2
     assert (await _search(db, words=["nirgendwo"], limit=5)) == SearchPage([], 0)
+    beyond_words = await _search(db, words=["pflicht"], limit=1, offset=5)
+    assert beyond_words.decisions == [] and beyond_words.total == 2
+    assert (await _search(db, words=["pflicht"], limit=0)).total == 2
     assert (await _search(db, limit=0)).total == 7
     # Same created_at: id breaks the tie, so pages never overlap.
     same = [await _add(db, f"Gleichzeitig {n}", now=T0 + timedelta(days=500)) for n in range(3)]
     assert [d.id for d in (await _search(db, words=["gleichzeitig"])).decisions] == [s.id for s in same[::-1]]
+
+
+async def test_search_results_do_not_depend_on_the_plan(
+    db: Database, log: dict[str, DecisionRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite lets a group/room/author index lead for common words (probing the full-text hits) and the
+    hits lead otherwise; both plans must give the same pages and totals."""
+    searches: list[dict[str, Any]] = [
+        {"words": ["pflicht"], "groups": [DIGITAL, RECHT]},
+        {"words": ["rechnung"], "groups": [DIGITAL], "since": T0},
+        {"words": ["Sensoren"], "room_id": ROOM},
+        {"words": ["für"], "author": ANNA, "status": "all", "limit": 1, "offset": 1},
+        {"words": ["nirgendwo"], "groups": [SENSORIK]},
+        {"words": ["pflicht"], "groups": [DIGITAL, RECHT], "tags": ["dsgvo"], "newest_first": False},
+    ]
+    driven_by_text = [await _search(db, **kw) for kw in searches]
+    monkeypatch.setattr(decision_storage, "_PROBE_ABOVE", 0)
+    assert [await _search(db, **kw) for kw in searches] == driven_by_text
+    assert [page.total for page in driven_by_text] == [2, 1, 1, 2, 0, 1]
 
 
 @pytest.mark.parametrize(
@@ -377,8 +400,8 @@ async def test_text_search_uses_the_index(db: Database, log: dict[str, DecisionR
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
     try:
-        # Words only: with a group filter too, PostgreSQL may rightly prefer the B-tree on a table this small.
-        await _search(db, words=["rechnung"])
+        # Words only, any status: with other filters, PostgreSQL may rightly prefer a B-tree on a table this small.
+        await _search(db, words=["rechnung"], status="all")
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
     [(statement, parameters)] = statements

@@ -79,7 +79,7 @@ def upgrade() -> None:
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.create_index("ix_decisions_author_created_at_status", ["author", "created_at", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_decisions_context_event_id"), ["context_event_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_decisions_created_at"), ["created_at"], unique=False)
+        batch_op.create_index("ix_decisions_created_at_status", ["created_at", "status"], unique=False)
         batch_op.create_index(
             "ix_decisions_group_name_created_at_status", ["group_name", "created_at", "status"], unique=False
         )
@@ -188,7 +188,7 @@ def downgrade() -> None:
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index("ix_decisions_room_id_created_at_status")
         batch_op.drop_index("ix_decisions_group_name_created_at_status")
-        batch_op.drop_index(batch_op.f("ix_decisions_created_at"))
+        batch_op.drop_index("ix_decisions_created_at_status")
         batch_op.drop_index(batch_op.f("ix_decisions_context_event_id"))
         batch_op.drop_index("ix_decisions_author_created_at_status")
 
