@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.action_jobs import ActionJobs
 from bot.clock import Clock, SystemClock
@@ -19,6 +20,8 @@ from commands import help as help_commands
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+TALLY_FLUSH = timedelta(minutes=5)  # how often the `!werweiss` statistics are written
 
 
 def all_routers() -> list[Router]:
@@ -47,6 +50,19 @@ class App:
         await self.transport.connect()
         self.scheduler.start()
         self._planning = asyncio.create_task(self._plan_after_first_sync())
+        self._plan_tally_flush()
+
+    def _plan_tally_flush(self) -> None:
+        self.scheduler.at("search-tally", self.clock.now() + TALLY_FLUSH, self._flush_tally)
+
+    async def _flush_tally(self, *, again: bool = True) -> None:
+        try:
+            async with self.db.transaction() as repos:
+                await self.dispatcher.tally.flush(repos.search_stats)
+        except Exception:
+            log.exception("writing the search statistics failed")
+        if again:
+            self._plan_tally_flush()
 
     async def _plan_after_first_sync(self) -> None:
         # Reminders need nio to know the rooms (first sync) before they can be sent.
@@ -66,6 +82,7 @@ class App:
         if self._planning is not None:
             await _finish(self._planning, grace)
         await self.scheduler.shutdown(grace)
+        await self._flush_tally(again=False)
         await self.transport.stop(grace)
         await self.db.dispose()
 

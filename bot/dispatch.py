@@ -26,6 +26,7 @@ from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.replies import Attachment, Reply, md_code, md_escape
 from bot.text import fold
 from storage import Database, Repositories
+from storage.profiles import SearchTally
 
 log = logging.getLogger(__name__)
 
@@ -305,6 +306,7 @@ class CommandContext:
     attachment: Attachment | None = None
     quoted: Quoted | None = None
     planner: Planner | None = None
+    tally: SearchTally = field(default_factory=SearchTally)  # `!werweiss` topics, written in batches
 
     @property
     def sender(self) -> str:
@@ -377,9 +379,11 @@ class Dispatcher:
         clock: Clock,
         files: FileSource | None = None,
         planner: Planner | None = None,
+        tally: SearchTally | None = None,
     ) -> None:
         self.files = files
         self.planner = planner
+        self.tally = tally or SearchTally()
         self.registry = Registry(routers)
         self.catalog = Catalog(CORE_MESSAGES, *(r.messages for r in self.registry.routers))
         self.config = config
@@ -503,6 +507,7 @@ class Dispatcher:
                     attachment=attachment,
                     quoted=quoted,
                     planner=self.planner,
+                    tally=self.tally,
                 )
                 if reaction is not None:
                     assert message.reply_to is not None

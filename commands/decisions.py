@@ -975,6 +975,7 @@ async def yearly_report(ctx: CommandContext, *, year: str | None = None) -> Repl
     if own is None and not ctx.is_coordinator:
         raise Forbidden(ctx.t("rep.forbidden"))
     groups = [own] if own is not None else list(ctx.config.groups)
+    await ctx.tally.flush(ctx.repos.search_stats)  # the searches of the last minutes count too
     markdown, totals = await build_report(
         ctx.repos, chosen, groups, tz=tz, language=ctx.language, room_groups=dict(ctx.config.room_groups),
         whole_network=own is None,

@@ -315,8 +315,7 @@ async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
         raise BadArgument(ctx.t("who.empty_query", prefix=ctx.prefix))
     key = topic_key(search.query)
     if key:  # counted per day without who asked: "most-asked topics" in the yearly report
-        day = ctx.clock.now().astimezone(ctx.config.timezone).date()
-        await ctx.repos.search_stats.count(key, search.query, day=day)
+        ctx.tally.add(key, search.query, day=ctx.clock.now().astimezone(ctx.config.timezone).date())
     return await _answer(ctx, search, page=1)
 
 

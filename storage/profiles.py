@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -506,14 +507,14 @@ class SearchStatsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def count(self, topic_key: str, label: str, *, day: date) -> None:
+    async def add(self, topic_key: str, label: str, *, day: date, count: int = 1) -> None:
         insert = _insert(self._session, SearchCount).values(
-            day=day, topic_key=topic_key[:200], label=label[:200], count=1
+            day=day, topic_key=topic_key[:200], label=label[:200], count=count
         )
         await self._session.execute(
             insert.on_conflict_do_update(
                 index_elements=["day", "topic_key"],
-                set_={"count": SearchCount.count + 1, "label": insert.excluded.label},
+                set_={"count": SearchCount.count + insert.excluded.count, "label": insert.excluded.label},
             )
         )
 
@@ -528,3 +529,27 @@ class SearchStatsRepository:
             .limit(limit)
         )
         return [(str(label), int(count)) for label, count in rows]
+
+
+class SearchTally:
+    """`!werweiss` topics counted in memory and written in batches (`flush`): a search must not cost a
+    write. What is not yet written when the process dies is lost; these are statistics, not records."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[date, str]] = Counter()
+        self._labels: dict[tuple[date, str], str] = {}
+
+    def add(self, topic_key: str, label: str, *, day: date) -> None:
+        self._counts[(day, topic_key)] += 1
+        self._labels[(day, topic_key)] = label
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    async def flush(self, stats: SearchStatsRepository) -> int:
+        """Write what was counted (inside the caller's unit of work); returns how many rows."""
+        counts, labels = self._counts, self._labels
+        self._counts, self._labels = Counter(), {}
+        for (day, key), count in sorted(counts.items()):
+            await stats.add(key, labels[(day, key)], day=day, count=count)
+        return len(counts)

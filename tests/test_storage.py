@@ -355,3 +355,26 @@ def test_txn_id_is_deterministic_and_distinct_per_key() -> None:
         txn_id_for("decision", 7, OCCURRENCE, 900),
     }
     assert txn not in others and len(others) == 4
+
+
+async def test_search_tally_is_written_in_batches_and_adds_up(db: Database) -> None:
+    from datetime import date
+
+    from storage.profiles import SearchTally
+
+    tally = SearchTally()
+    day = date(2026, 11, 21)
+    for label in ("XRechnung", "xrechnung", "XRechnung"):
+        tally.add("xrechnung", label, day=day)
+    tally.add("eakte", "eAkte", day=day)
+    async with db.transaction() as repos:
+        assert await tally.flush(repos.search_stats) == 2
+        assert await tally.flush(repos.search_stats) == 0, "what was written is not written again"
+    tally.add("eakte", "E-Akte", day=day + timedelta(days=1))
+    async with db.transaction() as repos:
+        await tally.flush(repos.search_stats)
+        top = await repos.search_stats.top(since=day, until=day + timedelta(days=2))
+        older = await repos.search_stats.top(since=day + timedelta(days=1), until=day + timedelta(days=2))
+    assert top[0] == ("XRechnung", 3)
+    assert top[1][1] == 2, "the same topic on two days adds up"
+    assert older == [("E-Akte", 1)]
