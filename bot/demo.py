@@ -40,6 +40,8 @@ network_room = "{network_room}"
 coordinators = ["@{demo}:{server}"]
 
 [rooms]
+# The encrypted demo room plays the eAkte group's room (decisions, minutes and reports per group).
+"{group_room}" = "eAkte"
 
 [invites]
 allowed_servers = ["{server}"]
@@ -83,6 +85,7 @@ async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None 
                 server=homeserver.server_name,
                 bot_password=bot_password,
                 network_room=room,
+                group_room=secret_room,
                 demo=DEMO_USER,
             ),
             encoding="utf-8",
@@ -96,7 +99,7 @@ async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None 
         _say("✅ Der re@di-Bot läuft. / The bot is running.")
         _say(f"   Homeserver:  {homeserver.base_url}")
         _say(f"   Benutzer:    {demo.user_id}   Passwort: {DEMO_PASSWORD}")
-        _say("   Räume:       „re@di Demo“ und „re@di Demo (verschlüsselt)“")
+        _say("   Räume:       „re@di Demo“ (Netzwerkraum) und „re@di Demo (verschlüsselt)“ (Gruppe eAkte)")
         _say("   Anmelden geht auch mit jedem Matrix-Client (z. B. Element) und den Daten oben.")
         _say(f"   Daten:       {base}{' (wird beim Beenden gelöscht)' if throwaway else ''}")
         _say()
