@@ -801,11 +801,17 @@ async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | Non
     mxid = _MXID.match(rest)
     if mxid:
         owner, rest = mxid.group(0), rest[mxid.end() :].strip()
-    elif ctx.message.mentions:
-        # A pill shows as the display name in the body: take the mentioned user, drop the name's words.
-        owner = ctx.message.mentions[0]
-        first = rest.split(maxsplit=1)
-        rest = first[1] if first and len(first) > 1 and not first[0].lower().startswith(("bis", "by")) else rest
+    elif people := [u for u in ctx.message.mentions if u != ctx.config.matrix.user_id]:
+        # A pill shows as the display name in the body ("Ben Müller: bis …"): take the mentioned user and
+        # drop the name, known from the profile, else up to the colon clients put after it.
+        owner = people[0]
+        profile = await ctx.repos.profiles.get(owner)
+        name = profile.display_name if profile else None
+        if name and rest.casefold().startswith(name.casefold()):
+            rest = rest[len(name) :]
+        elif ":" in rest[:80]:
+            rest = rest.split(":", 1)[1]
+        rest = rest.lstrip(" :,")
     elif rest.startswith("@"):
         first = rest.split(maxsplit=1)
         owner, rest = first[0][1:], first[1] if len(first) > 1 else ""

@@ -665,7 +665,8 @@ _MXID = re.compile(r"@[\w.=\-/+]+:[\w.\-]+(?::\d+)?")
 
 def _targets(ctx: CommandContext, record: RequestRecord, text: str) -> list[str]:
     """Whom `!zusage` means: mention pills (m.mentions), Matrix ids, or names of people who offered."""
-    found = [u for u in ctx.message.mentions if u != ctx.sender]
+    # A rich reply mentions whoever was replied to (often the bot): only people, never the bot or oneself.
+    found = [u for u in ctx.message.mentions if u not in (ctx.sender, ctx.config.matrix.user_id)]
     rest = text
     for mxid in _MXID.findall(text):
         found.append(mxid)

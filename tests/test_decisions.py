@@ -145,6 +145,8 @@ async def test_action_items_listed_closed_and_reminded_on_the_due_day_once(bot: 
     assert "Angebot" in await bot.say(BEN, "!aufgaben meine") and "Flyer" not in await bot.say(BEN, "!aufgaben meine")
     assert "Vergangenheit" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 1.1.2020 Altes")
     assert "So geht's" in await bot.say(ANNA, "!aufgabe Ohne Person")
+    pill = await bot.say(ANNA, "!aufgabe Ben Müller: bis 30.11. Raum buchen", mentions=("@redi-bot:example.org", BEN))
+    assert pill.startswith("Aufgabe #3 für @ben:rastatt.de bis 30.11.2026: Raum buchen"), pill
 
     bot.clock.set(datetime(2026, 11, 24, 9, 0, 5, tzinfo=BERLIN))
     await bot.planner.actions._fire(1)  # type: ignore[union-attr]

@@ -59,7 +59,8 @@ async def test_full_lifecycle_offer_reaction_accept_remind_done_balance(bot: Bot
     reacted = await bot.react(CLARA, announcement, "✋🏽")
     assert reacted is not None and "Angebot für #1 ist notiert" in reacted
 
-    reply = await bot.say(ANNA, "!zusage 1 Ben", mentions=())
+    # As a reply to the bot's direct message: the client mentions the bot; that is no one to accept.
+    reply = await bot.say(ANNA, "!zusage 1 Ben", mentions=("@redi-bot:example.org",))
     assert "Zugesagt für #1" in reply and "besetzt" in reply
     told = dict(bot.dms[-2:])
     assert "Du vertrittst bei #1" in told[BEN]
