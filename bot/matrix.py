@@ -48,7 +48,7 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.clock import Clock
 from bot.config import Config
 from bot.dispatch import AttachmentTooLarge, IncomingMessage, Quoted
-from bot.replies import Attachment, Followup, Reply, message_content
+from bot.replies import Attachment, Followup, Reply, edit_content, message_content
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -570,7 +570,11 @@ class MatrixTransport:
         """Send a command's extra message (announcement, direct message); txn id derived from the command,
         so answering the same command again after a crash cannot post it twice."""
         room_id = followup.room_id or await self.direct_room(str(followup.user_id))
-        event_id = await self.send(room_id, message_content(followup.reply), txn_id=txn_id)
+        if followup.replaces is not None:
+            content = edit_content(followup.reply, followup.replaces)
+        else:
+            content = message_content(followup.reply)
+        event_id = await self.send(room_id, content, txn_id=txn_id)
         if followup.on_sent is not None:
             await followup.on_sent(event_id)
         return event_id

@@ -127,6 +127,7 @@ class Followup:
     room_id: str | None = None
     user_id: str | None = None
     on_sent: Callable[[str], Awaitable[None]] | None = None
+    replaces: str | None = None  # edit this earlier message of the bot (in `room_id`) instead of posting anew
 
     def __post_init__(self) -> None:
         if (self.room_id is None) == (self.user_id is None):
@@ -221,4 +222,19 @@ def message_content(reply: Reply, *, msgtype: str = "m.notice") -> dict[str, Any
         # An explicit (possibly empty) m.mentions stops clients from pinging people whose names
         # merely appear in the text: only the listed people are meant to be notified.
         "m.mentions": {"user_ids": sorted(set(reply.mentions))} if reply.mentions else {},
+    }
+
+
+def edit_content(reply: Reply, event_id: str) -> dict[str, Any]:
+    """An edit (m.replace) of the bot's message `event_id` to show `reply`: clients show the new text in place,
+    so a changing status (an announcement that got filled) is one message, not a new one each time."""
+    new = message_content(reply)
+    return {
+        "msgtype": new["msgtype"],
+        "body": "* " + new["body"],
+        "format": new["format"],
+        "formatted_body": "* " + new["formatted_body"],
+        "m.new_content": {key: new[key] for key in ("msgtype", "body", "format", "formatted_body")},
+        "m.mentions": {},  # an edit pings nobody
+        "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
     }

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.replies import Reply, edit_content
 from bot.scheduler import DueMessage, JobEnv
 from storage import Repositories
 from storage.substitutions import RequestRecord
@@ -27,6 +28,7 @@ REMIND_REQUESTER = "sub-remind"
 REMIND_HELPER = "sub-remind-helper"  # ref: the offer's id
 EXPIRED_REQUESTER = "sub-expired"
 EXPIRED_OFFER = "sub-expired-offer"  # ref: the offer's id
+ANNOUNCEMENT = "sub-announcement"  # the edit of the announcement when the request expired or is done
 
 
 class Texts(Protocol):
@@ -35,6 +37,8 @@ class Texts(Protocol):
     def reminder(self, record: RequestRecord, helpers: Sequence[str], people: Any, language: str) -> dict[str, Any]: ...
 
     def expired(self, record: RequestRecord, people: Any, language: str) -> dict[str, Any]: ...
+
+    def announcement(self, record: RequestRecord, people: Any, language: str) -> Reply: ...
 
 
 ApplyDue = Callable[[Repositories, int, datetime], Awaitable[RequestRecord | None]]
@@ -146,6 +150,20 @@ class SubstitutionJobs:
         for user_id, kind, ref, occurrence, offset, content in messages:
             room_id = await self.rooms.direct_room(user_id)
             message = DueMessage(kind, ref, occurrence, offset, room_id, functools.partial(_fixed, content))
+            await self.env.deliver(message)
+        if record.state in ("expired", "done") and record.announcement_event_id and record.announcement_room_id:
+            # The posted announcement shows the outcome (an edit, no new message in the network room).
+            reply = self.texts.announcement(record, people, self.default_language)
+            content = edit_content(reply, record.announcement_event_id)
+            when = record.deadline if record.state == "expired" else record.end
+            message = DueMessage(
+                ANNOUNCEMENT,
+                record.id,
+                when,
+                timedelta(0),
+                record.announcement_room_id,
+                functools.partial(_fixed, content),
+            )
             await self.env.deliver(message)
 
     async def _languages(self, repos: Repositories, user_ids: Sequence[str]) -> dict[str, str]:

@@ -54,6 +54,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "answers by {deadline}{topics}\n\nWho can? `{prefix}offer {id}` or react here with ✋.",
     },
     "sub.topics": {"de": " · Themen: {topics}", "en": " · topics: {topics}"},
+    "sub.status.filled": {
+        "de": "✅ **Besetzt** – es vertritt: {helpers}. Danke!",
+        "en": "✅ **Filled** – standing in: {helpers}. Thank you!",
+    },
+    "sub.status.open": {
+        "de": "🔄 **Wieder offen** – wer kann einspringen?",
+        "en": "🔄 **Open again** – who can stand in?",
+    },
+    "sub.status.cancelled": {
+        "de": "❌ **Abgesagt** – wird nicht mehr gebraucht.",
+        "en": "❌ **Cancelled** – no longer needed.",
+    },
+    "sub.status.expired": {
+        "de": "⌛ **Abgelaufen** – bis zur Frist hat niemand zugesagt.",
+        "en": "⌛ **Expired** – nobody was accepted in time.",
+    },
+    "sub.status.done": {
+        "de": "✔️ **Erledigt** – vertreten von {helpers}. Danke!",
+        "en": "✔️ **Done** – {helpers} stood in. Thank you!",
+    },
     "sub.suggest": {
         "de": "Kennt sich aus: {people}",
         "en": "Knows about it: {people}",
@@ -504,7 +524,15 @@ async def _suggest(ctx: CommandContext, record: RequestRecord) -> list[str]:
 def _announcement(
     ctx: CommandContext, record: RequestRecord, people: _People, suggested: Sequence[str], language: str
 ) -> Reply:
-    text = _catalog.text(
+    text = announcement_text(record, people, language, ctx.prefix)
+    if suggested:
+        text += "\n\n" + _catalog.text(language, "sub.suggest", people=", ".join(people.link(u) for u in suggested))
+    # Suggested people are pinged only if their profile allows it; the others are listed without a ping.
+    return Reply.text(text, mentions=[u for u in suggested if people.allows_mentions(u)])
+
+
+def announcement_text(record: RequestRecord, people: _People, language: str, prefix: str) -> str:
+    return _catalog.text(
         language,
         "sub.announcement",
         id=record.id,
@@ -514,12 +542,25 @@ def _announcement(
         needed=_count(language, record.needed),
         deadline=_deadline(record, language),
         topics=_topics(record, language),
-        prefix=ctx.prefix,
+        prefix=prefix,
     )
-    if suggested:
-        text += "\n\n" + _catalog.text(language, "sub.suggest", people=", ".join(people.link(u) for u in suggested))
-    # Suggested people are pinged only if their profile allows it; the others are listed without a ping.
-    return Reply.text(text, mentions=[u for u in suggested if people.allows_mentions(u)])
+
+
+def announcement_update(record: RequestRecord, people: _People, language: str, prefix: str) -> Reply:
+    """The announcement as it should read now: its state on top (for an edit of the posted one)."""
+    helpers = ", ".join(people.link(o.user_id) for o in record.offers if o.state == "accepted")
+    status = _catalog.text(language, f"sub.status.{record.state}", helpers=helpers or "–")
+    return Reply.text(status + "\n\n" + announcement_text(record, people, language, prefix))
+
+
+async def _update_announcement(ctx: CommandContext, request_id: int) -> list[Followup]:
+    """An edit of the posted announcement after the request's state changed (none if it was never posted)."""
+    record = await _load(ctx, request_id)
+    if record.announcement_event_id is None or record.announcement_room_id is None:
+        return []
+    people = await _People.load(ctx.repos, [record.requester, *(o.user_id for o in record.offers)])
+    reply = announcement_update(record, people, ctx.config.default_language, ctx.prefix)
+    return [Followup(reply, room_id=record.announcement_room_id, replaces=record.announcement_event_id)]
 
 
 async def _show(ctx: CommandContext, request_id: int) -> Reply:
@@ -606,6 +647,8 @@ async def _withdraw(ctx: CommandContext, request_id: int) -> Reply:
         await ctx.repos.substitutions.add_history(record.id, at=ctx.clock.now(), actor=None, action="reopened")
     people = await _People.load(ctx.repos, [record.requester, ctx.sender])
     followups = await _tell(ctx, record, transition.tell, people)
+    if transition.reopened:
+        followups += await _update_announcement(ctx, record.id)
     _replan(ctx, record.id)
     return Reply.text(ctx.t("sub.withdrawn", id=record.id), followups=followups)
 
@@ -620,7 +663,7 @@ async def _cancel(ctx: CommandContext, request_id: int) -> Reply:
         raise _rule_error(ctx, exc) from None
     await _store(ctx, record, transition)
     people = await _People.load(ctx.repos, [record.requester, ctx.sender])
-    followups = await _tell(ctx, record, transition.tell, people)
+    followups = await _tell(ctx, record, transition.tell, people) + await _update_announcement(ctx, record.id)
     _replan(ctx, record.id)
     return Reply.text(ctx.t("sub.cancelled", id=record.id), followups=followups)
 
@@ -647,6 +690,8 @@ async def accept(ctx: CommandContext, *, request_id: int, people: str | None = N
     chosen = [c.user_id for c in transition.offers if c.after is OfferState.ACCEPTED]
     involved = await _People.load(ctx.repos, [record.requester, ctx.sender, *(o.user_id for o in record.offers)])
     followups = await _tell(ctx, record, transition.tell, involved, chosen=chosen)
+    if transition.after is RequestState.FILLED:
+        followups += await _update_announcement(ctx, record.id)
     _replan(ctx, record.id)
     accepted = sum(1 for o in record.offers if o.state == "accepted") + len(chosen)
     state = (
@@ -844,6 +889,9 @@ class SubstitutionTexts:
             helpers=", ".join(people.link(h) for h in helpers),
         )
         return message_content(Reply.text(text))
+
+    def announcement(self, record: RequestRecord, people: _People, language: str) -> Reply:
+        return announcement_update(record, people, language, self.prefix)
 
     def expired(self, record: RequestRecord, people: _People, language: str) -> dict[str, Any]:
         reply = notice_reply(record, Notice.EXPIRED, language=language, prefix=self.prefix, people=people)

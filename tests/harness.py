@@ -72,6 +72,7 @@ class Bot:
             routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner, files=self
         )
         self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
+        self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits
         self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
         self._events = 0
         self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
@@ -90,6 +91,8 @@ class Bot:
             self._events += 1
             if followup.user_id is not None:
                 self.dms.append((followup.user_id, _body(followup.reply)))
+            elif followup.replaces is not None:
+                self.edits.append((str(followup.room_id), followup.replaces, _body(followup.reply)))
             else:
                 self.announcements.append((str(followup.room_id), _body(followup.reply), list(followup.reply.mentions)))
             if followup.on_sent is not None:
@@ -152,7 +155,7 @@ class Bot:
 
     def sent_dms(self) -> list[tuple[str, str]]:
         """What the scheduler sent (reminders, expiry), as (user, body)."""
-        return [(room.removeprefix("!dm-"), body) for room, body in self.sender.bodies]
+        return [(room.removeprefix("!dm-"), body) for room, body in self.sender.bodies if room.startswith("!dm-")]
 
 
 def _body(reply: Reply) -> str:

@@ -79,6 +79,11 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
     assert "besetzt" in accepted
     assert "Du vertrittst bei #1" in await direct_message(ben, bot, "Du vertrittst")
     assert "nicht gebraucht" in await direct_message(clara, bot, "nicht gebraucht")
+    edit = await clara.wait_for_message(
+        lambda m: m.sender == bot.user_id and m.relates_to.get("rel_type") == "m.replace", timeout=30
+    )
+    assert edit.relates_to["event_id"] == announcement.event_id, "the announcement itself shows it is filled"
+    assert edit.content["m.new_content"]["body"].startswith("✅ Besetzt")
 
     # The reminder "the day before", brought forward to a few seconds from now by the test.
     assert bot.app is not None and bot.app.planner.substitutions is not None

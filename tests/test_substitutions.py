@@ -62,6 +62,9 @@ async def test_full_lifecycle_offer_reaction_accept_remind_done_balance(bot: Bot
     # As a reply to the bot's direct message: the client mentions the bot; that is no one to accept.
     reply = await bot.say(ANNA, "!zusage 1 Ben", mentions=("@redi-bot:example.org",))
     assert "Zugesagt für #1" in reply and "besetzt" in reply
+    [(room, edited, status)] = bot.edits
+    assert (room, edited) == (NETWORK, announcement), "the posted announcement is edited, not posted again"
+    assert status.startswith("✅ Besetzt – es vertritt: @ben:rastatt.de (Rastatt)") and "Vertretung gesucht" in status
     told = dict(bot.dms[-2:])
     assert "Du vertrittst bei #1" in told[BEN]
     assert "nicht gebraucht" in told[CLARA]
@@ -93,6 +96,9 @@ async def test_expiry_tells_requester_and_waiting_offers_once_and_closes_the_req
     await bot.jobs.start()  # as after a restart: nothing twice
     assert sorted(user for user, _ in bot.sent_dms()) == [ANNA, BEN]
     assert all("abgelaufen" in body for _, body in bot.sent_dms())
+    [(_, content, _)] = [sent for sent in bot.sender.sent if sent[0] == NETWORK]
+    assert content["m.relates_to"] == {"rel_type": "m.replace", "event_id": bot.announcement_ids[0]}
+    assert content["m.new_content"]["body"].startswith("⌛ Abgelaufen"), "the announcement shows it, once"
     late = await bot.say(CLARA, "!übernehme 1")
     assert "abgelaufen" in late and "abgeschlossen" in late
 
@@ -104,6 +110,7 @@ async def test_cancel_only_by_requester_and_everyone_offering_is_told(bot: Bot) 
     assert "nur, wer Vertretung 1 angefragt hat" in refused
     assert "abgesagt" in await bot.say(ANNA, "!vertretung absagen 1")
     assert bot.dms[-1][0] == BEN and "abgesagt" in bot.dms[-1][1]
+    assert [body.split("\n")[0] for _, _, body in bot.edits] == ["❌ Abgesagt – wird nicht mehr gebraucht."]
     assert "abgeschlossen" in await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
 
 
@@ -114,6 +121,7 @@ async def test_withdrawing_an_accepted_offer_reopens_the_request(bot: Bot) -> No
     assert "nicht mehr dabei" in await bot.say(BEN, "!vertretung zurückziehen 1")
     assert bot.dms[-1][0] == ANNA and "wieder offen" in bot.dms[-1][1]
     assert "(offen)" in await bot.say(ANNA, "!vertretung 1")
+    assert [body.split(" ")[1] for _, _, body in bot.edits] == ["Besetzt", "Wieder"], "filled, then open again"
     assert "notiert" in await bot.say(CLARA, "!übernehme 1")
 
 
