@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "sub.needed": {"de": "Gebraucht: {count}.", "en": "Needed: {count}."},
     "sub.people": {"de": "{count} Person|{count} Personen", "en": "{count} person|{count} people"},
+    "sub.no_topics": {
+        "de": "Tipp: Mit `#Thema` (z. B. `#eAkte`) in der Anfrage schlage ich passende Leute aus anderen Städten vor.",
+        "en": "Tip: with a `#topic` (e.g. `#eAkte`) in the request I suggest fitting people from other cities.",
+    },
     "sub.announced_elsewhere": {
         "de": "Ich habe sie im Netzwerkraum angekündigt und sage dir Bescheid, sobald jemand anbietet.",
         "en": "I announced it in the network room and will tell you as soon as someone offers.",
@@ -478,6 +482,8 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
     ]
     if city is None:
         lines.append(ctx.t("sub.no_city", prefix=ctx.prefix))
+    elif not record.topics and ctx.config.substitution_suggestions:
+        lines.append(ctx.t("sub.no_topics"))
     _replan(ctx, record.id)
     planner = ctx.planner
 

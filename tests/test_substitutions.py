@@ -158,6 +158,7 @@ async def test_two_offers_at_the_same_moment_are_both_recorded(bot: Bot) -> None
 async def test_list_filters(bot: Bot) -> None:
     await _ask(bot)
     await bot.say(BEN, "!vertretung 14.12. ganztägig Messe Rastatt #Sensorik")
+    assert "Tipp: Mit #Thema" in await bot.say(DORA, "!vertretung 15.12. 9-12 Uhr Infostand")
     everything = await bot.say(CLARA, "!vertretungen")
     assert "#1" in everything and "#2" in everything
     assert "#2" not in await bot.say(CLARA, "!vertretungen Bühl")
