@@ -47,6 +47,8 @@ class App:
         async with self.db.transaction() as repos:
             if await repos.decisions.rebuild_index_if_stale():
                 log.info("rebuilt the decision search index (the way texts are indexed changed)")
+            # Commands older than the maximum age are never answered again, so their records can go.
+            await repos.ledger.prune_commands(before=self.clock.now() - 2 * self.config.max_command_age)
         await self.transport.connect()
         self.scheduler.start()
         self._planning = asyncio.create_task(self._plan_after_first_sync())

@@ -154,6 +154,9 @@ class Command:
     details_en: str = ""
     wants_file: bool = False  # gets the file of the message this command replies to
     wants_quote: bool = False  # gets the message this command replies to (ctx.quoted)
+    # Running it twice does no harm (it reads, or sets what is already set). Other commands are recorded by
+    # event id in their unit of work, so one delivered again after a crash is not carried out twice.
+    replay_safe: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -205,6 +208,7 @@ class Router:
         labels: dict[str, tuple[str, str]] | None = None,
         wants_file: bool = False,
         wants_quote: bool = False,
+        replay_safe: bool = False,
     ) -> Callable[[Handler], Handler]:
         if any(mark in help_de + help_en for mark in "`*_["):
             # One-line help is shown inside lists; Markdown belongs in details_de/details_en.
@@ -225,6 +229,7 @@ class Router:
                     family=self.family,
                     wants_file=wants_file,
                     wants_quote=wants_quote,
+                    replay_safe=replay_safe,
                 )
             )
             return handler
@@ -492,6 +497,11 @@ class Dispatcher:
                 if command is None:
                     return self._unknown(name, t)
                 kwargs = parse_arguments(command, rest, t) if reaction is None else {}
+                if not command.replay_safe and not await repos.ledger.record_command(
+                    message.event_id, message.room_id, now=self.clock.now()
+                ):
+                    # Handled (and committed) before a crash, delivered again since: do not do it twice.
+                    return Reply.text(t("error.already_handled"))
                 ctx = CommandContext(
                     message=message,
                     command=command,

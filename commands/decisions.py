@@ -554,6 +554,7 @@ async def _query(ctx: CommandContext, text: str) -> DecisionQuery:
         "In a group room it searches the group; coordinators search all groups in their room or a direct message."
     ),
     labels={"text": ("Suche", "search")},
+    replay_safe=True,
 )
 async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> Reply:
     raw = text or ""
@@ -841,6 +842,7 @@ async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | Non
     help_de="Zeigt offene Aufgaben (der Gruppe dieses Raums; meine = nur deine)",
     help_en="Lists open action items (of this room's group; mine = only yours)",
     labels={"which": ("meine|alle", "mine|all")},
+    replay_safe=True,
 )
 async def actions(ctx: CommandContext, *, which: Literal["meine", "mine", "alle", "all"] | None = None) -> Reply:
     own = _group(ctx)
@@ -904,6 +906,7 @@ async def done(ctx: CommandContext, *, item_id: int) -> Reply:
     details_en="`!export decisions csv`, `!export decisions md eAkte 2026`. On the command line: "
     "`redi-bot export decisions --format csv`.",
     labels={"text": ("beschluesse csv|md [Gruppe] [Jahr]", "decisions csv|md [group] [year]")},
+    replay_safe=True,
 )
 async def export(ctx: CommandContext, *, text: str | None = None) -> Reply:
     words = (text or "").split()
@@ -967,6 +970,7 @@ async def export_decisions(
     help_de="Erstellt den Jahresbericht (Beschlüsse, Termine, Protokolle, Aufgaben, Vertretungen) als Datei",
     help_en="Builds the yearly report (decisions, meetings, minutes, action items, substitutions) as a file",
     labels={"year": ("Jahr", "year")},
+    replay_safe=True,
 )
 async def yearly_report(ctx: CommandContext, *, year: str | None = None) -> Reply:
     tz = await room_timezone(ctx)

@@ -308,6 +308,7 @@ async def find_people(
         "matter; parts of words and related terms are found too."
     ),
     labels={"text": ("Begriff", "term")},
+    replay_safe=True,
 )
 async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
     search = parse_search(text, ctx.config.cities)
@@ -324,6 +325,7 @@ async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
     aliases=["more"],
     help_de="Zeigt weitere Treffer der letzten Suche",
     help_en="Shows more results of the last search",
+    replay_safe=True,
 )
 async def more(ctx: CommandContext) -> Reply:
     saved = await ctx.repos.queries.load(ctx.sender, ctx.room_id, SEARCH_KIND)
@@ -456,6 +458,7 @@ def _listing(labels: Sequence[str]) -> str:
     details_de="Mehrere Themen mit Komma trennen: `!ichweiss eAkte, XRechnung, LoRaWAN`.",
     details_en="Separate several topics with commas: `!iknow eAkte, XRechnung, LoRaWAN`.",
     labels={"topics": ("Themen", "topics")},
+    replay_safe=True,
 )
 async def i_know(ctx: CommandContext, *, topics: str) -> Reply:
     wanted = _topics_from(ctx, topics)
@@ -481,6 +484,7 @@ async def i_know(ctx: CommandContext, *, topics: str) -> Reply:
     help_de="Entfernt Themen aus deinem Profil",
     help_en="Removes topics from your profile",
     labels={"topics": ("Themen", "topics")},
+    replay_safe=True,
 )
 async def i_dont_know(ctx: CommandContext, *, topics: str) -> Reply:
     wanted = _topics_from(ctx, topics)
@@ -502,6 +506,7 @@ async def i_dont_know(ctx: CommandContext, *, topics: str) -> Reply:
     help_de="Setzt deine Stadt (eine der neun im Netzwerk)",
     help_en="Sets your city (one of the nine in the network)",
     labels={"city": ("Stadt", "city")},
+    replay_safe=True,
 )
 async def set_city(ctx: CommandContext, *, city: str | None = None) -> Reply:
     cities = ", ".join(ctx.config.cities)
@@ -526,6 +531,7 @@ async def set_city(ctx: CommandContext, *, city: str | None = None) -> Reply:
     details_de="Mehrere mit Komma trennen; `!gruppen keine` trägt dich überall aus.",
     details_en="Separate several with commas; `!groups none` removes you from all.",
     labels={"groups": ("Gruppen", "groups")},
+    replay_safe=True,
 )
 async def set_groups(ctx: CommandContext, *, groups: str | None = None) -> Reply:
     allowed = ", ".join(ctx.config.groups)
@@ -558,6 +564,7 @@ async def set_groups(ctx: CommandContext, *, groups: str | None = None) -> Reply
     help_de="Kurze Notiz in deinem Profil (Rolle, Erreichbarkeit); „löschen“ entfernt sie",
     help_en="Short note in your profile (role, availability); “delete” removes it",
     labels={"note": ("Text", "text")},
+    replay_safe=True,
 )
 async def set_note(ctx: CommandContext, *, note: str) -> Reply:
     if fold(note) in {"loeschen", "delete", "clear", "weg"}:
@@ -577,6 +584,7 @@ async def set_note(ctx: CommandContext, *, note: str) -> Reply:
     help_de="Erlaubt (ja) oder verbietet (nein), dass ich dich anpinge",
     help_en="Allows (yes) or forbids (no) that I ping you",
     labels={"answer": ("ja|nein", "yes|no")},
+    replay_safe=True,
 )
 async def set_mentions(
     ctx: CommandContext, *, answer: Literal["ja", "nein", "yes", "no", "an", "aus", "on", "off"]
@@ -593,6 +601,7 @@ async def set_mentions(
     help_de="Zeigt dein Profil oder das von @jemand; „löschen“ löscht deins sofort",
     help_en="Shows your profile or @someone's; “delete” deletes yours at once",
     labels={"who": ("@jemand|löschen", "@someone|delete")},
+    replay_safe=True,
 )
 async def show_profile(ctx: CommandContext, *, who: str | None = None) -> Reply:
     if who is not None and fold(who) in {"loeschen", "delete"}:

@@ -70,6 +70,7 @@ router = Router(
     help_de="Zeigt alle Befehle oder erklärt einen",
     help_en="Lists all commands or explains one",
     labels={"command": ("Befehl", "command")},
+    replay_safe=True,
 )
 async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply:
     prefix, lang = ctx.prefix, ctx.language
@@ -98,7 +99,7 @@ async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply
     return Reply.text("\n\n".join(sections))
 
 
-@router.command("ping", help_de="Prüft, ob ich antworte", help_en="Checks that I answer")
+@router.command("ping", help_de="Prüft, ob ich antworte", help_en="Checks that I answer", replay_safe=True)
 async def ping(ctx: CommandContext) -> Reply:
     return Reply.text(ctx.t("ping.pong"))
 
@@ -109,6 +110,7 @@ async def ping(ctx: CommandContext) -> Reply:
     help_de="Stellt deine Sprache ein (de oder en)",
     help_en="Sets your language (de or en)",
     labels={"language": ("Sprache", "language")},
+    replay_safe=True,
 )
 async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | None = None) -> Reply:
     if language is None:
@@ -131,6 +133,7 @@ async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | N
         "`timezone room Europe/Lisbon` the room's (room moderators)."
     ),
     labels={"zone": ("Zeitzone", "time zone")},
+    replay_safe=True,
 )
 async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
     words = (zone or "").split()

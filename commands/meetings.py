@@ -364,6 +364,7 @@ async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argumen
     help_de="Listet die kommenden Termine dieses Raums; „ics“ schickt sie als Kalenderdatei",
     help_en="Lists the upcoming meetings of this room; “ics” sends them as a calendar file",
     labels={"export": ("ics", "ics")},
+    replay_safe=True,
 )
 async def list_meetings(ctx: CommandContext, *, export: Literal["ics"] | None = None) -> Reply:
     now = ctx.clock.now()
@@ -532,6 +533,7 @@ def rule_based_vtimezone(tz: ZoneInfo, year: int) -> icalendar.Timezone | None:
     help_de="Zeigt deine offenen persönlichen Erinnerungen; „löschen 3“ löscht eine",
     help_en="Shows your pending personal reminders; “delete 3” deletes one",
     labels={"action": ("löschen", "delete"), "number": ("Nr", "no")},
+    replay_safe=True,
 )
 async def my_reminders(
     ctx: CommandContext, *, action: Literal["löschen", "loeschen", "delete"] | None = None, number: int | None = None

@@ -758,6 +758,7 @@ def _match_offer(name: str, offers: Sequence[OfferRecord]) -> str | None:
     "`!vertretungen alle` (auch erledigte)",
     details_en="`!covers`, `!covers Bühl`, `!covers #eAkte`, `!covers mine`, `!covers all` (closed ones too)",
     labels={"filters": ("Filter", "filters")},
+    replay_safe=True,
 )
 async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> Reply:
     mine = everything = False
@@ -820,6 +821,7 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
     details_de="`!bilanz` für dieses Jahr, `!bilanz 2026` für ein bestimmtes.",
     details_en="`!balance` for this year, `!balance 2026` for a given one.",
     labels={"year": ("Jahr", "year")},
+    replay_safe=True,
 )
 async def show_balance(ctx: CommandContext, *, year: str | None = None) -> Reply:
     tz = await room_timezone(ctx)

@@ -484,6 +484,17 @@ class MinutesItem(Base):
     done_by: Mapped[str | None] = mapped_column(String(255))
 
 
+class HandledCommand(Base):
+    """Commands whose effects are committed, by event id: one delivered again after a crash (the sync token is
+    saved only once replies are out) is recognised instead of carried out twice. Old rows are pruned."""
+
+    __tablename__ = "handled_commands"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class SearchCount(Base):
     """How often a topic was asked for with `!werweiss`, per day; no user ids (for the yearly report)."""
 

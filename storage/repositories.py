@@ -12,12 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.decisions import DecisionRepository, MinutesRepository
 from storage.meetings import MeetingRepository, PersonalReminderRepository
-from storage.models import LedgerStatus, ReminderLedger, RoomSettings, SyncState, UserSettings, ensure_utc
+from storage.models import (
+    HandledCommand,
+    LedgerStatus,
+    ReminderLedger,
+    RoomSettings,
+    SyncState,
+    UserSettings,
+    ensure_utc,
+)
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository, SearchStatsRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
@@ -297,6 +305,24 @@ class ReminderLedgerRepository:
     async def _by_txn_id(self, txn_ids: list[str]) -> dict[str, LedgerEntry]:
         rows = await self._session.execute(select(*_LEDGER_COLUMNS).where(ReminderLedger.txn_id.in_(txn_ids)))
         return {row.txn_id: _entry(row) for row in rows}
+
+    async def record_command(self, event_id: str, room_id: str, *, now: datetime) -> bool:
+        """Note that this command's effects are being committed; False if it was handled before."""
+        _check_length("event id", event_id, _USER_ID_MAX)
+        stmt = (
+            _insert(self._session, HandledCommand)
+            .values(event_id=event_id, room_id=room_id, handled_at=ensure_utc(now, "now"))
+            .on_conflict_do_nothing()
+            .returning(HandledCommand.event_id)
+        )
+        return (await self._session.scalar(stmt)) is not None
+
+    async def prune_commands(self, *, before: datetime) -> int:
+        """Forget handled commands too old to be delivered again (older than the maximum command age)."""
+        result = await self._session.execute(
+            delete(HandledCommand).where(HandledCommand.handled_at < ensure_utc(before, "before"))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_batch_sent(self, entry_ids: list[int], *, event_id: str, now: datetime) -> None:
         """`mark_sent` for every row of a batch, which went out as one event."""

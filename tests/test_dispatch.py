@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from bot.replies import Reply, md_escape, message_content
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
+_EVENTS = itertools.count()  # every message its own event id, as in Matrix
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 extra = Router("test", title_de="Test", title_en="Test")
@@ -78,7 +80,7 @@ async def ask(
 ) -> str:
     message = IncomingMessage(
         room_id=room,
-        event_id=f"$ev{id(body)}",
+        event_id=f"$ev{next(_EVENTS)}",
         sender=sender,
         body=body,
         timestamp=NOW,
@@ -196,3 +198,21 @@ async def test_handlers_see_network_rights_only_from_config_or_configured_rooms(
         message = IncomingMessage(room, f"$r{power}{room}", "@anna:example.org", "!rechte", NOW, sender_power=power)
         await local.handle(message)
     assert seen == [(False, True), (True, True), (False, False)]
+
+
+async def test_a_command_delivered_again_after_a_crash_is_not_carried_out_twice(dispatcher: Dispatcher) -> None:
+    # The sync token is saved only after replies went out: a crash in between delivers a command again.
+    async def deliver(event_id: str, body: str) -> str:
+        message = IncomingMessage("!raum:koeln.de", event_id, "@anna:koeln.de", body, NOW)
+        reply = await dispatcher.handle(message)
+        assert reply is not None
+        return reply.markdown
+
+    assert "Termin #1 eingetragen" in await deliver("$termin1", "!termin morgen 14 Uhr Abstimmung")
+    assert "schon erledigt" in await deliver("$termin1", "!termin morgen 14 Uhr Abstimmung")
+    async with dispatcher.db.transaction() as repos:
+        assert len(await repos.meetings.in_room("!raum:koeln.de")) == 1, "one meeting, not two"
+    # A command that only reads is answered again; a refused one (rolled back) can be sent again.
+    assert "Pong" in await deliver("$ping1", "!ping") and "Pong" in await deliver("$ping1", "!ping")
+    assert "schon erledigt" not in await deliver("$termin2", "!termin 1.1.2020 14 Uhr X")
+    assert "schon erledigt" not in await deliver("$termin2", "!termin 1.1.2020 14 Uhr X")

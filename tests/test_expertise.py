@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from commands.expertise import Search, parse_search, resolve_name
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
+_EVENTS = itertools.count()  # every message its own event id, as in Matrix
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 CITIES = load_config(ROOT / "config.example.toml", env={}).cities
 
@@ -31,7 +33,7 @@ async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Dispatcher]:
 
 async def say(bot: Dispatcher, sender: str, body: str, *, name: str | None = None, room: str = "!r:x") -> str:
     message = IncomingMessage(
-        room_id=room, event_id=f"${body}", sender=sender, body=body, timestamp=NOW, sender_name=name
+        room_id=room, event_id=f"$ev{next(_EVENTS)}", sender=sender, body=body, timestamp=NOW, sender_name=name
     )
     reply = await bot.handle(message)
     assert reply is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from storage.meetings import MeetingRecord
 from tests.fakes import RecordingSender
 
 ROOT = Path(__file__).resolve().parent.parent
+_EVENTS = itertools.count()  # every message its own event id, as in Matrix
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)  # a Saturday
 ROOM = "!eakte:example.org"
@@ -52,7 +54,7 @@ class Bot:
         )
 
     async def say(self, body: str, *, sender: str = ANNA, power: int = 0, room: str = ROOM) -> str:
-        message = IncomingMessage(room, f"${body}", sender, body, self.clock.now(), sender_power=power)
+        message = IncomingMessage(room, f"$ev{next(_EVENTS)}", sender, body, self.clock.now(), sender_power=power)
         reply = await self.dispatcher.handle(message)
         assert reply is not None
         return str(message_content(reply)["body"])

@@ -378,3 +378,14 @@ async def test_search_tally_is_written_in_batches_and_adds_up(db: Database) -> N
     assert top[0] == ("XRechnung", 3)
     assert top[1][1] == 2, "the same topic on two days adds up"
     assert older == [("E-Akte", 1)]
+
+
+async def test_handled_commands_are_recorded_once_and_pruned(db: Database) -> None:
+    async with db.transaction() as repos:
+        assert await repos.ledger.record_command("$cmd1", "!r:x", now=NOW)
+        assert not await repos.ledger.record_command("$cmd1", "!r:x", now=NOW + timedelta(seconds=5))
+        assert await repos.ledger.record_command("$cmd2", "!r:x", now=NOW + timedelta(hours=1))
+    async with db.transaction() as repos:
+        assert await repos.ledger.prune_commands(before=NOW + timedelta(minutes=30)) == 1
+        assert await repos.ledger.record_command("$cmd1", "!r:x", now=NOW + timedelta(hours=2)), "forgotten when old"
+        assert not await repos.ledger.record_command("$cmd2", "!r:x", now=NOW + timedelta(hours=2))
