@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Router, UserError
+from bot.dispatch import BadArgument, CommandContext, Forbidden, IncomingMessage, NotFound, Router, UserError
 from bot.i18n import Catalog
 from bot.replies import Followup, Reply, md_code, md_escape, mention_link, message_content
 from bot.text import fold
@@ -361,7 +361,12 @@ async def _load(ctx: CommandContext, request_id: int, *, lock: bool = False) -> 
 
 
 async def _store(
-    ctx: CommandContext, record: RequestRecord, transition: rules.Transition, *, note: str | None = None
+    ctx: CommandContext,
+    record: RequestRecord,
+    transition: rules.Transition,
+    *,
+    note: str | None = None,
+    reaction_event_id: str | None = None,
 ) -> None:
     """Write a transition: offers, request state, one history line per change."""
     now = ctx.clock.now()
@@ -369,7 +374,13 @@ async def _store(
     for change in transition.offers:
         city = (await repos.profiles.get(change.user_id) or None) if change.after is OfferState.OFFERED else None
         await repos.substitutions.set_offer(
-            record.id, change.user_id, change.after.value, now=now, city=city.city if city else None, note=note
+            record.id,
+            change.user_id,
+            change.after.value,
+            now=now,
+            city=city.city if city else None,
+            note=note,
+            reaction_event_id=reaction_event_id,
         )
         action = {
             OfferState.OFFERED: "offered",
@@ -622,10 +633,35 @@ async def offer_by_reaction(ctx: CommandContext, event_id: str) -> Reply | None:
     request_id = await ctx.repos.substitutions.by_announcement(event_id)
     if request_id is None:
         return None  # a ✋ on any other message is just a reaction
-    return await _offer(ctx, request_id, None)
+    return await _offer(ctx, request_id, None, reaction_event_id=ctx.message.event_id)
 
 
-async def _offer(ctx: CommandContext, request_id: int, note: str | None) -> Reply:
+@router.on_change
+async def offer_reaction_removed(repos: Repositories, message: IncomingMessage, now: datetime) -> None:
+    """Taking back one's ✋ withdraws the offer made with it, while it is only an offer. An accepted helper
+    must withdraw with the command: a commitment is not undone by a stray click."""
+    if message.new_body is not None or message.changes is None:
+        return  # an edit, not a redaction
+    found = await repos.substitutions.by_reaction(message.changes)
+    if found is None or found[1] != message.sender:
+        return
+    record = await repos.substitutions.get(found[0], lock=True)
+    if record is None:
+        return
+    mine = next((o for o in record.offers if o.user_id == message.sender), None)
+    if mine is None or mine.state != OfferState.OFFERED.value:
+        return
+    try:
+        rules.withdraw(request_view(record), offer_views(record), message.sender, now)
+    except ScheduleError:
+        return  # closed or begun: nothing to take back
+    await repos.substitutions.set_offer(record.id, message.sender, OfferState.WITHDRAWN.value, now=now)
+    await repos.substitutions.add_history(record.id, at=now, actor=message.sender, action="withdrew", detail="✋")
+
+
+async def _offer(
+    ctx: CommandContext, request_id: int, note: str | None, *, reaction_event_id: str | None = None
+) -> Reply:
     if note is not None and len(note) > 500:
         raise BadArgument(ctx.t("error.too_many_arguments"))
     record = await _load(ctx, request_id, lock=True)
@@ -633,7 +669,7 @@ async def _offer(ctx: CommandContext, request_id: int, note: str | None) -> Repl
         transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
     except ScheduleError as exc:
         raise _rule_error(ctx, exc) from None
-    await _store(ctx, record, transition, note=note)
+    await _store(ctx, record, transition, note=note, reaction_event_id=reaction_event_id)
     people = await _People.load(ctx.repos, [record.requester, ctx.sender])
     followups = await _tell(ctx, record, transition.tell, people, note=note)
     return Reply.text(

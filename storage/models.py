@@ -327,6 +327,8 @@ class SubstitutionOffer(Base):
     city: Mapped[str | None] = mapped_column(String(64))  # at the time of offering
     state: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # The ✋ reaction the offer was made with: removing it withdraws the offer (while it is only offered).
+    reaction_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

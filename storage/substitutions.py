@@ -143,21 +143,45 @@ class SubstitutionRepository:
         now: datetime,
         city: str | None = None,
         note: str | None = None,
+        reaction_event_id: str | None = None,
     ) -> None:
-        """Create the person's offer or change its state; a new offer's city and note replace the old ones."""
+        """Create the person's offer or change its state; a new offer's city, note and reaction replace the old
+        ones."""
         if note is not None:
             check_length("note", note, MAX_NOTE)
         now = ensure_utc(now, "now")
         insert = _insert(self._session, SubstitutionOffer).values(
-            request_id=request_id, user_id=user_id, city=city, state=state, note=note, created_at=now, updated_at=now
+            request_id=request_id,
+            user_id=user_id,
+            city=city,
+            state=state,
+            note=note,
+            reaction_event_id=reaction_event_id,
+            created_at=now,
+            updated_at=now,
         )
         changes: dict[str, object] = {"state": insert.excluded.state, "updated_at": insert.excluded.updated_at}
         if state == "offered":
-            changes |= {"city": insert.excluded.city, "note": insert.excluded.note}
+            changes |= {
+                "city": insert.excluded.city,
+                "note": insert.excluded.note,
+                "reaction_event_id": insert.excluded.reaction_event_id,
+            }
         await self._session.execute(
             insert.on_conflict_do_update(index_elements=["request_id", "user_id"], set_=changes)
         )
         await self._touch(request_id, now)
+
+    async def by_reaction(self, event_id: str) -> tuple[int, str] | None:
+        """(request id, user id) of the offer made with this reaction, if any."""
+        row = (
+            await self._session.execute(
+                select(SubstitutionOffer.request_id, SubstitutionOffer.user_id).where(
+                    SubstitutionOffer.reaction_event_id == event_id
+                )
+            )
+        ).first()
+        return None if row is None else (row.request_id, row.user_id)
 
     async def add_history(
         self, request_id: int, *, at: datetime, actor: str | None, action: str, detail: str | None = None

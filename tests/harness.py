@@ -75,6 +75,7 @@ class Bot:
         self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits
         self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
         self._events = 0
+        self.last_reaction = ""  # event id of the latest reaction sent with `react`
         self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
 
     async def handle(self, message: IncomingMessage) -> Reply | None:
@@ -147,8 +148,9 @@ class Bot:
 
     async def react(self, sender: str, event_id: str, key: str = "✋") -> str | None:
         self._events += 1
+        self.last_reaction = f"$r{self._events}"
         message = IncomingMessage(
-            NETWORK, f"$r{self._events}", sender, "", self.clock.now(), reply_to=event_id, reaction=key
+            NETWORK, self.last_reaction, sender, "", self.clock.now(), reply_to=event_id, reaction=key
         )
         reply = await self.handle(message)
         return None if reply is None else _body(reply)

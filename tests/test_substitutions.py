@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.dispatch import IncomingMessage
 from storage import Database
 from tests.harness import BERLIN, NETWORK, Bot
 
@@ -165,3 +166,25 @@ async def test_list_filters(bot: Bot) -> None:
     only = await bot.say(CLARA, "!vertretungen #sensorik")
     assert "#2" in only and "#1" not in only
     assert "niemand" in await bot.say(CLARA, "!vertretungen meine")
+
+
+async def test_taking_back_the_reaction_withdraws_a_plain_offer_only(bot: Bot) -> None:
+    await _ask(bot)
+    [announcement] = bot.announcement_ids
+    await bot.react(CLARA, announcement)
+    clara_reaction = bot.last_reaction
+    await bot.react(BEN, announcement, "👍")
+    ben_reaction = bot.last_reaction
+
+    async def redact(sender: str, event_id: str) -> None:
+        message = IncomingMessage(NETWORK, f"$x{event_id}", sender, "", bot.clock.now(), changes=event_id)
+        assert await bot.dispatcher.handle(message) is None
+
+    await redact(BEN, clara_reaction)  # only the person who reacted can take it back
+    assert "clara:ettlingen.de (Ettlingen): bietet an" in (await bot.say(DORA, "!vertretung 1")).replace("@", "")
+    await redact(CLARA, clara_reaction)
+    await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    await redact(BEN, ben_reaction)  # accepted: a stray click does not undo a commitment
+    shown = await bot.say(DORA, "!vertretung 1")
+    assert "clara:ettlingen.de (Ettlingen): zurückgezogen" in shown.replace("@", "")
+    assert "ben:rastatt.de (Rastatt): zugesagt" in shown.replace("@", "")
