@@ -107,7 +107,8 @@ class SubstitutionJobs:
                     if record is None:
                         return
                     people = await self.texts.people(repos, record)
-                    languages = await self._languages(repos, [record.requester, *(o.user_id for o in record.offers)])
+                    people_ids = [record.requester, *(o.user_id for o in record.offers)]
+                    languages = await repos.users.languages(people_ids, default=self.default_language)
                 await self._deliver(record, people, languages, now)
             except Exception:
                 log.exception("substitution %s: step failed; retrying in a minute", request_id)
@@ -165,13 +166,6 @@ class SubstitutionJobs:
                 functools.partial(_fixed, content),
             )
             await self.env.deliver(message)
-
-    async def _languages(self, repos: Repositories, user_ids: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for user_id in dict.fromkeys(user_ids):
-            settings = await repos.users.get(user_id)
-            found[user_id] = settings.language if settings and settings.language else self.default_language
-        return found
 
 
 def _fixed(content: dict[str, Any], late: bool) -> dict[str, Any]:

@@ -317,14 +317,6 @@ def notice_reply(
     return Reply.text(_catalog.text(language, f"sub.notice.{notice.value}", **values))
 
 
-async def _languages(repos: Repositories, user_ids: Sequence[str], default: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for user_id in dict.fromkeys(user_ids):
-        settings = await repos.users.get(user_id)
-        found[user_id] = settings.language if settings and settings.language else default
-    return found
-
-
 async def _tell(
     ctx: CommandContext,
     record: RequestRecord,
@@ -334,7 +326,7 @@ async def _tell(
     chosen: Sequence[str] = (),
     note: str | None = None,
 ) -> list[Followup]:
-    languages = await _languages(ctx.repos, [t.user_id for t in tells], ctx.config.default_language)
+    languages = await ctx.repos.users.languages([t.user_id for t in tells], default=ctx.config.default_language)
     return [
         Followup(
             notice_reply(

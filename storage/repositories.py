@@ -8,6 +8,7 @@ database, not the application, decides who wins.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,19 @@ class UserSettingsRepository:
             )
         ).one_or_none()
         return None if row is None else UserSettingsRecord(row.user_id, row.language, row.timezone)
+
+    async def languages(self, user_ids: Sequence[str], *, default: str) -> dict[str, str]:
+        """Each person's reply language (their own, else `default`), in one query."""
+        ids = list(dict.fromkeys(user_ids))
+        found: dict[str, str] = dict.fromkeys(ids, default)
+        if ids:
+            rows = await self._session.execute(
+                select(UserSettings.user_id, UserSettings.language).where(
+                    UserSettings.user_id.in_(ids), UserSettings.language.is_not(None)
+                )
+            )
+            found |= {user_id: language for user_id, language in rows if language}
+        return found
 
     async def set_language(self, user_id: str, language: str | None) -> UserSettingsRecord:
         """Store the person's language; None goes back to the configured default."""

@@ -119,9 +119,10 @@ async def test_withdrawing_an_accepted_offer_reopens_the_request(bot: Bot) -> No
     await _ask(bot)
     await bot.say(BEN, "!übernehme 1")
     await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    await bot.say(ANNA, "!sprache en")  # direct messages come in the recipient's language
     assert "nicht mehr dabei" in await bot.say(BEN, "!vertretung zurückziehen 1")
-    assert bot.dms[-1][0] == ANNA and "wieder offen" in bot.dms[-1][1]
-    assert "(offen)" in await bot.say(ANNA, "!vertretung 1")
+    assert bot.dms[-1][0] == ANNA and "can no longer make it to #1" in bot.dms[-1][1] and "open again" in bot.dms[-1][1]
+    assert "(offen)" in await bot.say(DORA, "!vertretung 1")
     assert [body.split(" ")[1] for _, _, body in bot.edits] == ["Besetzt", "Wieder"], "filled, then open again"
     assert "notiert" in await bot.say(CLARA, "!übernehme 1")
 
