@@ -3,14 +3,13 @@ a direct message, exactly once (ledger), unless the item was done or taken back 
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.scheduler import DueMessage, JobEnv
+from bot.scheduler import DueMessage, JobEnv, fixed_content
 from storage.decisions import ItemRecord
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ class ActionJobs:
             language = settings.language if settings and settings.language else self.default_language
             when = await self._due_at(item, item.due)
             room_id = await self.rooms.direct_room(item.owner)
-            content = functools.partial(_fixed, self.content(item, language))
+            content = fixed_content(self.content(item, language))
             message = DueMessage(KIND, item.id, when, timedelta(0), room_id, content)
             await self.env.deliver(message)
         except Exception:
@@ -85,7 +84,3 @@ class ActionJobs:
 
 def _open(item: ItemRecord) -> bool:
     return item.kind == "action" and item.done_at is None and item.withdrawn_at is None
-
-
-def _fixed(content: dict[str, Any], late: bool) -> dict[str, Any]:
-    return content

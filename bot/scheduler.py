@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,15 @@ class DueMessage:
     @property
     def key(self) -> LedgerKey:
         return LedgerKey(self.kind, self.ref_id, self.occurrence, self.offset_s)
+
+
+def fixed_content(content: dict[str, Any]) -> Callable[[bool], dict[str, Any]]:
+    """Content for a `DueMessage` that reads the same sent on time or late (it says when the event is)."""
+    return functools.partial(_same, content)
+
+
+def _same(content: dict[str, Any], late: bool) -> dict[str, Any]:
+    return content
 
 
 Combine = Callable[[Sequence[tuple["DueMessage", bool]]], dict[str, Any]]
@@ -220,14 +230,6 @@ class Scheduler:
             return False
         job.remove()
         return True
-
-    def next_run(self, job_id: str) -> datetime | None:
-        job = self._aps.get_job(job_id)
-        if job is None:
-            return None
-        # Before the scheduler starts, a job has no next_run_time yet, only its trigger's date.
-        when = getattr(job, "next_run_time", None) or getattr(job.trigger, "run_date", None)
-        return when if isinstance(when, datetime) else None
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._aps.get_jobs()]

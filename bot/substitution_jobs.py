@@ -10,14 +10,13 @@ between, the next start finds the expired request and sends what the ledger says
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.replies import Reply, edit_content
-from bot.scheduler import DueMessage, JobEnv
+from bot.scheduler import DueMessage, JobEnv, fixed_content
 from storage import Repositories
 from storage.substitutions import RequestRecord
 
@@ -150,7 +149,7 @@ class SubstitutionJobs:
                 messages.append((user_id, kind, ref, record.deadline, timedelta(0), content))
         for user_id, kind, ref, occurrence, offset, content in messages:
             room_id = await self.rooms.direct_room(user_id)
-            message = DueMessage(kind, ref, occurrence, offset, room_id, functools.partial(_fixed, content))
+            message = DueMessage(kind, ref, occurrence, offset, room_id, fixed_content(content))
             await self.env.deliver(message)
         if record.state in ("expired", "done") and record.announcement_event_id and record.announcement_room_id:
             # The posted announcement shows the outcome (an edit, no new message in the network room).
@@ -163,10 +162,6 @@ class SubstitutionJobs:
                 when,
                 timedelta(0),
                 record.announcement_room_id,
-                functools.partial(_fixed, content),
+                fixed_content(content),
             )
             await self.env.deliver(message)
-
-
-def _fixed(content: dict[str, Any], late: bool) -> dict[str, Any]:
-    return content  # these messages say when the event is; "late" adds nothing

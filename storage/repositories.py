@@ -262,22 +262,9 @@ class ReminderLedgerRepository:
         Returns the claimed entry (new, or left 'claimed' by an earlier attempt that may have crashed
         after sending: send again with the same txn_id), or None if it was already sent or missed.
         """
-        _check_length("kind", kind, _KIND_MAX)
-        occurrence = ensure_utc(occurrence, "occurrence")
-        await self._insert_if_absent(
-            kind,
-            ref_id,
-            occurrence,
-            offset_seconds,
-            status=LedgerStatus.CLAIMED,
-            now=ensure_utc(now, "now"),
-            late=late,
-            note=None,
-        )
-        entry = await self.get(kind, ref_id, occurrence, offset_seconds)
-        # The row exists now: ours, or one the unique key made us defer to.
-        assert entry is not None
-        return entry if entry.status is LedgerStatus.CLAIMED else None
+        key = LedgerKey(kind, ref_id, occurrence, offset_seconds)
+        [entry] = await self.claim_batch([key], now=now, late=[late], batch_txn_ids=[None])
+        return entry
 
     async def claim_batch(
         self, keys: list[LedgerKey], *, now: datetime, late: list[bool], batch_txn_ids: list[str | None]
