@@ -7,6 +7,7 @@ and "did you mean" suggestions are all generated from the same `Command` metadat
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import inspect
 import logging
@@ -401,6 +402,10 @@ class Dispatcher:
 
     async def handle(self, message: IncomingMessage) -> Reply | None:
         """Run the command in `message`; None if the message is not a command at all."""
+        if self.config.matrix.user_id in message.mentions:
+            # Clients mention whoever a rich reply answers, often the bot: that is never a person meant.
+            mentions = tuple(u for u in message.mentions if u != self.config.matrix.user_id)
+            message = dataclasses.replace(message, mentions=mentions)
         if message.changes is not None:
             await self._changed(message)
             return None

@@ -25,3 +25,7 @@ def slug(text: str, limit: int = 40) -> str:
     text = unicodedata.normalize("NFC", text).lower().translate(_UMLAUTS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return _NOT_WORD.sub("-", text)[:limit].strip("-")
+
+
+MATRIX_USER_ID = re.compile(r"@[\w.=\-/+]+:[\w.\-]+(?::\d+)?")
+"""A Matrix user id as people type it into a command ("@anna:buehl.de", with an optional port)."""

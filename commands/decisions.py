@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dispatch import BadArgument, CommandContext, Forbidden, IncomingMessage, NotFound, Router
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
-from bot.text import fold, slug
+from bot.text import MATRIX_USER_ID, fold, slug
 from commands.decision_text import (
     DecisionQuery,
     DecisionQueryError,
@@ -254,7 +254,6 @@ router = Router("decisions", title_de="Beschlüsse und Protokolle", title_en="De
 
 _TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
 _PAGE = re.compile(r"(?:^|\s)(?:seite|page):(\S+)\s*$", re.IGNORECASE)
-_MXID = re.compile(r"@[\w.=\-/+]+:[\w.\-]+(?::\d+)?")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -799,13 +798,13 @@ def _owner(owner: str) -> str:
 async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | None, str]:
     rest = text.strip()
     owner: str | None = None
-    mxid = _MXID.match(rest)
+    mxid = MATRIX_USER_ID.match(rest)
     if mxid:
         owner, rest = mxid.group(0), rest[mxid.end() :].strip()
-    elif people := [u for u in ctx.message.mentions if u != ctx.config.matrix.user_id]:
+    elif ctx.message.mentions:
         # A pill shows as the display name in the body ("Ben Müller: bis …"): take the mentioned user and
         # drop the name, known from the profile, else up to the colon clients put after it.
-        owner = people[0]
+        owner = ctx.message.mentions[0]
         profile = await ctx.repos.profiles.get(owner)
         name = profile.display_name if profile else None
         if name and rest.casefold().startswith(name.casefold()):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.dispatch import BadArgument, CommandContext, Forbidden, IncomingMessage, NotFound, Router, UserError
 from bot.i18n import Catalog
 from bot.replies import Followup, Reply, md_code, md_escape, mention_link, message_content
-from bot.text import fold
+from bot.text import MATRIX_USER_ID, fold
 from commands import substitution_rules as rules
 from commands.expertise import Search, find_people, resolve_name
 from commands.expertise_matching import Synonyms, topic_key
@@ -739,15 +739,11 @@ async def accept(ctx: CommandContext, *, request_id: int, people: str | None = N
     )
 
 
-_MXID = re.compile(r"@[\w.=\-/+]+:[\w.\-]+(?::\d+)?")
-
-
 def _targets(ctx: CommandContext, record: RequestRecord, text: str) -> list[str]:
     """Whom `!zusage` means: mention pills (m.mentions), Matrix ids, or names of people who offered."""
-    # A rich reply mentions whoever was replied to (often the bot): only people, never the bot or oneself.
-    found = [u for u in ctx.message.mentions if u not in (ctx.sender, ctx.config.matrix.user_id)]
+    found = [u for u in ctx.message.mentions if u != ctx.sender]
     rest = text
-    for mxid in _MXID.findall(text):
+    for mxid in MATRIX_USER_ID.findall(text):
         found.append(mxid)
         rest = rest.replace(mxid, " ")
     offers = [o for o in record.offers if o.state in ("offered", "accepted")]
