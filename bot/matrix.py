@@ -145,6 +145,13 @@ def _resolve(waiter: asyncio.Future[None], _: object) -> None:
         waiter.set_result(None)
 
 
+def _without_reply_quote(content: dict[str, Any], body: str) -> str:
+    """A reply's own text: older clients quote the replied-to message in the body ("> <@a> …\n\n!import")."""
+    if (content.get("m.relates_to") or {}).get("m.in_reply_to") and body.startswith("> "):
+        return re.sub(r"^(?:>[^\n]*\n)+\n?", "", body)
+    return body
+
+
 def _mentioned(content: dict[str, Any]) -> tuple[str, ...]:
     mentions = content.get("m.mentions")
     ids = mentions.get("user_ids") if isinstance(mentions, dict) else None
@@ -469,9 +476,7 @@ class MatrixTransport:
             new_body = new_content.get("body") if isinstance(new_content, dict) else None
             return self._to_change(room_id, event, now, target=relates.get("event_id"), body=new_body or "")
         body = event.body or ""
-        if relates.get("m.in_reply_to") and body.startswith("> "):
-            # Older clients quote the replied-to message in the body ("> <@a> …\n\n!import").
-            body = re.sub(r"^(?:>[^\n]*\n)+\n?", "", body)
+        body = _without_reply_quote(content, body)
         sent = _timestamp(event)
         if now - sent > self.config.max_command_age:
             log.info("ignoring %s from %s: older than the configured max age", event.event_id, event.sender)
@@ -684,8 +689,8 @@ class MatrixTransport:
         await asyncio.wait_for(self._rooms_seen.setdefault(room_id, asyncio.Event()).wait(), timeout)
 
     # -- files ---------------------------------------------------------------------------------------
-    async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None:
-        """The file of an `m.file` event (decrypted if the room is encrypted), or None if it has none."""
+    async def _fetch_event(self, room_id: str, event_id: str) -> tuple[Any, dict[str, Any]]:
+        """An event of a room and its content, decrypted if the room is encrypted."""
         client = self.client
         assert client is not None
         response = _check(await client.room_get_event(room_id, event_id), "fetching the replied-to event")
@@ -693,6 +698,13 @@ class MatrixTransport:
         if isinstance(event, MegolmEvent):
             event = client.decrypt_event(event)
         content = (getattr(event, "source", None) or {}).get("content") or {}
+        return event, content
+
+    async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None:
+        """The file of an `m.file` event (decrypted if the room is encrypted), or None if it has none."""
+        client = self.client
+        assert client is not None
+        _, content = await self._fetch_event(room_id, event_id)
         if content.get("msgtype") not in {"m.file", "m.text"} or not (content.get("url") or content.get("file")):
             return None
         size = int((content.get("info") or {}).get("size") or 0)
@@ -712,22 +724,11 @@ class MatrixTransport:
 
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
         """Sender and text of a message (decrypted if need be), e.g. the one a `!beschluss` replies to."""
-        client = self.client
-        assert client is not None
-        response = _check(await client.room_get_event(room_id, event_id), "fetching the replied-to event")
-        event = response.event
-        if isinstance(event, MegolmEvent):
-            event = client.decrypt_event(event)
-        content = (getattr(event, "source", None) or {}).get("content") or {}
+        event, content = await self._fetch_event(room_id, event_id)
         body = content.get("body")
         if not isinstance(body, str):
             return None
-        # Clients quote the message replied to in the body ("> <@a> …"); keep only its own text.
-        body = (
-            re.sub(r"^(?:>[^\n]*\n)+\n?", "", body)
-            if (content.get("m.relates_to") or {}).get("m.in_reply_to")
-            else body
-        )
+        body = _without_reply_quote(content, body)
         return Quoted(event_id=event_id, sender=str(getattr(event, "sender", "")), body=body)
 
     # -- sending -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Route
 from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, message_content
 from bot.text import fold, slug
-from commands.help import room_timezone
+from commands.help import personal_timezone, room_timezone
 from commands.schedule_parsing import (
     ScheduleError,
     describe_schedule,
@@ -406,8 +406,7 @@ async def list_meetings(ctx: CommandContext, *, export: Literal["ics"] | None = 
 )
 async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     text = re.sub(r"^(mich|me)\s+", "", text.strip(), flags=re.I)
-    settings = await ctx.repos.users.get(ctx.sender)
-    tz = ZoneInfo(settings.timezone) if settings and settings.timezone else await room_timezone(ctx)
+    tz = await personal_timezone(ctx)
     now = ctx.clock.now()
     try:
         due, message = parse_reminder(text, now=now, tz=tz)

@@ -17,7 +17,7 @@ from bot.text import MATRIX_USER_ID, fold
 from commands import substitution_rules as rules
 from commands.expertise import Search, find_people, resolve_name
 from commands.expertise_matching import Synonyms, topic_key
-from commands.help import room_timezone
+from commands.help import personal_timezone, room_timezone
 from commands.schedule_parsing import ScheduleError, format_when
 from commands.substitution_rules import Notice, OfferState, OfferView, RequestState, RequestView
 from storage import Repositories
@@ -448,8 +448,7 @@ def _usage(ctx: CommandContext) -> str:
 
 async def _create(ctx: CommandContext, text: str) -> Reply:
     now = ctx.clock.now()
-    settings = await ctx.repos.users.get(ctx.sender)
-    tz = ZoneInfo(settings.timezone) if settings and settings.timezone else await room_timezone(ctx)
+    tz = await personal_timezone(ctx)
     try:
         draft = rules.parse_request(text, now=now, tz=tz)
     except ScheduleError as exc:
