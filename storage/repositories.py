@@ -326,23 +326,23 @@ class ReminderLedgerRepository:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_batch_sent(self, entry_ids: list[int], *, event_id: str, now: datetime) -> None:
-        """`mark_sent` for every row of a batch, which went out as one event."""
-        await self._session.execute(
-            update(ReminderLedger)
-            .where(ReminderLedger.id.in_(entry_ids))
-            .values(status=LedgerStatus.SENT.value, event_id=event_id, sent_at=ensure_utc(now, "now"))
-        )
+        """Record the delivery of a batch, which went out as one event. Also accepted on a row meanwhile
+        recorded as missed: it *was* sent. LookupError if a row does not exist."""
+        updated = (
+            await self._session.scalars(
+                update(ReminderLedger)
+                .where(ReminderLedger.id.in_(entry_ids))
+                .values(status=LedgerStatus.SENT.value, event_id=event_id, sent_at=ensure_utc(now, "now"))
+                .returning(ReminderLedger.id)
+            )
+        ).all()
+        missing = set(entry_ids) - set(updated)
+        if missing:
+            raise LookupError(f"no reminder ledger entries with ids {sorted(missing)}")
 
     async def mark_sent(self, entry_id: int, *, event_id: str, now: datetime) -> None:
-        """Record the delivery. Also accepted on a row meanwhile recorded as missed: it *was* sent."""
-        updated = await self._session.scalar(
-            update(ReminderLedger)
-            .where(ReminderLedger.id == entry_id)
-            .values(status=LedgerStatus.SENT.value, event_id=event_id, sent_at=ensure_utc(now, "now"))
-            .returning(ReminderLedger.id)
-        )
-        if updated is None:
-            raise LookupError(f"no reminder ledger entry with id {entry_id}")
+        """`mark_batch_sent` for a single message."""
+        await self.mark_batch_sent([entry_id], event_id=event_id, now=now)
 
     async def record_missed(
         self,
