@@ -86,6 +86,10 @@ class MatrixError(Exception):
     """A Matrix request failed; carries the homeserver's errcode and message."""
 
 
+class DirectChatNotReady(MatrixError):
+    """A direct message could not be made readable yet (invite or device keys not known): send it later."""
+
+
 class LoginRequired(MatrixError):
     """No usable credentials: the admin must run `redi-bot login` (or configure a password)."""
 
@@ -225,6 +229,7 @@ class MatrixTransport:
         self._persist_lock = asyncio.Lock()
         self._known_rooms: set[str] = set()
         self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
+        self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
         # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
         self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
@@ -331,6 +336,8 @@ class MatrixTransport:
                 # One odd event must not stop the bot; its commands are lost, the loop is not.
                 log.exception("handling a sync response failed")
                 tasks = set()
+            async with self._synced:
+                self._synced.notify_all()
             since = response.next_batch
             self._batches.append((since, tasks))
             await self._persist_token()
@@ -628,55 +635,94 @@ class MatrixTransport:
 
     # -- direct chats --------------------------------------------------------------------------------
     async def direct_room(self, user_id: str) -> str:
-        """The bot's direct chat with `user_id` (encrypted), created and remembered on first use."""
+        """The bot's direct chat with `user_id` (encrypted), created and remembered on first use.
+
+        Returns only once a message sent there is readable for the person: they are in the room's member list
+        (invited or joined) and their devices are known, so the room key is shared with them. The long-poll sync
+        wakes on the new room's first event, before the invite is in it: encrypting then shared the key with
+        nobody but the bot (the first message could not be read)."""
         client = self.client
         assert client is not None
-        async with self._dm_lock:  # two reminders at once must not open two chats
+        async with self._dm_lock:  # two messages at once must not open two chats
             async with self.db.transaction() as repos:
                 known = await repos.reminders.dm_room(user_id)
-            room = client.rooms.get(known) if known else None
-            if room is not None and user_id in room.users:
-                return str(known)
-            if known and known not in client.rooms:
-                # Created but not yet seen in a sync (e.g. a timeout on the first try): wait for it.
+            room_id = await self._existing_direct_room(known, user_id) if known else None
+            if room_id is None:
+                response = _check(
+                    await client.room_create(
+                        is_direct=True,
+                        invite=[user_id],
+                        preset=RoomPreset.trusted_private_chat,
+                        initial_state=[
+                            {
+                                "type": "m.room.encryption",
+                                "state_key": "",
+                                "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                            }
+                        ],
+                    ),
+                    f"creating a direct chat with {user_id}",
+                )
+                room_id = str(response.room_id)
+                async with self.db.transaction() as repos:  # at once: a retry must not open another chat
+                    await repos.reminders.set_dm_room(user_id, room_id)
+                log.info("opened a direct chat %s with %s", room_id, user_id)
+                await self._seen_in_sync(room_id)
                 try:
-                    await self._seen_in_sync(known)
+                    await self._until_synced(lambda: user_id in client.rooms[room_id].users, timeout=30)
                 except TimeoutError:
-                    log.warning("direct chat %s with %s never showed up; opening a new one", known, user_id)
-                else:
-                    if user_id in client.rooms[known].users:
-                        return known
-            response = _check(
-                await client.room_create(
-                    is_direct=True,
-                    invite=[user_id],
-                    preset=RoomPreset.trusted_private_chat,
-                    initial_state=[
-                        {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
-                    ],
-                ),
-                f"creating a direct chat with {user_id}",
-            )
-            room_id = str(response.room_id)
-            async with self.db.transaction() as repos:  # at once: a retry must not open another chat
-                await repos.reminders.set_dm_room(user_id, room_id)
-            await self._seen_in_sync(room_id)
-            # The person is only invited yet: fetch their device keys now, so the first message is
-            # encrypted for their devices too (nio would otherwise share the room key with nobody).
+                    raise DirectChatNotReady(f"the invite of {user_id} to {room_id} never synced") from None
             await self._await_devices(user_id)
-            log.info("opened a direct chat %s with %s", room_id, user_id)
+            self._share_key_with(room_id, user_id)
             return room_id
+
+    async def _existing_direct_room(self, room_id: str, user_id: str) -> str | None:
+        """The stored direct chat if the person is still in it (invited or joined), else None (open a new one)."""
+        client = self.client
+        assert client is not None
+        if room_id not in client.rooms:
+            # Created but not yet seen in a sync (e.g. a timeout on the first try): wait for it.
+            try:
+                await self._seen_in_sync(room_id)
+            except TimeoutError:
+                log.warning("direct chat %s with %s never showed up; opening a new one", room_id, user_id)
+                return None
+        try:  # the invite may come a sync after the room itself
+            await self._until_synced(lambda: user_id in client.rooms[room_id].users, timeout=10)
+        except TimeoutError:
+            log.info("%s left the direct chat %s; opening a new one", user_id, room_id)
+            return None
+        return room_id
+
+    def _share_key_with(self, room_id: str, user_id: str) -> None:
+        """Start a new room key if the current one was not shared with each of the person's devices (a chat
+        opened before they were in the member list, or a device added since): the next message shares it."""
+        client = self.client
+        assert client is not None and client.olm is not None
+        session = client.olm.outbound_group_sessions.get(room_id)
+        if session is None:
+            return
+        devices = {(user_id, d.id) for d in client.olm.device_store.active_user_devices(user_id)}
+        if not devices <= session.users_shared_with | session.users_ignored:
+            log.info("the room key of %s never reached all devices of %s; starting a new one", room_id, user_id)
+            client.invalidate_outbound_session(room_id)
+
+    async def _until_synced(self, condition: Callable[[], bool], *, timeout: float) -> None:  # noqa: ASYNC109
+        """Until `condition` holds on the room state nio keeps (checked after every sync)."""
+        async with self._synced:
+            await asyncio.wait_for(self._synced.wait_for(condition), timeout)
 
     async def _await_devices(self, user_id: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until their device keys are known (the key query may be running in the sync loop already),
-        so the first message is encrypted for the person's devices too."""
+        so the first message is encrypted for the person's devices too. Without any, nobody could read it:
+        the caller retries later instead of sending something unreadable."""
         client = self.client
         assert client is not None and client.olm is not None
         deadline = asyncio.get_running_loop().time() + timeout
         while not list(client.olm.device_store.active_user_devices(user_id)):
             if asyncio.get_running_loop().time() > deadline:
-                log.warning("no device keys of %s known; they may not be able to read the first message", user_id)
-                return
+                log.warning("no device keys of %s known: a direct message could not be read; retrying later", user_id)
+                raise DirectChatNotReady(f"no device keys of {user_id} known")
             if client.should_query_keys:
                 try:
                     await client.keys_query()

@@ -26,6 +26,7 @@ password = "{password}"
 [bot]
 data_dir = "{data_dir}"
 max_command_age_seconds = {max_age}
+{database}
 
 [invites]
 allowed_servers = {servers}
@@ -85,6 +86,7 @@ async def start_bot(
         users: tuple[str, ...] = (),
         clock: Clock | None = None,
         extra: str = "",
+        database_url: str | None = None,
     ) -> RunningBot:
         account = await register_user("bot")
         config_path = tmp_path / f"{account.localpart}.toml"
@@ -97,6 +99,7 @@ async def start_bot(
                 max_age=max_age,
                 servers=_toml_list(servers),
                 users=_toml_list(users),
+                database=f'database_url = "{database_url}"' if database_url else "",
             )
             + extra,
             encoding="utf-8",

@@ -78,6 +78,30 @@ async def _pg_database() -> AsyncIterator[Database]:
             await admin.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+@asynccontextmanager
+async def pg_database_url() -> AsyncIterator[str]:
+    """A PostgreSQL database of its own (for a bot that runs with its own engine and config), dropped afterwards."""
+    assert PG_URL
+    name = f"redi_e2e_{int(time.time())}_{secrets.token_hex(4)}"
+    async with _admin() as admin:
+        await admin.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        async with _admin() as admin:
+            await admin.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """The bot's `database_url`: None for its default SQLite file, a database of its own on PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        async with pg_database_url() as url:
+            yield url
+
+
 @pytest.fixture(params=BACKENDS)
 async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An empty, never migrated database."""

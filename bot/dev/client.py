@@ -345,6 +345,10 @@ class DevClient:
         """The messages not yet returned by :meth:`wait_for_message`, oldest first."""
         return list(self._inbox)
 
+    def pending_invites(self) -> list[str]:
+        """Rooms this user is invited to and has not joined or rejected yet."""
+        return list(self._invites)
+
     def membership(self, room_id: str, user_id: str) -> str | None:
         """The last membership of ``user_id`` in ``room_id`` seen via sync (join, invite, leave, ban)."""
         return self._memberships.get(room_id, {}).get(user_id)
