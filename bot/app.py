@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.dispatch import Dispatcher, Router
 from bot.matrix import MatrixTransport
+from bot.outbox import Outbox
 from bot.reminders import ReminderPlanner
 from bot.scheduler import JobEnv, Scheduler
 from bot.substitution_jobs import SubstitutionJobs
@@ -39,6 +40,7 @@ class App:
     scheduler: Scheduler
     planner: ReminderPlanner
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
+    _outbox: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
@@ -48,7 +50,9 @@ class App:
             if await repos.decisions.rebuild_index_if_stale():
                 log.info("rebuilt the decision search index (the way texts are indexed changed)")
             # Commands older than the maximum age are never answered again, so their records can go.
-            await repos.ledger.prune_commands(before=self.clock.now() - 2 * self.config.max_command_age)
+            old = self.clock.now() - 2 * self.config.max_command_age
+            await repos.ledger.prune_commands(before=old)
+            await repos.outbox.prune(before=old)
         await self.transport.connect()
         self.scheduler.start()
         self._planning = asyncio.create_task(self._plan_after_first_sync())
@@ -67,8 +71,10 @@ class App:
             self._plan_tally_flush()
 
     async def _plan_after_first_sync(self) -> None:
-        # Reminders need nio to know the rooms (first sync) before they can be sent.
+        # Reminders and the outbox need nio to know the rooms (first sync) before they can be sent.
         await self.transport.wait_ready()
+        assert self.transport.outbox is not None
+        self._outbox = asyncio.create_task(self.transport.outbox.run())  # what a crash left unsent goes out first
         await self.planner.start()
 
     async def run(self) -> None:
@@ -83,6 +89,11 @@ class App:
             await asyncio.gather(runner, return_exceptions=True)  # the sync loop writes the sync token
         if self._planning is not None:
             await _finish(self._planning, grace)
+        if self._outbox is not None:  # rows it did not get to stay in the outbox for the next start
+            assert self.transport.outbox is not None
+            self.transport.outbox.stop()
+            await _finish(self._outbox, grace)
+        await self.dispatcher.close()
         await self.scheduler.shutdown(grace)
         await self._flush_tally(again=False)
         await self.transport.stop(grace)
@@ -137,13 +148,13 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
             content=decisions.action_reminder_content,
         ),
     )
+    dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=transport, planner=planner)
+    transport.outbox = Outbox(db, transport, dispatcher.registry.sent_hooks, clock)
     return App(
         config=config,
         clock=clock,
         db=db,
-        dispatcher=Dispatcher(
-            routers=all_routers(), config=config, db=db, clock=clock, files=transport, planner=planner
-        ),
+        dispatcher=dispatcher,
         transport=transport,
         scheduler=scheduler,
         planner=planner,

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
+from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
 from bot.text import fold
 from storage import Database, Repositories
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 COORDINATOR_POWER_LEVEL = 50
 ATTACHMENT_TIMEOUT_S = 30
+AFTER_COMMIT_RETRY_S = 30.0  # re-planning that failed after a command's commit is tried again, a bit later each time
 
 
 class Role(enum.IntEnum):
@@ -82,6 +84,15 @@ class IncomingMessage:
     changes: str | None = None  # set for an edit or redaction: the event it changes; the body is then empty
     new_body: str | None = None  # an edit's new text (None for a redaction)
 
+    def reply_relation(self) -> dict[str, Any]:
+        """`m.relates_to` of the answer: a rich reply, inside the thread if the command was in one. A reaction is
+        answered below the message it reacted to (a reply to a reaction shows nothing)."""
+        target = self.reply_to if self.reaction is not None and self.reply_to else self.event_id
+        relates: dict[str, Any] = {"m.in_reply_to": {"event_id": target}}
+        if self.thread_root:
+            relates.update({"rel_type": "m.thread", "event_id": self.thread_root, "is_falling_back": False})
+        return relates
+
 
 @dataclass(frozen=True)
 class Quoted:
@@ -107,8 +118,6 @@ class Planner(Protocol):
     async def refresh_personal(self, reminder_id: int) -> None: ...
 
     async def refresh_substitution(self, request_id: int) -> None: ...
-
-    async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None: ...
 
     async def refresh_action(self, item_id: int) -> None: ...
 
@@ -192,6 +201,7 @@ class Router:
         self.commands: list[Command] = []
         self.reactions: list[ReactionHandler] = []
         self.change_watchers: list[ChangeWatcher] = []
+        self.sent_hooks: dict[str, SentHook] = {}
 
     def title(self, language: str) -> str:
         return self.title_en if language == "en" else self.title_de
@@ -245,6 +255,16 @@ class Router:
         def register(handler: ReactionFunc) -> ReactionFunc:
             self.reactions.append(ReactionHandler(frozenset(reaction_key(k) for k in keys), command, handler))
             return handler
+
+        return register
+
+    def on_sent(self, name: str) -> Callable[[SentHook], SentHook]:
+        """A hook that a reply or followup names (`OnSent(name, arg)`): called in a unit of work with the
+        argument, the room and the event id once the message is sent (also when sent after a restart)."""
+
+        def register(hook: SentHook) -> SentHook:
+            self.sent_hooks[name] = hook
+            return hook
 
         return register
 
@@ -346,6 +366,12 @@ class Registry:
                     if key in self._by_key and self._by_key[key] is not command:
                         raise ValueError(f"command name {name!r} is used twice")
                     self._by_key[key] = command
+        self.sent_hooks: dict[str, SentHook] = {}
+        for router in self.routers:
+            for hook_name, hook in router.sent_hooks.items():
+                if hook_name in self.sent_hooks:
+                    raise ValueError(f"sent hook {hook_name!r} is declared twice")
+                self.sent_hooks[hook_name] = hook
         self._reactions: dict[str, ReactionHandler] = {}
         for router in self.routers:
             for reaction in router.reactions:
@@ -395,6 +421,7 @@ class Dispatcher:
         self.config = config
         self.db = db
         self.clock = clock
+        self._retries: set[asyncio.Task[None]] = set()
 
     def is_command(self, body: str) -> bool:
         prefix = self.config.command_prefix
@@ -505,8 +532,9 @@ class Dispatcher:
                 if not command.replay_safe and not await repos.ledger.record_command(
                     message.event_id, message.room_id, now=self.clock.now()
                 ):
-                    # Handled (and committed) before a crash, delivered again since: do not do it twice.
-                    return Reply.text(t("error.already_handled"))
+                    # Handled (and committed) before a crash, delivered again since: do not do it twice. What it
+                    # said waits in the outbox (or is out already): the transport sends what is left, once.
+                    return Reply("", outboxed=True)
                 ctx = CommandContext(
                     message=message,
                     command=command,
@@ -529,14 +557,46 @@ class Dispatcher:
                     reply = await reaction.handler(ctx, message.reply_to)
                 else:
                     reply = await command.handler(ctx, **kwargs)
+                if reply is not None and not command.replay_safe:
+                    # What the command says is part of its effect: stored in the same unit of work, so a crash
+                    # before it is sent cannot lose the reply, a followup or a direct message.
+                    messages = outgoing(message.event_id, message.room_id, message.reply_relation(), reply)
+                    await repos.outbox.add(message.event_id, messages, now=self.clock.now())
+                    reply = dataclasses.replace(reply, outboxed=True)
         except UserError as exc:
             text = exc.message
             if exc.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
             return Reply.text(text)
         for callback in callbacks:
-            await callback()
+            # Re-planning after the commit: the command took effect, so a failure here must not turn its reply
+            # into an apology. The planners re-derive everything from the database and retry on their own.
+            try:
+                await callback()
+            except Exception:
+                log.exception("work after %s in %s failed; retrying in a while", name, message.room_id)
+                self._retry_later(callback)
         return reply
+
+    def _retry_later(self, callback: Callable[[], Awaitable[None]], attempts: int = 5) -> None:
+        async def retry() -> None:
+            for attempt in range(1, attempts + 1):
+                await asyncio.sleep(AFTER_COMMIT_RETRY_S * attempt)
+                try:
+                    await callback()
+                    return
+                except Exception:
+                    log.exception("retry %d of work after a command failed", attempt)
+
+        task = asyncio.create_task(retry())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def close(self) -> None:
+        """Cancel pending retries: they must not outlive the database they use."""
+        for task in list(self._retries):
+            task.cancel()
+        await asyncio.gather(*self._retries, return_exceptions=True)
 
     def _unknown(self, name: str, t: Translator) -> Reply:
         prefix = self.config.command_prefix

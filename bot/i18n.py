@@ -53,10 +53,6 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
         "de": "Die Datei ist zu groß (höchstens {limit} kB).",
         "en": "The file is too large (at most {limit} kB).",
     },
-    "error.already_handled": {
-        "de": "Das habe ich schon erledigt – dein Befehl kam nach einem Neustart noch einmal bei mir an.",
-        "en": "I already did that – your command reached me again after a restart.",
-    },
     "error.forbidden": {
         "de": "Das dürfen nur Koordinator:innen des Netzwerks.",
         "en": "Only the network's coordinators may do that.",

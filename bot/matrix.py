@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import io
 import json
 import logging
@@ -48,7 +47,8 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.clock import Clock
 from bot.config import Config
 from bot.dispatch import AttachmentTooLarge, IncomingMessage, Quoted
-from bot.replies import Attachment, Followup, Reply, edit_content, message_content
+from bot.outbox import Outbox, outgoing
+from bot.replies import Attachment, Reply
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -132,12 +132,6 @@ def _check(response: Any, what: str) -> Any:
     if isinstance(response, ErrorResponse):
         raise MatrixError(f"{what}: {response.status_code} {response.message}")
     return response
-
-
-def reply_txn_id(event_id: str) -> str:
-    """Deterministic transaction id for the reply to one command: if the bot crashes after sending
-    and handles the command again, the homeserver deduplicates the second send."""
-    return "reply-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
 
 
 def _timestamp(event: Any) -> datetime:
@@ -231,6 +225,7 @@ class MatrixTransport:
         self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
+        self.outbox: Outbox | None = None  # set by the composition root (it needs this transport to send)
         # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
         self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
 
@@ -564,32 +559,17 @@ class MatrixTransport:
         self._tasks.discard(task)
 
     async def _answer(self, message: IncomingMessage) -> None:
-        assert self._handler is not None
+        assert self._handler is not None and self.outbox is not None
         try:
             reply = await self._handler(message)
-            if reply is not None:
-                await self.send_reply(message, reply)
+            if reply is None:
+                return
+            if reply.outboxed:  # stored with the command's effect: sent from there, and marked
+                await self.outbox.deliver(message.event_id)
+            else:
+                await self.outbox.send_now(outgoing(message.event_id, message.room_id, message.reply_relation(), reply))
         except Exception:
             log.exception("could not answer %s in %s", message.event_id, message.room_id)
-            return
-        for index, followup in enumerate(reply.followups if reply is not None else ()):
-            try:
-                await self.send_followup(followup, txn_id=f"{reply_txn_id(message.event_id)}-f{index}")
-            except Exception:
-                log.exception("could not send followup %d of %s", index, message.event_id)
-
-    async def send_followup(self, followup: Followup, *, txn_id: str) -> str:
-        """Send a command's extra message (announcement, direct message); txn id derived from the command,
-        so answering the same command again after a crash cannot post it twice."""
-        room_id = followup.room_id or await self.direct_room(str(followup.user_id))
-        if followup.replaces is not None:
-            content = edit_content(followup.reply, followup.replaces)
-        else:
-            content = message_content(followup.reply)
-        event_id = await self.send(room_id, content, txn_id=txn_id)
-        if followup.on_sent is not None:
-            await followup.on_sent(event_id)
-        return event_id
 
     async def _persist_token(self) -> None:
         """Persist the newest sync token whose commands (and all before) are fully handled."""
@@ -778,23 +758,6 @@ class MatrixTransport:
         return Quoted(event_id=event_id, sender=str(getattr(event, "sender", "")), body=body)
 
     # -- sending -------------------------------------------------------------------------------------
-    async def send_reply(self, to: IncomingMessage, reply: Reply) -> str:
-        content = message_content(reply)
-        # A reaction is answered below the message it reacted to (a reply to a reaction shows nothing).
-        target = to.reply_to if to.reaction is not None and to.reply_to else to.event_id
-        relates: dict[str, Any] = {"m.in_reply_to": {"event_id": target}}
-        if to.thread_root:
-            relates.update({"rel_type": "m.thread", "event_id": to.thread_root, "is_falling_back": False})
-        content["m.relates_to"] = relates
-        event_id = await self.send(to.room_id, content, txn_id=reply_txn_id(to.event_id))
-        if reply.on_sent is not None:
-            await reply.on_sent(event_id)
-        for index, attachment in enumerate(reply.attachments):
-            file_content = await self.upload(to.room_id, attachment)
-            file_content["m.relates_to"] = relates
-            await self.send(to.room_id, file_content, txn_id=f"{reply_txn_id(to.event_id)}-file{index}")
-        return event_id
-
     async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
         """Upload a file (encrypted for encrypted rooms) and return the m.file content to send."""
         client = self.client

@@ -148,10 +148,6 @@ class ReminderPlanner:
         if self.substitutions is not None:
             await self.substitutions.refresh(request_id)
 
-    async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None:
-        if self.substitutions is not None:
-            await self.substitutions.remember_announcement(request_id, room_id, event_id)
-
     async def refresh_action(self, item_id: int) -> None:
         if self.actions is not None:
             await self.actions.refresh(item_id)

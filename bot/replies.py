@@ -8,7 +8,7 @@ to the tags the Matrix spec allows, as defence in depth.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -96,13 +96,24 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class OnSent:
+    """A feature's hook (declared with `Router.on_sent`) that gets a message's event id once it is sent, e.g.
+    to remember an announcement that reactions refer to. A name and an argument, not a function: it is stored
+    in the outbox with the message and may run after a restart."""
+
+    hook: str
+    arg: str
+
+
+@dataclass(frozen=True)
 class Reply:
     markdown: str
     mentions: Sequence[str] = ()
     attachments: Sequence[Attachment] = ()
     followups: Sequence[Followup] = ()
-    # Gets the reply's event id once sent, e.g. to remember an announcement that reactions refer to.
-    on_sent: Callable[[str], Awaitable[None]] | None = None
+    on_sent: OnSent | None = None
+    # Set by the dispatcher: the reply and everything it sends wait in the outbox under the command's event id.
+    outboxed: bool = False
 
     @classmethod
     def text(
@@ -112,7 +123,7 @@ class Reply:
         mentions: Sequence[str] = (),
         attachments: Sequence[Attachment] = (),
         followups: Sequence[Followup] = (),
-        on_sent: Callable[[str], Awaitable[None]] | None = None,
+        on_sent: OnSent | None = None,
     ) -> Reply:
         return cls(markdown, tuple(mentions), tuple(attachments), tuple(followups), on_sent)
 
@@ -126,7 +137,7 @@ class Followup:
     reply: Reply
     room_id: str | None = None
     user_id: str | None = None
-    on_sent: Callable[[str], Awaitable[None]] | None = None
+    on_sent: OnSent | None = None
     replaces: str | None = None  # edit this earlier message of the bot (in `room_id`) instead of posting anew
 
     def __post_init__(self) -> None:

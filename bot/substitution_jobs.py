@@ -93,10 +93,6 @@ class SubstitutionJobs:
         if record is not None:
             self._plan(record, after=self.clock.now())
 
-    async def remember_announcement(self, request_id: int, room_id: str, event_id: str) -> None:
-        async with self.db.transaction() as repos:
-            await repos.substitutions.set_announcement(request_id, room_id=room_id, event_id=event_id)
-
     async def run(self, request_id: int) -> None:
         async with self._locks.setdefault(request_id, asyncio.Lock()):
             now = self.clock.now()

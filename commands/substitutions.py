@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dispatch import BadArgument, CommandContext, Forbidden, IncomingMessage, NotFound, Router, UserError
 from bot.i18n import Catalog
-from bot.replies import Followup, Reply, md_code, md_escape, mention_link, message_content
+from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
 from bot.text import MATRIX_USER_ID, fold
 from commands import substitution_rules as rules
 from commands.expertise import Search, find_people, resolve_name
@@ -211,6 +211,13 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages=MESSAGES)
 _catalog = Catalog(MESSAGES)
+ANNOUNCED = "substitutions.announced"
+
+
+@router.on_sent(ANNOUNCED)
+async def _announced(repos: Repositories, request_id: str, room_id: str, event_id: str) -> None:
+    """Reactions on the announcement (✋) are matched by its event id."""
+    await repos.substitutions.set_announcement(int(request_id), room_id=room_id, event_id=event_id)
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -487,22 +494,17 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
     elif not record.topics and ctx.config.substitution_suggestions:
         lines.append(ctx.t("sub.no_topics"))
     _replan(ctx, record.id)
-    planner = ctx.planner
-
-    async def remember(room_id: str, event_id: str) -> None:
-        if planner is not None:
-            await planner.remember_announcement(record.id, room_id, event_id)
-
+    remember = OnSent(ANNOUNCED, str(record.id))
     network_room = ctx.config.network_room
     if network_room is None or network_room == ctx.room_id:
         # Asked in the network room (or there is none): the reply itself is the announcement.
         return Reply.text(
             "\n\n".join([*lines, announcement.markdown]),
             mentions=announcement.mentions,
-            on_sent=lambda event_id: remember(ctx.room_id, event_id),
+            on_sent=remember,
         )
     lines.append(ctx.t("sub.announced_elsewhere"))
-    followup = Followup(announcement, room_id=network_room, on_sent=lambda event_id: remember(network_room, event_id))
+    followup = Followup(announcement, room_id=network_room, on_sent=remember)
     return Reply.text("\n\n".join(lines), followups=[followup])
 
 

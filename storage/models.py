@@ -11,10 +11,12 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -495,6 +497,33 @@ class HandledCommand(Base):
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     room_id: Mapped[str] = mapped_column(String(255))
     handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """What a command will say (reply, files, followups, direct messages), written in the command's unit of work
+    and sent by the transport until the homeserver accepted it: a crash between commit and send loses nothing,
+    and the deterministic txn id keeps a resend from posting twice. Sent rows are pruned with handled commands."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txn_id: Mapped[str] = mapped_column(String(100), unique=True)
+    command_event_id: Mapped[str] = mapped_column(String(255), index=True)
+    room_id: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # a direct message: the chat is found when sending
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    filename: Mapped[str | None] = mapped_column(String(255))  # an upload: `data` goes up first
+    mimetype: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hook: Mapped[str | None] = mapped_column(String(100))  # a feature's on-sent hook, e.g. to remember the event id
+    hook_arg: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    event_id: Mapped[str | None] = mapped_column(String(255))
+    given_up_at: Mapped[datetime | None]  # the homeserver refused it for good (e.g. the bot left the room)
+    __table_args__ = (CheckConstraint("(room_id IS NULL) <> (user_id IS NULL)", name="room_or_user"),)
 
 
 class SearchCount(Base):

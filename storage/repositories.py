@@ -27,6 +27,7 @@ from storage.models import (
     UserSettings,
     ensure_utc,
 )
+from storage.outbox import OutboxRepository
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository, SearchStatsRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
@@ -463,6 +464,7 @@ class Repositories:
     substitutions: SubstitutionRepository
     decisions: DecisionRepository
     minutes: MinutesRepository
+    outbox: OutboxRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession, caches: Caches | None = None) -> Repositories:
@@ -479,4 +481,5 @@ class Repositories:
             substitutions=SubstitutionRepository(session),
             decisions=DecisionRepository(session),
             minutes=MinutesRepository(session),
+            outbox=OutboxRepository(session),
         )

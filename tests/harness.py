@@ -15,13 +15,15 @@ from bot.app import all_routers
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.dispatch import Dispatcher, IncomingMessage, Quoted
+from bot.outbox import Outbox, outgoing
 from bot.reminders import ReminderPlanner
-from bot.replies import Reply, message_content
+from bot.replies import Attachment, Reply, message_content
 from bot.scheduler import JobEnv, Scheduler
 from bot.substitution_jobs import SubstitutionJobs
 from commands import decisions, substitutions
 from commands.meetings import meeting_reminder_content, personal_reminder_content
 from storage import Database
+from storage.outbox import Outgoing
 from tests.fakes import RecordingSender
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +35,21 @@ GROUP_ROOM, NETWORK = "!engagement:example.org", "!netzwerk:example.org"
 class DirectRooms:
     async def direct_room(self, user_id: str) -> str:
         return f"!dm-{user_id}"
+
+
+class RecordingTransport(DirectRooms):
+    """What the outbox sends through: records (room, content, txn id, event id) and hands out event ids."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any], str, str]] = []
+
+    async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str) -> str:
+        event_id = f"$sent{len(self.sent) + 1}"
+        self.sent.append((room_id, content, txn_id, event_id))
+        return event_id
+
+    async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
+        return {"msgtype": "m.file", "body": attachment.filename, "url": f"mxc://test/{len(self.sent)}"}
 
 
 class Bot:
@@ -71,6 +88,8 @@ class Bot:
         self.dispatcher = Dispatcher(
             routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner, files=self
         )
+        self.transport = RecordingTransport()
+        self.outbox = Outbox(db, self.transport, self.dispatcher.registry.sent_hooks, self.clock)
         self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
         self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits
         self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
@@ -79,27 +98,37 @@ class Bot:
         self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
 
     async def handle(self, message: IncomingMessage) -> Reply | None:
+        """What the transport does: the dispatcher's reply goes out through the real outbox (stored replies from
+        there, the others at once), over a transport that records every message."""
         reply = await self.dispatcher.handle(message)
         if reply is None:
             return None
-        # What the transport does after sending the reply: on_sent hooks and followups.
-        self._events += 1
-        if reply.on_sent is not None:
-            self.announcements.append((message.room_id, _body(reply), list(reply.mentions)))
-            self.announcement_ids.append(f"$reply{self._events}")
-            await reply.on_sent(self.announcement_ids[-1])
-        for followup in reply.followups:
-            self._events += 1
-            if followup.user_id is not None:
-                self.dms.append((followup.user_id, _body(followup.reply)))
-            elif followup.replaces is not None:
-                self.edits.append((str(followup.room_id), followup.replaces, _body(followup.reply)))
-            else:
-                self.announcements.append((str(followup.room_id), _body(followup.reply), list(followup.reply.mentions)))
-            if followup.on_sent is not None:
-                self.announcement_ids.append(f"$followup{self._events}")
-                await followup.on_sent(self.announcement_ids[-1])
+        before = len(self.transport.sent)
+        if reply.outboxed:
+            assert await self.outbox.deliver(message.event_id), "the outbox could not send everything"
+        else:
+            await self.outbox.send_now(outgoing(message.event_id, message.room_id, message.reply_relation(), reply))
+        if reply.markdown:
+            self._classify(outgoing(message.event_id, message.room_id, message.reply_relation(), reply), before)
         return reply
+
+    def _classify(self, messages: list[Outgoing], before: int) -> None:
+        """Sort what was sent into direct messages, edits and announcements, as the tests look at them."""
+        sent = {txn: (room, content, event_id) for room, content, txn, event_id in self.transport.sent[before:]}
+        for index, message in enumerate(messages):
+            if message.txn_id not in sent:
+                continue
+            room, content, event_id = sent[message.txn_id]
+            body = str(content.get("body", ""))
+            mentioned = list((content.get("m.mentions") or {}).get("user_ids", []))
+            if message.user_id is not None:
+                self.dms.append((message.user_id, body))
+            elif (content.get("m.relates_to") or {}).get("rel_type") == "m.replace":
+                self.edits.append((room, content["m.relates_to"]["event_id"], body.removeprefix("* ")))
+            elif message.hook is not None or (index > 0 and message.file is None):
+                self.announcements.append((room, body, mentioned))
+            if message.hook is not None:
+                self.announcement_ids.append(event_id)
 
     async def say(
         self,

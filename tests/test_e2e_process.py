@@ -120,6 +120,7 @@ async def test_bot_survives_homeserver_outage(tmp_path_factory: pytest.TempPathF
                 max_age=900,
                 servers='["localhost"]',
                 users="[]",
+                database="",
             ),
             encoding="utf-8",
         )

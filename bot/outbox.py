@@ -1,0 +1,174 @@
+"""Sending what commands say: the reply, its files, followups and direct messages.
+
+A command that changes something stores what it will say in its own unit of work (`outgoing` → the outbox
+table); `Outbox.deliver` sends those rows in order with their deterministic txn ids and marks each once the
+homeserver accepted it. A crash between the commit and the send therefore loses nothing: after the restart
+the very same messages go out, once (the homeserver drops a txn id it has seen). What could not be sent is
+retried in the background until it is accepted or refused for good. Read-only commands and refusals have no
+effect to protect; their replies are sent at once by `send_now`, through the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from bot.clock import Clock
+from bot.replies import Attachment, OnSent, Reply, edit_content, message_content
+from storage import Database, Repositories
+from storage.outbox import Outgoing, OutgoingFile
+
+log = logging.getLogger(__name__)
+
+RETRY_MIN_S = 1.0
+RETRY_MAX_S = 30.0  # an unsendable message is tried again at least this often (e.g. during an outage)
+
+SentHook = Callable[[Repositories, str, str, str], Awaitable[None]]  # (repos, argument, room id, event id)
+
+
+class PermanentSendError(Exception):
+    """The homeserver refused a message for good (the bot left the room, the event is too large)."""
+
+
+class MessageTransport(Protocol):
+    async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str) -> str: ...
+
+    async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]: ...
+
+    async def direct_room(self, user_id: str) -> str: ...
+
+
+def reply_txn_id(event_id: str) -> str:
+    """Deterministic transaction id for the reply to one command: sending it again (after a crash, or a retry)
+    cannot post it twice, because the homeserver deduplicates txn ids per access token."""
+    return "reply-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+
+
+def outgoing(command_event_id: str, room_id: str, relation: dict[str, Any], reply: Reply) -> list[Outgoing]:
+    """The messages a command's reply consists of, in sending order: the reply, its files, its followups."""
+    base = reply_txn_id(command_event_id)
+    content = message_content(reply) | {"m.relates_to": relation}
+    hook, arg = _hook(reply.on_sent)
+    messages = [Outgoing(base, content, room_id=room_id, hook=hook, hook_arg=arg)]
+    for index, attachment in enumerate(reply.attachments):
+        file = OutgoingFile(attachment.filename, attachment.mimetype, attachment.data)
+        messages.append(Outgoing(f"{base}-file{index}", {"m.relates_to": relation}, room_id=room_id, file=file))
+    for index, followup in enumerate(reply.followups):
+        if followup.replaces is not None:
+            content = edit_content(followup.reply, followup.replaces)
+        else:
+            content = message_content(followup.reply)
+        hook, arg = _hook(followup.on_sent)
+        room, person = followup.room_id, followup.user_id
+        messages.append(Outgoing(f"{base}-f{index}", content, room_id=room, user_id=person, hook=hook, hook_arg=arg))
+    return messages
+
+
+def _hook(on_sent: OnSent | None) -> tuple[str | None, str | None]:
+    return (on_sent.hook, on_sent.arg) if on_sent else (None, None)
+
+
+class Outbox:
+    def __init__(self, db: Database, transport: MessageTransport, hooks: Mapping[str, SentHook], clock: Clock) -> None:
+        self.db = db
+        self.transport = transport
+        self.hooks = hooks
+        self.clock = clock
+        self._busy: set[int] = set()  # rows being sent right now (by a command's task or the retry loop)
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    async def send_now(self, messages: Sequence[Outgoing]) -> None:
+        """Send messages that need no outbox, in order (a failure stops the rest, as it would in the outbox)."""
+        for message in messages:
+            room_id, event_id = await self._send(message)
+            await self._after_sent(None, message, room_id, event_id)
+
+    async def deliver(self, command_event_id: str | None = None) -> bool:
+        """Send the unsent rows of one command (or all), in order; True if nothing is left to send. A row that
+        cannot be sent now stops its command's later rows (they keep their order) and is retried later."""
+        async with self.db.transaction() as repos:
+            pending = await repos.outbox.pending(command_event_id)
+        blocked: set[str] = set()
+        for record in pending:
+            if self._stopping:
+                return False
+            if record.command_event_id in blocked or record.id in self._busy:
+                blocked.add(record.command_event_id)
+                continue
+            self._busy.add(record.id)
+            try:
+                room_id, event_id = await self._send(record.message)
+            except PermanentSendError as exc:
+                log.warning("the homeserver refused %s for good: %s", record.message.txn_id, exc)
+                await self._failed(record.id, str(exc), give_up=True)
+                continue
+            except Exception as exc:
+                log.warning("could not send %s yet (%s); retrying", record.message.txn_id, exc)
+                await self._failed(record.id, str(exc), give_up=False)
+                blocked.add(record.command_event_id)
+                self._wake.set()
+                continue
+            finally:
+                self._busy.discard(record.id)
+            await self._after_sent(record.id, record.message, room_id, event_id)
+        return not blocked
+
+    async def run(self) -> None:
+        """Send what is left (from before a crash, or what failed) until `stop()`; quickly at first, then less
+        often while the homeserver does not take it."""
+        delay = RETRY_MIN_S
+        while not self._stopping:
+            self._wake.clear()  # before looking: a failure reported meanwhile wakes the next round
+            try:
+                done = await self.deliver()
+            except Exception:
+                log.exception("sending the outbox failed")
+                done = False
+            if done:
+                delay = RETRY_MIN_S
+                await self._wake.wait()  # until a command leaves something behind
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+
+    def stop(self) -> None:
+        """End `run()` after the message being sent (an interrupted unit of work could keep a lock)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def _send(self, message: Outgoing) -> tuple[str, str]:
+        room_id = message.room_id or await self.transport.direct_room(str(message.user_id))
+        content = message.content
+        if message.file is not None:
+            file = message.file
+            uploaded = await self.transport.upload(room_id, Attachment(file.filename, file.mimetype, file.data))
+            content = uploaded | content
+        return room_id, await self.transport.send(room_id, content, txn_id=message.txn_id)
+
+    async def _after_sent(self, row_id: int | None, message: Outgoing, room_id: str, event_id: str) -> None:
+        """Mark the row sent and run its hook, in one unit of work: both or neither."""
+        hook = self.hooks.get(message.hook) if message.hook else None
+        if message.hook and hook is None:
+            log.error("no sent hook %r (message %s)", message.hook, message.txn_id)
+        try:
+            async with self.db.transaction() as repos:
+                if row_id is not None:
+                    await repos.outbox.mark_sent(row_id, event_id=event_id, now=self.clock.now())
+                if hook is not None:
+                    await hook(repos, message.hook_arg or "", room_id, event_id)
+        except Exception:
+            # Sent is sent: a resend with the same txn id would be dropped by the homeserver anyway.
+            log.exception("recording that %s was sent (%s) failed", message.txn_id, event_id)
+
+    async def _failed(self, row_id: int, error: str, *, give_up: bool) -> None:
+        try:
+            async with self.db.transaction() as repos:
+                await repos.outbox.mark_failed(row_id, error=error, give_up=give_up, now=self.clock.now())
+        except Exception:
+            log.exception("could not record the failed send of outbox row %d", row_id)
