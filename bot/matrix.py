@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from nio import (
     Api,
     AsyncClient,
@@ -47,7 +48,7 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.clock import Clock
 from bot.config import Config
 from bot.dispatch import AttachmentTooLarge, IncomingMessage, Quoted
-from bot.outbox import Outbox, outgoing
+from bot.outbox import Outbox, PermanentSendError, outgoing
 from bot.replies import Attachment, Reply
 from storage import Database
 
@@ -55,7 +56,9 @@ log = logging.getLogger(__name__)
 
 NEXT_BATCH_KEY = "matrix.next_batch"
 SYNC_TIMEOUT_MS = 30_000
-MAX_BACKOFF_S = 60.0
+# During an outage the homeserver is probed this often at most: a failed request to a stopped server costs
+# next to nothing, and the bot must answer within seconds once it is back (long backoffs made that ~50 s).
+MAX_BACKOFF_S = 2.0
 # How long an undecryptable event waits for its room key to arrive (keys often come a sync later).
 UNDECRYPTED_RETRY_S = 300.0
 
@@ -171,8 +174,10 @@ def new_client(config: Config, device_id: str | None = None) -> AsyncClient:
         encryption_enabled=True,
         store_sync_tokens=False,  # the token lives in our database, next to the data it guards
         max_limit_exceeded=None,  # retry 429 forever, honouring retry_after_ms: no reply is dropped
-        max_timeouts=None,
-        max_timeout_retry_wait_time=MAX_BACKOFF_S,
+        # Connection errors come to us at once instead of being retried inside nio with a growing backoff:
+        # the sync loop probes every MAX_BACKOFF_S, and a send rebuilds its content on every try (a reminder
+        # that became late during an outage says so when it finally goes out).
+        max_timeouts=0,
     )
     return AsyncClient(
         config.matrix.homeserver,
@@ -262,13 +267,20 @@ class MatrixTransport:
             log.info("logged in as %s, new device %s", credentials.user_id, credentials.device_id)
         client = new_client(config, credentials.device_id)
         client.restore_login(credentials.user_id, credentials.device_id, credentials.access_token)
-        delay = 1.0
-        while not isinstance(whoami := await client.whoami(), WhoamiResponse):
-            if whoami.status_code in {"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN"}:
-                await client.close()
-                raise LoginRequired(f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`")
-            # A homeserver restarting behind a proxy answers 502 for a moment: wait, don't give up.
-            log.warning("homeserver not ready (%s); retrying in %.0f s", whoami.message, delay)
+        delay = MAX_BACKOFF_S / 4
+        while True:
+            try:
+                whoami = await client.whoami()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("homeserver not reachable (%s); retrying in %.1f s", exc, delay)
+            else:
+                if isinstance(whoami, WhoamiResponse):
+                    break
+                if whoami.status_code in {"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN"}:
+                    await client.close()
+                    raise LoginRequired(f"Der gespeicherte Zugang gilt nicht mehr ({whoami.message}); `redi-bot login`")
+                # A homeserver restarting behind a proxy answers 502 for a moment: wait, don't give up.
+                log.warning("homeserver not ready (%s); retrying in %.1f s", whoami.message, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF_S)
         if whoami.user_id != credentials.user_id:
@@ -289,7 +301,7 @@ class MatrixTransport:
         # full_state: nio keeps no room state across restarts, so get all of it once, together with
         # the timeline since the persisted token (commands sent while the bot was down).
         first = True
-        backoff = 1.0
+        backoff = MAX_BACKOFF_S / 4
         while not self._stopping.is_set():
             sync = asyncio.ensure_future(
                 client.sync(
@@ -310,8 +322,11 @@ class MatrixTransport:
                 break
             try:
                 response = sync.result()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("homeserver not reachable (%s); trying again in %.1f s", exc, backoff)
+                response = None
             except Exception:
-                log.exception("sync failed; retrying in %.0f s", backoff)
+                log.exception("sync failed; retrying in %.1f s", backoff)
                 response = None
             if not isinstance(response, SyncResponse):
                 if getattr(response, "status_code", None) == "M_UNKNOWN_TOKEN":
@@ -322,7 +337,9 @@ class MatrixTransport:
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
-            backoff = 1.0
+            if backoff > MAX_BACKOFF_S / 4:
+                log.info("homeserver reachable again")
+            backoff = MAX_BACKOFF_S / 4
             await self._after_sync()
             try:
                 # The very first sync of a new bot only establishes where "now" is: history is not answered.
@@ -380,7 +397,10 @@ class MatrixTransport:
     async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Future[None]]:
         tasks: set[asyncio.Future[None]] = set()
         for room_id, info in response.rooms.invite.items():
-            await self._handle_invite(room_id, info.invite_state)
+            try:
+                await self._handle_invite(room_id, info.invite_state)
+            except Exception:  # e.g. the homeserver went away again; the rest of the sync is still handled
+                log.warning("could not answer the invite to %s", room_id, exc_info=True)
         now = self.clock.now()
         for room_id, info in response.rooms.join.items():
             events = list(info.timeline.events)
@@ -789,31 +809,40 @@ class MatrixTransport:
     async def send(
         self,
         room_id: str,
-        content: dict[str, Any],
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
         *,
         txn_id: str | None = None,
         event_type: str = "m.room.message",
         patience: float = 600.0,
     ) -> str:
-        """Send and return the event id. nio already retries 429s and network errors; server errors
-        (a homeserver restarting behind a proxy) are retried here for up to `patience` seconds with the
-        same txn_id, which makes the retries idempotent. Only permanent refusals give up at once."""
+        """Send and return the event id. nio retries 429s (honouring retry_after_ms); an unreachable homeserver
+        and server errors (one restarting behind a proxy) are retried here, every MAX_BACKOFF_S at most, for up
+        to `patience` seconds with the same txn_id, which makes the retries idempotent. `content` may be a
+        function: it is asked on every try (a reminder held up by an outage is marked late when it goes out).
+        A permanent refusal raises PermanentSendError at once."""
         client = self.client
         assert client is not None
         if txn_id is None:
             txn_id = "redi-" + uuid.uuid4().hex
         loop = asyncio.get_running_loop()
         deadline = loop.time() + patience
-        delay = 1.0
+        delay = MAX_BACKOFF_S / 4
         while True:
-            response = await client.room_send(
-                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
-            )
-            if isinstance(response, RoomSendResponse):
-                return str(response.event_id)
-            status = str(getattr(response, "status_code", ""))
-            if status in PERMANENT_ERRORS or loop.time() + delay > deadline:
-                raise MatrixError(f"sending to {room_id} failed: {status} {response.message}")
-            log.warning("send to %s failed (%s %s); retrying in %.0f s", room_id, status, response.message, delay)
+            body = content() if callable(content) else content
+            try:
+                response = await client.room_send(
+                    room_id, event_type, body, tx_id=txn_id, ignore_unverified_devices=True
+                )
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status, message = "unreachable", str(exc)
+            else:
+                if isinstance(response, RoomSendResponse):
+                    return str(response.event_id)
+                status, message = str(getattr(response, "status_code", "")), str(response.message)
+                if status in PERMANENT_ERRORS:
+                    raise PermanentSendError(f"sending to {room_id} was refused: {status} {message}")
+            if loop.time() + delay > deadline:
+                raise MatrixError(f"sending to {room_id} failed: {status} {message}")
+            log.warning("send to %s failed (%s %s); retrying in %.1f s", room_id, status, message, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF_S)

@@ -32,7 +32,7 @@ class Sender(Protocol):
     async def send(
         self,
         room_id: str,
-        content: dict[str, Any],
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
         *,
         txn_id: str | None = None,
         event_type: str = "m.room.message",
@@ -155,16 +155,21 @@ async def deliver_batch(
                 groups.setdefault((messages[i].room_id, entry.send_txn_id), []).append((i, entry))
 
     async def send(room_id: str, txn_id: str, members: list[tuple[int, LedgerEntry]]) -> None:
-        if len(members) == 1:
-            [(i, entry)] = members
-            content = messages[i].content(entry.late)
-        else:
-            content = combine([(messages[i], entry.late) for i, entry in members])
+        late: list[bool] = []
+
+        def content() -> dict[str, Any]:
+            # Asked on every try: a message held up (homeserver away) says it is late once it finally goes out.
+            now = clock.now()
+            late[:] = [entry.late or now - messages[i].due > LATE_AFTER for i, entry in members]
+            if len(members) == 1:
+                return messages[members[0][0]].content(late[0])
+            return combine([(messages[i], was_late) for (i, _), was_late in zip(members, late, strict=True)])
+
         event_id = await sender.send(room_id, content, txn_id=txn_id)
         async with db.transaction() as repos:
             await repos.ledger.mark_batch_sent([entry.id for _, entry in members], event_id=event_id, now=clock.now())
-        for i, entry in members:
-            results[i] = Delivery.SENT_LATE if entry.late else Delivery.SENT
+        for (i, _), was_late in zip(members, late, strict=True):
+            results[i] = Delivery.SENT_LATE if was_late else Delivery.SENT
 
     outcomes = await asyncio.gather(
         *(send(room, txn, members) for (room, txn), members in groups.items()), return_exceptions=True

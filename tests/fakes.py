@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,13 +15,13 @@ class RecordingSender:
     async def send(
         self,
         room_id: str,
-        content: dict[str, Any],
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
         *,
         txn_id: str | None = None,
         event_type: str = "m.room.message",
         patience: float = 600.0,
     ) -> str:
-        self.sent.append((room_id, content, txn_id))
+        self.sent.append((room_id, content() if callable(content) else content, txn_id))
         return f"$event{len(self.sent)}"
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ async def test_crash_between_send_and_mark_resends_with_same_txn_id(db: Database
         async def send(
             self,
             room_id: str,
-            content: dict[str, Any],
+            content: dict[str, Any] | Callable[[], dict[str, Any]],
             *,
             txn_id: str | None = None,
             event_type: str = "m.room.message",
@@ -117,3 +117,30 @@ async def test_scheduler_runs_jobs_and_can_cancel_them() -> None:
             scheduler.at("naive", datetime(2026, 1, 1), job, "x")
     finally:
         await scheduler.shutdown()
+
+
+async def test_a_reminder_held_up_by_an_outage_says_it_is_late_when_it_goes_out(db: Database) -> None:
+    clock = FakeClock(OCCURRENCE - timedelta(minutes=15))
+    tries: list[str] = []
+
+    class OutageSender(RecordingSender):
+        """The homeserver is away for 90 s: the transport tries again with the same txn id, asking anew."""
+
+        async def send(
+            self,
+            room_id: str,
+            content: dict[str, Any] | Callable[[], dict[str, Any]],
+            *,
+            txn_id: str | None = None,
+            event_type: str = "m.room.message",
+            patience: float = 600.0,
+        ) -> str:
+            assert callable(content), "the content is asked for on every try"
+            tries.append(content()["body"])
+            clock.advance(timedelta(seconds=90))
+            return await super().send(room_id, content, txn_id=txn_id)
+
+    sender = OutageSender()
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.SENT_LATE
+    assert tries == ["Erinnerung"]
+    assert [c["body"] for _, c, _ in sender.sent] == ["Erinnerung (verspätet)"]
