@@ -942,7 +942,8 @@ def _resolve_calendar_date(ref: _CalendarDate, today: date, *, allow_past: bool)
     if day > _years_from(today, MAX_YEARS_AHEAD):
         raise ScheduleError(
             f"Der {written} liegt zu weit in der Zukunft: Termine und Erinnerungen gehen höchstens "
-            f"{MAX_YEARS_AHEAD} Jahre im Voraus. Bitte prüf die Jahreszahl, z. B. `{_short_de(today)}{today.year + 1} …`.",
+            f"{MAX_YEARS_AHEAD} Jahre im Voraus. Bitte prüf die Jahreszahl, "
+            f"z. B. `{_short_de(today)}{today.year + 1} …`.",
             f"{written} is too far in the future: meetings and reminders go at most {MAX_YEARS_AHEAD} years "
             f"ahead. Please check the year, e.g. `{_short_de(today)}{today.year + 1} …`.",
         )
