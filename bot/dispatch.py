@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.replies import Attachment, Reply, md_code, md_escape
-from bot.text import fold
+from bot.text import fold, without_controls
 from storage import Database, Repositories
 from storage.profiles import SearchTally
 
@@ -556,7 +556,7 @@ class Dispatcher:
 def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any]:
     """Split `text` according to the command's parameters; raise BadArgument with a clear reason."""
     values: dict[str, Any] = {}
-    remaining = text.strip()
+    remaining = without_controls(text).strip()
     for param in command.params:
         if not remaining:
             if param.required:
@@ -598,3 +598,10 @@ def record_number(word: str, t: Translator, label: str) -> int:
     if not 1 <= value <= MAX_RECORD_NUMBER:
         raise NotFound(t("error.number_range", value=shown, label=label))
     return value
+
+
+def bounded_text(text: str, limit: int, t: Translator, label: str) -> str:
+    """`text` if it fits its column (`limit` characters), else BadArgument saying how long it may be."""
+    if len(text) > limit:
+        raise BadArgument(t("error.too_long", label=label, length=len(text), limit=limit))
+    return text

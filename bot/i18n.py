@@ -51,6 +51,10 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no number {value} ({label}): numbers start at 1 and are shown in the lists, "
         "e.g. in my reply when something was added.",
     },
+    "error.too_long": {
+        "de": "{label} ist zu lang: {length} Zeichen, höchstens {limit} gehen. Fass dich bitte kürzer.",
+        "en": "{label} is too long: {length} characters, at most {limit}. Please make it shorter.",
+    },
     "error.not_a_choice": {
         "de": "„{value}“ geht hier nicht. Möglich: {choices}.",
         "en": "“{value}” doesn't work here. Possible: {choices}.",

@@ -19,11 +19,12 @@ from bot.dispatch import (
     IncomingMessage,
     NotFound,
     Router,
+    bounded_text,
     is_number_word,
     record_number,
 )
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
-from bot.text import MATRIX_USER_ID, fold, slug
+from bot.text import MATRIX_USER_ID, fold, slug, without_controls
 from commands import rights
 from commands.decision_text import (
     DecisionQuery,
@@ -44,7 +45,7 @@ from commands.help import room_timezone
 from commands.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
 from commands.substitutions import balance_table
 from storage import Repositories
-from storage.decisions import DecisionRecord, ItemRecord, SessionRecord
+from storage.decisions import MAX_REASON, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
 
 MAX_TEXT = 5000
 PAGE = 10
@@ -381,7 +382,7 @@ async def _log(ctx: CommandContext, text: str) -> Reply:
         event_id=ctx.message.event_id,
         permalink=permalink(ctx.room_id, ctx.message.event_id),
         context_sender=quoted.sender if quoted else None,
-        context_text=quoted.body[:MAX_TEXT] if quoted else None,
+        context_text=without_controls(quoted.body)[:MAX_TEXT] if quoted else None,
         context_event_id=quoted.event_id if quoted else None,
         session_id=session.id if session else None,
     )
@@ -493,7 +494,8 @@ async def _revoke(ctx: CommandContext, decision_id: int, reason: str) -> Reply:
     record = await _revisable(ctx, decision_id)
     if not reason.strip():
         raise BadArgument(ctx.t("dec.need_reason", id=decision_id, prefix=ctx.prefix))
-    await ctx.repos.decisions.revoke(record.id, actor=ctx.sender, reason=reason.strip()[:1000], now=ctx.clock.now())
+    reason = bounded_text(reason.strip(), MAX_REASON, ctx.t, "Der Grund" if ctx.language == "de" else "The reason")
+    await ctx.repos.decisions.revoke(record.id, actor=ctx.sender, reason=reason, now=ctx.clock.now())
     return Reply.text(ctx.t("dec.revoked", id=record.id))
 
 
@@ -503,7 +505,8 @@ async def source_changed(repos: Repositories, message: IncomingMessage, now: dat
     assert message.changes is not None
     if await repos.decisions.by_context_event(message.changes):
         state = "redacted" if message.new_body is None else "edited"
-        await repos.decisions.mark_context(message.changes, state=state, now=now, new_text=message.new_body)
+        new_text = None if message.new_body is None else without_controls(message.new_body)
+        await repos.decisions.mark_context(message.changes, state=state, now=now, new_text=new_text)
 
 
 # --- queries -------------------------------------------------------------------------------------------------
@@ -561,9 +564,9 @@ async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> R
     page = 1
     found = _PAGE.search(raw)
     if found:
-        if not found.group(1).isdigit() or int(found.group(1)) < 1:
+        if not is_number_word(found.group(1)):
             raise BadArgument(ctx.t("dec.bad_page", page=md_escape(found.group(1))))
-        page = int(found.group(1))
+        page = record_number(found.group(1), ctx.t, "Seite" if ctx.language == "de" else "page")
         raw = raw[: found.start()]
     query = await _query(ctx, raw)
     scope = _scope(ctx, query.group)
@@ -642,8 +645,7 @@ async def _start(ctx: CommandContext, title: str) -> Reply:
     tz = await room_timezone(ctx)
     now = ctx.clock.now()
     title = title or ctx.t("min.default_title", day=now.astimezone(tz).strftime("%d.%m.%Y"))
-    if len(title) > 200:
-        raise BadArgument(ctx.t("dec.too_long", limit=200))
+    bounded_text(title, MAX_TITLE, ctx.t, "Der Titel" if ctx.language == "de" else "The title")
     session = await ctx.repos.minutes.start(
         room_id=ctx.room_id, group=_group(ctx), title=title, started_by=ctx.sender, now=now
     )

@@ -720,7 +720,7 @@ def _read_period_head(cur: _Cursor) -> tuple[str, int] | None:
         cur.pos = m.start()
     if (m := cur.take(_PERIOD_COUNTED)) is not None:
         count = m["count"]
-        interval = int(count) if count.isdigit() else _number(count) or _ORDINAL_WORDS.get(fold(count))
+        interval = int(count) if count.isdecimal() else _number(count) or _ORDINAL_WORDS.get(fold(count))
         unit = _PERIOD_UNITS.get(fold(m["unit"]))
         if unit is not None and interval is not None and interval >= 1:
             if interval > MAX_INTERVAL[unit]:

@@ -219,7 +219,7 @@ def _take_needed(text: str) -> tuple[str, int]:
     matches = []
     for match in _NEEDED.finditer(text):
         count = match["count"]
-        number = int(count) if count.isdigit() else _NUMBER_WORDS.get(fold(count))
+        number = int(count) if count.isdecimal() else _NUMBER_WORDS.get(fold(count))
         if number is None:  # "viele Leute", "all people": a description, not a count
             continue
         if not 1 <= number <= MAX_NEEDED:

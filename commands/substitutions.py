@@ -18,6 +18,7 @@ from bot.dispatch import (
     NotFound,
     Router,
     UserError,
+    bounded_text,
     is_number_word,
     record_number,
 )
@@ -32,7 +33,7 @@ from commands.help import personal_timezone, room_timezone
 from commands.schedule_parsing import ScheduleError, format_when
 from commands.substitution_rules import Notice, OfferState, OfferView, RequestState, RequestView
 from storage import Repositories
-from storage.substitutions import OfferRecord, RequestRecord
+from storage.substitutions import MAX_NOTE, MAX_WHAT, OfferRecord, RequestRecord
 
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")
@@ -469,6 +470,7 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
         draft = rules.parse_request(text, now=now, tz=tz)
     except ScheduleError as exc:
         raise _rule_error(ctx, exc) from None
+    bounded_text(draft.what, MAX_WHAT, ctx.t, "Die Beschreibung" if ctx.language == "de" else "The description")
     profile = await ctx.repos.profiles.get(ctx.sender)
     city = profile.city if profile else None
     record = await ctx.repos.substitutions.add(
@@ -669,8 +671,8 @@ async def offer_reaction_removed(repos: Repositories, message: IncomingMessage, 
 async def _offer(
     ctx: CommandContext, request_id: int, note: str | None, *, reaction_event_id: str | None = None
 ) -> Reply:
-    if note is not None and len(note) > 500:
-        raise BadArgument(ctx.t("error.too_many_arguments"))
+    if note is not None:
+        bounded_text(note, MAX_NOTE, ctx.t, "Die Notiz" if ctx.language == "de" else "The note")
     record = await _load(ctx, request_id, lock=True)
     try:
         transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())

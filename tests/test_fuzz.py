@@ -71,7 +71,7 @@ async def test_fuzzed_commands_get_an_explanation_never_an_internal_error(
     await _seed_records(bot)
     names = [name for command in bot.dispatcher.registry.commands for name in command.names]
     on_postgres = db.engine.dialect.name == "postgresql"
-    count = 500 if on_postgres else 2500
+    count = 1000 if on_postgres else 3000
     corpus = fuzz_corpus(SEED, count, prefix=bot.config.command_prefix, command_names=names)
     caplog.set_level(logging.ERROR, logger="bot.dispatch")
     last_event = "$nothing"

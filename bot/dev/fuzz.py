@@ -48,7 +48,14 @@ WRONG_DATES: tuple[str, ...] = (
     "jährlich am 29.2. 10 Uhr", "täglich 12 Uhr bis 31.12.9999", "12.12. 16-10 Uhr", "12.12. 10-16 Uhr",
     "Frist 31.12.9999", "für 99999999999999999999 Tage", "für 0 Tage", "99999 Personen", "0 Personen",
     "bis 99.99.9999", "seit:99.99.9999", "seit:2026", "bis:gestern", "seite:99999999999999999999", "seite:-1",
-    "every 99999999999999999999 weeks on monday 9am", "tomorrow 3pm", "1 Tag, 15 min", "99999999999999999999 min",
+    "every 99999999999999999999 weeks on monday 9am", "alle ² Wochen montags 9 Uhr", "seite:²", "1.1.0001",
+    "tomorrow 3pm", "1 Tag, 15 min", "99999999999999999999 min",
+)  # fmt: skip
+
+# Beginnings a long paste follows: each reaches a different text field (title, description, note, reason).
+_PASTE_STARTS: tuple[str, ...] = (
+    "", "7 ", "1 ", "morgen 14 Uhr ", "12.12. 10-16 Uhr ", "aufheben 1 ", "ersetzen 1 ", "agenda 1 ", "ort 1 ",
+    "titel 1 ", "start ", "mich morgen 9 Uhr an ", "@ben:example.org bis 1.12. ", "raum ",
 )  # fmt: skip
 
 REACTIONS: tuple[str, ...] = ("✋", "👍", "👍🏽", "✋️", "❤️", "🎉", "", "x")
@@ -76,7 +83,8 @@ def _arguments(rng: random.Random) -> str:
         return ""
     if roll < 0.12:
         # A paste far over every length limit, sometimes with a plausible start.
-        return rng.choice(("", "morgen 14 Uhr ", "7 ")) + rng.choice(("x", "ä", "🎉 ", "a b ")) * 10_000
+        start = rng.choice(_PASTE_STARTS)
+        return start + rng.choice(("x", "ä", "🎉 ", "a b ")) * ((10_000 - len(start)) // 4)
     words = [_piece(rng) for _ in range(rng.randint(1, 5))]
     if rng.random() < 0.5:
         # Subcommand first, then a number: the shape most record-changing commands expect.
@@ -90,9 +98,9 @@ def fuzz_corpus(seed: int, count: int, *, prefix: str = "!", command_names: Sequ
         raise ValueError("fuzz_corpus needs at least one command name")
     rng = random.Random(seed)
     corpus: list[FuzzInput] = []
-    for _ in range(count):
+    for index in range(count):
         roll = rng.random()
-        name = rng.choice(command_names)
+        name = command_names[index % len(command_names)]  # every command equally often, however many there are
         body = f"{prefix}{name} {_arguments(rng)}".rstrip()
         if roll < 0.05:
             corpus.append(FuzzInput("edit", body))
