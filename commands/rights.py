@@ -62,8 +62,8 @@ MESSAGES = {
         "coordinators may cancel it or accept offers. To stand in yourself: `{prefix}offer {id}`",
     },
     "rights.room": {
-        "de": "Das stellt die Moderation dieses Raums (Power-Level ab 50) oder die Koordination ein.",
-        "en": "This room's moderators (power level 50 or more) or the coordinators set that.",
+        "de": "Das stellen nur die Moderation dieses Raums (Power-Level ab 50) und die Koordination ein.",
+        "en": "Only this room's moderators (power level 50 or more) and the coordinators set that.",
     },
 }
 _catalog = Catalog(MESSAGES)

@@ -332,7 +332,7 @@ def test_vtimezone_rules_for_other_zones(zone: str, daylight: str, standard: str
 
 async def test_room_time_zone_is_used_for_new_meetings_and_set_by_moderators_only(bot: Bot) -> None:
     refused = await bot.say("!zeitzone raum America/New_York")
-    assert "Das stellt die Moderation dieses Raums" in refused
+    assert "Das stellen nur die Moderation dieses Raums" in refused
     assert "America/New_York" in await bot.say("!zeitzone raum america/new_york", power=50)
     text = await bot.say("!termin morgen 14 Uhr Call mit Partnerstadt")
     assert "(America/New_York)" in text
