@@ -336,12 +336,13 @@ _REVOKE = {"aufheben", "aufhebung", "revoke"}
     details_de=(
         f"`{EXAMPLE_DE}` – als Antwort auf eine Nachricht wird diese mitgespeichert.\n"
         "`!beschluss 17` zeigt ihn mit Verlauf, `!beschluss ersetzen 17 <Text>` ersetzt ihn, "
-        "`!beschluss aufheben 17 <Grund>` hebt ihn auf (nur wer ihn festgehalten hat, und die Koordination)."
+        "`!beschluss aufheben 17 <Grund>` hebt ihn auf (wer ihn festgehalten hat, die Raum-Moderation und die "
+        "Koordination)."
     ),
     details_en=(
         f"`{EXAMPLE_EN}` – as a reply, the message replied to is kept with it.\n"
         "`!decision 17` shows it with its history, `!decision supersede 17 <text>` supersedes it, "
-        "`!decision revoke 17 <reason>` revokes it (its author and the coordinators only)."
+        "`!decision revoke 17 <reason>` revokes it (its author, the room's moderators and the coordinators)."
     ),
     labels={"text": ("Text", "text")},
     wants_quote=True,
@@ -732,8 +733,8 @@ async def info(ctx: CommandContext, *, text: str | None = None) -> Reply:
 @router.command(
     "rueckgaengig",
     aliases=["rückgängig", "undo"],
-    help_de="Nimmt den letzten Punkt des laufenden Protokolls zurück",
-    help_en="Takes back the last item of the running minutes",
+    help_de="Nimmt deinen letzten Punkt des laufenden Protokolls zurück",
+    help_en="Takes back your last item of the running minutes",
 )
 async def undo(ctx: CommandContext) -> Reply:
     _check_may_log(ctx)
