@@ -589,8 +589,8 @@ def is_number_word(word: str) -> bool:
 
 
 def record_number(word: str, t: Translator, label: str) -> int:
-    """The record number in `word`, or BadArgument saying what numbers exist (ASCII digits only: int() would
-    also take "1_000" or "١٢", which nobody means as a number here)."""
+    """The record number in `word`; BadArgument if it is no number, NotFound if no record can have it.
+    ASCII digits only: int() would also take "1_000" or "١٢", which nobody means as a number here."""
     shown = md_escape(word if len(word) <= 30 else word[:30] + "…")
     if not is_number_word(word):
         raise BadArgument(t("error.not_a_number", value=shown, label=label))

@@ -113,7 +113,7 @@ async def test_who_may_change_whose_record(bot: Bot, command: str, role: str, al
     if allowed is False:
         # A refusal explains: who may do it, or that there is no such thing here, or none of yours.
         explained = (
-            r"dürfen nur|stellen nur|gibt es (in diesem Raum )?nicht|hast du nichts|kein Protokoll|anderen Gruppe"
+            r"(dürfen|stellen|nehmen) nur|gibt es (in diesem Raum )?nicht|hast du nichts|kein Protokoll|anderen Gruppe"
         )
         assert re.search(explained, answer), answer
 
