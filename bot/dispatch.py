@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import inspect
 import logging
+import re
 import secrets
 import types
 import typing
@@ -26,13 +27,17 @@ from bot.config import Config
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
-from bot.text import fold
+from bot.text import fold, without_controls
 from storage import Database, Repositories
 from storage.profiles import SearchTally
 
 log = logging.getLogger(__name__)
 
 COORDINATOR_POWER_LEVEL = 50
+# Record numbers are database ids; INTEGER holds 2^31-1 on PostgreSQL (SQLite more), so a larger number names
+# nothing and must not reach a query (SQLite raises OverflowError for Python ints beyond 64 bits).
+MAX_RECORD_NUMBER = 2**31 - 1
+_NUMBER_WORD = re.compile(r"#?-?[0-9]+")
 ATTACHMENT_TIMEOUT_S = 30
 AFTER_COMMIT_RETRY_S = 30.0  # re-planning that failed after a command's commit is tried again, a bit later each time
 
@@ -611,7 +616,7 @@ class Dispatcher:
 def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any]:
     """Split `text` according to the command's parameters; raise BadArgument with a clear reason."""
     values: dict[str, Any] = {}
-    remaining = text.strip()
+    remaining = without_controls(text).strip()
     for param in command.params:
         if not remaining:
             if param.required:
@@ -625,10 +630,7 @@ def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any
         token, remaining = parts[0], (parts[1] if len(parts) > 1 else "")
         label = param.label(t.language)
         if param.kind == "int":
-            try:
-                values[param.name] = int(token.lstrip("#"))
-            except ValueError:
-                raise BadArgument(t("error.not_a_number", value=md_escape(token), label=label)) from None
+            values[param.name] = record_number(token, t, label)
         elif param.kind == "choice":
             match = next((c for c in param.choices if fold(c) == fold(token)), None)
             if match is None:
@@ -639,3 +641,27 @@ def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any
     if remaining:
         raise BadArgument(t("error.too_many_arguments"))
     return values
+
+
+def is_number_word(word: str) -> bool:
+    """A record number as people type it (`7`, `#7`), however large: a too large one is a wrong number, not text."""
+    return _NUMBER_WORD.fullmatch(word) is not None
+
+
+def record_number(word: str, t: Translator, label: str) -> int:
+    """The record number in `word`; BadArgument if it is no number, NotFound if no record can have it.
+    ASCII digits only: int() would also take "1_000" or "١٢", which nobody means as a number here."""
+    shown = md_escape(word if len(word) <= 30 else word[:30] + "…")
+    if not is_number_word(word):
+        raise BadArgument(t("error.not_a_number", value=shown, label=label))
+    value = int(word.lstrip("#"))
+    if not 1 <= value <= MAX_RECORD_NUMBER:
+        raise NotFound(t("error.number_range", value=shown, label=label))
+    return value
+
+
+def bounded_text(text: str, limit: int, t: Translator, label: str) -> str:
+    """`text` if it fits its column (`limit` characters), else BadArgument saying how long it may be."""
+    if len(text) > limit:
+        raise BadArgument(t("error.too_long", label=label, length=len(text), limit=limit))
+    return text

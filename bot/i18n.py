@@ -45,6 +45,16 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
         "de": "„{value}“ ist keine Zahl ({label}).",
         "en": "“{value}” is not a number ({label}).",
     },
+    "error.number_range": {
+        "de": "Eine Nummer {value} gibt es nicht ({label}): Nummern beginnen bei 1 und stehen in den Listen, "
+        "z. B. in der Antwort, mit der ich etwas eingetragen habe.",
+        "en": "There is no number {value} ({label}): numbers start at 1 and are shown in the lists, "
+        "e.g. in my reply when something was added.",
+    },
+    "error.too_long": {
+        "de": "{label} ist zu lang: {length} Zeichen, höchstens {limit} gehen. Fass dich bitte kürzer.",
+        "en": "{label} is too long: {length} characters, at most {limit}. Please make it shorter.",
+    },
     "error.not_a_choice": {
         "de": "„{value}“ geht hier nicht. Möglich: {choices}.",
         "en": "“{value}” doesn't work here. Possible: {choices}.",

@@ -29,3 +29,12 @@ def slug(text: str, limit: int = 40) -> str:
 
 MATRIX_USER_ID = re.compile(r"@[\w.=\-/+]+:[\w.\-]+(?::\d+)?")
 """A Matrix user id as people type it into a command ("@anna:buehl.de", with an optional port)."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """Text without control characters other than tab and line breaks: nobody types them on purpose, a client
+    may paste them, and PostgreSQL cannot store NUL in a text column at all."""
+    return _CONTROL.sub("", text)

@@ -12,9 +12,20 @@ from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import BadArgument, CommandContext, Forbidden, IncomingMessage, NotFound, Router
+from bot.dispatch import (
+    BadArgument,
+    CommandContext,
+    Forbidden,
+    IncomingMessage,
+    NotFound,
+    Router,
+    bounded_text,
+    is_number_word,
+    record_number,
+)
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
-from bot.text import MATRIX_USER_ID, fold, slug
+from bot.text import MATRIX_USER_ID, fold, slug, without_controls
+from commands import rights
 from commands.decision_text import (
     DecisionQuery,
     DecisionQueryError,
@@ -34,7 +45,7 @@ from commands.help import room_timezone
 from commands.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
 from commands.substitutions import balance_table
 from storage import Repositories
-from storage.decisions import DecisionRecord, ItemRecord, SessionRecord
+from storage.decisions import MAX_REASON, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
 
 MAX_TEXT = 5000
 PAGE = 10
@@ -99,10 +110,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dec.audit.revoked": {"de": "aufgehoben", "en": "revoked"},
     "dec.audit.context_edited": {"de": "Quellnachricht bearbeitet", "en": "source message edited"},
     "dec.audit.context_redacted": {"de": "Quellnachricht gelöscht", "en": "source message deleted"},
-    "dec.may_not_revise": {
-        "de": "Ersetzen oder aufheben dürfen nur, wer Beschluss #{id} festgehalten hat, und die Koordination.",
-        "en": "Only whoever logged decision #{id} and the coordinators can supersede or revoke it.",
-    },
     "dec.not_active": {
         "de": "Beschluss #{id} ist schon {status}; ändern lässt sich nur ein gültiger. {hint}",
         "en": "Decision #{id} is already {status}; only one in force can be changed. {hint}",
@@ -215,11 +222,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Eine offene Aufgabe #{id} gibt es nicht. Offene Aufgaben: `{prefix}aufgaben`",
         "en": "There is no action item #{id}. Open ones: `{prefix}actions`",
     },
-    "act.may_not_close": {
-        "de": "Erledigt melden können die zuständige Person, wer die Aufgabe notiert hat, Raum-Moderation "
-        "und Koordination.",
-        "en": "The owner, whoever noted it, room moderators and coordinators can mark it done.",
-    },
     "act.remind": {
         "de": "⏰ Heute fällig – Aufgabe #{id}: {text}{group}",
         "en": "⏰ Due today – action item #{id}: {text}{group}",
@@ -314,13 +316,14 @@ async def _decision(ctx: CommandContext, decision_id: int, *, lock: bool = False
 
 def _parse_number(ctx: CommandContext, text: str, verb: str) -> tuple[int, str]:
     words = text.split(maxsplit=1)
-    if not words or not re.fullmatch(r"#?\d{1,9}", words[0]):
+    if not words or not is_number_word(words[0]):
         raise BadArgument(ctx.t("dec.which_id", prefix=ctx.prefix, verb=verb))
-    return int(words[0].lstrip("#")), words[1].strip() if len(words) > 1 else ""
+    return record_number(words[0], ctx.t, _LABEL[ctx.language]), words[1].strip() if len(words) > 1 else ""
 
 
 # --- logging and revising ------------------------------------------------------------------------------------
 
+_LABEL = {"de": "Beschluss", "en": "decision"}
 _SUPERSEDE = {"ersetzen", "ersetze", "supersede"}
 _REVOKE = {"aufheben", "aufhebung", "revoke"}
 
@@ -333,12 +336,13 @@ _REVOKE = {"aufheben", "aufhebung", "revoke"}
     details_de=(
         f"`{EXAMPLE_DE}` – als Antwort auf eine Nachricht wird diese mitgespeichert.\n"
         "`!beschluss 17` zeigt ihn mit Verlauf, `!beschluss ersetzen 17 <Text>` ersetzt ihn, "
-        "`!beschluss aufheben 17 <Grund>` hebt ihn auf (nur wer ihn festgehalten hat, und die Koordination)."
+        "`!beschluss aufheben 17 <Grund>` hebt ihn auf (wer ihn festgehalten hat, die Raum-Moderation und die "
+        "Koordination)."
     ),
     details_en=(
         f"`{EXAMPLE_EN}` – as a reply, the message replied to is kept with it.\n"
         "`!decision 17` shows it with its history, `!decision supersede 17 <text>` supersedes it, "
-        "`!decision revoke 17 <reason>` revokes it (its author and the coordinators only)."
+        "`!decision revoke 17 <reason>` revokes it (its author, the room's moderators and the coordinators)."
     ),
     labels={"text": ("Text", "text")},
     wants_quote=True,
@@ -347,8 +351,8 @@ async def decision(ctx: CommandContext, *, text: str | None = None) -> Reply:
     words = (text or "").split(maxsplit=1)
     if not words:
         return Reply.text(ctx.t("dec.usage", example_de=EXAMPLE_DE, example_en=EXAMPLE_EN))
-    if re.fullmatch(r"#?\d{1,9}", words[0]) and len(words) == 1:
-        return await _show(ctx, int(words[0].lstrip("#")))
+    if is_number_word(words[0]) and len(words) == 1:
+        return await _show(ctx, record_number(words[0], ctx.t, _LABEL[ctx.language]))
     verb = fold(words[0])
     if verb in _SUPERSEDE:
         number, rest = _parse_number(ctx, words[1] if len(words) > 1 else "", words[0])
@@ -379,7 +383,7 @@ async def _log(ctx: CommandContext, text: str) -> Reply:
         event_id=ctx.message.event_id,
         permalink=permalink(ctx.room_id, ctx.message.event_id),
         context_sender=quoted.sender if quoted else None,
-        context_text=quoted.body[:MAX_TEXT] if quoted else None,
+        context_text=without_controls(quoted.body)[:MAX_TEXT] if quoted else None,
         context_event_id=quoted.event_id if quoted else None,
         session_id=session.id if session else None,
     )
@@ -456,8 +460,7 @@ async def _show(ctx: CommandContext, decision_id: int) -> Reply:
 
 async def _revisable(ctx: CommandContext, decision_id: int) -> DecisionRecord:
     record = await _decision(ctx, decision_id, lock=True)
-    if record.author != ctx.sender and not ctx.is_coordinator:
-        raise Forbidden(ctx.t("dec.may_not_revise", id=decision_id))
+    rights.require(ctx, "decision", owners=(record.author,), room_id=record.room_id, record_id=decision_id)
     if record.status != "active":
         hint = ctx.t("dec.see_successor", id=record.superseded_by) if record.superseded_by else ""
         raise BadArgument(
@@ -492,7 +495,8 @@ async def _revoke(ctx: CommandContext, decision_id: int, reason: str) -> Reply:
     record = await _revisable(ctx, decision_id)
     if not reason.strip():
         raise BadArgument(ctx.t("dec.need_reason", id=decision_id, prefix=ctx.prefix))
-    await ctx.repos.decisions.revoke(record.id, actor=ctx.sender, reason=reason.strip()[:1000], now=ctx.clock.now())
+    reason = bounded_text(reason.strip(), MAX_REASON, ctx.t, "Der Grund" if ctx.language == "de" else "The reason")
+    await ctx.repos.decisions.revoke(record.id, actor=ctx.sender, reason=reason, now=ctx.clock.now())
     return Reply.text(ctx.t("dec.revoked", id=record.id))
 
 
@@ -502,7 +506,8 @@ async def source_changed(repos: Repositories, message: IncomingMessage, now: dat
     assert message.changes is not None
     if await repos.decisions.by_context_event(message.changes):
         state = "redacted" if message.new_body is None else "edited"
-        await repos.decisions.mark_context(message.changes, state=state, now=now, new_text=message.new_body)
+        new_text = None if message.new_body is None else without_controls(message.new_body)
+        await repos.decisions.mark_context(message.changes, state=state, now=now, new_text=new_text)
 
 
 # --- queries -------------------------------------------------------------------------------------------------
@@ -560,9 +565,9 @@ async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> R
     page = 1
     found = _PAGE.search(raw)
     if found:
-        if not found.group(1).isdigit() or int(found.group(1)) < 1:
+        if not is_number_word(found.group(1)):
             raise BadArgument(ctx.t("dec.bad_page", page=md_escape(found.group(1))))
-        page = int(found.group(1))
+        page = record_number(found.group(1), ctx.t, "Seite" if ctx.language == "de" else "page")
         raw = raw[: found.start()]
     query = await _query(ctx, raw)
     scope = _scope(ctx, query.group)
@@ -641,8 +646,7 @@ async def _start(ctx: CommandContext, title: str) -> Reply:
     tz = await room_timezone(ctx)
     now = ctx.clock.now()
     title = title or ctx.t("min.default_title", day=now.astimezone(tz).strftime("%d.%m.%Y"))
-    if len(title) > 200:
-        raise BadArgument(ctx.t("dec.too_long", limit=200))
+    bounded_text(title, MAX_TITLE, ctx.t, "Der Titel" if ctx.language == "de" else "The title")
     session = await ctx.repos.minutes.start(
         room_id=ctx.room_id, group=_group(ctx), title=title, started_by=ctx.sender, now=now
     )
@@ -688,6 +692,9 @@ def _minutes_session(session: SessionRecord) -> MinutesSession:
 async def _end(ctx: CommandContext) -> Reply:
     _check_may_log(ctx)
     session = await _open_session(ctx)
+    rights.require(
+        ctx, "minutes", owners=(session.started_by,), room_id=session.room_id, record_id=md_escape(session.title)
+    )
     ended = await ctx.repos.minutes.end(session.id, now=ctx.clock.now())
     items = await ctx.repos.minutes.items(session.id)
     tz = await room_timezone(ctx)
@@ -726,14 +733,19 @@ async def info(ctx: CommandContext, *, text: str | None = None) -> Reply:
 @router.command(
     "rueckgaengig",
     aliases=["rückgängig", "undo"],
-    help_de="Nimmt den letzten Punkt des laufenden Protokolls zurück",
-    help_en="Takes back the last item of the running minutes",
+    help_de="Nimmt deinen letzten Punkt des laufenden Protokolls zurück",
+    help_en="Takes back your last item of the running minutes",
 )
 async def undo(ctx: CommandContext) -> Reply:
     _check_may_log(ctx)
     session = await _open_session(ctx)
-    item = await ctx.repos.minutes.undo_last(session.id, now=ctx.clock.now())
+    # Moderators and coordinators take back the last entry; everyone else their own last entry.
+    anyones = rights.may_change(rights.actor_of(ctx), owners=(), room_id=session.room_id)
+    author = None if anyones else ctx.sender
+    item = await ctx.repos.minutes.undo_last(session.id, now=ctx.clock.now(), author=author)
     if item is None:
+        if await ctx.repos.minutes.items(session.id):
+            raise Forbidden(rights.refusal("minutes_item", ctx.language))
         raise BadArgument(ctx.t("min.nothing_to_undo"))
     extra = ""
     if item.kind == "decision" and item.decision_id is not None:
@@ -878,13 +890,7 @@ async def done(ctx: CommandContext, *, item_id: int) -> Reply:
     item = await ctx.repos.minutes.get_item(item_id)
     if item is None or item.kind != "action" or item.withdrawn_at is not None:
         raise NotFound(ctx.t("act.not_found", id=item_id, prefix=ctx.prefix))
-    allowed = (
-        ctx.sender in (item.owner, item.author)
-        or ctx.is_coordinator
-        or (ctx.is_room_moderator and item.room_id == ctx.room_id)
-    )
-    if not allowed:
-        raise Forbidden(ctx.t("act.may_not_close"))
+    rights.require(ctx, "action", owners=(item.owner, item.author), room_id=item.room_id, record_id=item_id)
     if not await ctx.repos.minutes.complete(item_id, by=ctx.sender, now=ctx.clock.now()):
         return Reply.text(ctx.t("act.already_done", id=item_id))
     planner = ctx.planner

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Role, Router
+from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape
 from bot.text import fold
+from commands import rights
 
 router = Router(
     "general",
@@ -47,10 +48,6 @@ router = Router(
         "timezone.room_set": {
             "de": "Neue Termine in diesem Raum rechne ich ab jetzt in {zone}. Bestehende Termine behalten ihre Zone.",
             "en": "New meetings in this room now use {zone}. Existing meetings keep their zone.",
-        },
-        "timezone.room_forbidden": {
-            "de": "Die Zeitzone des Raums dürfen nur Raum-Moderator:innen und die Koordination ändern.",
-            "en": "Only room moderators and coordinators can change the room's time zone.",
         },
         "timezone.unknown": {
             "de": "„{zone}“ kenne ich nicht. Zeitzonen heißen z. B. Europe/Berlin oder America/New_York.",
@@ -152,8 +149,7 @@ async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply
 
 
 async def _set_room_timezone(ctx: CommandContext, zone: str) -> Reply:
-    if not (ctx.is_room_moderator or ctx.is_coordinator):
-        raise Forbidden(ctx.t("timezone.room_forbidden"))
+    rights.require(ctx, "room", owners=(), room_id=ctx.room_id)
     match = _known_zone(ctx, zone)
     await ctx.repos.rooms.set_timezone(ctx.room_id, match)
     return Reply.text(ctx.t("timezone.room_set", zone=match))

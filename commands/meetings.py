@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 from dateutil.rrule import rrulestr
 
-from bot.dispatch import BadArgument, CommandContext, Forbidden, NotFound, Router
+from bot.dispatch import BadArgument, CommandContext, NotFound, Router, is_number_word, record_number
 from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, message_content
 from bot.text import fold, slug
+from commands import rights
 from commands.help import personal_timezone, room_timezone
 from commands.schedule_parsing import (
     ScheduleError,
@@ -82,10 +83,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "meeting.need_id": {
         "de": "Welcher Termin? Die Nummer steht in `{prefix}termine`, z. B. `{prefix}termin {verb} 7`",
         "en": "Which meeting? `{prefix}meetings` shows the numbers, e.g. `{prefix}meeting {verb} 7`",
-    },
-    "meeting.not_yours": {
-        "de": "Ändern oder absagen dürfen nur die Person, die den Termin eingetragen hat, und Koordinator:innen.",
-        "en": "Only whoever created the meeting and coordinators may change or cancel it.",
     },
     "meeting.too_long": {
         "de": "Das ist zu lang (höchstens {limit} Zeichen).",
@@ -203,14 +200,15 @@ def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
 async def meeting(ctx: CommandContext, *, text: str) -> Reply:
     first, _, rest = text.strip().partition(" ")
     verb = _VERBS.get(fold(first))
-    if first.lstrip("#").isdigit() and not rest.strip():
-        return await _show(ctx, int(first.lstrip("#")))
+    label = "Termin" if ctx.language == "de" else "meeting"
+    if is_number_word(first) and not rest.strip():
+        return await _show(ctx, record_number(first, ctx.t, label))
     if verb is None:
         return await _create(ctx, text)
     number, _, argument = rest.strip().partition(" ")
-    if not number.lstrip("#").isdigit():
+    if not is_number_word(number):
         raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb=first))
-    found = await _own_meeting(ctx, int(number.lstrip("#")))
+    found = await _own_meeting(ctx, record_number(number, ctx.t, label))
     return await _change(ctx, found, verb, argument.strip())
 
 
@@ -269,8 +267,7 @@ async def _find(ctx: CommandContext, meeting_id: int) -> MeetingRecord:
 
 async def _own_meeting(ctx: CommandContext, meeting_id: int) -> MeetingRecord:
     record = await _find(ctx, meeting_id)
-    if record.created_by != ctx.sender and not (ctx.is_coordinator or ctx.is_room_moderator):
-        raise Forbidden(ctx.t("meeting.not_yours"))
+    rights.require(ctx, "meeting", owners=(record.created_by,), room_id=record.room_id, record_id=record.id)
     return record
 
 

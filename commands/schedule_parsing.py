@@ -63,6 +63,18 @@ __all__ = [
 
 MAX_DURATION = timedelta(days=60)
 """Longest reminder offset `parse_duration` accepts; also bounds "in ..." and "für ..." phrases."""
+_MAX_AMOUNT = 100_000
+"""Any larger amount is longer than MAX_DURATION even in minutes (the smallest unit); reading it as this much
+keeps `timedelta` from overflowing ("in 1000000000 Tagen") and the caller reports "too long"."""
+MAX_YEARS_AHEAD = 5
+"""Dates (meetings, series ends, reminders, substitutions) at most this many years from today, either way: city
+planning rarely looks further (a council term is five years), and 31.12.9999 is a typo, not a plan."""
+MAX_INTERVAL = {"DAILY": 365, "WEEKLY": 52, "MONTHLY": 24, "YEARLY": MAX_YEARS_AHEAD}
+"""Largest "alle N …": once a year / twice a year's span; beyond that a series is one date, not a rhythm."""
+_INTERVAL_UNITS = {
+    "DAILY": ("Tage", "days"), "WEEKLY": ("Wochen", "weeks"), "MONTHLY": ("Monate", "months"),
+    "YEARLY": ("Jahre", "years"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -635,6 +647,7 @@ def _read_duration(cur: _Cursor) -> tuple[timedelta, timedelta] | None:
     parts: list[tuple[float, timedelta]] = []
     while m is not None:
         amount = float(m["digits"].replace(",", ".")) if m["digits"] else _number(m["word"])
+        amount = None if amount is None else min(amount, _MAX_AMOUNT)
         unit = _DURATION_UNITS.get(fold(m["unit"]))
         if amount is None or unit is None:
             cur.pos = m.start()
@@ -707,9 +720,15 @@ def _read_period_head(cur: _Cursor) -> tuple[str, int] | None:
         cur.pos = m.start()
     if (m := cur.take(_PERIOD_COUNTED)) is not None:
         count = m["count"]
-        interval = int(count) if count.isdigit() else _number(count) or _ORDINAL_WORDS.get(fold(count))
+        interval = int(count) if count.isdecimal() else _number(count) or _ORDINAL_WORDS.get(fold(count))
         unit = _PERIOD_UNITS.get(fold(m["unit"]))
         if unit is not None and interval is not None and interval >= 1:
+            if interval > MAX_INTERVAL[unit]:
+                de, en = _INTERVAL_UNITS[unit]
+                raise ScheduleError(
+                    f"„{m.group().strip()}“: Das geht nur alle 1–{MAX_INTERVAL[unit]} {de}, z. B. `alle 2 {de} …`.",
+                    f"“{m.group().strip()}”: that works every 1–{MAX_INTERVAL[unit]} {en} only, e.g. `every 2 {en} …`.",
+                )
             return unit, interval
         cur.pos = m.start()
     if (m := cur.take(_PERIOD_SINGLE)) is not None and (unit := _PERIOD_UNITS.get(fold(m["unit"]))) is not None:
@@ -920,6 +939,21 @@ def _resolve_calendar_date(ref: _CalendarDate, today: date, *, allow_past: bool)
             f"There is no {written} (day.month.){leap_en}. Please check the date, e.g. `3.12. 9:30 team meeting`.",
         )
     day = min(candidates, key=lambda candidate: abs((candidate - today).days))
+    if day > _years_from(today, MAX_YEARS_AHEAD):
+        raise ScheduleError(
+            f"Der {written} liegt zu weit in der Zukunft: Termine und Erinnerungen gehen höchstens "
+            f"{MAX_YEARS_AHEAD} Jahre im Voraus. Bitte prüf die Jahreszahl, "
+            f"z. B. `{_short_de(today)}{today.year + 1} …`.",
+            f"{written} is too far in the future: meetings and reminders go at most {MAX_YEARS_AHEAD} years "
+            f"ahead. Please check the year, e.g. `{_short_de(today)}{today.year + 1} …`.",
+        )
+    if day < _years_from(today, -MAX_YEARS_AHEAD):
+        raise ScheduleError(
+            f"Der {written} liegt zu weit in der Vergangenheit (mehr als {MAX_YEARS_AHEAD} Jahre). "
+            f"Bitte prüf die Jahreszahl, z. B. `{_short_de(today)}{today.year + 1} …`.",
+            f"{written} is too far in the past (more than {MAX_YEARS_AHEAD} years). "
+            f"Please check the year, e.g. `{_short_de(today)}{today.year + 1} …`.",
+        )
     if ref.weekday is not None and day.weekday() != ref.weekday:
         raise ScheduleError(
             f"Der {_short_de(day)}{day.year} ist ein {_WEEKDAYS_DE[day.weekday()]}, kein "
@@ -940,6 +974,10 @@ def _resolve_calendar_date(ref: _CalendarDate, today: date, *, allow_past: bool)
             f"Then add the year: `{_short_de(following)}{following.year} …`.",
         )
     return day
+
+
+def _years_from(today: date, years: int) -> date:
+    return _valid_date(today.year + years, today.month, today.day) or date(today.year + years, 3, 1)
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:

@@ -31,6 +31,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.text import fold
+from commands.rights import refusal
 from commands.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
 
 __all__ = [
@@ -218,7 +219,7 @@ def _take_needed(text: str) -> tuple[str, int]:
     matches = []
     for match in _NEEDED.finditer(text):
         count = match["count"]
-        number = int(count) if count.isdigit() else _NUMBER_WORDS.get(fold(count))
+        number = int(count) if count.isdecimal() else _NUMBER_WORDS.get(fold(count))
         if number is None:  # "viele Leute", "all people": a description, not a count
             continue
         if not 1 <= number <= MAX_NEEDED:
@@ -752,13 +753,12 @@ def _check_not_started(request: RequestView, now: datetime) -> None:
         )
 
 
-def _check_may_decide(request: RequestView, actor: str, is_coordinator: bool, what_de: str, what_en: str) -> None:
-    if actor != request.requester and not is_coordinator:
+def _check_may_decide(request: RequestView, actor: str, may_decide: bool) -> None:
+    """`may_decide`: what commands.rights says for this actor and request (the requester always may)."""
+    if actor != request.requester and not may_decide:
         raise SubstitutionError(
-            f"{what_de} kann nur, wer Vertretung {request.id} angefragt hat ({request.requester}), "
-            f"oder die Koordination. Möchtest du selbst einspringen? `{_OFFER[0]} {request.id}`",
-            f"Only whoever asked for substitution {request.id} ({request.requester}) or the coordinators can "
-            f"{what_en}. Would you like to stand in yourself? `{_OFFER[1]} {request.id}`",
+            refusal("substitution", "de", record_id=request.id),
+            refusal("substitution", "en", record_id=request.id),
             problem=Problem.NOT_ALLOWED,
         )
 
@@ -862,13 +862,13 @@ def accept(
     offers: Sequence[OfferView],
     actor: str,
     targets: Sequence[str],
-    is_coordinator: bool,
+    may_decide: bool,
     now: datetime,
 ) -> Transition:
     """`!zusage 12 @maria`: the requester (or coordination) accepts offers; once enough, the rest are thanked."""
     _check_state(request, Action.ACCEPT)
     _check_not_started(request, now)
-    _check_may_decide(request, actor, is_coordinator, "Zusagen", "accept offers")
+    _check_may_decide(request, actor, may_decide)
     n = request.id
     chosen = list(dict.fromkeys(targets))
     by_user = _by_user(offers)
@@ -914,11 +914,11 @@ def accept(
 
 
 def cancel(
-    request: RequestView, actor: str, is_coordinator: bool, now: datetime, *, offers: Sequence[OfferView]
+    request: RequestView, actor: str, may_decide: bool, now: datetime, *, offers: Sequence[OfferView]
 ) -> Transition:
     """The request is no longer needed; everyone still offering or accepted is told. Possible until the end."""
     _check_state(request, Action.CANCEL)
-    _check_may_decide(request, actor, is_coordinator, "Absagen", "cancel it")
+    _check_may_decide(request, actor, may_decide)
     if _is_past(request.end, now):
         raise SubstitutionError(
             f"Vertretung {request.id} ist schon vorbei; absagen geht nicht mehr. "

@@ -10,10 +10,22 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import BadArgument, CommandContext, Forbidden, IncomingMessage, NotFound, Router, UserError
+from bot.dispatch import (
+    BadArgument,
+    CommandContext,
+    Forbidden,
+    IncomingMessage,
+    NotFound,
+    Router,
+    UserError,
+    bounded_text,
+    is_number_word,
+    record_number,
+)
 from bot.i18n import Catalog
 from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
 from bot.text import MATRIX_USER_ID, fold
+from commands import rights
 from commands import substitution_rules as rules
 from commands.expertise import Search, find_people, resolve_name
 from commands.expertise_matching import Synonyms, topic_key
@@ -21,7 +33,7 @@ from commands.help import personal_timezone, room_timezone
 from commands.schedule_parsing import ScheduleError, format_when
 from commands.substitution_rules import Notice, OfferState, OfferView, RequestState, RequestView
 from storage import Repositories
-from storage.substitutions import OfferRecord, RequestRecord
+from storage.substitutions import MAX_NOTE, MAX_WHAT, OfferRecord, RequestRecord
 
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")
@@ -359,6 +371,10 @@ async def _load(ctx: CommandContext, request_id: int, *, lock: bool = False) -> 
     return record
 
 
+def _may_decide(ctx: CommandContext, record: RequestRecord) -> bool:
+    return rights.may_change(rights.actor_of(ctx), owners=(record.requester,), room_id=record.room_id)
+
+
 async def _store(
     ctx: CommandContext,
     record: RequestRecord,
@@ -404,13 +420,14 @@ def _replan(ctx: CommandContext, request_id: int) -> None:
 
 def _parse_id(ctx: CommandContext, text: str, command: str) -> tuple[int, str]:
     words = text.split(maxsplit=1)
-    if not words or not re.fullmatch(r"#?\d{1,9}", words[0]):
+    if not words or not is_number_word(words[0]):
         raise BadArgument(ctx.t("sub.which_id", prefix=ctx.prefix, command=command))
-    return int(words[0].lstrip("#")), words[1] if len(words) > 1 else ""
+    return record_number(words[0], ctx.t, _LABEL[ctx.language]), words[1] if len(words) > 1 else ""
 
 
 # --- commands -------------------------------------------------------------------------------------------
 
+_LABEL = {"de": "Vertretung", "en": "cover request"}
 _CANCEL_WORDS = {"absagen", "abbrechen", "cancel"}
 _WITHDRAW_WORDS = {"zurueckziehen", "zurueck", "withdraw"}
 
@@ -438,8 +455,8 @@ async def substitution(ctx: CommandContext, *, text: str | None = None) -> Reply
     if not words:
         return Reply.text(_usage(ctx))
     first = fold(words[0])
-    if re.fullmatch(r"#?\d{1,9}", words[0]) and len(words) == 1:
-        return await _show(ctx, int(words[0].lstrip("#")))
+    if is_number_word(words[0]) and len(words) == 1:
+        return await _show(ctx, record_number(words[0], ctx.t, _LABEL[ctx.language]))
     if first in _CANCEL_WORDS:
         request_id, _ = _parse_id(ctx, words[1] if len(words) > 1 else "", f"{ctx.invoked_as} {words[0]}")
         return await _cancel(ctx, request_id)
@@ -460,6 +477,7 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
         draft = rules.parse_request(text, now=now, tz=tz)
     except ScheduleError as exc:
         raise _rule_error(ctx, exc) from None
+    bounded_text(draft.what, MAX_WHAT, ctx.t, "Die Beschreibung" if ctx.language == "de" else "The description")
     profile = await ctx.repos.profiles.get(ctx.sender)
     city = profile.city if profile else None
     record = await ctx.repos.substitutions.add(
@@ -655,8 +673,8 @@ async def offer_reaction_removed(repos: Repositories, message: IncomingMessage, 
 async def _offer(
     ctx: CommandContext, request_id: int, note: str | None, *, reaction_event_id: str | None = None
 ) -> Reply:
-    if note is not None and len(note) > 500:
-        raise BadArgument(ctx.t("error.too_many_arguments"))
+    if note is not None:
+        bounded_text(note, MAX_NOTE, ctx.t, "Die Notiz" if ctx.language == "de" else "The note")
     record = await _load(ctx, request_id, lock=True)
     try:
         transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
@@ -692,7 +710,7 @@ async def _cancel(ctx: CommandContext, request_id: int) -> Reply:
     record = await _load(ctx, request_id, lock=True)
     try:
         transition = rules.cancel(
-            request_view(record), ctx.sender, ctx.is_coordinator, ctx.clock.now(), offers=offer_views(record)
+            request_view(record), ctx.sender, _may_decide(ctx, record), ctx.clock.now(), offers=offer_views(record)
         )
     except ScheduleError as exc:
         raise _rule_error(ctx, exc) from None
@@ -717,7 +735,7 @@ async def accept(ctx: CommandContext, *, request_id: int, people: str | None = N
     targets = _targets(ctx, record, people or "")
     try:
         transition = rules.accept(
-            request_view(record), offer_views(record), ctx.sender, targets, ctx.is_coordinator, ctx.clock.now()
+            request_view(record), offer_views(record), ctx.sender, targets, _may_decide(ctx, record), ctx.clock.now()
         )
     except ScheduleError as exc:
         raise _rule_error(ctx, exc) from None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, column, func, literal_column, select, table, update
+from sqlalchemy import Integer, Row, column, func, literal_column, select, table, true, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -706,14 +706,15 @@ class MinutesRepository:
         ).one()
         return _item(row)
 
-    async def undo_last(self, session_id: int, *, now: datetime) -> ItemRecord | None:
-        """Withdraw the newest entry still shown; None if there is none. Withdrawing a decision entry does not
-        revoke the decision: the caller decides that (the entry keeps `decision_id`)."""
+    async def undo_last(self, session_id: int, *, now: datetime, author: str | None = None) -> ItemRecord | None:
+        """Withdraw the newest entry still shown (of `author`, if given); None if there is none. Withdrawing a
+        decision entry does not revoke the decision: the caller decides that (the entry keeps `decision_id`)."""
         # Lock the session first, so two concurrent undos withdraw two entries, not the same one twice.
         await self._session.execute(select(MinutesSession.id).where(MinutesSession.id == session_id).with_for_update())
         newest = await self._session.scalar(
             select(MinutesItem.id)
             .where(MinutesItem.session_id == session_id, MinutesItem.withdrawn_at.is_(None))
+            .where(MinutesItem.author == author if author is not None else true())
             .order_by(MinutesItem.created_at.desc(), MinutesItem.id.desc())
             .limit(1)
         )

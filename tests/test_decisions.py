@@ -60,7 +60,7 @@ async def test_edited_or_deleted_source_message_is_noted_and_our_copy_kept(bot: 
 async def test_supersede_and_revoke_only_by_author_or_coordinator_and_never_deleted(bot: Bot) -> None:
     await bot.say(ANNA, "!beschluss Jour fixe dienstags #Termine")
     refused = await bot.say(BEN, "!beschluss ersetzen 1 Jour fixe mittwochs")
-    assert "nur, wer Beschluss #1 festgehalten hat" in refused
+    assert "Beschluss #1 ersetzen oder aufheben dürfen nur, wer ihn festgehalten hat" in refused
     assert "#2 ersetzt #1" in await bot.say(ANNA, "!beschluss ersetzen 1 Jour fixe mittwochs")
     assert "schon ersetzt" in await bot.say(ANNA, "!beschluss aufheben 1 doppelt") and "#2" in await bot.say(
         ANNA, "!beschluss aufheben 1 doppelt"
@@ -153,7 +153,9 @@ async def test_action_items_listed_closed_and_reminded_on_the_due_day_once(bot: 
     await bot.planner.actions._fire(1)  # type: ignore[union-attr]
     assert bot.sent_dms() == [(BEN, "⏰ Heute fällig – Aufgabe #1: Angebot einholen (Engagementplattform)")]
 
-    assert "Erledigt melden können" in await bot.say("@eve:x.de", "!erledigt 1")
+    assert "als erledigt melden dürfen nur, für wen sie ist, wer sie notiert hat" in await bot.say(
+        "@eve:x.de", "!erledigt 1"
+    )
     assert "erledigt" in await bot.say(BEN, "!erledigt 1")
     assert "schon erledigt" in await bot.say(BEN, "!erledigt 1")
     assert "Angebot" not in await bot.say(BEN, "!aufgaben")

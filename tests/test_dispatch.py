@@ -132,6 +132,30 @@ async def test_wrong_arguments_show_the_usage_line(dispatcher: Dispatcher) -> No
     assert "mehr, als der Befehl erwartet" in await ask(dispatcher, "!ping laut")
 
 
+RECORD_NUMBERS = [
+    ("7", "übernommen 7"),
+    ("#7", "übernommen 7"),
+    ("2147483647", "übernommen 2147483647"),  # the largest id INTEGER holds on PostgreSQL
+    ("2147483648", "Eine Nummer 2147483648 gibt es nicht (Nummer): Nummern beginnen bei 1"),
+    ("99999999999999999999", "Eine Nummer 99999999999999999999 gibt es nicht"),
+    ("0", "Eine Nummer 0 gibt es nicht"),
+    ("-3", "Eine Nummer -3 gibt es nicht"),
+    ("²", "„²“ ist keine Zahl (Nummer)."),
+    ("1_000", "„1_000“ ist keine Zahl"),  # plain text body; int() would have read it as 1000
+    ("٣", "„٣“ ist keine Zahl"),
+    ("9" * 200, "Eine Nummer " + "9" * 30 + "… gibt es nicht"),
+]
+
+
+@pytest.mark.parametrize(("number", "answer"), RECORD_NUMBERS, ids=[n[:12] for n, _ in RECORD_NUMBERS])
+async def test_record_numbers_are_bounded_before_any_query(dispatcher: Dispatcher, number: str, answer: str) -> None:
+    assert answer in await ask(dispatcher, f"!übernimm {number}")
+
+
+async def test_control_characters_never_reach_a_command(dispatcher: Dispatcher) -> None:
+    assert await ask(dispatcher, "!übernimm 7 Hallo\x00\x07 Welt") == "übernommen 7 Hallo Welt"
+
+
 async def test_not_found_is_a_friendly_reply_without_usage(dispatcher: Dispatcher) -> None:
     assert await ask(dispatcher, "!übernimm 404") == "Die Nummer 404 gibt es nicht."
 

@@ -92,7 +92,7 @@ async def test_bad_phrases_get_a_clear_answer(bot: Bot) -> None:
 
 async def test_change_skip_cancel_with_permissions(bot: Bot) -> None:
     await bot.say("!termin jeden Dienstag 10:00 Jour fixe")
-    assert "Ändern oder absagen dürfen nur" in await bot.say("!termin absagen 1", sender=BEN)
+    assert "Termin #1 ändern oder absagen dürfen nur" in await bot.say("!termin absagen 1", sender=BEN)
     text = await bot.say("!termin aussetzen 1 am 1.12.")
     assert "fällt am 01.12.2026 aus" in text and "Di., 8.12.2026" in text
     assert "findet #1 nicht statt" in await bot.say("!termin aussetzen 1 am 2.12.")
@@ -333,7 +333,7 @@ def test_vtimezone_rules_for_other_zones(zone: str, daylight: str, standard: str
 
 async def test_room_time_zone_is_used_for_new_meetings_and_set_by_moderators_only(bot: Bot) -> None:
     refused = await bot.say("!zeitzone raum America/New_York")
-    assert "nur Raum-Moderator:innen" in refused
+    assert "Das stellen nur die Moderation dieses Raums" in refused
     assert "America/New_York" in await bot.say("!zeitzone raum america/new_york", power=50)
     text = await bot.say("!termin morgen 14 Uhr Call mit Partnerstadt")
     assert "(America/New_York)" in text

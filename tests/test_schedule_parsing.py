@@ -541,3 +541,56 @@ def test_parse_date_refuses(text: str) -> None:
 def test_parse_date_refuses_impossible_dates() -> None:
     with pytest.raises(ScheduleError, match=r"31\.2\. gibt es nicht"):
         parse_date("31.2.", now=SATURDAY, tz=BERLIN)
+
+
+# Bounds: what a city employee could mean, and absurd input (numbers beyond any column, year 9999) explained.
+OUT_OF_BOUNDS = [
+    ("31.12.9999 10 Uhr Planung", ["31.12.9999 liegt zu weit in der Zukunft", "höchstens 5 Jahre"],
+     ["at most 5 years"]),
+    ("1.12.2031 10 Uhr Planung", ["zu weit in der Zukunft"], ["too far in the future"]),
+    ("jeden Dienstag 10 Uhr bis 31.12.9999 Runde", ["zu weit in der Zukunft"], ["too far"]),
+    ("in 1000000000 Tagen Planung", ["„in 1000000000 Tagen“ ist zu lang", "höchstens 60 Tage"], ["at most 60 days"]),
+    ("in 99999999999999999999 Stunden Planung", ["ist zu lang"], ["too long"]),
+    ("morgen 10 Uhr für 99999999999999999999 Tage Klausur", ["ist zu lang"], ["too long"]),
+    ("alle 99999999999999999999 Wochen montags 9 Uhr Runde", ["nur alle 1–52 Wochen", "`alle 2 Wochen …`"],
+     ["every 1–52 weeks"]),
+    ("alle 53 Wochen montags 9 Uhr Runde", ["nur alle 1–52 Wochen"], ["every 1–52 weeks"]),
+    ("alle 25 Monate am 1. um 9 Uhr Runde", ["nur alle 1–24 Monate"], ["every 1–24 months"]),
+    ("alle 400 Tage 9 Uhr Runde", ["nur alle 1–365 Tage"], ["every 1–365 days"]),
+]  # fmt: skip
+
+WITHIN_BOUNDS = [
+    ("1.11.2031 10 Uhr Planung", (2031, 11, 1, 10, 0), None),
+    ("in 60 Tagen 10 Uhr Planung", (2027, 1, 20, 10, 0), None),
+    ("alle 52 Wochen montags 9 Uhr Runde", (2026, 11, 23, 9, 0), "FREQ=WEEKLY;INTERVAL=52;BYDAY=MO"),
+    ("alle 24 Monate am 1. um 9 Uhr Runde", (2026, 12, 1, 9, 0), "FREQ=MONTHLY;INTERVAL=24;BYMONTHDAY=1"),
+]
+
+
+@pytest.mark.parametrize(("text", "german", "english"), OUT_OF_BOUNDS, ids=[case[0] for case in OUT_OF_BOUNDS])
+def test_out_of_bounds_is_explained(text: str, german: list[str], english: list[str]) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule(text, now=SATURDAY, tz=BERLIN)
+    for words in german:
+        assert words in caught.value.de
+    for words in english:
+        assert words in caught.value.en
+
+
+@pytest.mark.parametrize(("text", "start", "rrule"), WITHIN_BOUNDS, ids=[case[0] for case in WITHIN_BOUNDS])
+def test_the_edge_of_the_bounds_is_accepted(text: str, start: tuple[int, ...], rrule: str | None) -> None:
+    schedule = parse_schedule(text, now=SATURDAY, tz=BERLIN)
+    assert schedule.start == berlin(*start)
+    assert schedule.rrule == rrule
+
+
+def test_reminders_and_skipped_dates_are_bounded_too() -> None:
+    with pytest.raises(ScheduleError, match="zu weit in der Zukunft"):
+        parse_reminder("am 1.1.2099 9 Uhr an die Rente", now=SATURDAY, tz=BERLIN)
+    with pytest.raises(ScheduleError, match="ist zu lang"):
+        parse_reminder("in 99999999999999999999 Stunden an X", now=SATURDAY, tz=BERLIN)
+    with pytest.raises(ScheduleError, match="zu weit in der Vergangenheit"):
+        parse_date("1.1.0001", now=SATURDAY, tz=BERLIN)
+    assert parse_date("1.12.2021", now=SATURDAY, tz=BERLIN) == date(2021, 12, 1)  # a past skip date is fine
+    with pytest.raises(ScheduleError, match="ist zu lang"):
+        parse_duration("99999999999999999999 min")

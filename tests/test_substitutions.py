@@ -108,7 +108,7 @@ async def test_cancel_only_by_requester_and_everyone_offering_is_told(bot: Bot) 
     await _ask(bot)
     await bot.say(BEN, "!übernehme 1")
     refused = await bot.say(CLARA, "!vertretung absagen 1")
-    assert "nur, wer Vertretung 1 angefragt hat" in refused
+    assert "Vertretung #1 absagen oder Zusagen geben dürfen nur, wer sie angefragt hat" in refused
     assert "abgesagt" in await bot.say(ANNA, "!vertretung absagen 1")
     assert bot.dms[-1][0] == BEN and "abgesagt" in bot.dms[-1][1]
     assert [body.split("\n")[0] for _, _, body in bot.edits] == ["❌ Abgesagt – wird nicht mehr gebraucht."]
@@ -134,7 +134,7 @@ async def test_withdrawing_an_accepted_offer_reopens_the_request(bot: Bot) -> No
         (ANNA, "!übernehme 1", "deine eigene Anfrage"),
         (ANNA, "!zusage 1 @clara:ettlingen.de", "nicht angeboten"),
         (ANNA, "!zusage 1 Zorro", "Wen meinst du mit „Zorro“?"),
-        (CLARA, "!zusage 1 @ben:rastatt.de", "nur, wer Vertretung 1 angefragt hat"),
+        (CLARA, "!zusage 1 @ben:rastatt.de", "dürfen nur, wer sie angefragt hat"),
         (ANNA, "!vertretung 1.1.2020 10-12 Uhr Messe", "Vergangenheit"),
         (ANNA, "!vertretung 12.12. 16-10 Uhr Messe", "16"),
         (ANNA, "!vertretung absagen", "Welche Vertretung?"),
