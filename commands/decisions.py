@@ -42,10 +42,11 @@ from commands.decision_text import (
 )
 from commands.expertise_matching import topic_key
 from commands.help import room_timezone
+from commands.profile_import import MAX_TOPICS
 from commands.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
 from commands.substitutions import balance_table
 from storage import Repositories
-from storage.decisions import MAX_REASON, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
+from storage.decisions import MAX_REASON, MAX_TAG, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
 
 MAX_TEXT = 5000
 PAGE = 10
@@ -66,6 +67,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dec.forbidden_log": {
         "de": "Beschlüsse, Protokolle und Aufgaben hält hier nur die Koordination fest (`[decisions].who_may_log`).",
         "en": "Only coordinators log decisions, minutes and action items here (`[decisions].who_may_log`).",
+    },
+    "dec.too_many_tags": {
+        "de": "Das sind {count} Schlagworte; höchstens {limit} gehen, z. B. `#eAkte #Vergabe`.",
+        "en": "That is {count} tags; at most {limit} work, e.g. `#eAkte #Vergabe`.",
     },
     "dec.too_long": {
         "de": "Das ist zu lang: höchstens {limit} Zeichen. Fass den Beschluss kürzer und antworte damit auf "
@@ -274,9 +279,14 @@ def permalink(room_id: str, event_id: str) -> str:
     return f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(event_id, safe='$:')}"
 
 
-def _split_tags(text: str) -> tuple[str, tuple[str, ...]]:
+def _split_tags(ctx: CommandContext, text: str) -> tuple[str, tuple[str, ...]]:
     """Tags (#XRechnung) out of the text: trailing ones are removed, ones inside a sentence stay as words."""
     tags = tuple(dict.fromkeys(m.group(1) for m in _TAG.finditer(text)))
+    label = "Ein Schlagwort" if ctx.language == "de" else "A tag"
+    for tag in tags:
+        bounded_text(tag, MAX_TAG, ctx.t, label)
+    if len(tags) > MAX_TOPICS:
+        raise BadArgument(ctx.t("dec.too_many_tags", count=len(tags), limit=MAX_TOPICS))
     trailing = re.compile(r"(?:(?:^|\s+)#[^\W\d_][\w-]*)+\s*$")
     return trailing.sub("", text).strip(), tags
 
@@ -365,7 +375,7 @@ async def decision(ctx: CommandContext, *, text: str | None = None) -> Reply:
 
 async def _log(ctx: CommandContext, text: str) -> Reply:
     _check_may_log(ctx)
-    body, tags = _split_tags(text)
+    body, tags = _split_tags(ctx, text)
     if not body:
         return Reply.text(ctx.t("dec.usage", example_de=EXAMPLE_DE, example_en=EXAMPLE_EN))
     if len(body) > MAX_TEXT:
@@ -471,7 +481,7 @@ async def _revisable(ctx: CommandContext, decision_id: int) -> DecisionRecord:
 
 async def _supersede(ctx: CommandContext, decision_id: int, text: str) -> Reply:
     old = await _revisable(ctx, decision_id)
-    body, tags = _split_tags(text)
+    body, tags = _split_tags(ctx, text)
     if not body:
         raise BadArgument(ctx.t("dec.need_text", id=decision_id, prefix=ctx.prefix))
     if len(body) > MAX_TEXT:

@@ -31,6 +31,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.text import fold
+from commands.profile_import import MAX_TOPIC_LENGTH, MAX_TOPICS
 from commands.rights import refusal
 from commands.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
 
@@ -202,7 +203,17 @@ def _take_topics(text: str) -> tuple[str, tuple[str, ...]]:
     found: dict[str, str] = {}
     for match in _TOPIC.finditer(text):
         tag = match["tag"].rstrip("-")
+        if len(tag) > MAX_TOPIC_LENGTH:  # matched against profile topics, which are no longer
+            raise SubstitutionError(
+                f"„#{tag[:30]}…“ ist als Thema zu lang: höchstens {MAX_TOPIC_LENGTH} Zeichen, z. B. `#eAkte`.",
+                f"“#{tag[:30]}…” is too long for a topic: at most {MAX_TOPIC_LENGTH} characters, e.g. `#eAkte`.",
+            )
         found.setdefault(fold(tag), tag)
+    if len(found) > MAX_TOPICS:
+        raise SubstitutionError(
+            f"Das sind {len(found)} Themen; höchstens {MAX_TOPICS} gehen, z. B. `#eAkte #Sensorik`.",
+            f"That is {len(found)} topics; at most {MAX_TOPICS} work, e.g. `#eAkte #Sensorik`.",
+        )
     return _TOPIC.sub(" ", text), tuple(found.values())
 
 

@@ -55,7 +55,8 @@ WRONG_DATES: tuple[str, ...] = (
 # Beginnings a long paste follows: each reaches a different text field (title, description, note, reason).
 _PASTE_STARTS: tuple[str, ...] = (
     "", "7 ", "1 ", "morgen 14 Uhr ", "12.12. 10-16 Uhr ", "aufheben 1 ", "ersetzen 1 ", "agenda 1 ", "ort 1 ",
-    "titel 1 ", "start ", "mich morgen 9 Uhr an ", "@ben:example.org bis 1.12. ", "raum ",
+    "titel 1 ", "start ", "mich morgen 9 Uhr an ", "@ben:example.org bis 1.12. ", "raum ", "Wir testen #",
+    "12.12. 10-16 Uhr Messe #", "#t1 #t2 #t3 #t4 #t5 #t6 #t7 #t8 #t9 #t10 #t11 #t12 #t13 #t14 #t15 #t16 #t17 #",
 )  # fmt: skip
 
 REACTIONS: tuple[str, ...] = ("✋", "👍", "👍🏽", "✋️", "❤️", "🎉", "", "x")
