@@ -137,6 +137,14 @@ def _check(response: Any, what: str) -> Any:
     return response
 
 
+def _check_delivery(response: Any, what: str) -> Any:
+    """As `_check`, for a step of delivering a message: a refusal no retry can fix is a PermanentSendError (the
+    outbox gives it up instead of trying for ever)."""
+    if isinstance(response, ErrorResponse) and str(response.status_code) in PERMANENT_ERRORS:
+        raise PermanentSendError(f"{what}: {response.status_code} {response.message}")
+    return _check(response, what)
+
+
 def _timestamp(event: Any) -> datetime:
     return datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
 
@@ -230,6 +238,7 @@ class MatrixTransport:
         self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
+        self._invites: dict[str, list[Any]] = {}  # invites not answered yet (the homeserver was away)
         self.outbox: Outbox | None = None  # set by the composition root (it needs this transport to send)
         # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
         self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
@@ -287,8 +296,11 @@ class MatrixTransport:
             await client.close()
             raise LoginRequired(f"Der gespeicherte Zugang gehört zu {whoami.user_id}; `redi-bot login`")
         self.client = client
-        if client.should_upload_keys:
-            _check(await client.keys_upload(), "keys upload")
+        try:
+            if client.should_upload_keys:
+                _check(await client.keys_upload(), "keys upload")
+        except Exception:  # the homeserver went away again: uploaded after the first sync instead
+            log.warning("uploading the encryption keys failed; retrying after the first sync", exc_info=True)
         log.info("connected as %s (device %s)", credentials.user_id, credentials.device_id)
 
     async def run(self, handler: MessageHandler) -> None:
@@ -397,10 +409,14 @@ class MatrixTransport:
     async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Future[None]]:
         tasks: set[asyncio.Future[None]] = set()
         for room_id, info in response.rooms.invite.items():
+            self._invites[room_id] = info.invite_state
+        for room_id, invite_state in list(self._invites.items()):
             try:
-                await self._handle_invite(room_id, info.invite_state)
-            except Exception:  # e.g. the homeserver went away again; the rest of the sync is still handled
-                log.warning("could not answer the invite to %s", room_id, exc_info=True)
+                await self._handle_invite(room_id, invite_state)
+            except Exception:  # e.g. the homeserver went away again: tried again after the next sync
+                log.warning("could not answer the invite to %s yet", room_id, exc_info=True)
+            else:
+                del self._invites[room_id]
         now = self.clock.now()
         for room_id, info in response.rooms.join.items():
             events = list(info.timeline.events)
@@ -648,7 +664,7 @@ class MatrixTransport:
                 known = await repos.reminders.dm_room(user_id)
             room_id = await self._existing_direct_room(known, user_id) if known else None
             if room_id is None:
-                response = _check(
+                response = _check_delivery(
                     await client.room_create(
                         is_direct=True,
                         invite=[user_id],
@@ -673,7 +689,6 @@ class MatrixTransport:
                 except TimeoutError:
                     raise DirectChatNotReady(f"the invite of {user_id} to {room_id} never synced") from None
             await self._await_devices(user_id)
-            self._share_key_with(room_id, user_id)
             return room_id
 
     async def _existing_direct_room(self, room_id: str, user_id: str) -> str | None:
@@ -694,18 +709,23 @@ class MatrixTransport:
             return None
         return room_id
 
-    def _share_key_with(self, room_id: str, user_id: str) -> None:
-        """Start a new room key if the current one was not shared with each of the person's devices (a chat
-        opened before they were in the member list, or a device added since): the next message shares it."""
+    def _share_key_with(self, room_id: str) -> None:
+        """Start a new room key if the current one did not reach every device of the room's members (invited
+        ones included): a chat opened before the invite was in the member list, a device added since, or a key
+        share that failed half-way (nio marks the key shared anyway). The next message then shares a new one."""
         client = self.client
-        assert client is not None and client.olm is not None
-        session = client.olm.outbound_group_sessions.get(room_id)
-        if session is None:
+        assert client is not None
+        room = client.rooms.get(room_id)
+        session = client.olm.outbound_group_sessions.get(room_id) if client.olm is not None else None
+        if room is None or session is None or not room.encrypted:
             return
-        devices = {(user_id, d.id) for d in client.olm.device_store.active_user_devices(user_id)}
-        if not devices <= session.users_shared_with | session.users_ignored:
-            log.info("the room key of %s never reached all devices of %s; starting a new one", room_id, user_id)
-            client.invalidate_outbound_session(room_id)
+        reached = session.users_shared_with | session.users_ignored
+        for user_id in room.users:
+            devices = {(user_id, d.id) for d in client.olm.device_store.active_user_devices(user_id)}
+            if not devices <= reached:
+                log.info("the room key of %s never reached all devices of %s; starting a new one", room_id, user_id)
+                client.invalidate_outbound_session(room_id)
+                return
 
     async def _until_synced(self, condition: Callable[[], bool], *, timeout: float) -> None:  # noqa: ASYNC109
         """Until `condition` holds on the room state nio keeps (checked after every sync)."""
@@ -792,7 +812,7 @@ class MatrixTransport:
             encrypt=encrypt,
             filesize=len(data),
         )
-        _check(response, f"uploading {attachment.filename}")
+        _check_delivery(response, f"uploading {attachment.filename}")
         content: dict[str, Any] = {
             "msgtype": "m.file",
             "body": attachment.filename,
@@ -829,12 +849,18 @@ class MatrixTransport:
         delay = MAX_BACKOFF_S / 4
         while True:
             body = content() if callable(content) else content
+            self._share_key_with(room_id)
             try:
                 response = await client.room_send(
                     room_id, event_type, body, tx_id=txn_id, ignore_unverified_devices=True
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 status, message = "unreachable", str(exc)
+                # nio marks the room as "sharing a key" before claiming one-time keys and never unmarks it when
+                # that request fails: every later send into the room would wait for ever.
+                sharing = client.sharing_session.pop(room_id, None)
+                if sharing is not None:
+                    sharing.set()
             else:
                 if isinstance(response, RoomSendResponse):
                     return str(response.event_id)

@@ -15,17 +15,20 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.replies import Attachment, OnSent, Reply, edit_content, message_content
 from storage import Database, Repositories
-from storage.outbox import Outgoing, OutgoingFile
+from storage.outbox import OutboxRecord, Outgoing, OutgoingFile
 
 log = logging.getLogger(__name__)
 
 RETRY_MIN_S = 1.0
 RETRY_MAX_S = 30.0  # an unsendable message is tried again at least this often (e.g. during an outage)
+GIVE_UP_AFTER = timedelta(days=1)
+PAGE = 100
 
 SentHook = Callable[[Repositories, str, str, str], Awaitable[None]]  # (repos, argument, room id, event id)
 
@@ -88,35 +91,50 @@ class Outbox:
             room_id, event_id = await self._send(message)
             await self._after_sent(None, message, room_id, event_id)
 
-    async def deliver(self, command_event_id: str | None = None) -> bool:
+    async def deliver(self, command_event_id: str | None = None, *, wake: bool = True) -> bool:
         """Send the unsent rows of one command (or all), in order; True if nothing is left to send. A row that
-        cannot be sent now stops its command's later rows (they keep their order) and is retried later."""
-        async with self.db.transaction() as repos:
-            pending = await repos.outbox.pending(command_event_id)
+        cannot be sent now stops its command's later rows (they keep their order) and is retried later: `wake`
+        tells the background loop (`run` itself does not, so it keeps its growing pause)."""
         blocked: set[str] = set()
-        for record in pending:
-            if self._stopping:
-                return False
-            if record.command_event_id in blocked or record.id in self._busy:
-                blocked.add(record.command_event_id)
-                continue
-            self._busy.add(record.id)
-            try:
-                room_id, event_id = await self._send(record.message)
-            except PermanentSendError as exc:
-                log.warning("the homeserver refused %s for good: %s", record.message.txn_id, exc)
-                await self._failed(record.id, str(exc), give_up=True)
-                continue
-            except Exception as exc:
-                log.warning("could not send %s yet (%s); retrying", record.message.txn_id, exc)
-                await self._failed(record.id, str(exc), give_up=False)
-                blocked.add(record.command_event_id)
-                self._wake.set()
-                continue
-            finally:
-                self._busy.discard(record.id)
-            await self._after_sent(record.id, record.message, room_id, event_id)
-        return not blocked
+        after = 0
+        while True:
+            async with self.db.transaction() as repos:
+                pending = await repos.outbox.pending(command_event_id, after_id=after, limit=PAGE)
+            for record in pending:
+                if self._stopping:
+                    return False
+                if record.command_event_id in blocked or record.id in self._busy:
+                    blocked.add(record.command_event_id)
+                    continue
+                if not await self._send_row(record):
+                    blocked.add(record.command_event_id)
+                    if wake:
+                        self._wake.set()
+            if len(pending) < PAGE:
+                return not blocked
+            after = pending[-1].id
+
+    async def _send_row(self, record: OutboxRecord) -> bool:
+        """Send one stored message; False if it is to be tried again later."""
+        self._busy.add(record.id)
+        try:
+            room_id, event_id = await self._send(record.message)
+        except PermanentSendError as exc:
+            log.warning("the homeserver refused %s for good: %s", record.message.txn_id, exc)
+            await self._failed(record.id, str(exc), give_up=True)
+            return True
+        except Exception as exc:
+            # Not for ever: a message nobody could send for a day (no device of the person is known, the room is
+            # gone) is logged as lost, so it does not hold back its command's other messages any longer.
+            give_up = self.clock.now() - record.created_at > GIVE_UP_AFTER
+            log.log(logging.ERROR if give_up else logging.WARNING, "could not send %s (%s); %s",
+                    record.message.txn_id, exc, "giving up" if give_up else "retrying")  # fmt: skip
+            await self._failed(record.id, str(exc), give_up=give_up)
+            return give_up
+        finally:
+            self._busy.discard(record.id)
+        await self._after_sent(record.id, record.message, room_id, event_id)
+        return True
 
     async def run(self) -> None:
         """Send what is left (from before a crash, or what failed) until `stop()`; quickly at first, then less
@@ -125,7 +143,7 @@ class Outbox:
         while not self._stopping:
             self._wake.clear()  # before looking: a failure reported meanwhile wakes the next round
             try:
-                done = await self.deliver()
+                done = await self.deliver(wake=False)
             except Exception:
                 log.exception("sending the outbox failed")
                 done = False

@@ -299,4 +299,7 @@ class ReminderPlanner:
             )
             await self.env.deliver(message)
         except Exception:
-            log.exception("delivering personal reminder %s failed", reminder_id)
+            # E.g. the homeserver away longer than a send waits, or the direct chat not ready: try again.
+            log.exception("delivering personal reminder %s failed; retrying in a minute", reminder_id)
+            retry_at = self.clock.now() + timedelta(minutes=1)
+            self.scheduler.at(self._job_id(PERSONAL_KIND, reminder_id), retry_at, self._fire_personal, reminder_id)

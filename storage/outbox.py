@@ -43,6 +43,7 @@ class OutboxRecord:
     command_event_id: str
     message: Outgoing
     attempts: int
+    created_at: datetime
 
 
 class OutboxRepository:
@@ -70,11 +71,13 @@ class OutboxRepository:
         )
         await self._session.flush()
 
-    async def pending(self, command_event_id: str | None = None, *, limit: int = 100) -> list[OutboxRecord]:
-        """Unsent messages, oldest first (of one command, or of all)."""
+    async def pending(
+        self, command_event_id: str | None = None, *, after_id: int = 0, limit: int = 100
+    ) -> list[OutboxRecord]:
+        """Unsent messages, oldest first (of one command, or of all), a page after row `after_id`."""
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.given_up_at.is_(None))
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.given_up_at.is_(None), OutboxMessage.id > after_id)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -119,4 +122,10 @@ def _record(row: OutboxMessage) -> OutboxRecord:
         hook=row.hook,
         hook_arg=row.hook_arg,
     )
-    return OutboxRecord(id=row.id, command_event_id=row.command_event_id, message=message, attempts=row.attempts)
+    return OutboxRecord(
+        id=row.id,
+        command_event_id=row.command_event_id,
+        message=message,
+        attempts=row.attempts,
+        created_at=row.created_at,
+    )

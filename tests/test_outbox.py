@@ -5,6 +5,7 @@ out twice; messages that cannot be sent now keep their order and are sent later.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,17 @@ async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
 class FlakyTransport(RecordingTransport):
     """Fails the first `failures` sends (a homeserver that is away), or refuses one room for good."""
 
-    def __init__(self, failures: int = 0, refused_room: str | None = None) -> None:
+    def __init__(self, failures: int = 0, refused_room: str | None = None, failing_room: str | None = None) -> None:
         super().__init__()
         self.failures = failures
         self.refused_room = refused_room
+        self.failing_room = failing_room
 
     async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str) -> str:
         if room_id == self.refused_room:
             raise PermanentSendError("M_FORBIDDEN")
+        if room_id == self.failing_room:
+            raise ConnectionError("room unreachable")
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("homeserver away")
@@ -111,3 +115,15 @@ async def test_the_announcement_hook_runs_when_it_is_sent_also_after_a_restart(b
     # The ✋ on the announcement sent after the restart is an offer: the hook stored its event id.
     reacted = await bot.react(BEN, announcement)
     assert reacted is not None and "Angebot für #1 ist notiert" in reacted
+
+
+async def test_a_message_nobody_could_send_for_a_day_is_given_up_and_no_longer_holds_back(bot: Bot) -> None:
+    await bot.say(ANNA, REQUEST)
+    flaky = FlakyTransport(failing_room=GROUP_ROOM)  # a room the bot cannot reach, for whatever reason
+    outbox = Outbox(bot.db, flaky, bot.dispatcher.registry.sent_hooks, bot.clock)
+    await bot.dispatcher.handle(_message("$offer", "!übernehme 1"))
+    assert not await outbox.deliver("$offer")
+    assert flaky.sent == [], "the direct message waits behind the reply"
+    bot.clock.advance(timedelta(days=1, minutes=1))
+    assert await outbox.deliver("$offer"), "the reply is given up (logged), the direct message goes out"
+    assert [room for room, *_ in flaky.sent] == [f"!dm-{ANNA}"]
