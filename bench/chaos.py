@@ -540,7 +540,7 @@ async def fuzz_scenario(run: Run, rng: random.Random, *, count: int = 300, users
     await run.start_bot()
     members = [await run.user(f"fuzz-{i}") for i in range(users)]
     room_ids = [await run.room(m) for m in members]
-    must_answer: set[str] = set()
+    must_answer: dict[str, str] = {}  # event id -> body
     rejected = 0
     kinds: dict[str, int] = {}
 
@@ -555,7 +555,7 @@ async def fuzz_scenario(run: Run, rng: random.Random, *, count: int = 300, users
                     event_id = await member.send_text(room_id, item.body)
                     last_own = event_id
                     if is_command(item.body):
-                        must_answer.add(event_id)
+                        must_answer[event_id] = item.body
                 elif item.kind == "edit":
                     await member.send_content(
                         room_id,
@@ -579,10 +579,11 @@ async def fuzz_scenario(run: Run, rng: random.Random, *, count: int = 300, users
     started = time.monotonic()
     await asyncio.gather(*(play(i) for i in range(users)))
     sending = time.monotonic() - started
-    await wait_until(members, lambda: set(replies_by_target(members, run.bot_id)) >= must_answer, 120)
+    await wait_until(members, lambda: set(replies_by_target(members, run.bot_id)) >= set(must_answer), 90)
     answered = replies_by_target(members, run.bot_id)
     errors_replied = sum(INTERNAL_ERROR_REPLY in m.body for m in bot_messages(members, run.bot_id))
-    figures.unanswered = len(must_answer - set(answered))
+    missing = [body for event_id, body in must_answer.items() if event_id not in answered]
+    figures.unanswered = len(missing)
     figures.duplicated = sum(n - 1 for t, n in answered.items() if t in must_answer)
     figures.internal_errors = run.log_count(INTERNAL_ERROR_LOG)
     figures.row(
@@ -592,6 +593,8 @@ async def fuzz_scenario(run: Run, rng: random.Random, *, count: int = 300, users
     figures.row("commands that must be answered", len(must_answer))
     figures.row("unanswered / answered twice", f"{figures.unanswered} / {figures.duplicated}")
     figures.row("internal errors (log / replies)", f"{figures.internal_errors} / {errors_replied}")
+    for body in missing[:5]:
+        figures.row("  unanswered", repr(body[:100]))
     return figures
 
 
