@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint unit bench install clean
+.PHONY: demo test lint unit bench chaos install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/decisions.py
+
+## chaos: kill, outage, 429 storm, fuzz and load against a throwaway Synapse, SQLite and PostgreSQL (~25 min; exit 1 on loss)
+chaos: $(BIN)/.installed
+	$(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

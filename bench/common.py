@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Iterable
@@ -48,3 +49,11 @@ async def shut_down(clients: Iterable[Any], bot: asyncio.subprocess.Process | No
         bot.terminate()
         await bot.wait()
     await homeserver.stop()
+
+
+def bot_config(url: str, user_id: str, password: str, data: Path, **bot_settings: str | int) -> str:
+    """BOT_CONFIG with more keys in its [bot] table (e.g. database_url, reminder_grace_seconds)."""
+    # json.dumps writes a valid TOML basic string for paths and URLs.
+    extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in bot_settings.items())
+    text = BOT_CONFIG.format(url=url, user_id=user_id, password=password, data=data)
+    return text.replace("[bot]\n", "[bot]\n" + extra, 1)

@@ -341,6 +341,20 @@ class DevClient:
         """Every message received since login (consumed or not, own ones included), oldest first."""
         return list(self._received)
 
+    async def wait_for(
+        self,
+        condition: Callable[[], bool],
+        *,
+        timeout: float = 15,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until ``condition()`` holds, checked again after each sync of this client (no polling)."""
+        await self._wait_until(condition, timeout, lambda: "the awaited condition did not come true")
+
+    def undecryptable(self) -> list[tuple[str, str, str]]:
+        """(room id, sender, event id) of each message this device still cannot decrypt, after every
+        retry so far: what the person sees as "unable to decrypt"."""
+        return [(p.room_id, str(p.event.sender), str(p.event.event_id)) for p in self._undecryptable]
+
     def pending(self) -> list[ReceivedMessage]:
         """The messages not yet returned by :meth:`wait_for_message`, oldest first."""
         return list(self._inbox)
