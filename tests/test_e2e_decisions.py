@@ -72,7 +72,7 @@ async def test_decisions_minutes_search_revise_export(
     found = await ask(ben, room, bot, "!beschluesse aktenplan")
     assert "#2" in found and "#1" not in found
     assert "#1" in await ask(ben, room, bot, "!beschluesse #dms")
-    assert "nur, wer Beschluss #2 festgehalten hat" in await ask(ben, room, bot, "!beschluss aufheben 2 passt nicht")
+    assert "dürfen nur, wer ihn festgehalten hat" in await ask(ben, room, bot, "!beschluss aufheben 2 passt nicht")
     assert "#3 ersetzt #2" in await ask(anna, room, bot, "!beschluss ersetzen 2 Aktenplan wird bis Juli überarbeitet")
     assert "2 weitere sind ersetzt" not in await ask(ben, room, bot, "!beschluesse aktenplan status:alle")
 

@@ -111,7 +111,9 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
 
     await ask(anna, room, bot, f"!vertretung {_day(5)} 9-12 Uhr Workshop")
     await ask(clara, room, bot, "!übernehme 3")
-    assert "nur, wer Vertretung 3 angefragt hat" in await ask(ben, room, bot, "!vertretung absagen 3")
+    assert "absagen oder Zusagen geben dürfen nur, wer sie angefragt hat" in await ask(
+        ben, room, bot, "!vertretung absagen 3"
+    )
     assert "abgesagt" in await ask(anna, room, bot, "!vertretung absagen 3")
     assert "Vertretung #3" in await direct_message(clara, bot, "ist abgesagt")
 
