@@ -7,6 +7,7 @@ to the tags the Matrix spec allows, as defence in depth.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -223,8 +224,23 @@ def html_to_plain(rendered: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+# Homeservers refuse events over 64 KiB (M_TOO_LARGE), and encryption makes the content a third larger again:
+# a reply that quotes a pasted novel back must still arrive, shortened, rather than not at all.
+MAX_CONTENT_BYTES = 40_000
+SHORTENED = "\n\n… (gekürzt / shortened)"
+
+
 def message_content(reply: Reply, *, msgtype: str = "m.notice") -> dict[str, Any]:
-    formatted = render_html(reply.markdown)
+    content = _content(reply.markdown, reply.mentions, msgtype)
+    markdown = reply.markdown
+    while len(json.dumps(content, ensure_ascii=False).encode()) > MAX_CONTENT_BYTES:
+        markdown = markdown[: len(markdown) * 2 // 3]
+        content = _content(markdown + SHORTENED, reply.mentions, msgtype)
+    return content
+
+
+def _content(markdown: str, mentions: Sequence[str], msgtype: str) -> dict[str, Any]:
+    formatted = render_html(markdown)
     return {
         "msgtype": msgtype,
         "body": html_to_plain(formatted),
@@ -232,7 +248,7 @@ def message_content(reply: Reply, *, msgtype: str = "m.notice") -> dict[str, Any
         "formatted_body": formatted,
         # An explicit (possibly empty) m.mentions stops clients from pinging people whose names
         # merely appear in the text: only the listed people are meant to be notified.
-        "m.mentions": {"user_ids": sorted(set(reply.mentions))} if reply.mentions else {},
+        "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ from bot.app import all_routers
 from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, NotFound, Role, Router
-from bot.replies import Reply, md_escape, message_content
+from bot.replies import MAX_CONTENT_BYTES, Reply, md_escape, message_content
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,3 +242,12 @@ async def test_a_command_delivered_again_after_a_crash_is_not_carried_out_twice(
     assert "Pong" in await deliver("$ping1", "!ping") and "Pong" in await deliver("$ping1", "!ping")
     refused = await deliver("$termin2", "!termin 1.1.2020 14 Uhr X")
     assert "Vergangenheit" in refused and await deliver("$termin2", "!termin 1.1.2020 14 Uhr X") == refused
+
+
+@pytest.mark.parametrize("pasted", ["a b " * 20_000, "🎉 " * 20_000, "<b>&amp;</b> " * 8_000])
+def test_a_reply_that_quotes_a_huge_paste_is_shortened_to_what_a_homeserver_accepts(pasted: str) -> None:
+    content = message_content(Reply.text(f"Zu **{md_escape(pasted)}** weiß ich nichts."))
+    size = len(json.dumps(content, ensure_ascii=False).encode())
+    assert size <= MAX_CONTENT_BYTES, "under the 64 KiB event limit, also once encrypted"
+    assert content["body"].startswith("Zu ") and content["body"].endswith("(gekürzt / shortened)")
+    assert "(gekürzt / shortened)" in content["formatted_body"]
