@@ -35,12 +35,14 @@ from nio import (
     ReactionEvent,
     RedactionEvent,
     RoomCreateEvent,
+    RoomKeyRequest,
     RoomLeaveResponse,
     RoomMemberEvent,
     RoomMessageText,
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
+    ToDeviceMessage,
     WhoamiResponse,
 )
 from nio.crypto.attachments import decrypt_attachment
@@ -78,6 +80,8 @@ SYNC_FILTER: dict[str, Any] = {
 
 # Errors that no retry can fix; anything else (5xx, timeouts behind a proxy) is retried.
 PERMANENT_ERRORS = frozenset({"M_FORBIDDEN", "M_UNKNOWN_TOKEN", "M_NOT_FOUND", "M_TOO_LARGE", "M_BAD_JSON"})
+
+ROOM_KEYS_KEPT = 10_000  # room keys remembered for answering key requests (~170 bytes each)
 
 # Stands for the "infinite" power of room creators in room version 12 (above any real level of 100).
 CREATOR_POWER_LEVEL = 1000
@@ -239,6 +243,9 @@ class MatrixTransport:
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
         self._invites: dict[str, list[Any]] = {}  # invites not answered yet (the homeserver was away)
+        # The bot's room keys as first shared (session id -> room, key at index 0), to share again with a device
+        # of someone meant to read the room that asks for it (nio answers only the bot's own devices).
+        self._room_keys: dict[str, tuple[str, str]] = {}
         self.outbox: Outbox | None = None  # set by the composition root (it needs this transport to send)
         # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
         self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
@@ -296,6 +303,7 @@ class MatrixTransport:
             await client.close()
             raise LoginRequired(f"Der gespeicherte Zugang gehört zu {whoami.user_id}; `redi-bot login`")
         self.client = client
+        self._remember_room_keys()
         try:
             if client.should_upload_keys:
                 _check(await client.keys_upload(), "keys upload")
@@ -408,6 +416,12 @@ class MatrixTransport:
 
     async def _handle_sync(self, response: SyncResponse, *, answer: bool) -> set[asyncio.Future[None]]:
         tasks: set[asyncio.Future[None]] = set()
+        for request in response.to_device_events:
+            if isinstance(request, RoomKeyRequest):
+                try:
+                    await self._answer_key_request(request)
+                except Exception:
+                    log.warning("could not answer the room key request of %s", request.sender, exc_info=True)
         for room_id, info in response.rooms.invite.items():
             self._invites[room_id] = info.invite_state
         for room_id, invite_state in list(self._invites.items()):
@@ -460,6 +474,78 @@ class MatrixTransport:
         if answer:
             tasks |= self._retry_undecrypted(now)
         return tasks
+
+    # -- room keys -----------------------------------------------------------------------------------
+    def _remember_room_keys(self) -> None:
+        """Keep each new room key of the bot as it was first shared (at index 0)."""
+        client = self.client
+        assert client is not None and client.olm is not None
+        olm = client.olm
+        create = olm.create_outbound_group_session
+
+        def create_and_remember(room_id: str) -> None:
+            create(room_id)
+            session = olm.outbound_group_sessions[room_id]
+            self._room_keys[session.id] = (room_id, session.session_key)
+            while len(self._room_keys) > ROOM_KEYS_KEPT:
+                del self._room_keys[next(iter(self._room_keys))]
+
+        olm.create_outbound_group_session = create_and_remember
+
+    async def _answer_key_request(self, request: RoomKeyRequest) -> None:
+        """Share a room key of the bot again with a device that could not read a message: a device of the person
+        a direct chat is for (a new device, or the first message raced the invite), or a device the key was
+        shared with before. Nobody else gets keys to messages that were not meant for them."""
+        client = self.client
+        assert client is not None and client.olm is not None
+        if request.sender == self.user_id:
+            return  # the bot's own devices are nio's business
+        known = self._room_keys.get(request.session_id)
+        room = client.rooms.get(request.room_id)
+        if known is None or known[0] != request.room_id or room is None:
+            log.info("%s asked for a room key the bot does not have (any more) in %s", request.sender, request.room_id)
+            return
+        device = self._device(request.sender, request.requesting_device_id)
+        if device is None:  # a device logged in just now: its keys may not have reached the bot yet
+            client.olm.users_for_key_query.add(request.sender)
+            _check(await client.keys_query(), "querying device keys")
+            device = self._device(request.sender, request.requesting_device_id)
+        session = client.olm.outbound_group_sessions.get(request.room_id)
+        shared_before = (
+            device is not None and session is not None and session.id == request.session_id
+            and (request.sender, device.id) in session.users_shared_with
+        )  # fmt: skip
+        direct = request.sender in room.users and len(room.users) <= 2
+        if device is None or not (direct or shared_before):
+            log.warning(
+                "not sharing the room key of %s with %s's device %s: not someone the message was meant for",
+                request.room_id, request.sender, request.requesting_device_id,
+            )  # fmt: skip
+            return
+        olm_session = client.olm.session_store.get(device.curve25519)
+        if olm_session is None:
+            _check(await client.keys_claim({request.sender: [device.id]}), "claiming a one-time key")
+            olm_session = client.olm.session_store.get(device.curve25519)
+        if olm_session is None:
+            log.warning("no encrypted channel to %s's device %s; the key is not shared", request.sender, device.id)
+            return
+        content = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "room_id": request.room_id,
+            "session_id": request.session_id,
+            "session_key": known[1],
+        }
+        payload = client.olm._olm_encrypt(olm_session, device, "m.room_key", content)
+        _check(
+            await client.to_device(ToDeviceMessage("m.room.encrypted", request.sender, device.id, payload)),
+            "sending a room key",
+        )
+        log.info("shared the room key of %s again with %s's device %s", request.room_id, request.sender, device.id)
+
+    def _device(self, user_id: str, device_id: str) -> Any:
+        client = self.client
+        assert client is not None and client.olm is not None
+        return next((d for d in client.olm.device_store.active_user_devices(user_id) if d.id == device_id), None)
 
     async def _request_key(self, event: MegolmEvent) -> None:
         client = self.client

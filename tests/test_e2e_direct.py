@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
+from nio import MegolmEvent
 
 from bot.dev.client import DevClient, ReceivedMessage
+from bot.dev.homeserver import Homeserver
 from tests.conftest import RunningBot, StartBot
-from tests.fixtures_matrix import MakeUser
+from tests.fixtures_matrix import MakeUser, RegisterUser
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +95,52 @@ async def test_every_first_direct_message_is_readable(
     invites = Counter(m.room_id for p in people for m in p.received() if m.sender == bot.user_id and m.room_id != team)
     assert len(invites) == len(people), invites
     assert all(p.pending_invites() == [] for p in people)
+
+
+async def test_a_new_device_that_asks_for_the_key_can_read_an_earlier_direct_message(
+    start_bot: StartBot, register_user: RegisterUser, homeserver: Homeserver, tmp_path: Path
+) -> None:
+    bot = await start_bot()
+    assert bot.app is not None
+    app = bot.app
+    account = await register_user("dora")
+    laptop = await DevClient.login(homeserver.base_url, account.user_id, account.password, tmp_path / "laptop")
+    phone: DevClient | None = None
+    try:
+        now = app.clock.now()
+        async with app.db.transaction() as repos:
+            record = await repos.reminders.add(
+                user_id=account.user_id,
+                message="Bericht abgeben",
+                due=now,
+                timezone="Europe/Berlin",
+                language="de",
+                created_in="!irgendwo:localhost",
+                now=now,
+            )
+        await app.planner.refresh_personal(record.id)
+        dm = await _accept_later(laptop, bot, 0.5)
+        first = await laptop.wait_for_message(lambda m: m.room_id == dm and "⏰" in m.body, timeout=30)
+
+        # Later Dora logs in on her phone: it never got the room key of that message, so it asks the bot.
+        phone = await DevClient.login(homeserver.base_url, account.user_id, account.password, tmp_path / "phone")
+        fetched = await phone.nio.room_get_event(dm, first.event_id)
+        event = fetched.event
+        assert isinstance(event, MegolmEvent), "a new device cannot read the old message by itself"
+        await phone.nio.to_device(event.as_key_request(bot.user_id, phone.device_id))
+
+        readable: list[Any] = []
+
+        def decrypted() -> bool:
+            try:
+                readable.append(phone.nio.decrypt_event(event))
+            except Exception:
+                return False
+            return True
+
+        await phone.wait_for(decrypted, timeout=30)
+        assert readable[0].body == "⏰ Erinnerung: Bericht abgeben"
+    finally:
+        await laptop.close()
+        if phone is not None:
+            await phone.close()
