@@ -108,21 +108,33 @@ async def test_per_user_message_ratelimit_gives_429_and_nio_retries(
                 async with http.put(url, json={"msgtype": "m.text", "body": "spam"}, headers=headers) as resp:
                     return resp.status, await resp.json()
 
-            # Anna's last action (the invite) still counts against the new limit, and refused requests are
-            # not counted: get one message through (honouring retry_after_ms), then the bucket is full.
-            status, body = await raw_send()
-            while status == 429:
-                await asyncio.sleep(body["retry_after_ms"] / 1000)
+            async def fill_bucket() -> None:
+                # Refused requests are not counted: get one message through (honouring retry_after_ms); then
+                # the bucket is full. Anna's last action (the invite) may still count against the new limit.
                 status, body = await raw_send()
-            assert status == 200, body
-            # Now both are over 1/s with burst 2. Sent together, because Synapse holds every refused
-            # request for 0.5 s before answering.
-            (status, body), event_id = await asyncio.gather(raw_send(), anna.send_text(room, "trotzdem angekommen"))
+                while status == 429:
+                    await asyncio.sleep(body["retry_after_ms"] / 1000)
+                    status, body = await raw_send()
+                assert status == 200, body
 
-        assert status == 429 and body["errcode"] == "M_LIMIT_EXCEEDED", body
-        assert isinstance(body["retry_after_ms"], int) and 0 < body["retry_after_ms"] <= 1000, body
+            # Both over 1/s with burst 2, sent together (Synapse holds every refused request for 0.5 s). On a
+            # busy machine the two may still land a refill apart: then the round is tried again, a few times.
+            refused: list[dict[str, Any]] = []
+            sent: list[str] = []
+            for _ in range(5):
+                await fill_bucket()
+                (status, body), event_id = await asyncio.gather(raw_send(), anna.send_text(room, "trotzdem angekommen"))
+                sent.append(event_id)
+                if status == 429:
+                    refused.append(body)
+                if refused and anna.rate_limited_responses >= 1:
+                    break
+
+        assert refused and refused[0]["errcode"] == "M_LIMIT_EXCEEDED", refused
+        assert isinstance(refused[0]["retry_after_ms"], int) and 0 < refused[0]["retry_after_ms"] <= 1000, refused
         assert anna.rate_limited_responses >= 1  # nio saw a 429 too, and retried after retry_after_ms
-        assert (await ben.wait_for_message(lambda m: m.body == "trotzdem angekommen")).event_id == event_id
+        arrived = [await ben.wait_for_message(lambda m: m.body == "trotzdem angekommen") for _ in sent]
+        assert sorted(m.event_id for m in arrived) == sorted(sent), "every message nio sent arrived, retried or not"
     finally:
         await homeserver.clear_message_ratelimit(anna.user_id)
 
