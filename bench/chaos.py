@@ -595,7 +595,7 @@ async def fuzz_scenario(run: Run, rng: random.Random, *, count: int = 300, users
     figures.row("internal errors (log / replies)", f"{figures.internal_errors} / {errors_replied}")
     figures.row("replies that failed to send (bot log)", run.log_count("could not answer"))
     for body in missing[:5]:
-        figures.row("  unanswered", repr(body[:100]))
+        figures.row("  unanswered", repr(body[:60]) + (f" ({len(body)} chars)" if len(body) > 60 else ""))
     return figures
 
 
