@@ -593,8 +593,9 @@ async def fuzz_scenario(run: Run, rng: random.Random, *, count: int = 300, users
     figures.row("commands that must be answered", len(must_answer))
     figures.row("unanswered / answered twice", f"{figures.unanswered} / {figures.duplicated}")
     figures.row("internal errors (log / replies)", f"{figures.internal_errors} / {errors_replied}")
+    figures.row("replies that failed to send (bot log)", run.log_count("could not answer"))
     for body in missing[:5]:
-        figures.row("  unanswered", repr(body[:100]))
+        figures.row("  unanswered", repr(body[:60]) + (f" ({len(body)} chars)" if len(body) > 60 else ""))
     return figures
 
 
