@@ -34,6 +34,30 @@ allowed_users = {users}
 """
 
 
+def bot_config(
+    *,
+    homeserver: str,
+    user_id: str,
+    password: str,
+    data_dir: Path,
+    max_age: int = 900,
+    servers: tuple[str, ...] = ("localhost",),
+    users: tuple[str, ...] = (),
+    database_url: str | None = None,
+) -> str:
+    """The bot's config file for a test homeserver (SQLite in `data_dir` unless a database URL is given)."""
+    return BOT_CONFIG.format(
+        homeserver=homeserver,
+        user_id=user_id,
+        password=password,
+        data_dir=data_dir,
+        max_age=max_age,
+        servers=_toml_list(servers),
+        users=_toml_list(users),
+        database=f'database_url = "{database_url}"' if database_url else "",
+    )
+
+
 @dataclass
 class RunningBot:
     """A bot process-in-a-task against the test homeserver; restartable with the same data."""
@@ -91,15 +115,15 @@ async def start_bot(
         account = await register_user("bot")
         config_path = tmp_path / f"{account.localpart}.toml"
         config_path.write_text(
-            BOT_CONFIG.format(
+            bot_config(
                 homeserver=homeserver.base_url,
                 user_id=account.user_id,
                 password=account.password,
                 data_dir=tmp_path / f"{account.localpart}-data",
                 max_age=max_age,
-                servers=_toml_list(servers),
-                users=_toml_list(users),
-                database=f'database_url = "{database_url}"' if database_url else "",
+                servers=servers,
+                users=users,
+                database_url=database_url,
             )
             + extra,
             encoding="utf-8",

@@ -16,7 +16,7 @@ import pytest
 from bot.dev.client import DevClient
 from bot.dev.homeserver import Homeserver
 from storage import Database
-from tests.conftest import BOT_CONFIG
+from tests.conftest import bot_config
 from tests.fixtures_matrix import MakeUser, RegisterUser
 
 pytestmark = pytest.mark.e2e
@@ -39,14 +39,11 @@ async def test_sigkill_while_reminders_fall_due_loses_and_duplicates_nothing(
     data = tmp_path / "data"
     config = tmp_path / "bot.toml"
     config.write_text(
-        BOT_CONFIG.format(
+        bot_config(
             homeserver=homeserver.base_url,
             user_id=account.user_id,
             password=account.password,
             data_dir=data,
-            max_age=900,
-            servers='["localhost"]',
-            users="[]",
         ),
         encoding="utf-8",
     )

@@ -16,7 +16,7 @@ import pytest
 
 from bot.dev.client import DevClient
 from bot.dev.homeserver import Homeserver
-from tests.conftest import BOT_CONFIG, RunningBot
+from tests.conftest import RunningBot, bot_config
 from tests.fixtures_matrix import MakeUser, RegisterUser
 
 pytestmark = pytest.mark.e2e
@@ -112,15 +112,11 @@ async def test_bot_survives_homeserver_outage(tmp_path_factory: pytest.TempPathF
         anna_account = await server.register("anna", "pw-anna")
         config = tmp_path / "outage.toml"
         config.write_text(
-            BOT_CONFIG.format(
+            bot_config(
                 homeserver=server.base_url,
                 user_id=bot_account.user_id,
                 password=bot_account.password,
                 data_dir=tmp_path / "outage-data",
-                max_age=900,
-                servers='["localhost"]',
-                users="[]",
-                database="",
             ),
             encoding="utf-8",
         )
