@@ -34,11 +34,11 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.text import fold
 from commands.decision_text import DecisionRow, decisions_csv, decisions_markdown
 from storage import Database, normalize_url
 from storage.decisions import index_text
 from storage.models import DECISION_FTS, Decision, DecisionTag
+from storage.text import fold
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,17 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.text import fold
+from bot.i18n import LANGUAGES
+from bot.schedule_parsing import parse_duration
+from storage.text import fold
 
-
-def parse_duration(text: str) -> timedelta:
-    # Imported late: the parser module is heavier than config needs at import time.
-    from commands.schedule_parsing import parse_duration as parse
-
-    return parse(text)
-
-
-LANGUAGES = ("de", "en")
 # re@di as it is today; a config may name others (the bot is not tied to these nine).
 DEFAULT_CITIES = (
     "Baden-Baden",

@@ -27,9 +27,9 @@ from bot.config import Config
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
-from bot.text import fold, without_controls
 from storage import Database, Repositories
 from storage.profiles import SearchTally
+from storage.text import fold, without_controls
 
 log = logging.getLogger(__name__)
 

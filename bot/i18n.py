@@ -6,9 +6,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.config import LANGUAGES
-
 log = logging.getLogger(__name__)
+
+LANGUAGES = ("de", "en")  # German first: every text exists in both
 
 Messages = Mapping[str, Mapping[str, str]]
 

@@ -20,9 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.action_jobs import ActionJobs
+from bot.schedule_parsing import occurrences
 from bot.scheduler import Delivery, DueMessage, JobEnv, deliver_batch
 from bot.substitution_jobs import SubstitutionJobs
-from commands.schedule_parsing import occurrences
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ Searching, in one line: `!beschluesse XRechnung gruppe:"Digitale Rechnung" seit:
 - `#Wort` is a tag, `#17` decision number 17, a bare Matrix id or pill (`@anna:example.org`) the author.
 
 Full text: storage indexes `fold_for_index(text)` and matches `fts5_match(...)` (SQLite FTS5) or
-`to_tsquery('simple', pg_tsquery(...))` (PostgreSQL). Both sides are folded by `bot.text.fold`, so the
+`to_tsquery('simple', pg_tsquery(...))` (PostgreSQL). Both sides are folded by `storage.text.fold`, so the
 query language is plain `[0-9a-z]` tokens, each a prefix, all required: nothing a user types can become an
 operator. Prefix matching finds a word's start and, because the index also holds the tail parts of hyphenated
 and camel-case compounds, "Rechnung" finds "E-Rechnung", "XRechnung" and "Rechnungseingang". It cannot find
@@ -46,12 +46,12 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
-from bot.config import LANGUAGES
+from bot.i18n import LANGUAGES
 from bot.replies import md_escape
-from bot.text import fold
+from bot.schedule_parsing import ScheduleError, format_when, parse_date
 from commands.expertise import resolve_name
-from commands.schedule_parsing import ScheduleError, format_when, parse_date
 from storage.fulltext import INDEX_VERSION, MAX_TERMS, fold_for_index, fts5_match, pg_tsquery, search_terms
+from storage.text import fold
 
 __all__ = [
     "INDEX_VERSION",

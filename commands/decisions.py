@@ -24,7 +24,7 @@ from bot.dispatch import (
     record_number,
 )
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
-from bot.text import MATRIX_USER_ID, fold, slug, without_controls
+from bot.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
 from commands import rights
 from commands.decision_text import (
     DecisionQuery,
@@ -43,10 +43,10 @@ from commands.decision_text import (
 from commands.expertise_matching import topic_key
 from commands.help import room_timezone
 from commands.profile_import import MAX_TOPICS
-from commands.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
 from commands.substitutions import balance_table
 from storage import Repositories
 from storage.decisions import MAX_REASON, MAX_TAG, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
+from storage.text import MATRIX_USER_ID, fold, slug, without_controls
 
 MAX_TEXT = 5000
 PAGE = 10

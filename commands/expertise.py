@@ -13,7 +13,6 @@ from rapidfuzz import fuzz, process
 
 from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape, mention_link
-from bot.text import fold
 from commands.expertise_matching import (
     Hit,
     MatchKind,
@@ -38,6 +37,7 @@ from commands.profile_import import (
 )
 from storage import Repositories
 from storage.profiles import ProfileRecord, RankedPage
+from storage.text import fold
 
 SEARCH_KIND = "werweiss"
 

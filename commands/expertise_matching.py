@@ -1,7 +1,7 @@
 """Which profile topics answer a `!werweiss` question, and whom to name first.
 
 Pure functions only: the repository loads topics and people, these decide what counts as a match.
-Matching works on folded keys (`bot.text.fold`), so case, umlauts (ä=ae, ß=ss), accents, hyphens and
+Matching works on folded keys (`storage.text.fold`), so case, umlauts (ä=ae, ß=ss), accents, hyphens and
 spaces never matter ("E-Akte" = "eAkte" = "e akte"). Kinds of match, best first:
 
 EXACT    the whole query is the topic.
@@ -27,7 +27,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, LCSseq, Levenshtein
 
-from bot.text import fold
+from storage.text import fold
 
 __all__ = [
     "SOURCE_PROFILE",

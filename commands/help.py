@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape
-from bot.text import fold
 from commands import rights
+from storage.text import fold
 
 router = Router(
     "general",

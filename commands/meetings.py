@@ -19,10 +19,7 @@ from dateutil.rrule import rrulestr
 from bot.dispatch import BadArgument, CommandContext, NotFound, Router, is_number_word, record_number
 from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, message_content
-from bot.text import fold, slug
-from commands import rights
-from commands.help import personal_timezone, room_timezone
-from commands.schedule_parsing import (
+from bot.schedule_parsing import (
     ScheduleError,
     describe_schedule,
     format_when,
@@ -32,7 +29,10 @@ from commands.schedule_parsing import (
     parse_reminder,
     parse_schedule,
 )
+from commands import rights
+from commands.help import personal_timezone, room_timezone
 from storage.meetings import MeetingRecord, PersonalReminderRecord
+from storage.text import fold, slug
 
 MAX_TITLE = 200
 MAX_TEXT = 1000

@@ -45,7 +45,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.replies import md_code, md_escape
-from bot.text import fold
+from storage.text import fold
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 2_000

@@ -30,10 +30,10 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.text import fold
+from bot.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
 from commands.profile_import import MAX_TOPIC_LENGTH, MAX_TOPICS
 from commands.rights import refusal
-from commands.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
+from storage.text import fold
 
 __all__ = [
     "ALLOWED_STATES",

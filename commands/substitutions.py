@@ -24,16 +24,16 @@ from bot.dispatch import (
 )
 from bot.i18n import Catalog
 from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
-from bot.text import MATRIX_USER_ID, fold
+from bot.schedule_parsing import ScheduleError, format_when
 from commands import rights
 from commands import substitution_rules as rules
 from commands.expertise import Search, find_people, resolve_name
 from commands.expertise_matching import Synonyms, topic_key
 from commands.help import personal_timezone, room_timezone
-from commands.schedule_parsing import ScheduleError, format_when
 from commands.substitution_rules import Notice, OfferState, OfferView, RequestState, RequestView
 from storage import Repositories
 from storage.substitutions import MAX_NOTE, MAX_WHAT, OfferRecord, RequestRecord
+from storage.text import MATRIX_USER_ID, fold
 
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")

@@ -25,7 +25,6 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.text import fold
 from storage.fulltext import INDEX_VERSION, fold_for_index, fts5_match, pg_tsquery
 from storage.models import (
     DECISION_FTS,
@@ -40,6 +39,7 @@ from storage.models import (
 )
 from storage.sql import check_length
 from storage.sql import dialect_insert as _insert
+from storage.text import fold
 
 MAX_TEXT = 5000
 MAX_TITLE = 200

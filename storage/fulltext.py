@@ -1,7 +1,7 @@
 """Full-text search text and queries, shared by both backends: the index holds `fold_for_index(text)`,
 queries are `fts5_match(words)` (SQLite FTS5) or `to_tsquery('simple', pg_tsquery(words))` (PostgreSQL).
 
-Both sides are folded by `bot.text.fold`, so the query language is plain `[0-9a-z]` tokens, each a prefix,
+Both sides are folded by `storage.text.fold`, so the query language is plain `[0-9a-z]` tokens, each a prefix,
 all required: nothing a user types can become an operator. Prefix matching finds a word's start and, because
 the index also holds the tail parts of hyphenated and camel-case compounds, "Rechnung" finds "E-Rechnung",
 "XRechnung" and "Rechnungseingang". It cannot find the tail of a closed compound ("Eingangsrechnung").
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.text import fold
+from storage.text import fold
 
 MAX_TERMS = 12
 """Folded terms a full-text query holds at most (a hyphenated word is one term)."""

@@ -440,7 +440,7 @@ class DecisionTag(Base):
 
     __tablename__ = "decision_tags"
 
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)  # bot.text.fold(label)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)  # storage.text.fold(label)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
 
 

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from bot.text import fold
 from storage import Database
 from storage import decisions as decision_storage
 from storage.decisions import INDEX_VERSION_KEY, AuditRecord, DecisionRecord, SearchPage
+from storage.text import fold
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ROOM, OTHER_ROOM = "!sensorik:example.org", "!recht:example.org"

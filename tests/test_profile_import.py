@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from bot.replies import html_to_plain, render_html
-from bot.text import fold
 from commands.profile_import import (
     ExistingProfile,
     ImportNote,
@@ -19,6 +18,7 @@ from commands.profile_import import (
     plan_import,
     render_report,
 )
+from storage.text import fold
 
 CITIES = ["Baden-Baden", "Bretten", "Bruchsal", "Bühl", "Ettlingen", "Gaggenau", "Rastatt", "Rheinstetten", "Stutensee"]
 GROUPS = [

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.schedule_parsing import (
+from bot.schedule_parsing import (
     ScheduleError,
     describe_schedule,
     format_when,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.schedule_parsing import ScheduleError, parse_schedule
+from bot.schedule_parsing import ScheduleError, parse_schedule
 from commands.substitution_rules import (
     ALLOWED_STATES,
     EXAMPLE_DE,

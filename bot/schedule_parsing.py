@@ -46,8 +46,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from bot.config import LANGUAGES
-from bot.text import fold
+from bot.i18n import LANGUAGES
+from storage.text import fold
 
 __all__ = [
     "Schedule",

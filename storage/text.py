@@ -1,4 +1,5 @@
-"""German-aware text folding shared by command lookup, config validation and (later) topic matching."""
+"""German-aware text helpers shared by every layer: command lookup, config validation, topic matching and the
+full-text index. They live in the lowest layer (storage) so that storage needs nothing from above it."""
 
 from __future__ import annotations
 
