@@ -27,7 +27,6 @@ class ActionJobs:
         self.env = env
         self.db = env.db
         self.scheduler = env.scheduler
-        self.rooms = env.rooms
         self.clock = env.clock
         self.timezone = timezone
         self.default_language = default_language
@@ -73,7 +72,7 @@ class ActionJobs:
                 settings = await repos.users.get(item.owner)
             language = settings.language if settings and settings.language else self.default_language
             when = await self._due_at(item, item.due)
-            room_id = await self.rooms.direct_room(item.owner)
+            room_id = await self.env.sender.direct_room(item.owner)
             content = fixed_content(self.content(item, language))
             message = DueMessage(KIND, item.id, when, timedelta(0), room_id, content)
             await self.env.deliver(message)

@@ -10,9 +10,9 @@ from datetime import timedelta
 from bot.action_jobs import ActionJobs
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.dispatch import Dispatcher, Router
+from bot.dispatch import Dispatcher, FileSource, Router
 from bot.matrix import MatrixTransport
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Sender
 from bot.reminders import ReminderPlanner
 from bot.scheduler import JobEnv, Scheduler
 from bot.substitution_jobs import SubstitutionJobs
@@ -121,14 +121,19 @@ async def _finish(task: asyncio.Task[None], grace: float) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-def build_app(config: Config, clock: Clock | None = None) -> App:
-    clock = clock or SystemClock()
-    db = Database(config.database_url)
-    transport = MatrixTransport(config, db, clock)
+@dataclass(frozen=True)
+class Parts:
+    """Everything but the transport: what the tests run over a recording sender, and `build_app` over Matrix."""
+
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+    planner: ReminderPlanner
+    outbox: Outbox
+
+
+def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, files: FileSource | None) -> Parts:
     scheduler = Scheduler(clock)
-    env = JobEnv(
-        db=db, scheduler=scheduler, sender=transport, rooms=transport, clock=clock, grace=config.reminder_grace
-    )
+    env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace)
     planner = ReminderPlanner(
         env,
         meeting_content=meetings.meeting_reminder_content(config.default_language),
@@ -148,14 +153,23 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
             content=decisions.action_reminder_content,
         ),
     )
-    dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=transport, planner=planner)
-    transport.outbox = Outbox(db, transport, dispatcher.registry.sent_hooks, clock)
+    dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=files, planner=planner)
+    outbox = Outbox(db, sender, dispatcher.registry.sent_hooks, clock)
+    return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox)
+
+
+def build_app(config: Config, clock: Clock | None = None) -> App:
+    clock = clock or SystemClock()
+    db = Database(config.database_url)
+    transport = MatrixTransport(config, db, clock)
+    parts = build_parts(config, clock, db, sender=transport, files=transport)
+    transport.outbox = parts.outbox
     return App(
         config=config,
         clock=clock,
         db=db,
-        dispatcher=dispatcher,
+        dispatcher=parts.dispatcher,
         transport=transport,
-        scheduler=scheduler,
-        planner=planner,
+        scheduler=parts.scheduler,
+        planner=parts.planner,
     )

@@ -37,12 +37,19 @@ class PermanentSendError(Exception):
     """The homeserver refused a message for good (the bot left the room, the event is too large)."""
 
 
-class MessageTransport(Protocol):
-    async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str) -> str: ...
+Content = dict[str, Any] | Callable[[], dict[str, Any]]  # a function is asked again on every try
+
+
+class Sender(Protocol):
+    """What sends messages for the outbox and the scheduler: the Matrix transport, or a recording fake in tests."""
+
+    async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str: ...
 
     async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]: ...
 
-    async def direct_room(self, user_id: str) -> str: ...
+    async def direct_room(self, user_id: str) -> str:
+        """The person's direct chat (encrypted), opened on first use."""
+        ...
 
 
 def reply_txn_id(event_id: str) -> str:
@@ -76,7 +83,7 @@ def _hook(on_sent: OnSent | None) -> tuple[str | None, str | None]:
 
 
 class Outbox:
-    def __init__(self, db: Database, transport: MessageTransport, hooks: Mapping[str, SentHook], clock: Clock) -> None:
+    def __init__(self, db: Database, transport: Sender, hooks: Mapping[str, SentHook], clock: Clock) -> None:
         self.db = db
         self.transport = transport
         self.hooks = hooks

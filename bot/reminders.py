@@ -95,7 +95,6 @@ class ReminderPlanner:
         self.db = env.db
         self.scheduler = env.scheduler
         self.sender = env.sender
-        self.rooms = env.rooms
         self.clock = env.clock
         self.grace = env.grace
         self.meeting_content = meeting_content
@@ -288,7 +287,7 @@ class ReminderPlanner:
         if done is not None and done.status != "claimed":
             return
         try:
-            room_id = await self.rooms.direct_room(reminder.user_id)
+            room_id = await self.sender.direct_room(reminder.user_id)
             message = DueMessage(
                 kind=PERSONAL_KIND,
                 ref_id=reminder.id,

@@ -20,28 +20,13 @@ from typing import Any, Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.outbox import Sender
 from storage import Database
 from storage.repositories import LedgerEntry, LedgerKey, batch_txn_id_for
 
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=1)  # a message sent later than this after it fell due says so
-
-
-class Sender(Protocol):
-    async def send(
-        self,
-        room_id: str,
-        content: dict[str, Any] | Callable[[], dict[str, Any]],
-        *,
-        txn_id: str | None = None,
-        event_type: str = "m.room.message",
-        patience: float = 600.0,
-    ) -> str: ...
-
-
-class DirectRooms(Protocol):
-    async def direct_room(self, user_id: str) -> str: ...
 
 
 class Delivery(enum.Enum):
@@ -243,12 +228,11 @@ class Scheduler:
 @dataclass(frozen=True)
 class JobEnv:
     """What every planner of scheduled messages shares: the database (the truth, and the ledger), the
-    scheduler, the sender, direct chats, the clock, and how late a message may still go out."""
+    scheduler, the sender (which also finds direct chats), the clock, and how late a message may still go out."""
 
     db: Database
     scheduler: Scheduler
-    sender: Sender
-    rooms: DirectRooms
+    sender: Sender  # also opens direct chats
     clock: Clock
     grace: timedelta
 

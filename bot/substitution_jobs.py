@@ -58,7 +58,6 @@ class SubstitutionJobs:
         self.env = env
         self.db = env.db
         self.scheduler = env.scheduler
-        self.rooms = env.rooms
         self.clock = env.clock
         self.grace = env.grace
         self.reminder_before = reminder_before
@@ -144,7 +143,7 @@ class SubstitutionJobs:
                 content = self.texts.expired(record, people, languages[user_id])
                 messages.append((user_id, kind, ref, record.deadline, timedelta(0), content))
         for user_id, kind, ref, occurrence, offset, content in messages:
-            room_id = await self.rooms.direct_room(user_id)
+            room_id = await self.env.sender.direct_room(user_id)
             message = DueMessage(kind, ref, occurrence, offset, room_id, fixed_content(content))
             await self.env.deliver(message)
         if record.state in ("expired", "done") and record.announcement_event_id and record.announcement_room_id:

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
+
+from bot.outbox import Content
+from bot.replies import Attachment
 
 
 class RecordingSender:
-    """Records what would be sent to Matrix (room, content, txn id) and hands out event ids."""
+    """A `bot.outbox.Sender` that records what would be sent to Matrix (room, content, txn id), hands out event ids,
+    and finds each person's direct chat at `!dm-<user id>`."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any], str | None]] = []
+        self.event_ids: list[str] = []
 
-    async def send(
-        self,
-        room_id: str,
-        content: dict[str, Any] | Callable[[], dict[str, Any]],
-        *,
-        txn_id: str | None = None,
-        event_type: str = "m.room.message",
-        patience: float = 600.0,
-    ) -> str:
+    async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
         self.sent.append((room_id, content() if callable(content) else content, txn_id))
-        return f"$event{len(self.sent)}"
+        self.event_ids.append(f"$event{len(self.sent)}")
+        return self.event_ids[-1]
+
+    async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
+        return {"msgtype": "m.file", "body": attachment.filename, "url": f"mxc://test/{len(self.sent)}"}
+
+    async def direct_room(self, user_id: str) -> str:
+        return f"!dm-{user_id}"
 
     @property
     def bodies(self) -> list[tuple[str, str]]:

@@ -1,27 +1,20 @@
-"""A bot without a homeserver for feature tests: the real dispatcher, planner and scheduler jobs over the
-test database, a fake clock, and a recording sender; followups and on_sent hooks run as the transport
-would run them."""
+"""A bot without a homeserver for feature tests: the app's real parts (dispatcher, planners, jobs, outbox) over
+the test database, a fake clock, and a recording sender; what commands say goes out through the real outbox."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.action_jobs import ActionJobs
-from bot.app import all_routers
+from bot.app import build_parts
 from bot.clock import FakeClock
 from bot.config import load_config
-from bot.dispatch import Dispatcher, IncomingMessage, Quoted
-from bot.outbox import Outbox, outgoing
-from bot.reminders import ReminderPlanner
-from bot.replies import Attachment, Reply, message_content
-from bot.scheduler import JobEnv, Scheduler
-from bot.substitution_jobs import SubstitutionJobs
-from commands import decisions, substitutions
-from commands.meetings import meeting_reminder_content, personal_reminder_content
+from bot.dispatch import IncomingMessage, Quoted
+from bot.outbox import outgoing
+from bot.replies import Reply, message_content
 from storage import Database
 from storage.outbox import Outgoing
 from tests.fakes import RecordingSender
@@ -32,70 +25,37 @@ NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)
 GROUP_ROOM, NETWORK = "!engagement:example.org", "!netzwerk:example.org"
 
 
-class DirectRooms:
-    async def direct_room(self, user_id: str) -> str:
-        return f"!dm-{user_id}"
-
-
-class RecordingTransport(DirectRooms):
-    """What the outbox sends through: records (room, content, txn id, event id) and hands out event ids."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any], str, str]] = []
-
-    async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str) -> str:
-        event_id = f"$sent{len(self.sent) + 1}"
-        self.sent.append((room_id, content, txn_id, event_id))
-        return event_id
-
-    async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
-        return {"msgtype": "m.file", "body": attachment.filename, "url": f"mxc://test/{len(self.sent)}"}
-
-
 class Bot:
+    """The real parts of the app (`bot.app.build_parts`: dispatcher, planners, outbox) with the example config,
+    over one recording sender in place of Matrix; the test is the transport (it delivers what commands said)."""
+
     def __init__(self, db: Database, tmp_path: Path, **config_changes: Any) -> None:
         example = load_config(ROOT / "config.example.toml", env={})
         settings: dict[str, Any] = {"network_room": NETWORK, "coordinators": ()} | config_changes
         config = replace(example, data_dir=tmp_path, database_url="unused", **settings)
         self.config = config
         self.clock = FakeClock(NOW)
-        self.sender = RecordingSender()
+        self.transport = RecordingSender()
         self.db = db
-        scheduler = Scheduler(self.clock)
-        env = JobEnv(db, scheduler, self.sender, DirectRooms(), self.clock, grace=timedelta(hours=2))
-        self.jobs = SubstitutionJobs(
-            env,
-            reminder_before=timedelta(days=1),
-            default_language="de",
-            texts=substitutions.SubstitutionTexts("!"),
-            apply_due=substitutions.apply_due,
-            accepted_before=substitutions.offer_accepted_before,
-        )
-        self.planner = ReminderPlanner(
-            env,
-            meeting_content=meeting_reminder_content("de"),
-            personal_content=personal_reminder_content,
-            substitutions=self.jobs,
-            actions=ActionJobs(
-                env,
-                timezone=BERLIN,
-                default_language="de",
-                content=decisions.action_reminder_content,
-            ),
-        )
-        self.scheduler = scheduler
+        parts = build_parts(config, self.clock, db, sender=self.transport, files=self)
+        self.dispatcher, self.planner, self.scheduler, self.outbox = (
+            parts.dispatcher, parts.planner, parts.scheduler, parts.outbox
+        )  # fmt: skip
+        assert parts.planner.substitutions is not None
+        self.jobs = parts.planner.substitutions
         self.quotes: dict[str, Quoted] = {}
-        self.dispatcher = Dispatcher(
-            routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner, files=self
-        )
-        self.transport = RecordingTransport()
-        self.outbox = Outbox(db, self.transport, self.dispatcher.registry.sent_hooks, self.clock)
         self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
         self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits
         self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
         self._events = 0
         self.last_reaction = ""  # event id of the latest reaction sent with `react`
         self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
+
+    @property
+    def scheduled(self) -> list[tuple[str, dict[str, Any], str | None]]:
+        """What the scheduler sent (reminders, expiry notices, edits), as (room, content, txn id): everything but
+        what commands said."""
+        return [sent for sent in self.transport.sent if not (sent[2] or "").startswith("reply-")]
 
     async def handle(self, message: IncomingMessage) -> Reply | None:
         """What the transport does: the dispatcher's reply goes out through the real outbox (stored replies from
@@ -114,7 +74,12 @@ class Bot:
 
     def _classify(self, messages: list[Outgoing], before: int) -> None:
         """Sort what was sent into direct messages, edits and announcements, as the tests look at them."""
-        sent = {txn: (room, content, event_id) for room, content, txn, event_id in self.transport.sent[before:]}
+        sent = {
+            txn: (room, content, event_id)
+            for (room, content, txn), event_id in zip(
+                self.transport.sent[before:], self.transport.event_ids[before:], strict=True
+            )
+        }
         for index, message in enumerate(messages):
             if message.txn_id not in sent:
                 continue
@@ -185,8 +150,8 @@ class Bot:
         return None if reply is None else _body(reply)
 
     def sent_dms(self) -> list[tuple[str, str]]:
-        """What the scheduler sent (reminders, expiry), as (user, body)."""
-        return [(room.removeprefix("!dm-"), body) for room, body in self.sender.bodies if room.startswith("!dm-")]
+        """What the scheduler sent (reminders, expiry) by direct message, as (user, body)."""
+        return [(room.removeprefix("!dm-"), str(c["body"])) for room, c, _ in self.scheduled if room.startswith("!dm-")]
 
 
 def _body(reply: Reply) -> str:

@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import all_routers
+from bot.app import build_parts
 from bot.clock import FakeClock
 from bot.config import Config, load_config
-from bot.dispatch import Dispatcher, IncomingMessage
-from bot.reminders import ReminderPlanner, due_reminders, next_due
+from bot.dispatch import IncomingMessage
+from bot.reminders import due_reminders, next_due
 from bot.replies import message_content
-from bot.scheduler import JobEnv, Scheduler
-from commands.meetings import meeting_reminder_content, personal_reminder_content
 from storage import Database
 from storage.meetings import MeetingRecord
 from tests.fakes import RecordingSender
@@ -32,26 +30,16 @@ ROOM = "!eakte:example.org"
 ANNA, BEN = "@anna:buehl.de", "@ben:rastatt.de"
 
 
-class DirectRooms:
-    async def direct_room(self, user_id: str) -> str:
-        return f"!dm-{user_id}"
-
-
 class Bot:
+    """The app's real parts over a recording sender. Replies are read from the dispatcher and not delivered, so
+    the sender shows only what the scheduler sent."""
+
     def __init__(self, config: Config, db: Database) -> None:
         self.clock = FakeClock(NOW)
         self.sender = RecordingSender()
-        self.scheduler = Scheduler(self.clock)
         self.db = db
-        env = JobEnv(db, self.scheduler, self.sender, DirectRooms(), self.clock, grace=timedelta(hours=2))
-        self.planner = ReminderPlanner(
-            env,
-            meeting_content=meeting_reminder_content("de"),
-            personal_content=personal_reminder_content,
-        )
-        self.dispatcher = Dispatcher(
-            routers=all_routers(), config=config, db=db, clock=self.clock, planner=self.planner
-        )
+        parts = build_parts(config, self.clock, db, sender=self.sender, files=None)
+        self.scheduler, self.planner, self.dispatcher = parts.scheduler, parts.planner, parts.dispatcher
 
     async def say(self, body: str, *, sender: str = ANNA, power: int = 0, room: str = ROOM) -> str:
         message = IncomingMessage(room, f"$ev{next(_EVENTS)}", sender, body, self.clock.now(), sender_power=power)

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.dispatch import IncomingMessage
-from bot.outbox import Outbox, PermanentSendError, reply_txn_id
+from bot.outbox import Content, Outbox, PermanentSendError, reply_txn_id
 from storage import Database
-from tests.harness import GROUP_ROOM, NETWORK, NOW, Bot, RecordingTransport
+from tests.fakes import RecordingSender
+from tests.harness import GROUP_ROOM, NETWORK, NOW, Bot
 
 ANNA, BEN = "@anna:buehl.de", "@ben:rastatt.de"
 REQUEST = "!vertretung 12.12. 10-16 Uhr Digitaltag Bühl #Engagementplattform"
@@ -28,7 +28,7 @@ async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
     yield bot
 
 
-class FlakyTransport(RecordingTransport):
+class FlakyTransport(RecordingSender):
     """Fails the first `failures` sends (a homeserver that is away), or refuses one room for good."""
 
     def __init__(self, failures: int = 0, refused_room: str | None = None, failing_room: str | None = None) -> None:
@@ -37,7 +37,7 @@ class FlakyTransport(RecordingTransport):
         self.refused_room = refused_room
         self.failing_room = failing_room
 
-    async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str) -> str:
+    async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
         if room_id == self.refused_room:
             raise PermanentSendError("M_FORBIDDEN")
         if room_id == self.failing_room:
@@ -67,7 +67,7 @@ async def test_a_crash_after_the_commit_sends_the_very_same_reply_and_direct_mes
     assert await restarted.deliver()
 
     sent = bot.transport.sent[sent_before:]
-    assert [(room, txn) for room, _, txn, _ in sent] == [
+    assert [(room, txn) for room, _, txn in sent] == [
         (GROUP_ROOM, reply_txn_id("$offer")),
         (f"!dm-{ANNA}", reply_txn_id("$offer") + "-f0"),
     ]
@@ -92,7 +92,7 @@ async def test_messages_that_cannot_be_sent_now_keep_their_order_and_go_out_late
         pending = await repos.outbox.pending("$offer")
     assert [p.attempts for p in pending] == [1, 0]
     assert await outbox.deliver()
-    assert [txn for _, _, txn, _ in flaky.sent] == [reply_txn_id("$offer"), reply_txn_id("$offer") + "-f0"]
+    assert [txn for _, _, txn in flaky.sent] == [reply_txn_id("$offer"), reply_txn_id("$offer") + "-f0"]
 
 
 async def test_a_message_refused_for_good_is_given_up_without_holding_back_others(bot: Bot) -> None:
@@ -111,7 +111,8 @@ async def test_the_announcement_hook_runs_when_it_is_sent_also_after_a_restart(b
     assert reply is not None and reply.outboxed
     restarted = Outbox(bot.db, bot.transport, bot.dispatcher.registry.sent_hooks, bot.clock)
     assert await restarted.deliver()
-    [announcement] = [event for room, _, _, event in bot.transport.sent if room == NETWORK]
+    sent = zip(bot.transport.sent, bot.transport.event_ids, strict=True)
+    [announcement] = [event for (room, _, _), event in sent if room == NETWORK]
     # The ✋ on the announcement sent after the restart is an offer: the hook stored its event id.
     reacted = await bot.react(BEN, announcement)
     assert reacted is not None and "Angebot für #1 ist notiert" in reacted

@@ -97,7 +97,7 @@ async def test_expiry_tells_requester_and_waiting_offers_once_and_closes_the_req
     await bot.jobs.start()  # as after a restart: nothing twice
     assert sorted(user for user, _ in bot.sent_dms()) == [ANNA, BEN]
     assert all("abgelaufen" in body for _, body in bot.sent_dms())
-    [(_, content, _)] = [sent for sent in bot.sender.sent if sent[0] == NETWORK]
+    [(_, content, _)] = [sent for sent in bot.scheduled if sent[0] == NETWORK]
     assert content["m.relates_to"] == {"rel_type": "m.replace", "event_id": bot.announcement_ids[0]}
     assert content["m.new_content"]["body"].startswith("⌛ Abgelaufen"), "the announcement shows it, once"
     late = await bot.say(CLARA, "!übernehme 1")
