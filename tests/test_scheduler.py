@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.clock import FakeClock
+from bot.outbox import Content
 from bot.scheduler import Delivery, DueMessage, Scheduler, deliver
 from storage import Database
 from tests.fakes import RecordingSender
@@ -57,15 +57,7 @@ async def test_crash_between_send_and_mark_resends_with_same_txn_id(db: Database
     clock = FakeClock(OCCURRENCE - timedelta(minutes=15))
 
     class CrashingSender(RecordingSender):
-        async def send(
-            self,
-            room_id: str,
-            content: dict[str, Any] | Callable[[], dict[str, Any]],
-            *,
-            txn_id: str | None = None,
-            event_type: str = "m.room.message",
-            patience: float = 600.0,
-        ) -> str:
+        async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
             await super().send(room_id, content, txn_id=txn_id)
             raise ConnectionError("bot died right after sending")
 
@@ -126,15 +118,7 @@ async def test_a_reminder_held_up_by_an_outage_says_it_is_late_when_it_goes_out(
     class OutageSender(RecordingSender):
         """The homeserver is away for 90 s: the transport tries again with the same txn id, asking anew."""
 
-        async def send(
-            self,
-            room_id: str,
-            content: dict[str, Any] | Callable[[], dict[str, Any]],
-            *,
-            txn_id: str | None = None,
-            event_type: str = "m.room.message",
-            patience: float = 600.0,
-        ) -> str:
+        async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
             assert callable(content), "the content is asked for on every try"
             tries.append(content()["body"])
             clock.advance(timedelta(seconds=90))
