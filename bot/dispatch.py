@@ -172,10 +172,17 @@ class Command:
     # Running it twice does no harm (it reads, or sets what is already set). Other commands are recorded by
     # event id in their unit of work, so one delivered again after a crash is not carried out twice.
     replay_safe: bool = False
+    parent: Command | None = None  # a subcommand (`!termin absagen`) belongs to its command (`!termin`)
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    def spoken_name(self, language: str) -> str:
+        """The name shown to a speaker: English speakers see the first English alias where one exists."""
+        if language == "en" and self.aliases:
+            return next((a for a in self.aliases if a.isascii() and a not in _umlaut_free(self.name)), self.name)
+        return self.name
 
     def help(self, language: str) -> str:
         return self.help_en if language == "en" else self.help_de
@@ -184,11 +191,10 @@ class Command:
         return self.details_en if language == "en" else self.details_de
 
     def usage(self, prefix: str, language: str) -> str:
-        # English speakers see the first English alias where one exists; German is the default name.
-        name = self.name
-        if language == "en" and len(self.aliases) > 0:
-            name = next((a for a in self.aliases if a.isascii() and a not in _umlaut_free(self.name)), name)
-        return " ".join([f"{prefix}{name}", *(p.placeholder(language) for p in self.params)])
+        words = [self.spoken_name(language)]
+        if self.parent is not None:
+            words.insert(0, self.parent.spoken_name(language))
+        return " ".join([prefix + " ".join(words), *(p.placeholder(language) for p in self.params)])
 
 
 def _umlaut_free(name: str) -> set[str]:
@@ -207,6 +213,7 @@ class Router:
         self.reactions: list[ReactionHandler] = []
         self.change_watchers: list[ChangeWatcher] = []
         self.sent_hooks: dict[str, SentHook] = {}
+        self.subcommands: list[tuple[str, Command]] = []  # (parent's name, subcommand); the registry links them
 
     def title(self, language: str) -> str:
         return self.title_en if language == "en" else self.title_de
@@ -226,9 +233,7 @@ class Router:
         wants_quote: bool = False,
         replay_safe: bool = False,
     ) -> Callable[[Handler], Handler]:
-        if any(mark in help_de + help_en for mark in "`*_["):
-            # One-line help is shown inside lists; Markdown belongs in details_de/details_en.
-            raise ValueError(f"help text of {name!r} must be plain text")
+        _plain_help(name, help_de, help_en)
 
         def register(handler: Handler) -> Handler:
             self.commands.append(
@@ -246,6 +251,43 @@ class Router:
                     wants_file=wants_file,
                     wants_quote=wants_quote,
                     replay_safe=replay_safe,
+                )
+            )
+            return handler
+
+        return register
+
+    def subcommand(
+        self,
+        parent: str,
+        name: str,
+        *,
+        aliases: Sequence[str] = (),
+        help_de: str,
+        help_en: str,
+        role: Role = Role.MEMBER,
+        labels: dict[str, tuple[str, str]] | None = None,
+        replay_safe: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """`!<parent> <name> …`, e.g. `!termin absagen 7`: a command of its own (arguments, role, help, usage),
+        found by its first word after the parent's name. Any other first word goes to the parent's handler."""
+        _plain_help(f"{parent} {name}", help_de, help_en)
+
+        def register(handler: Handler) -> Handler:
+            self.subcommands.append(
+                (
+                    parent,
+                    Command(
+                        name=name,
+                        aliases=tuple(aliases),
+                        help_de=help_de,
+                        help_en=help_en,
+                        role=role,
+                        handler=handler,
+                        params=_params_of(handler, labels or {}),
+                        family=self.family,
+                        replay_safe=replay_safe,
+                    ),
                 )
             )
             return handler
@@ -277,6 +319,12 @@ class Router:
         """Called (in a unit of work) when a message is edited or redacted, e.g. to note it on a copy."""
         self.change_watchers.append(watcher)
         return watcher
+
+
+def _plain_help(name: str, *texts: str) -> None:
+    if any(mark in text for text in texts for mark in "`*_["):
+        # One-line help is shown inside lists; Markdown belongs in details_de/details_en.
+        raise ValueError(f"help text of {name!r} must be plain text")
 
 
 ChangeWatcher = Callable[[Repositories, IncomingMessage, datetime], Awaitable[None]]
@@ -371,6 +419,18 @@ class Registry:
                     if key in self._by_key and self._by_key[key] is not command:
                         raise ValueError(f"command name {name!r} is used twice")
                     self._by_key[key] = command
+        self._subcommands: dict[str, dict[str, Command]] = {}  # parent name -> folded word -> subcommand
+        for router in self.routers:
+            for parent_name, sub in router.subcommands:
+                parent = self._by_key.get(fold(parent_name))
+                if parent is None:
+                    raise ValueError(f"subcommand {sub.name!r} of unknown command {parent_name!r}")
+                linked = dataclasses.replace(sub, parent=parent)
+                words = self._subcommands.setdefault(parent.name, {})
+                for word in linked.names:
+                    if fold(word) in words:
+                        raise ValueError(f"subcommand {parent.name} {word!r} is declared twice")
+                    words[fold(word)] = linked
         self.sent_hooks: dict[str, SentHook] = {}
         for router in self.routers:
             for hook_name, hook in router.sent_hooks.items():
@@ -396,6 +456,14 @@ class Registry:
 
     def find(self, name: str) -> Command | None:
         return self._by_key.get(fold(name))
+
+    def subcommand(self, command: Command, word: str) -> Command | None:
+        return self._subcommands.get(command.name, {}).get(fold(word))
+
+    def subcommands(self, command: Command) -> list[Command]:
+        """A command's subcommands in the order they were declared (each once, aliases aside)."""
+        unique = {id(sub): sub for sub in self._subcommands.get(command.name, {}).values()}
+        return list(unique.values())
 
     def suggest(self, name: str) -> str | None:
         """The closest known command name, if any is close enough to be a typo."""
@@ -488,6 +556,11 @@ class Dispatcher:
         prefix = self.config.command_prefix
         t = self.catalog.translator(self.config.default_language)
         command = self.registry.find(name)
+        if command is not None and rest and reaction is None:
+            first, *tail = rest.split(maxsplit=1)
+            sub = self.registry.subcommand(command, first)
+            if sub is not None:
+                command, name, rest = sub, f"{name} {first}", "".join(tail)
         callbacks: list[Callable[[], Awaitable[None]]] = []
         attachment: Attachment | None = None
         quoted: Quoted | None = None

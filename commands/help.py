@@ -25,6 +25,7 @@ router = Router(
             "en": "I found no command {name}. `{prefix}help` lists all commands.",
         },
         "help.usage": {"de": "Aufruf", "en": "Usage"},
+        "help.subcommands": {"de": "Dazu gehören", "en": "Subcommands"},
         "help.aliases": {"de": "Auch", "en": "Also"},
         "help.coordinators_only": {
             "de": "Nur für Koordinator:innen.",
@@ -72,16 +73,25 @@ router = Router(
 async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply:
     prefix, lang = ctx.prefix, ctx.language
     if command:
-        name = command.strip().removeprefix(prefix)
+        name, *sub_word = command.strip().removeprefix(prefix).split(maxsplit=1)
         found = ctx.registry.find(name)
         if found is None:
             raise NotFound(ctx.t("help.unknown", name=md_code(name), prefix=prefix))
-        lines = [f"**{prefix}{found.name}** – {found.help(lang)}"]
+        sub = ctx.registry.subcommand(found, sub_word[0].split()[0]) if sub_word else None
+        if sub is not None:
+            found = sub
+        qualified = f"{found.parent.name} {found.name}" if found.parent else found.name
+        lines = [f"**{prefix}{qualified}** – {found.help(lang)}"]
         if found.details(lang):
-            lines.append(found.details(lang))
+            lines.append(found.details(lang).replace("{prefix}", prefix))
         lines.append(f"{ctx.t('help.usage')}: `{found.usage(prefix, lang)}`")
+        subcommands = ctx.registry.subcommands(found)
+        if subcommands:
+            items = "\n".join(f"- `{s.usage(prefix, lang)}` – {s.help(lang)}" for s in subcommands)
+            lines.append(f"{ctx.t('help.subcommands')}:\n\n{items}")
         if found.aliases:
-            lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{prefix}{a}`" for a in found.aliases))
+            head = f"{prefix}{found.parent.name} " if found.parent else prefix
+            lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{head}{a}`" for a in found.aliases))
         if found.role is Role.COORDINATOR:
             lines.append(ctx.t("help.coordinators_only"))
         return Reply.text("\n\n".join(lines))

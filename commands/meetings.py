@@ -80,10 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Einen Termin #{id} gibt es in diesem Raum nicht. Alle Termine: `{prefix}termine`",
         "en": "There is no meeting #{id} in this room. All meetings: `{prefix}meetings`",
     },
-    "meeting.need_id": {
-        "de": "Welcher Termin? Die Nummer steht in `{prefix}termine`, z. B. `{prefix}termin {verb} 7`",
-        "en": "Which meeting? `{prefix}meetings` shows the numbers, e.g. `{prefix}meeting {verb} 7`",
-    },
+    "meeting.offsets_label": {"de": "wann erinnern, z. B. 1 Tag, 15 min", "en": "when to remind, e.g. 1 day, 15 min"},
     "meeting.too_long": {
         "de": "Das ist zu lang (höchstens {limit} Zeichen).",
         "en": "That is too long (at most {limit} characters).",
@@ -127,16 +124,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 router = Router("meetings", title_de="Termine", title_en="Meetings", messages=MESSAGES)
 _catalog = Catalog(MESSAGES)
 
-_VERBS = {
-    "absagen": "cancel", "cancel": "cancel", "loeschen": "cancel",
-    "aussetzen": "skip", "skip": "skip", "faelltaus": "skip",
-    "erinnern": "remind", "erinnerung": "remind", "remind": "remind",
-    "ort": "place", "place": "place", "link": "place",
-    "agenda": "agenda", "tagesordnung": "agenda",
-    "titel": "title", "title": "title",
-    "zeit": "time", "time": "time", "verschieben": "time", "move": "time",
-}  # fmt: skip
-
 
 def span_text(seconds: int, language: str) -> str:
     """1 Tag / 2 Stunden / 15 Minuten (largest whole unit)."""
@@ -177,39 +164,170 @@ def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
 @router.command(
     "termin",
     aliases=["meeting"],
-    help_de="Trägt einen Termin ein oder ändert einen (absagen, aussetzen, erinnern, ort, agenda, zeit)",
-    help_en="Creates a meeting or changes one (cancel, skip, remind, place, agenda, time)",
+    help_de="Trägt einen Termin ein, zeigt oder ändert einen",
+    help_en="Creates a meeting, shows or changes one",
     details_de=(
-        "Neu: `!termin morgen 14 Uhr Abstimmung eAkte`, `!termin 3.12. 9:30 Fachgruppe`, "
-        "`!termin jeden Dienstag 10:00 Jour fixe`, `!termin jeden 2. Dienstag im Monat 14 Uhr Sensorik`, "
-        "`!termin alle 2 Wochen montags 9 Uhr Runde`, `!termin werktags 8:30 Kurzabstimmung`.\n\n"
-        "Ändern (Nummer aus `!termine`): `!termin 7` zeigt ihn, `!termin absagen 7`, "
-        "`!termin aussetzen 7 am 10.12.`, `!termin erinnern 7 1 Tag, 15 min`, `!termin ort 7 Rathaus Bühl` "
-        "(oder `video` für einen Jitsi-Link), `!termin agenda 7 …`, `!termin titel 7 …`, "
-        "`!termin zeit 7 jeden Mittwoch 10 Uhr`."
+        "Neu: `{prefix}termin morgen 14 Uhr Abstimmung eAkte`, `{prefix}termin 3.12. 9:30 Fachgruppe`, "
+        "`{prefix}termin jeden Dienstag 10:00 Jour fixe`, `{prefix}termin jeden 2. Dienstag im Monat 14 Uhr Sensorik`, "
+        "`{prefix}termin alle 2 Wochen montags 9 Uhr Runde`, `{prefix}termin werktags 8:30 Kurzabstimmung`.\n\n"
+        "Zeigen: `{prefix}termin 7` (die Nummer steht in `{prefix}termine`)."
     ),
     details_en=(
-        "New: `!meeting tomorrow 3pm sync`, `!meeting every friday 3pm retro`, "
-        "`!meeting every 2 weeks on monday 9am round`.\n\n"
-        "Change (number from `!meetings`): `!meeting 7` shows it, `!meeting cancel 7`, `!meeting skip 7 on 10.12.`, "
-        "`!meeting remind 7 1 day, 15 min`, `!meeting place 7 town hall` (or `video`), `!meeting agenda 7 …`, "
-        "`!meeting title 7 …`, `!meeting time 7 every wednesday 10am`."
+        "New: `{prefix}meeting tomorrow 3pm sync`, `{prefix}meeting every friday 3pm retro`, "
+        "`{prefix}meeting every 2 weeks on monday 9am round`.\n\n"
+        "Show: `{prefix}meeting 7` (`{prefix}meetings` shows the numbers)."
     ),
     labels={"text": ("Wann Titel", "when title")},
 )
 async def meeting(ctx: CommandContext, *, text: str) -> Reply:
     first, _, rest = text.strip().partition(" ")
-    verb = _VERBS.get(fold(first))
-    label = "Termin" if ctx.language == "de" else "meeting"
     if is_number_word(first) and not rest.strip():
-        return await _show(ctx, record_number(first, ctx.t, label))
-    if verb is None:
-        return await _create(ctx, text)
-    number, _, argument = rest.strip().partition(" ")
-    if not is_number_word(number):
-        raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb=first))
-    found = await _own_meeting(ctx, record_number(number, ctx.t, label))
-    return await _change(ctx, found, verb, argument.strip())
+        return await _show(ctx, record_number(first, ctx.t, _label(ctx)))
+    return await _create(ctx, text)
+
+
+def _label(ctx: CommandContext) -> str:
+    return "Termin" if ctx.language == "de" else "meeting"
+
+
+NUMBER = {"number": ("Nr", "no.")}
+
+
+@router.subcommand(
+    "termin", "absagen", aliases=["cancel", "loeschen"], help_de="Sagt einen Termin ab", help_en="Cancels a meeting",
+    labels=NUMBER,
+)  # fmt: skip
+async def cancel_meeting(ctx: CommandContext, *, number: int) -> Reply:
+    record = await _own_meeting(ctx, number)
+    await ctx.repos.meetings.cancel(record.id, now=ctx.clock.now())
+    _replan(ctx, record.id)
+    return Reply.text(ctx.t("meeting.cancelled", id=record.id, title=md_escape(record.title)))
+
+
+@router.subcommand(
+    "termin", "aussetzen", aliases=["skip", "faelltaus"],
+    help_de="Lässt einen Termin einer Serie an einem Tag ausfallen", help_en="Skips one date of a series",
+    labels=NUMBER | {"day": ("am Datum", "on date")},
+)  # fmt: skip
+async def skip_meeting(ctx: CommandContext, *, number: int, day: str) -> Reply:
+    record = await _own_meeting(ctx, number)
+    now = ctx.clock.now()
+    tz = ZoneInfo(record.timezone)
+    try:
+        date = parse_date(re.sub(r"^(am|on)\s+", "", day, flags=re.I), now=now, tz=tz)
+    except ScheduleError as exc:
+        raise _schedule_error(ctx, exc) from None
+    window = datetime.combine(date, datetime.min.time(), tz)
+    hits = [o for o in _next_dates(record, window - timedelta(seconds=1), ctx.language, 5) if o.date() == date]
+    if not hits:
+        dates = _dates_text(_next_dates(record, now, ctx.language), ctx.language)
+        raise BadArgument(ctx.t("meeting.not_on_that_day", id=record.id, date=date.strftime("%d.%m.%Y"), dates=dates))
+    for occurrence in hits:
+        await ctx.repos.meetings.skip(record.id, occurrence, now=now)
+    _replan(ctx, record.id)
+    updated = await _find(ctx, record.id)
+    return Reply.text(
+        ctx.t(
+            "meeting.skipped",
+            id=record.id,
+            title=md_escape(record.title),
+            date=date.strftime("%d.%m.%Y"),
+            next=_dates_text(_next_dates(updated, now, ctx.language), ctx.language),
+        )
+    )
+
+
+@router.subcommand(
+    "termin", "erinnern", aliases=["erinnerung", "remind"],
+    help_de="Stellt die Erinnerungen ein (keine = aus)", help_en="Sets the reminders (none = off)",
+    labels=NUMBER | {"offsets": ("1 Tag, 15 min", "1 day, 15 min")},
+)  # fmt: skip
+async def remind_meeting(ctx: CommandContext, *, number: int, offsets: str) -> Reply:
+    record = await _own_meeting(ctx, number)
+    seconds: list[int] = []
+    if fold(offsets) not in {"keine", "none", "aus", "off"}:
+        for part in re.split(r"[,;]|\bund\b|\band\b", offsets):
+            if part.strip():
+                try:
+                    seconds.append(int(parse_duration(part.strip()).total_seconds()))
+                except ScheduleError as exc:
+                    raise _schedule_error(ctx, exc) from None
+        if not seconds:
+            raise BadArgument(ctx.t("error.missing_argument", label=ctx.t("meeting.offsets_label")))
+    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), offsets=seconds)
+    return await _updated(ctx, record.id)
+
+
+@router.subcommand(
+    "termin", "ort", aliases=["place", "link"],
+    help_de="Setzt Ort oder Link (video = Jitsi-Raum)", help_en="Sets the place or link (video = a Jitsi room)",
+    labels=NUMBER | {"place": ("Ort oder video", "place or video")},
+)  # fmt: skip
+async def place_meeting(ctx: CommandContext, *, number: int, place: str) -> Reply:
+    record = await _own_meeting(ctx, number)
+    _fits(ctx, place, MAX_TEXT)
+    if fold(place) in {"video", "jitsi", "online"}:
+        if not ctx.config.jitsi_base_url:
+            raise BadArgument(ctx.t("meeting.no_jitsi"))
+        name = slug(record.title) or "termin"
+        place = f"{ctx.config.jitsi_base_url}redi-{name}-{secrets.token_hex(3)}"
+    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), place=place)
+    return await _updated(ctx, record.id)
+
+
+@router.subcommand(
+    "termin", "agenda", aliases=["tagesordnung"], help_de="Setzt die Agenda", help_en="Sets the agenda",
+    labels=NUMBER | {"agenda": ("Agenda", "agenda")},
+)  # fmt: skip
+async def agenda_meeting(ctx: CommandContext, *, number: int, agenda: str) -> Reply:
+    record = await _own_meeting(ctx, number)
+    _fits(ctx, agenda, MAX_TEXT)
+    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), agenda=agenda)
+    return await _updated(ctx, record.id)
+
+
+@router.subcommand(
+    "termin", "titel", aliases=["title"], help_de="Ändert den Titel", help_en="Changes the title",
+    labels=NUMBER | {"title": ("Titel", "title")},
+)  # fmt: skip
+async def title_meeting(ctx: CommandContext, *, number: int, title: str) -> Reply:
+    record = await _own_meeting(ctx, number)
+    _fits(ctx, title, MAX_TITLE)
+    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), title=title)
+    return await _updated(ctx, record.id)
+
+
+@router.subcommand(
+    "termin", "zeit", aliases=["time", "verschieben", "move"],
+    help_de="Verlegt einen Termin (auch eine Serie)", help_en="Moves a meeting (a series too)",
+    labels=NUMBER | {"when": ("wann", "when")},
+)  # fmt: skip
+async def move_meeting(ctx: CommandContext, *, number: int, when: str) -> Reply:
+    record = await _own_meeting(ctx, number)
+    try:
+        # The colon ends the time part, so the stored title cannot change the schedule.
+        schedule = parse_schedule(f"{when}: {record.title}", now=ctx.clock.now(), tz=ZoneInfo(record.timezone))
+    except ScheduleError as exc:
+        raise _schedule_error(ctx, exc) from None
+    await ctx.repos.meetings.update(
+        record.id,
+        now=ctx.clock.now(),
+        start=schedule.start,
+        rrule=schedule.rrule,
+        duration_minutes=int(schedule.duration.total_seconds() // 60) if schedule.duration else None,
+    )
+    return await _updated(ctx, record.id)
+
+
+def _fits(ctx: CommandContext, text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise BadArgument(ctx.t("meeting.too_long", limit=limit))
+
+
+async def _updated(ctx: CommandContext, meeting_id: int) -> Reply:
+    _replan(ctx, meeting_id)
+    updated = await _find(ctx, meeting_id)
+    return Reply.text(ctx.t("meeting.updated", id=meeting_id) + "\n\n" + _summary(ctx, updated, created=False))
 
 
 async def _create(ctx: CommandContext, text: str) -> Reply:
@@ -279,80 +397,6 @@ def _replan(ctx: CommandContext, meeting_id: int) -> None:
     planner = ctx.planner
     if planner is not None:
         ctx.after_commit.append(lambda: planner.refresh_meeting(meeting_id))
-
-
-async def _change(ctx: CommandContext, record: MeetingRecord, verb: str, argument: str) -> Reply:
-    now = ctx.clock.now()
-    tz = ZoneInfo(record.timezone)
-    if verb == "cancel":
-        await ctx.repos.meetings.cancel(record.id, now=now)
-        _replan(ctx, record.id)
-        return Reply.text(ctx.t("meeting.cancelled", id=record.id, title=md_escape(record.title)))
-    if verb == "skip":
-        try:
-            day = parse_date(re.sub(r"^(am|on)\s+", "", argument, flags=re.I), now=now, tz=tz)
-        except ScheduleError as exc:
-            raise _schedule_error(ctx, exc) from None
-        window = datetime.combine(day, datetime.min.time(), tz)
-        hits = [o for o in _next_dates(record, window - timedelta(seconds=1), ctx.language, 5) if o.date() == day]
-        if not hits:
-            dates = _dates_text(_next_dates(record, now, ctx.language), ctx.language)
-            raise BadArgument(
-                ctx.t("meeting.not_on_that_day", id=record.id, date=day.strftime("%d.%m.%Y"), dates=dates)
-            )
-        for occurrence in hits:
-            await ctx.repos.meetings.skip(record.id, occurrence, now=now)
-        _replan(ctx, record.id)
-        updated = await _find(ctx, record.id)
-        return Reply.text(
-            ctx.t(
-                "meeting.skipped",
-                id=record.id,
-                title=md_escape(record.title),
-                date=day.strftime("%d.%m.%Y"),
-                next=_dates_text(_next_dates(updated, now, ctx.language), ctx.language),
-            )
-        )
-    if verb == "remind":
-        offsets: list[int] = []
-        if fold(argument) not in {"keine", "none", "aus", "off"}:
-            for part in re.split(r"[,;]|\bund\b|\band\b", argument):
-                if part.strip():
-                    try:
-                        offsets.append(int(parse_duration(part.strip()).total_seconds()))
-                    except ScheduleError as exc:
-                        raise _schedule_error(ctx, exc) from None
-            if not offsets:
-                raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb="erinnern"))
-        await ctx.repos.meetings.update(record.id, now=now, offsets=offsets)
-    elif verb in {"place", "agenda", "title"}:
-        limit = MAX_TITLE if verb == "title" else MAX_TEXT
-        if not argument:
-            raise BadArgument(ctx.t("meeting.need_id", prefix=ctx.prefix, verb=verb))
-        if len(argument) > limit:
-            raise BadArgument(ctx.t("meeting.too_long", limit=limit))
-        if verb == "place" and fold(argument) in {"video", "jitsi", "online"}:
-            if not ctx.config.jitsi_base_url:
-                raise BadArgument(ctx.t("meeting.no_jitsi"))
-            name = slug(record.title) or "termin"
-            argument = f"{ctx.config.jitsi_base_url}redi-{name}-{secrets.token_hex(3)}"
-        await ctx.repos.meetings.update(record.id, now=now, **{verb: argument})
-    elif verb == "time":
-        try:
-            # The colon ends the time part, so the stored title cannot change the schedule.
-            schedule = parse_schedule(f"{argument}: {record.title}", now=now, tz=tz)
-        except ScheduleError as exc:
-            raise _schedule_error(ctx, exc) from None
-        await ctx.repos.meetings.update(
-            record.id,
-            now=now,
-            start=schedule.start,
-            rrule=schedule.rrule,
-            duration_minutes=int(schedule.duration.total_seconds() // 60) if schedule.duration else None,
-        )
-    _replan(ctx, record.id)
-    updated = await _find(ctx, record.id)
-    return Reply.text(ctx.t("meeting.updated", id=record.id) + "\n\n" + _summary(ctx, updated, created=False))
 
 
 @router.command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
@@ -251,3 +252,28 @@ def test_a_reply_that_quotes_a_huge_paste_is_shortened_to_what_a_homeserver_acce
     assert size <= MAX_CONTENT_BYTES, "under the 64 KiB event limit, also once encrypted"
     assert content["body"].startswith("Zu ") and content["body"].endswith("(gekürzt / shortened)")
     assert "(gekürzt / shortened)" in content["formatted_body"]
+
+
+async def test_subcommands_are_declared_and_their_help_is_generated(config: Config) -> None:
+    # A different prefix, so nothing in the help may be a hard-coded "!".
+    config = dataclasses.replace(config, command_prefix="?")
+    db = Database(config.database_url)
+    await db.upgrade()
+    try:
+        dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=FakeClock(NOW))
+        overview = await ask(dispatcher, "?hilfe termin")
+        for usage in ("?termin absagen <Nr>", "?termin aussetzen <Nr> <am Datum>", "?termin zeit <Nr> <wann>"):
+            assert usage in overview, overview
+        assert "!" not in overview, "the configured prefix everywhere"
+        one = await ask(dispatcher, "?hilfe termin verschieben")
+        assert one.startswith("?termin zeit – Verlegt einen Termin") and "?termin zeit <Nr> <wann>" in one
+        await ask(dispatcher, "?sprache en")
+        english = await ask(dispatcher, "?help meeting")
+        assert "?meeting cancel <no.>" in english and "?meeting time <no.> <when>" in english
+        # Aliases of a subcommand, and a first word that is no subcommand (a new meeting's date).
+        assert "Meeting #1" in await ask(dispatcher, "?meeting tomorrow 3pm retro")
+        assert "cancelled" in await ask(dispatcher, "?meeting loeschen 1")
+        missing = await ask(dispatcher, "?meeting cancel")
+        assert "Usage: ?meeting cancel <no.>" in missing
+    finally:
+        await db.dispose()
