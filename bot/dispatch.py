@@ -428,9 +428,8 @@ class Registry:
                 linked = dataclasses.replace(sub, parent=parent)
                 words = self._subcommands.setdefault(parent.name, {})
                 for word in linked.names:
-                    if fold(word) in words:
+                    if words.setdefault(fold(word), linked) is not linked:
                         raise ValueError(f"subcommand {parent.name} {word!r} is declared twice")
-                    words[fold(word)] = linked
         self.sent_hooks: dict[str, SentHook] = {}
         for router in self.routers:
             for hook_name, hook in router.sent_hooks.items():

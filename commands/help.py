@@ -83,7 +83,8 @@ async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply
         qualified = f"{found.parent.name} {found.name}" if found.parent else found.name
         lines = [f"**{prefix}{qualified}** – {found.help(lang)}"]
         if found.details(lang):
-            lines.append(found.details(lang).replace("{prefix}", prefix))
+            # Details are written with the default prefix; shown with the configured one.
+            lines.append(found.details(lang).replace("`!", "`" + prefix))
         lines.append(f"{ctx.t('help.usage')}: `{found.usage(prefix, lang)}`")
         subcommands = ctx.registry.subcommands(found)
         if subcommands:

@@ -167,15 +167,15 @@ def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
     help_de="Trägt einen Termin ein, zeigt oder ändert einen",
     help_en="Creates a meeting, shows or changes one",
     details_de=(
-        "Neu: `{prefix}termin morgen 14 Uhr Abstimmung eAkte`, `{prefix}termin 3.12. 9:30 Fachgruppe`, "
-        "`{prefix}termin jeden Dienstag 10:00 Jour fixe`, `{prefix}termin jeden 2. Dienstag im Monat 14 Uhr Sensorik`, "
-        "`{prefix}termin alle 2 Wochen montags 9 Uhr Runde`, `{prefix}termin werktags 8:30 Kurzabstimmung`.\n\n"
-        "Zeigen: `{prefix}termin 7` (die Nummer steht in `{prefix}termine`)."
+        "Neu: `!termin morgen 14 Uhr Abstimmung eAkte`, `!termin 3.12. 9:30 Fachgruppe`, "
+        "`!termin jeden Dienstag 10:00 Jour fixe`, `!termin jeden 2. Dienstag im Monat 14 Uhr Sensorik`, "
+        "`!termin alle 2 Wochen montags 9 Uhr Runde`, `!termin werktags 8:30 Kurzabstimmung`.\n\n"
+        "Zeigen: `!termin 7` (die Nummer steht in `!termine`)."
     ),
     details_en=(
-        "New: `{prefix}meeting tomorrow 3pm sync`, `{prefix}meeting every friday 3pm retro`, "
-        "`{prefix}meeting every 2 weeks on monday 9am round`.\n\n"
-        "Show: `{prefix}meeting 7` (`{prefix}meetings` shows the numbers)."
+        "New: `!meeting tomorrow 3pm sync`, `!meeting every friday 3pm retro`, "
+        "`!meeting every 2 weeks on monday 9am round`.\n\n"
+        "Show: `!meeting 7` (`!meetings` shows the numbers)."
     ),
     labels={"text": ("Wann Titel", "when title")},
 )

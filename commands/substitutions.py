@@ -116,10 +116,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Eine Vertretung #{id} gibt es nicht. Offene Anfragen: `{prefix}vertretungen`",
         "en": "There is no substitution #{id}. Open requests: `{prefix}covers`",
     },
-    "sub.which_id": {
-        "de": "Welche Vertretung? Schreib die Nummer, z. B. `{prefix}{command} 12`.",
-        "en": "Which substitution? Give its number, e.g. `{prefix}{command} 12`.",
-    },
     "sub.unknown_person": {
         "de": "Wen meinst du mit „{name}“? Angeboten haben: {offers}.",
         "en": "Whom do you mean by “{name}”? Offers came from: {offers}.",
@@ -418,35 +414,22 @@ def _replan(ctx: CommandContext, request_id: int) -> None:
         ctx.after_commit.append(lambda: planner.refresh_substitution(request_id))
 
 
-def _parse_id(ctx: CommandContext, text: str, command: str) -> tuple[int, str]:
-    words = text.split(maxsplit=1)
-    if not words or not is_number_word(words[0]):
-        raise BadArgument(ctx.t("sub.which_id", prefix=ctx.prefix, command=command))
-    return record_number(words[0], ctx.t, _LABEL[ctx.language]), words[1] if len(words) > 1 else ""
-
-
-# --- commands -------------------------------------------------------------------------------------------
-
 _LABEL = {"de": "Vertretung", "en": "cover request"}
-_CANCEL_WORDS = {"absagen", "abbrechen", "cancel"}
-_WITHDRAW_WORDS = {"zurueckziehen", "zurueck", "withdraw"}
 
 
 @router.command(
     "vertretung",
     aliases=["cover"],
-    help_de="Vertretung aus einer anderen Stadt anfragen; mit Nummer zeigen, absagen oder zurückziehen",
-    help_en="Ask for a stand-in from another city; with a number: show, cancel or withdraw",
+    help_de="Vertretung aus einer anderen Stadt anfragen; mit Nummer zeigen",
+    help_en="Ask for a stand-in from another city; with a number: show it",
     details_de=(
         "`!vertretung 12.12. 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform #Engagementplattform` – "
         "auch `2 Personen`, `Frist 10.12. 12 Uhr`, `ganztägig`.\n"
-        "`!vertretung 12` zeigt eine mit Verlauf, `!vertretung absagen 12` sagt deine ab, "
-        "`!vertretung zurückziehen 12` zieht dein Angebot zurück."
+        "`!vertretung 12` zeigt eine mit Verlauf."
     ),
     details_en=(
         "`!cover 12/12 10am-4pm Digital Day Bühl #Engagementplattform` – also `2 people`, `deadline 10.12. 12pm`, "
-        "`all day`.\n`!cover 12` shows one with its history, `!cover cancel 12` cancels yours, "
-        "`!cover withdraw 12` withdraws your offer."
+        "`all day`.\n`!cover 12` shows one with its history."
     ),
     labels={"text": ("wann was", "when what")},
 )
@@ -454,16 +437,30 @@ async def substitution(ctx: CommandContext, *, text: str | None = None) -> Reply
     words = (text or "").split(maxsplit=1)
     if not words:
         return Reply.text(_usage(ctx))
-    first = fold(words[0])
     if is_number_word(words[0]) and len(words) == 1:
         return await _show(ctx, record_number(words[0], ctx.t, _LABEL[ctx.language]))
-    if first in _CANCEL_WORDS:
-        request_id, _ = _parse_id(ctx, words[1] if len(words) > 1 else "", f"{ctx.invoked_as} {words[0]}")
-        return await _cancel(ctx, request_id)
-    if first in _WITHDRAW_WORDS:
-        request_id, _ = _parse_id(ctx, words[1] if len(words) > 1 else "", f"{ctx.invoked_as} {words[0]}")
-        return await _withdraw(ctx, request_id)
     return await _create(ctx, text or "")
+
+
+_NUMBER = {"number": ("Nr", "no.")}
+
+
+@router.subcommand(
+    "vertretung", "absagen", aliases=["abbrechen", "cancel"],
+    help_de="Sagt deine Anfrage ab; alle Beteiligten bekommen Bescheid",
+    help_en="Cancels your request; everyone involved is told", labels=_NUMBER,
+)  # fmt: skip
+async def cancel_substitution(ctx: CommandContext, *, number: int) -> Reply:
+    return await _cancel(ctx, number)
+
+
+@router.subcommand(
+    "vertretung", "zurückziehen", aliases=["zurueck", "withdraw"],
+    help_de="Zieht dein Angebot oder deine Zusage zurück", help_en="Withdraws your offer or acceptance",
+    labels=_NUMBER,
+)  # fmt: skip
+async def withdraw_substitution(ctx: CommandContext, *, number: int) -> Reply:
+    return await _withdraw(ctx, number)
 
 
 def _usage(ctx: CommandContext) -> str:

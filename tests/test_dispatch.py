@@ -265,6 +265,9 @@ async def test_subcommands_are_declared_and_their_help_is_generated(config: Conf
         for usage in ("?termin absagen <Nr>", "?termin aussetzen <Nr> <am Datum>", "?termin zeit <Nr> <wann>"):
             assert usage in overview, overview
         assert "!" not in overview, "the configured prefix everywhere"
+        covers = await ask(dispatcher, "?hilfe vertretung")
+        assert "?vertretung absagen <Nr>" in covers and "?vertretung zurückziehen <Nr>" in covers
+        assert "!" not in covers and "!" not in await ask(dispatcher, "?hilfe werweiss")
         one = await ask(dispatcher, "?hilfe termin verschieben")
         assert one.startswith("?termin zeit – Verlegt einen Termin") and "?termin zeit <Nr> <wann>" in one
         await ask(dispatcher, "?sprache en")

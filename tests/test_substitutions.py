@@ -137,7 +137,7 @@ async def test_withdrawing_an_accepted_offer_reopens_the_request(bot: Bot) -> No
         (CLARA, "!zusage 1 @ben:rastatt.de", "dürfen nur, wer sie angefragt hat"),
         (ANNA, "!vertretung 1.1.2020 10-12 Uhr Messe", "Vergangenheit"),
         (ANNA, "!vertretung 12.12. 16-10 Uhr Messe", "16"),
-        (ANNA, "!vertretung absagen", "Welche Vertretung?"),
+        (ANNA, "!vertretung absagen", "So geht's: !vertretung absagen <Nr>"),
         (BEN, "!vertretungen Atlantis", "verstehe ich nicht als Filter"),
         (BEN, "!bilanz neunzehn", "ist kein Jahr"),
     ],
