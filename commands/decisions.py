@@ -136,10 +136,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Beschluss #{id} ist aufgehoben; er bleibt im Log, mit Grund.",
         "en": "Decision #{id} is revoked; it stays in the log, with the reason.",
     },
-    "dec.which_id": {
-        "de": "Welcher Beschluss? Schreib die Nummer, z. B. `{prefix}beschluss {verb} 17 …`.",
-        "en": "Which decision? Give its number, e.g. `{prefix}decision {verb} 17 …`.",
-    },
     # Queries
     "dec.results": {"de": "**Beschlüsse** – {query}: {total}", "en": "**Decisions** – {query}: {total}"},
     "dec.none": {
@@ -324,18 +320,9 @@ async def _decision(ctx: CommandContext, decision_id: int, *, lock: bool = False
     return record
 
 
-def _parse_number(ctx: CommandContext, text: str, verb: str) -> tuple[int, str]:
-    words = text.split(maxsplit=1)
-    if not words or not is_number_word(words[0]):
-        raise BadArgument(ctx.t("dec.which_id", prefix=ctx.prefix, verb=verb))
-    return record_number(words[0], ctx.t, _LABEL[ctx.language]), words[1].strip() if len(words) > 1 else ""
-
-
 # --- logging and revising ------------------------------------------------------------------------------------
 
 _LABEL = {"de": "Beschluss", "en": "decision"}
-_SUPERSEDE = {"ersetzen", "ersetze", "supersede"}
-_REVOKE = {"aufheben", "aufhebung", "revoke"}
 
 
 @router.command(
@@ -363,14 +350,27 @@ async def decision(ctx: CommandContext, *, text: str | None = None) -> Reply:
         return Reply.text(ctx.t("dec.usage", example_de=EXAMPLE_DE, example_en=EXAMPLE_EN))
     if is_number_word(words[0]) and len(words) == 1:
         return await _show(ctx, record_number(words[0], ctx.t, _LABEL[ctx.language]))
-    verb = fold(words[0])
-    if verb in _SUPERSEDE:
-        number, rest = _parse_number(ctx, words[1] if len(words) > 1 else "", words[0])
-        return await _supersede(ctx, number, rest)
-    if verb in _REVOKE:
-        number, rest = _parse_number(ctx, words[1] if len(words) > 1 else "", words[0])
-        return await _revoke(ctx, number, rest)
     return await _log(ctx, text or "")
+
+
+@router.subcommand(
+    "beschluss", "ersetzen", aliases=["ersetze", "supersede"],
+    help_de="Ersetzt einen Beschluss durch einen neuen (Autor:in und Koordination)",
+    help_en="Supersedes a decision with a new one (author and coordinators)",
+    labels={"number": ("Nr", "no."), "text": ("neuer Text", "new text")},
+)  # fmt: skip
+async def supersede_decision(ctx: CommandContext, *, number: int, text: str | None = None) -> Reply:
+    return await _supersede(ctx, number, text or "")
+
+
+@router.subcommand(
+    "beschluss", "aufheben", aliases=["aufhebung", "revoke"],
+    help_de="Hebt einen Beschluss mit Grund auf (Autor:in und Koordination)",
+    help_en="Revokes a decision, with a reason (author and coordinators)",
+    labels={"number": ("Nr", "no."), "reason": ("Grund", "reason")},
+)  # fmt: skip
+async def revoke_decision(ctx: CommandContext, *, number: int, reason: str | None = None) -> Reply:
+    return await _revoke(ctx, number, reason or "")
 
 
 async def _log(ctx: CommandContext, text: str) -> Reply:
@@ -629,19 +629,12 @@ def _line(ctx: CommandContext, record: DecisionRecord, names: dict[str, str | No
 @router.command(
     "sitzung",
     aliases=["minutes"],
-    help_de="Protokoll führen: sitzung start Titel, sitzung ende",
-    help_en="Take minutes: minutes start title, minutes end",
+    help_de="Zeigt das laufende Protokoll; sitzung start Titel, sitzung ende",
+    help_en="Shows the running minutes; minutes start title, minutes end",
     details_de="Während des Protokolls: `!info …`, `!beschluss …`, `!aufgabe @wer [bis Datum] …`, `!rueckgaengig`.",
     details_en="While taking minutes: `!info …`, `!decision …`, `!action @who [by date] …`, `!undo`.",
-    labels={"text": ("start|ende", "start|end")},
 )
-async def minutes(ctx: CommandContext, *, text: str | None = None) -> Reply:
-    words = (text or "").split(maxsplit=1)
-    verb = fold(words[0]) if words else ""
-    if verb in ("start", "beginn", "beginnen", "begin"):
-        return await _start(ctx, words[1].strip() if len(words) > 1 else "")
-    if verb in ("ende", "end", "stop", "beenden", "schluss"):
-        return await _end(ctx)
+async def minutes(ctx: CommandContext) -> Reply:
     session = await ctx.repos.minutes.open_session(ctx.room_id)
     if session is None:
         return Reply.text(ctx.t("min.none", prefix=ctx.prefix))
@@ -649,6 +642,24 @@ async def minutes(ctx: CommandContext, *, text: str | None = None) -> Reply:
     tz = await room_timezone(ctx)
     when = md_escape(format_when(session.started_at.astimezone(tz), language=ctx.language))
     return Reply.text(ctx.t("min.status", title=md_escape(session.title), when=when, count=len(items)))
+
+
+@router.subcommand(
+    "sitzung", "start", aliases=["beginn", "beginnen", "begin"],
+    help_de="Beginnt ein Protokoll in diesem Raum", help_en="Starts taking minutes in this room",
+    labels={"title": ("Titel", "title")},
+)  # fmt: skip
+async def start_minutes(ctx: CommandContext, *, title: str | None = None) -> Reply:
+    return await _start(ctx, (title or "").strip())
+
+
+@router.subcommand(
+    "sitzung", "ende", aliases=["end", "stop", "beenden", "schluss"],
+    help_de="Beendet das Protokoll und schickt es formatiert und als Datei",
+    help_en="Ends the minutes and sends them, formatted and as a file",
+)  # fmt: skip
+async def end_minutes(ctx: CommandContext) -> Reply:
+    return await _end(ctx)
 
 
 async def _start(ctx: CommandContext, title: str) -> Reply:

@@ -195,7 +195,7 @@ async def test_export_files_and_yearly_report(bot: Bot) -> None:
         ("!beschluss", "So hältst du einen Beschluss fest"),
         ("!beschluss #nurtag", "So hältst du einen Beschluss fest"),
         ("!beschluss ersetzen 1", "Was gilt stattdessen?"),
-        ("!beschluss ersetzen x Text", "Welcher Beschluss?"),
+        ("!beschluss ersetzen x Text", "„x“ ist keine Zahl (Nr)"),
         ("!beschluesse bis:1.1.2026 seit:1.2.2026", "seit"),
         ("!beschluesse farbe:blau", "farbe"),
         ("!info ohne Sitzung", "kein Protokoll"),
