@@ -595,18 +595,24 @@ async def set_mentions(
     return Reply.text(ctx.t("mentions.on" if allow else "mentions.off"))
 
 
+@router.subcommand(
+    "profil", "löschen", aliases=["delete"], help_de="Löscht dein Profil sofort, mit allem, was dazugehört",
+    help_en="Deletes your profile at once, with everything that belongs to it", replay_safe=True,
+)  # fmt: skip
+async def delete_profile(ctx: CommandContext) -> Reply:
+    await ctx.repos.profiles.delete(ctx.sender)
+    return Reply.text(ctx.t("profile.deleted"))
+
+
 @router.command(
     "profil",
     aliases=["profile"],
-    help_de="Zeigt dein Profil oder das von @jemand; „löschen“ löscht deins sofort",
-    help_en="Shows your profile or @someone's; “delete” deletes yours at once",
-    labels={"who": ("@jemand|löschen", "@someone|delete")},
+    help_de="Zeigt dein Profil oder das von @jemand",
+    help_en="Shows your profile or @someone's",
+    labels={"who": ("@jemand", "@someone")},
     replay_safe=True,
 )
 async def show_profile(ctx: CommandContext, *, who: str | None = None) -> Reply:
-    if who is not None and fold(who) in {"loeschen", "delete"}:
-        await ctx.repos.profiles.delete(ctx.sender)
-        return Reply.text(ctx.t("profile.deleted"))
     user_id = ctx.sender
     if who is not None:
         pill = _PILL.match(who.strip())

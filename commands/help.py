@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape
 from commands import rights
-from storage.text import fold
 
 router = Router(
     "general",
@@ -132,23 +131,12 @@ async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | N
     aliases=["timezone", "tz"],
     help_de="Stellt deine Zeitzone ein (persönliche Erinnerungen) oder die der Termine im Raum",
     help_en="Sets your time zone (personal reminders) or the one of the room's meetings",
-    details_de=(
-        "`zeitzone` zeigt beide, `zeitzone Europe/Lisbon` stellt deine ein, "
-        "`zeitzone raum Europe/Lisbon` die des Raums (Raum-Moderation)."
-    ),
-    details_en=(
-        "`timezone` shows both, `timezone Europe/Lisbon` sets yours, "
-        "`timezone room Europe/Lisbon` the room's (room moderators)."
-    ),
+    details_de="`!zeitzone` zeigt beide, `!zeitzone Europe/Lisbon` stellt deine ein.",
+    details_en="`!timezone` shows both, `!timezone Europe/Lisbon` sets yours.",
     labels={"zone": ("Zeitzone", "time zone")},
     replay_safe=True,
 )
 async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
-    words = (zone or "").split()
-    if words and fold(words[0]) in ("raum", "room"):
-        if len(words) > 1:
-            return await _set_room_timezone(ctx, " ".join(words[1:]))
-        zone = None
     if zone is None:
         settings = await ctx.repos.users.get(ctx.sender)
         current = settings.timezone if settings and settings.timezone else ctx.config.timezone.key
@@ -159,7 +147,15 @@ async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply
     return Reply.text(ctx.t("timezone.set", zone=match))
 
 
-async def _set_room_timezone(ctx: CommandContext, zone: str) -> Reply:
+@router.subcommand(
+    "zeitzone", "raum", aliases=["room"],
+    help_de="Stellt die Zeitzone neuer Termine in diesem Raum ein (Raum-Moderation)",
+    help_en="Sets the time zone of new meetings in this room (room moderators)",
+    labels={"zone": ("Zeitzone", "time zone")}, replay_safe=True,
+)  # fmt: skip
+async def set_room_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
+    if zone is None:
+        return await set_timezone(ctx)
     rights.require(ctx, "room", owners=(), room_id=ctx.room_id)
     match = _known_zone(ctx, zone)
     await ctx.repos.rooms.set_timezone(ctx.room_id, match)

@@ -570,26 +570,12 @@ def rule_based_vtimezone(tz: ZoneInfo, year: int) -> icalendar.Timezone | None:
 @router.command(
     "erinnerungen",
     aliases=["reminders"],
-    help_de="Zeigt deine offenen persönlichen Erinnerungen; „löschen 3“ löscht eine",
-    help_en="Shows your pending personal reminders; “delete 3” deletes one",
-    labels={"action": ("löschen", "delete"), "number": ("Nr", "no")},
+    help_de="Zeigt deine offenen persönlichen Erinnerungen",
+    help_en="Shows your pending personal reminders",
     replay_safe=True,
 )
-async def my_reminders(
-    ctx: CommandContext, *, action: Literal["löschen", "loeschen", "delete"] | None = None, number: int | None = None
-) -> Reply:
-    now = ctx.clock.now()
-    pending = await ctx.repos.reminders.upcoming_for(ctx.sender, now=now)
-    if action is not None:
-        if number is None:
-            raise BadArgument(ctx.t("reminders.cancel_hint", prefix=ctx.prefix))
-        if number not in {r.id for r in pending}:
-            raise NotFound(ctx.t("reminders.not_found", id=number, prefix=ctx.prefix))
-        await ctx.repos.reminders.cancel(number, now=now)
-        planner = ctx.planner
-        if planner is not None:
-            ctx.after_commit.append(lambda: planner.refresh_personal(number))
-        return Reply.text(ctx.t("reminders.cancelled", id=number))
+async def my_reminders(ctx: CommandContext) -> Reply:
+    pending = await ctx.repos.reminders.upcoming_for(ctx.sender, now=ctx.clock.now())
     if not pending:
         return Reply.text(ctx.t("reminders.none", prefix=ctx.prefix))
     lines = [ctx.t("reminders.title"), ""]
@@ -598,6 +584,21 @@ async def my_reminders(
         lines.append(f"- #{reminder.id} {when}: {md_escape(reminder.message)}")
     lines += ["", ctx.t("reminders.cancel_hint", prefix=ctx.prefix)]
     return Reply.text("\n".join(lines))
+
+
+@router.subcommand(
+    "erinnerungen", "löschen", aliases=["delete"], help_de="Löscht eine deiner Erinnerungen",
+    help_en="Deletes one of your reminders", labels={"number": ("Nr", "no.")}, replay_safe=True,
+)  # fmt: skip
+async def delete_reminder(ctx: CommandContext, *, number: int) -> Reply:
+    now = ctx.clock.now()
+    if number not in {r.id for r in await ctx.repos.reminders.upcoming_for(ctx.sender, now=now)}:
+        raise NotFound(ctx.t("reminders.not_found", id=number, prefix=ctx.prefix))
+    await ctx.repos.reminders.cancel(number, now=now)
+    planner = ctx.planner
+    if planner is not None:
+        ctx.after_commit.append(lambda: planner.refresh_personal(number))
+    return Reply.text(ctx.t("reminders.cancelled", id=number))
 
 
 # --- what the planner sends ------------------------------------------------------------------------------
