@@ -61,9 +61,10 @@ class ActionJobs:
             return
         when = await self._due_at(item, item.due)
         # A past time runs at once: deliver() sends it late within the grace period, else records it missed.
-        self.scheduler.at(self.job_id(item.id), when, self._fire, item.id)
+        self.scheduler.at(self.job_id(item.id), when, self.fire, item.id)
 
-    async def _fire(self, item_id: int) -> None:
+    async def fire(self, item_id: int) -> None:
+        """The job: remind the owner of an open action item on its due day (a plain function, so tests call it)."""
         try:
             async with self.db.transaction() as repos:
                 item = await repos.minutes.get_item(item_id)
@@ -78,7 +79,7 @@ class ActionJobs:
             await self.env.deliver(message)
         except Exception:
             log.exception("reminder for action item %s failed; retrying in a minute", item_id)
-            self.scheduler.at(self.job_id(item_id), self.clock.now() + timedelta(minutes=1), self._fire, item_id)
+            self.scheduler.at(self.job_id(item_id), self.clock.now() + timedelta(minutes=1), self.fire, item_id)
 
 
 def _open(item: ItemRecord) -> bool:

@@ -127,6 +127,14 @@ class SubstitutionRepository:
             .values(announcement_room_id=room_id, announcement_event_id=event_id)
         )
 
+    async def set_deadline(self, request_id: int, deadline: datetime, *, now: datetime) -> None:
+        """Move the answer-by deadline (the planner must then be refreshed for the request)."""
+        await self._session.execute(
+            update(SubstitutionRequest)
+            .where(SubstitutionRequest.id == request_id)
+            .values(deadline=ensure_utc(deadline, "deadline"), updated_at=ensure_utc(now, "now"))
+        )
+
     async def set_state(self, request_id: int, state: str, *, now: datetime) -> None:
         await self._session.execute(
             update(SubstitutionRequest)

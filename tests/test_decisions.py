@@ -149,8 +149,10 @@ async def test_action_items_listed_closed_and_reminded_on_the_due_day_once(bot: 
     assert pill.startswith("Aufgabe #3 für @ben:rastatt.de bis 30.11.2026: Raum buchen"), pill
 
     bot.clock.set(datetime(2026, 11, 24, 9, 0, 5, tzinfo=BERLIN))
-    await bot.planner.actions._fire(1)  # type: ignore[union-attr]
-    await bot.planner.actions._fire(1)  # type: ignore[union-attr]
+    actions = bot.planner.actions
+    assert actions is not None
+    await actions.fire(1)
+    await actions.fire(1)
     assert bot.sent_dms() == [(BEN, "⏰ Heute fällig – Aufgabe #1: Angebot einholen (Engagementplattform)")]
 
     assert "als erledigt melden dürfen nur, für wen sie ist, wer sie notiert hat" in await bot.say(

@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import update
 
 from bot.dev.client import DevClient
-from storage.models import SubstitutionRequest
 from tests.conftest import RunningBot, StartBot
 from tests.fixtures_matrix import MakeUser
 
@@ -99,12 +97,9 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
     # A second request nobody is accepted for expires at its deadline; a third is cancelled.
     await ask(anna, room, bot, f"!vertretung {_day(4)} ganztägig Messe #Sensorik")
     await ask(ben, room, bot, "!übernehme 2")
+    now = bot.app.clock.now()
     async with bot.app.db.transaction() as repos:
-        await repos.substitutions._session.execute(
-            update(SubstitutionRequest)
-            .where(SubstitutionRequest.id == 2)
-            .values(deadline=bot.app.clock.now() + timedelta(seconds=2))
-        )
+        await repos.substitutions.set_deadline(2, now + timedelta(seconds=2), now=now)
     await jobs.refresh(2)
     assert "#2" in await direct_message(ben, bot, "abgelaufen")
     assert "abgeschlossen" in await ask(clara, room, bot, "!übernehme 2")
