@@ -32,7 +32,7 @@ from bot.app import all_routers
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.dispatch import Dispatcher, IncomingMessage
-from commands.expertise_matching import topic_key
+from commands.expertise.matching import topic_key
 from storage import Database, normalize_url
 from storage.models import Profile, ProfileGroup, ProfileTopic, Topic
 

@@ -7,15 +7,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.action_jobs import ActionJobs
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.dispatch import Dispatcher, FileSource, Router
 from bot.matrix import MatrixTransport
 from bot.outbox import Outbox, Sender
-from bot.reminders import ReminderPlanner
 from bot.scheduler import JobEnv, Scheduler
-from bot.substitution_jobs import SubstitutionJobs
 from commands import decisions, expertise, meetings, substitutions
 from commands import help as help_commands
 from storage import Database
@@ -38,7 +35,7 @@ class App:
     dispatcher: Dispatcher
     transport: MatrixTransport
     scheduler: Scheduler
-    planner: ReminderPlanner
+    planner: meetings.ReminderPlanner
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -127,18 +124,18 @@ class Parts:
 
     dispatcher: Dispatcher
     scheduler: Scheduler
-    planner: ReminderPlanner
+    planner: meetings.ReminderPlanner
     outbox: Outbox
 
 
 def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, files: FileSource | None) -> Parts:
     scheduler = Scheduler(clock)
     env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace)
-    planner = ReminderPlanner(
+    planner = meetings.ReminderPlanner(
         env,
         meeting_content=meetings.meeting_reminder_content(config.default_language),
         personal_content=meetings.personal_reminder_content,
-        substitutions=SubstitutionJobs(
+        substitutions=substitutions.SubstitutionJobs(
             env,
             reminder_before=config.substitution_reminder,
             default_language=config.default_language,
@@ -146,7 +143,7 @@ def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, file
             apply_due=substitutions.apply_due,
             accepted_before=substitutions.offer_accepted_before,
         ),
-        actions=ActionJobs(
+        actions=decisions.ActionJobs(
             env,
             timezone=config.timezone,
             default_language=config.default_language,

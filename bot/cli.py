@@ -139,7 +139,7 @@ def import_group() -> None:
 @click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 def import_profiles(config_path: Path, file: Path, apply: bool, language: str) -> None:
     """Profile aus CSV/TOML importieren, alles oder nichts / import profiles, all or nothing."""
-    from commands.expertise import ImportOutcome, run_import
+    from commands.expertise.commands import ImportOutcome, run_import
     from storage import Database
 
     config = _load(config_path)
@@ -190,8 +190,8 @@ def export_decisions(
     config_path: Path, fmt: str, group: str | None, year: int | None, language: str, output: Path | None
 ) -> None:
     """Beschlüsse als CSV oder Markdown / decisions as CSV or Markdown."""
-    from commands.decisions import export_decisions as export
-    from commands.expertise import resolve_name
+    from commands.decisions.commands import export_decisions as export
+    from commands.expertise.commands import resolve_name
     from storage import Database
 
     config = _load(config_path)

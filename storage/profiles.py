@@ -207,7 +207,7 @@ class ProfileRepository:
         """One page of the people who know any of the weighted topics, best first.
 
         `weights` maps topic key -> (match kind, score in (0, 1]). The order is the one of
-        `commands.expertise_matching.rank_people` (a test checks both agree), computed by the database,
+        `commands.expertise.matching.rank_people` (a test checks both agree), computed by the database,
         so a popular topic with thousands of holders costs one aggregate query instead of thousands of
         rows in Python. The total is counted only up to COUNT_CAP: nobody pages through more.
         """

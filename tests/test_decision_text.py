@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.replies import html_to_plain, render_html
-from commands.decision_text import (
+from commands.decisions.text import (
     MAX_SEARCH_WORDS,
     MAX_TERMS,
     DecisionQuery,

@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.dispatch import Dispatcher, IncomingMessage
 from bot.replies import message_content
-from commands.expertise import Search, parse_search, resolve_name
+from commands.expertise.commands import Search, parse_search, resolve_name
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,7 +197,7 @@ async def test_database_ranking_agrees_with_rank_people(db: Database, seed: int)
     """The database ranks big result sets; rank_people is the readable definition. Both must agree."""
     import random
 
-    from commands.expertise_matching import Hit, MatchKind, Person, TopicMatch, rank_people
+    from commands.expertise.matching import Hit, MatchKind, Person, TopicMatch, rank_people
 
     rng = random.Random(seed)
     topics = [(f"thema{i}", f"Thema {i}") for i in range(12)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.expertise_matching import (
+from commands.expertise.matching import (
     Hit,
     MatchKind,
     Person,

@@ -16,8 +16,8 @@ from bot.app import build_parts
 from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.dispatch import IncomingMessage
-from bot.reminders import due_reminders, next_due
 from bot.replies import message_content
+from commands.meetings.jobs import due_reminders, next_due
 from storage import Database
 from storage.meetings import MeetingRecord
 from tests.fakes import RecordingSender
@@ -310,7 +310,7 @@ async def test_time_change_does_not_read_the_title_as_time(bot: Bot) -> None:
     ],
 )
 def test_vtimezone_rules_for_other_zones(zone: str, daylight: str, standard: str) -> None:
-    from commands.meetings import rule_based_vtimezone
+    from commands.meetings.commands import rule_based_vtimezone
 
     component = rule_based_vtimezone(ZoneInfo(zone), 2026)
     assert component is not None

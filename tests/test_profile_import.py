@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.replies import html_to_plain, render_html
-from commands.profile_import import (
+from commands.expertise.importing import (
     ExistingProfile,
     ImportNote,
     ImportPlan,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.schedule_parsing import ScheduleError, parse_schedule
-from commands.substitution_rules import (
+from commands.substitutions.rules import (
     ALLOWED_STATES,
     EXAMPLE_DE,
     EXAMPLE_EN,

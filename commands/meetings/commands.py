@@ -1,7 +1,7 @@
 """Meetings of a room and personal reminders: `!termin …`, `!termine`, `!erinnere mich …`.
 
 Handlers only write the database and ask the planner (after commit) to re-plan; the reminders
-themselves are sent by bot/reminders.py.
+themselves are sent by `commands.meetings.jobs`.
 """
 
 from __future__ import annotations

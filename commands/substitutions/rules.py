@@ -31,7 +31,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
-from commands.profile_import import MAX_TOPIC_LENGTH, MAX_TOPICS
+from commands.expertise.importing import MAX_TOPIC_LENGTH, MAX_TOPICS
 from commands.rights import refusal
 from storage.text import fold
 

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.action_jobs import ActionJobs
 from bot.schedule_parsing import occurrences
 from bot.scheduler import Delivery, DueMessage, JobEnv, deliver_batch
-from bot.substitution_jobs import SubstitutionJobs
+from commands.decisions.jobs import ActionJobs
+from commands.substitutions.jobs import SubstitutionJobs
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 
 log = logging.getLogger(__name__)

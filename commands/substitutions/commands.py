@@ -1,6 +1,6 @@
 """Substitutions between cities: ask (`!vertretung`), offer (`!übernehme` or ✋ on the announcement),
 accept (`!zusage`), withdraw, cancel; reminders, expiry and the end come from the scheduler
-(`bot/substitution_jobs.py`), the rules from `commands/substitution_rules.py`."""
+(`commands.substitutions.jobs`), the rules from `commands.substitutions.rules`."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from bot.i18n import Catalog
 from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
 from bot.schedule_parsing import ScheduleError, format_when
 from commands import rights
-from commands import substitution_rules as rules
-from commands.expertise import Search, find_people, resolve_name
-from commands.expertise_matching import Synonyms, topic_key
+from commands.expertise.commands import Search, find_people, resolve_name
+from commands.expertise.matching import Synonyms, topic_key
 from commands.help import personal_timezone, room_timezone
-from commands.substitution_rules import Notice, OfferState, OfferView, RequestState, RequestView
+from commands.substitutions import rules
+from commands.substitutions.rules import Notice, OfferState, OfferView, RequestState, RequestView
 from storage import Repositories
 from storage.substitutions import MAX_NOTE, MAX_WHAT, OfferRecord, RequestRecord
 from storage.text import MATRIX_USER_ID, fold

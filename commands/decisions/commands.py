@@ -26,7 +26,7 @@ from bot.dispatch import (
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
 from bot.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
 from commands import rights
-from commands.decision_text import (
+from commands.decisions.text import (
     DecisionQuery,
     DecisionQueryError,
     DecisionRow,
@@ -40,10 +40,10 @@ from commands.decision_text import (
     parse_decision_query,
     yearly_report_markdown,
 )
-from commands.expertise_matching import topic_key
+from commands.expertise.importing import MAX_TOPICS
+from commands.expertise.matching import topic_key
 from commands.help import room_timezone
-from commands.profile_import import MAX_TOPICS
-from commands.substitutions import balance_table
+from commands.substitutions.commands import balance_table
 from storage import Repositories
 from storage.decisions import MAX_REASON, MAX_TAG, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
 from storage.text import MATRIX_USER_ID, fold, slug, without_controls

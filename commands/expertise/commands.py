@@ -13,7 +13,16 @@ from rapidfuzz import fuzz, process
 
 from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape, mention_link
-from commands.expertise_matching import (
+from commands.expertise.importing import (
+    MAX_NOTE_LENGTH,
+    MAX_TOPIC_LENGTH,
+    MAX_TOPICS,
+    ExistingProfile,
+    parse_profiles,
+    plan_import,
+    render_report,
+)
+from commands.expertise.matching import (
     Hit,
     MatchKind,
     Person,
@@ -25,15 +34,6 @@ from commands.expertise_matching import (
     related_topics,
     split_topics,
     topic_key,
-)
-from commands.profile_import import (
-    MAX_NOTE_LENGTH,
-    MAX_TOPIC_LENGTH,
-    MAX_TOPICS,
-    ExistingProfile,
-    parse_profiles,
-    plan_import,
-    render_report,
 )
 from storage import Repositories
 from storage.profiles import ProfileRecord, RankedPage
