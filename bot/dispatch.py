@@ -27,6 +27,7 @@ from bot.config import Config
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
+from bot.schedule_parsing import ScheduleError
 from storage import Database, Repositories
 from storage.profiles import SearchTally
 from storage.text import fold, without_controls
@@ -640,9 +641,10 @@ class Dispatcher:
                     messages = outgoing(message.event_id, message.room_id, message.reply_relation(), reply)
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
                     reply = dataclasses.replace(reply, outboxed=True)
-        except UserError as exc:
-            text = exc.message
-            if exc.show_usage and command is not None:
+        except (UserError, ScheduleError) as exc:
+            error = exc if isinstance(exc, UserError) else parser_error(exc, t.language, prefix)
+            text = error.message
+            if error.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
             return Reply.text(text)
         for callback in callbacks:
@@ -683,6 +685,22 @@ class Dispatcher:
             lines.append(t("error.did_you_mean", suggestion=f"{prefix}{suggestion}"))
         lines.append(t("error.see_help", prefix=prefix))
         return Reply.text(" ".join(lines))
+
+
+def parser_error(exc: ScheduleError, language: str, prefix: str) -> UserError:
+    """A parser's or rule module's bilingual error as a user error: the text quotes the person's words, so all of it
+    is escaped; its example commands (between backticks, written with `!`) show as code with the configured prefix."""
+    text = exc.de if language == "de" else exc.en
+    escaped = re.sub(
+        r"\\`([^`]*?)\\`",
+        lambda m: md_code(_with_prefix(m.group(1).replace("\\", ""), prefix)),
+        md_escape(text),
+    )
+    return Forbidden(escaped) if exc.forbidden else BadArgument(escaped)
+
+
+def _with_prefix(example: str, prefix: str) -> str:
+    return prefix + example[1:] if example.startswith("!") else example
 
 
 def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any]:

@@ -89,7 +89,11 @@ class Schedule:
 
 
 class ScheduleError(ValueError):
-    """A phrase the bot does not understand or will not guess at; `de` and `en` say how to write it."""
+    """A phrase the bot does not understand or will not guess at; `de` and `en` say how to write it. Handlers let
+    it through: the dispatcher shows it in the person's language, escaped, with the configured prefix and the usage
+    line (a refusal, `forbidden`, without)."""
+
+    forbidden = False
 
     def __init__(self, de: str, en: str) -> None:
         super().__init__(de)

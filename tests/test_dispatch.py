@@ -268,6 +268,9 @@ async def test_subcommands_are_declared_and_their_help_is_generated(config: Conf
         covers = await ask(dispatcher, "?hilfe vertretung")
         assert "?vertretung absagen <Nr>" in covers and "?vertretung zurückziehen <Nr>" in covers
         assert "!" not in covers and "!" not in await ask(dispatcher, "?hilfe werweiss")
+        # A parser's bilingual error is rendered by the dispatcher: its example commands use the prefix too.
+        refused = await ask(dispatcher, "?vertretung gestern Messe")
+        assert "?vertretung" in refused and "!vertretung" not in refused, refused
         one = await ask(dispatcher, "?hilfe termin verschieben")
         assert one.startswith("?termin zeit – Verlegt einen Termin") and "?termin zeit <Nr> <wann>" in one
         await ask(dispatcher, "?sprache en")

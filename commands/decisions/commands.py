@@ -24,11 +24,10 @@ from bot.dispatch import (
     record_number,
 )
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
-from bot.schedule_parsing import ScheduleError, format_when, occurrences, parse_date
+from bot.schedule_parsing import format_when, occurrences, parse_date
 from commands import rights
 from commands.decisions.text import (
     DecisionQuery,
-    DecisionQueryError,
     DecisionRow,
     GroupReport,
     MinutesItem,
@@ -547,10 +546,7 @@ def _scope(ctx: CommandContext, asked_group: str | None) -> _Scope:
 
 async def _query(ctx: CommandContext, text: str) -> DecisionQuery:
     tz = await room_timezone(ctx)
-    try:
-        return parse_decision_query(text, now=ctx.clock.now(), tz=tz, groups=ctx.config.groups)
-    except (DecisionQueryError, ScheduleError) as exc:
-        raise BadArgument(md_escape(exc.de if ctx.language == "de" else exc.en)) from None
+    return parse_decision_query(text, now=ctx.clock.now(), tz=tz, groups=ctx.config.groups)
 
 
 @router.command(
@@ -854,10 +850,7 @@ async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | Non
     match = re.match(r"(?:bis|by|until|due)\s+(\S+(?:\s+\d{4})?)\s+(.*)$", rest, re.IGNORECASE | re.DOTALL)
     if match:
         tz = await room_timezone(ctx)
-        try:
-            due = parse_date(match.group(1), now=ctx.clock.now(), tz=tz)
-        except ScheduleError as exc:
-            raise BadArgument(md_escape(exc.de if ctx.language == "de" else exc.en)) from None
+        due = parse_date(match.group(1), now=ctx.clock.now(), tz=tz)
         if due < ctx.clock.now().astimezone(tz).date():
             raise BadArgument(ctx.t("act.past", day=md_escape(match.group(1))))
         rest = match.group(2).strip()

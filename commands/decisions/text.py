@@ -183,15 +183,9 @@ class GroupReport:
     open_actions: Sequence[MinutesItem]
 
 
-class DecisionQueryError(ValueError):
-    """A search the bot will not guess at; `de` and `en` say how to write it, with an example.
-
-    Plain text that quotes the user's words: escape it (`md_escape`) before sending it as Markdown."""
-
-    def __init__(self, de: str, en: str) -> None:
-        super().__init__(de)
-        self.de = de
-        self.en = en
+class DecisionQueryError(ScheduleError):
+    """A search the bot will not guess at; `de` and `en` say how to write it, with an example. Like a date
+    mistake, the dispatcher shows it in the person's language, escaped."""
 
 
 # --- Reading a search --------------------------------------------------------------------------------------

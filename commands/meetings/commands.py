@@ -20,7 +20,6 @@ from bot.dispatch import BadArgument, CommandContext, NotFound, Router, is_numbe
 from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, message_content
 from bot.schedule_parsing import (
-    ScheduleError,
     describe_schedule,
     format_when,
     occurrences,
@@ -141,11 +140,6 @@ def span_text(seconds: int, language: str) -> str:
     return f"{seconds} s"
 
 
-def _schedule_error(ctx: CommandContext, exc: ScheduleError) -> BadArgument:
-    # The parser quotes the user's words: escape the whole text so none of it can format or link.
-    return BadArgument(md_escape(exc.de if ctx.language == "de" else exc.en))
-
-
 def _next_dates(meeting: MeetingRecord, now: datetime, language: str, count: int = 3) -> list[datetime]:
     return occurrences(
         meeting.start, meeting.rrule, tz=ZoneInfo(meeting.timezone), after=now, count=count, exdates=meeting.skips
@@ -213,10 +207,7 @@ async def skip_meeting(ctx: CommandContext, *, number: int, day: str) -> Reply:
     record = await _own_meeting(ctx, number)
     now = ctx.clock.now()
     tz = ZoneInfo(record.timezone)
-    try:
-        date = parse_date(re.sub(r"^(am|on)\s+", "", day, flags=re.I), now=now, tz=tz)
-    except ScheduleError as exc:
-        raise _schedule_error(ctx, exc) from None
+    date = parse_date(re.sub(r"^(am|on)\s+", "", day, flags=re.I), now=now, tz=tz)
     window = datetime.combine(date, datetime.min.time(), tz)
     hits = [o for o in _next_dates(record, window - timedelta(seconds=1), ctx.language, 5) if o.date() == date]
     if not hits:
@@ -248,10 +239,7 @@ async def remind_meeting(ctx: CommandContext, *, number: int, offsets: str) -> R
     if fold(offsets) not in {"keine", "none", "aus", "off"}:
         for part in re.split(r"[,;]|\bund\b|\band\b", offsets):
             if part.strip():
-                try:
-                    seconds.append(int(parse_duration(part.strip()).total_seconds()))
-                except ScheduleError as exc:
-                    raise _schedule_error(ctx, exc) from None
+                seconds.append(int(parse_duration(part.strip()).total_seconds()))
         if not seconds:
             raise BadArgument(ctx.t("error.missing_argument", label=ctx.t("meeting.offsets_label")))
     await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), offsets=seconds)
@@ -304,11 +292,8 @@ async def title_meeting(ctx: CommandContext, *, number: int, title: str) -> Repl
 )  # fmt: skip
 async def move_meeting(ctx: CommandContext, *, number: int, when: str) -> Reply:
     record = await _own_meeting(ctx, number)
-    try:
-        # The colon ends the time part, so the stored title cannot change the schedule.
-        schedule = parse_schedule(f"{when}: {record.title}", now=ctx.clock.now(), tz=ZoneInfo(record.timezone))
-    except ScheduleError as exc:
-        raise _schedule_error(ctx, exc) from None
+    # The colon ends the time part, so the stored title cannot change the schedule.
+    schedule = parse_schedule(f"{when}: {record.title}", now=ctx.clock.now(), tz=ZoneInfo(record.timezone))
     await ctx.repos.meetings.update(
         record.id,
         now=ctx.clock.now(),
@@ -332,11 +317,8 @@ async def _updated(ctx: CommandContext, meeting_id: int) -> Reply:
 
 async def _create(ctx: CommandContext, text: str) -> Reply:
     now = ctx.clock.now()
-    try:
-        zone = await room_timezone(ctx)
-        schedule = parse_schedule(text, now=now, tz=zone)
-    except ScheduleError as exc:
-        raise _schedule_error(ctx, exc) from None
+    zone = await room_timezone(ctx)
+    schedule = parse_schedule(text, now=now, tz=zone)
     if len(schedule.title) > MAX_TITLE:
         raise BadArgument(ctx.t("meeting.too_long", limit=MAX_TITLE))
     offsets = [int(o.total_seconds()) for o in ctx.config.reminder_offsets]
@@ -449,10 +431,7 @@ async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     text = re.sub(r"^(mich|me)\s+", "", text.strip(), flags=re.I)
     tz = await personal_timezone(ctx)
     now = ctx.clock.now()
-    try:
-        due, message = parse_reminder(text, now=now, tz=tz)
-    except ScheduleError as exc:
-        raise _schedule_error(ctx, exc) from None
+    due, message = parse_reminder(text, now=now, tz=tz)
     if len(message) > MAX_TEXT:
         raise BadArgument(ctx.t("meeting.too_long", limit=MAX_TEXT))
     record = await ctx.repos.reminders.add(

@@ -13,11 +13,9 @@ from zoneinfo import ZoneInfo
 from bot.dispatch import (
     BadArgument,
     CommandContext,
-    Forbidden,
     IncomingMessage,
     NotFound,
     Router,
-    UserError,
     bounded_text,
     is_number_word,
     record_number,
@@ -248,16 +246,6 @@ def offer_views(record: RequestRecord) -> list[OfferView]:
     return [OfferView(o.user_id, o.city, OfferState(o.state)) for o in record.offers]
 
 
-def _rule_error(ctx: CommandContext, exc: ScheduleError) -> UserError:
-    # The texts quote user input: escape it all, then let the example commands show as code again.
-    text = exc.de if ctx.language == "de" else exc.en
-    escaped = re.sub(r"\\`([^`]*?)\\`", lambda m: md_code(m.group(1).replace("\\", "")), md_escape(text))
-    problem = getattr(exc, "problem", None)
-    if problem in (rules.Problem.NOT_ALLOWED,):
-        return Forbidden(escaped)
-    return BadArgument(escaped)
-
-
 class _People:
     """Display names and cities of the people a message talks about (from their profiles)."""
 
@@ -470,10 +458,7 @@ def _usage(ctx: CommandContext) -> str:
 async def _create(ctx: CommandContext, text: str) -> Reply:
     now = ctx.clock.now()
     tz = await personal_timezone(ctx)
-    try:
-        draft = rules.parse_request(text, now=now, tz=tz)
-    except ScheduleError as exc:
-        raise _rule_error(ctx, exc) from None
+    draft = rules.parse_request(text, now=now, tz=tz)
     bounded_text(draft.what, MAX_WHAT, ctx.t, "Die Beschreibung" if ctx.language == "de" else "The description")
     profile = await ctx.repos.profiles.get(ctx.sender)
     city = profile.city if profile else None
@@ -673,10 +658,7 @@ async def _offer(
     if note is not None:
         bounded_text(note, MAX_NOTE, ctx.t, "Die Notiz" if ctx.language == "de" else "The note")
     record = await _load(ctx, request_id, lock=True)
-    try:
-        transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
-    except ScheduleError as exc:
-        raise _rule_error(ctx, exc) from None
+    transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
     await _store(ctx, record, transition, note=note, reaction_event_id=reaction_event_id)
     people = await _People.load(ctx.repos, [record.requester, ctx.sender])
     followups = await _tell(ctx, record, transition.tell, people, note=note)
@@ -688,10 +670,7 @@ async def _offer(
 
 async def _withdraw(ctx: CommandContext, request_id: int) -> Reply:
     record = await _load(ctx, request_id, lock=True)
-    try:
-        transition = rules.withdraw(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
-    except ScheduleError as exc:
-        raise _rule_error(ctx, exc) from None
+    transition = rules.withdraw(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
     await _store(ctx, record, transition)
     if transition.reopened:
         await ctx.repos.substitutions.add_history(record.id, at=ctx.clock.now(), actor=None, action="reopened")
@@ -705,12 +684,9 @@ async def _withdraw(ctx: CommandContext, request_id: int) -> Reply:
 
 async def _cancel(ctx: CommandContext, request_id: int) -> Reply:
     record = await _load(ctx, request_id, lock=True)
-    try:
-        transition = rules.cancel(
-            request_view(record), ctx.sender, _may_decide(ctx, record), ctx.clock.now(), offers=offer_views(record)
-        )
-    except ScheduleError as exc:
-        raise _rule_error(ctx, exc) from None
+    transition = rules.cancel(
+        request_view(record), ctx.sender, _may_decide(ctx, record), ctx.clock.now(), offers=offer_views(record)
+    )
     await _store(ctx, record, transition)
     people = await _People.load(ctx.repos, [record.requester, ctx.sender])
     followups = await _tell(ctx, record, transition.tell, people) + await _update_announcement(ctx, record.id)
@@ -730,12 +706,9 @@ async def _cancel(ctx: CommandContext, request_id: int) -> Reply:
 async def accept(ctx: CommandContext, *, request_id: int, people: str | None = None) -> Reply:
     record = await _load(ctx, request_id, lock=True)
     targets = _targets(ctx, record, people or "")
-    try:
-        transition = rules.accept(
-            request_view(record), offer_views(record), ctx.sender, targets, _may_decide(ctx, record), ctx.clock.now()
-        )
-    except ScheduleError as exc:
-        raise _rule_error(ctx, exc) from None
+    transition = rules.accept(
+        request_view(record), offer_views(record), ctx.sender, targets, _may_decide(ctx, record), ctx.clock.now()
+    )
     await _store(ctx, record, transition)
     chosen = [c.user_id for c in transition.offers if c.after is OfferState.ACCEPTED]
     involved = await _People.load(ctx.repos, [record.requester, ctx.sender, *(o.user_id for o in record.offers)])

@@ -109,6 +109,7 @@ class SubstitutionError(ScheduleError):
     def __init__(self, de: str, en: str, *, problem: Problem = Problem.INVALID) -> None:
         super().__init__(de, en)
         self.problem = problem
+        self.forbidden = problem is Problem.NOT_ALLOWED
 
 
 def _with_example(error: ScheduleError) -> SubstitutionError:
