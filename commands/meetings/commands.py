@@ -268,10 +268,7 @@ async def place_meeting(ctx: CommandContext, *, number: int, place: str) -> Repl
     labels=NUMBER | {"agenda": ("Agenda", "agenda")},
 )  # fmt: skip
 async def agenda_meeting(ctx: CommandContext, *, number: int, agenda: str) -> Reply:
-    record = await _own_meeting(ctx, number)
-    _fits(ctx, agenda, MAX_TEXT)
-    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), agenda=agenda)
-    return await _updated(ctx, record.id)
+    return await _set_text(ctx, number, "agenda", agenda, MAX_TEXT)
 
 
 @router.subcommand(
@@ -279,9 +276,15 @@ async def agenda_meeting(ctx: CommandContext, *, number: int, agenda: str) -> Re
     labels=NUMBER | {"title": ("Titel", "title")},
 )  # fmt: skip
 async def title_meeting(ctx: CommandContext, *, number: int, title: str) -> Reply:
+    return await _set_text(ctx, number, "title", title, MAX_TITLE)
+
+
+async def _set_text(
+    ctx: CommandContext, number: int, field: Literal["agenda", "title"], text: str, limit: int
+) -> Reply:
     record = await _own_meeting(ctx, number)
-    _fits(ctx, title, MAX_TITLE)
-    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), title=title)
+    _fits(ctx, text, limit)
+    await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), **{field: text})
     return await _updated(ctx, record.id)
 
 
