@@ -9,12 +9,11 @@ from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.dispatch import Dispatcher, FileSource, Router
+from bot.dispatch import Dispatcher, Feature, FileSource, Router
 from bot.matrix import MatrixTransport
 from bot.outbox import Outbox, Sender
-from bot.scheduler import JobEnv, Scheduler
-from commands import decisions, expertise, meetings, substitutions
-from commands import help as help_commands
+from bot.scheduler import JobEnv, Planner, Scheduler
+from commands import decisions, expertise, help, meetings, substitutions
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -22,9 +21,18 @@ log = logging.getLogger(__name__)
 TALLY_FLUSH = timedelta(minutes=5)  # how often the `!werweiss` statistics are written
 
 
+# Every feature, named once, in the order `!hilfe` lists them.
+FEATURES: tuple[Feature, ...] = (
+    help.feature,
+    expertise.feature,
+    meetings.feature,
+    substitutions.feature,
+    decisions.feature,
+)
+
+
 def all_routers() -> list[Router]:
-    """Command families in the order `!hilfe` lists them."""
-    return [help_commands.router, expertise.router, meetings.router, substitutions.router, decisions.router]
+    return [feature.router for feature in FEATURES]
 
 
 @dataclass
@@ -35,7 +43,7 @@ class App:
     dispatcher: Dispatcher
     transport: MatrixTransport
     scheduler: Scheduler
-    planner: meetings.ReminderPlanner
+    planner: Planner
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -124,32 +132,14 @@ class Parts:
 
     dispatcher: Dispatcher
     scheduler: Scheduler
-    planner: meetings.ReminderPlanner
+    planner: Planner
     outbox: Outbox
 
 
 def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, files: FileSource | None) -> Parts:
     scheduler = Scheduler(clock)
     env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace)
-    planner = meetings.ReminderPlanner(
-        env,
-        meeting_content=meetings.meeting_reminder_content(config.default_language),
-        personal_content=meetings.personal_reminder_content,
-        substitutions=substitutions.SubstitutionJobs(
-            env,
-            reminder_before=config.substitution_reminder,
-            default_language=config.default_language,
-            texts=substitutions.SubstitutionTexts(config.command_prefix),
-            apply_due=substitutions.apply_due,
-            accepted_before=substitutions.offer_accepted_before,
-        ),
-        actions=decisions.ActionJobs(
-            env,
-            timezone=config.timezone,
-            default_language=config.default_language,
-            content=decisions.action_reminder_content,
-        ),
-    )
+    planner = Planner([jobs for feature in FEATURES if feature.jobs for jobs in feature.jobs(env, config)])
     dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=files, planner=planner)
     outbox = Outbox(db, sender, dispatcher.registry.sent_hooks, clock)
     return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox)

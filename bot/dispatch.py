@@ -28,6 +28,7 @@ from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
 from bot.schedule_parsing import ScheduleError
+from bot.scheduler import JobEnv, Jobs
 from storage import Database, Repositories
 from storage.profiles import SearchTally
 from storage.text import fold, without_controls
@@ -117,15 +118,9 @@ class AttachmentTooLarge(Exception):
 
 
 class Planner(Protocol):
-    """Re-plans scheduled messages after a command changed what they derive from."""
+    """Re-plans scheduled messages after a command changed what they derive from (see `bot.scheduler.Planner`)."""
 
-    async def refresh_meeting(self, meeting_id: int) -> None: ...
-
-    async def refresh_personal(self, reminder_id: int) -> None: ...
-
-    async def refresh_substitution(self, request_id: int) -> None: ...
-
-    async def refresh_action(self, item_id: int) -> None: ...
+    async def refresh(self, kind: str, ref_id: int) -> None: ...
 
 
 class FileSource(Protocol):
@@ -407,6 +402,21 @@ class CommandContext:
     @property
     def group(self) -> str | None:
         return self.config.group_of_room(self.message.room_id)
+
+    def replan(self, kind: str, ref_id: int) -> None:
+        """Once this command's unit of work committed, plan the record's scheduled messages anew."""
+        planner = self.planner
+        if planner is not None:
+            self.after_commit.append(lambda: planner.refresh(kind, ref_id))
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What a feature package declares: its commands, and (optionally) its scheduled jobs, built from the shared job
+    environment and the config. `bot.app` lists the features once; the core knows none of them by name."""
+
+    router: Router
+    jobs: Callable[[JobEnv, Config], Sequence[Jobs]] | None = None
 
 
 class Registry:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -238,3 +238,45 @@ class JobEnv:
 
     async def deliver(self, message: DueMessage) -> Delivery:
         return await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
+
+
+class Jobs(Protocol):
+    """A feature's scheduled part. It derives its jobs from the database at start, and plans one record anew after a
+    command changed it (`kind` is one of its `kinds`, e.g. "meeting" or "personal"; `ref_id` the record's id)."""
+
+    kinds: frozenset[str]
+
+    async def start(self) -> None: ...
+
+    async def refresh(self, kind: str, ref_id: int) -> None: ...
+
+
+JobsT = TypeVar("JobsT")
+
+
+class Planner:
+    """Runs what the features declared: starts all their jobs, and passes a refresh to the one that plans that
+    kind of record. It knows no feature by name."""
+
+    def __init__(self, jobs: Sequence[Jobs]) -> None:
+        self.jobs = list(jobs)
+        self._by_kind: dict[str, Jobs] = {}
+        for one in self.jobs:
+            for kind in one.kinds:
+                if kind in self._by_kind:
+                    raise ValueError(f"two features plan {kind!r} records")
+                self._by_kind[kind] = one
+
+    async def start(self) -> None:
+        for one in self.jobs:
+            try:
+                await one.start()
+            except Exception:  # one feature's trouble must not keep the others' reminders from being planned
+                log.exception("starting the jobs of %s failed", type(one).__name__)
+
+    async def refresh(self, kind: str, ref_id: int) -> None:
+        await self._by_kind[kind].refresh(kind, ref_id)
+
+    def of(self, cls: type[JobsT]) -> JobsT:
+        """The jobs of one feature by their class (for tests and benchmarks that look inside)."""
+        return next(one for one in self.jobs if isinstance(one, cls))

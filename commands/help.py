@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
+from bot.dispatch import BadArgument, CommandContext, Feature, NotFound, Role, Router
 from bot.replies import Reply, md_code, md_escape
 from commands import rights
 
@@ -179,3 +179,6 @@ async def personal_timezone(ctx: CommandContext) -> ZoneInfo:
     """The zone the sender's own times are read in: theirs (`!zeitzone`), else the room's."""
     settings = await ctx.repos.users.get(ctx.sender)
     return ZoneInfo(settings.timezone) if settings and settings.timezone else await room_timezone(ctx)
+
+
+feature = Feature(router)

@@ -15,6 +15,7 @@ from bot.config import load_config
 from bot.dispatch import IncomingMessage, Quoted
 from bot.outbox import outgoing
 from bot.replies import Reply, message_content
+from commands.substitutions import SubstitutionJobs
 from storage import Database
 from storage.outbox import Outgoing
 from tests.fakes import RecordingSender
@@ -41,8 +42,7 @@ class Bot:
         self.dispatcher, self.planner, self.scheduler, self.outbox = (
             parts.dispatcher, parts.planner, parts.scheduler, parts.outbox
         )  # fmt: skip
-        assert parts.planner.substitutions is not None
-        self.jobs = parts.planner.substitutions
+        self.jobs = parts.planner.of(SubstitutionJobs)
         self.quotes: dict[str, Quoted] = {}
         self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
         self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.dispatch import IncomingMessage, Quoted
+from commands.decisions import ActionJobs
 from storage import Database
 from tests.harness import BERLIN, GROUP_ROOM, Bot
 
@@ -149,8 +150,7 @@ async def test_action_items_listed_closed_and_reminded_on_the_due_day_once(bot: 
     assert pill.startswith("Aufgabe #3 für @ben:rastatt.de bis 30.11.2026: Raum buchen"), pill
 
     bot.clock.set(datetime(2026, 11, 24, 9, 0, 5, tzinfo=BERLIN))
-    actions = bot.planner.actions
-    assert actions is not None
+    actions = bot.planner.of(ActionJobs)
     await actions.fire(1)
     await actions.fire(1)
     assert bot.sent_dms() == [(BEN, "⏰ Heute fällig – Aufgabe #1: Angebot einholen (Engagementplattform)")]

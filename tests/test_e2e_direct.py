@@ -73,7 +73,7 @@ async def test_every_first_direct_message_is_readable(
     rng = random.Random(SEED)
     accepting = [asyncio.create_task(_accept_later(p, bot, rng.uniform(1.0, 2.0))) for p in people]
     for reminder_id in ids:
-        await app.planner.refresh_personal(reminder_id)
+        await app.planner.refresh("personal", reminder_id)
     rooms = await asyncio.gather(*accepting)
 
     unreadable: list[str] = []
@@ -118,7 +118,7 @@ async def test_a_new_device_that_asks_for_the_key_can_read_an_earlier_direct_mes
                 created_in="!irgendwo:localhost",
                 now=now,
             )
-        await app.planner.refresh_personal(record.id)
+        await app.planner.refresh("personal", record.id)
         dm = await _accept_later(laptop, bot, 0.5)
         first = await laptop.wait_for_message(lambda m: m.room_id == dm and "⏰" in m.body, timeout=30)
 

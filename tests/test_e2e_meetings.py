@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.dev.client import DevClient
+from commands.meetings import ReminderPlanner
 from tests.conftest import RunningBot, StartBot
 from tests.fixtures_matrix import MakeUser
 
@@ -53,7 +54,7 @@ async def add_meeting(
             created_by="@x:localhost",
             now=now,
         )
-    await app.planner.refresh_meeting(record.id)
+    await app.planner.refresh("meeting", record.id)
     return record.id
 
 
@@ -67,7 +68,7 @@ async def test_command_creates_meeting_and_reminder_arrives_on_time(
     text = await ask(anna, room, bot, "!termin jeden 2. Dienstag im Monat 14 Uhr Sensorik")
     assert "Termin #1 eingetragen: Sensorik – jeden 2. Dienstag im Monat um 14:00 Uhr" in text
     assert bot.app is not None
-    planned = bot.app.planner.planned_at(1)
+    planned = bot.app.planner.of(ReminderPlanner).planned_at(1)
     assert planned is not None, "the recurring meeting's next reminder is scheduled"
 
     meeting_id = await add_meeting(bot, room, due_in=3)
@@ -76,7 +77,8 @@ async def test_command_creates_meeting_and_reminder_arrives_on_time(
     assert "Kurzrunde beginnt in 1 Minute" in reminder.body
     assert reminder.encrypted == encrypted
     assert -500 <= reminder.origin_server_ts - due_ms <= 2000, "sent at its time, not before, hardly later"
-    assert bot.app.planner.planned_at(meeting_id) is None, "a one-off meeting has nothing more to send"
+    planner = bot.app.planner.of(ReminderPlanner)
+    assert planner.planned_at(meeting_id) is None, "a one-off meeting has nothing more to send"
 
 
 async def test_cancelled_meeting_sends_nothing(start_bot: StartBot, make_user: MakeUser) -> None:
@@ -130,7 +132,7 @@ async def test_personal_reminder_arrives_by_direct_message(start_bot: StartBot, 
             now=now,
         )
     assert reminder.message == "die XRechnung-Frist"
-    await app.planner.refresh_personal(record.id)
+    await app.planner.refresh("personal", record.id)
     dm = await dora.wait_for_invite(inviter=bot.user_id, timeout=20)
     await dora.join(dm)
     message = await dora.wait_for_message(lambda m: m.room_id == dm and "⏰" in m.body, timeout=20)

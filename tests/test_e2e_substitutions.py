@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.dev.client import DevClient
+from commands.substitutions import SubstitutionJobs
 from tests.conftest import RunningBot, StartBot
 from tests.fixtures_matrix import MakeUser
 
@@ -84,13 +85,13 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
     assert edit.content["m.new_content"]["body"].startswith("✅ Besetzt")
 
     # The reminder "the day before", brought forward to a few seconds from now by the test.
-    assert bot.app is not None and bot.app.planner.substitutions is not None
-    jobs = bot.app.planner.substitutions
+    assert bot.app is not None and bot.app.planner.of(SubstitutionJobs) is not None
+    jobs = bot.app.planner.of(SubstitutionJobs)
     async with bot.app.db.transaction() as repos:
         record = await repos.substitutions.get(1)
     assert record is not None
     jobs.reminder_before = record.start - (bot.app.clock.now() + timedelta(seconds=3))
-    await jobs.refresh(1)
+    await jobs.refresh("substitution", 1)
     assert "Erinnerung an Vertretung #1" in await direct_message(anna, bot, "Erinnerung an Vertretung")
     assert "Erinnerung an Vertretung #1" in await direct_message(ben, bot, "Erinnerung an Vertretung")
 
@@ -100,7 +101,7 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
     now = bot.app.clock.now()
     async with bot.app.db.transaction() as repos:
         await repos.substitutions.set_deadline(2, now + timedelta(seconds=2), now=now)
-    await jobs.refresh(2)
+    await jobs.refresh("substitution", 2)
     assert "#2" in await direct_message(ben, bot, "abgelaufen")
     assert "abgeschlossen" in await ask(clara, room, bot, "!übernehme 2")
 

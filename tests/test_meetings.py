@@ -17,6 +17,7 @@ from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.dispatch import IncomingMessage
 from bot.replies import message_content
+from commands.meetings import ReminderPlanner
 from commands.meetings.jobs import due_reminders, next_due
 from storage import Database
 from storage.meetings import MeetingRecord
@@ -39,7 +40,8 @@ class Bot:
         self.sender = RecordingSender()
         self.db = db
         parts = build_parts(config, self.clock, db, sender=self.sender, files=None)
-        self.scheduler, self.planner, self.dispatcher = parts.scheduler, parts.planner, parts.dispatcher
+        self.scheduler, self.dispatcher = parts.scheduler, parts.dispatcher
+        self.planner = parts.planner.of(ReminderPlanner)
 
     async def say(self, body: str, *, sender: str = ANNA, power: int = 0, room: str = ROOM) -> str:
         message = IncomingMessage(room, f"$ev{next(_EVENTS)}", sender, body, self.clock.now(), sender_power=power)

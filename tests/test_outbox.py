@@ -133,18 +133,18 @@ async def test_a_message_nobody_could_send_for_a_day_is_given_up_and_no_longer_h
 async def test_a_failure_after_the_commit_never_turns_the_reply_into_an_apology(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    failing = bot.planner.refresh_substitution
-    calls: list[int] = []
+    working = bot.planner.refresh
+    calls: list[tuple[str, int]] = []
 
-    async def broken(request_id: int) -> None:
-        calls.append(request_id)
+    async def broken(kind: str, ref_id: int) -> None:
+        calls.append((kind, ref_id))
         raise ConnectionError("scheduler hiccup")
 
-    bot.planner.refresh_substitution = broken  # type: ignore[method-assign]
+    bot.planner.refresh = broken  # type: ignore[method-assign]
     try:
         reply = await bot.say(ANNA, REQUEST)
     finally:
-        bot.planner.refresh_substitution = failing  # type: ignore[method-assign]
+        bot.planner.refresh = working  # type: ignore[method-assign]
     assert "Vertretung #1 eingetragen" in reply and "schiefgegangen" not in reply
-    assert calls == [1] and "retrying" in caplog.text
+    assert calls == [("substitution", 1)] and "retrying" in caplog.text
     await bot.dispatcher.close()

@@ -806,9 +806,8 @@ async def action(ctx: CommandContext, *, text: str | None = None) -> Reply:
         owner=owner,
         due=due,
     )
-    planner = ctx.planner
-    if planner is not None and due is not None and owner.startswith("@"):
-        ctx.after_commit.append(lambda: planner.refresh_action(item.id))
+    if due is not None and owner.startswith("@"):
+        ctx.replan("action", item.id)
     due_text = ctx.t("act.due", day=md_escape(_day(due, ctx.language))) if due else ""
     reminder = ctx.t("act.reminder") if due and owner.startswith("@") else ""
     return Reply.text(
@@ -907,9 +906,7 @@ async def done(ctx: CommandContext, *, item_id: int) -> Reply:
     rights.require(ctx, "action", owners=(item.owner, item.author), room_id=item.room_id, record_id=item_id)
     if not await ctx.repos.minutes.complete(item_id, by=ctx.sender, now=ctx.clock.now()):
         return Reply.text(ctx.t("act.already_done", id=item_id))
-    planner = ctx.planner
-    if planner is not None:
-        ctx.after_commit.append(lambda: planner.refresh_action(item_id))
+    ctx.replan("action", item_id)
     return Reply.text(ctx.t("act.done", id=item_id))
 
 

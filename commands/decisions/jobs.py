@@ -23,6 +23,10 @@ ActionContent = Callable[[ItemRecord, str], dict[str, Any]]
 
 
 class ActionJobs:
+    """Reminds the owner of an open action item by direct message on its due day."""
+
+    kinds = frozenset({"action"})
+
     def __init__(self, env: JobEnv, *, timezone: ZoneInfo, default_language: str, content: ActionContent) -> None:
         self.env = env
         self.db = env.db
@@ -44,7 +48,7 @@ class ActionJobs:
             await self._plan(item)
         log.info("planned %d action item reminders", len(items))
 
-    async def refresh(self, item_id: int) -> None:
+    async def refresh(self, kind: str, item_id: int) -> None:
         self.scheduler.cancel(self.job_id(item_id))
         async with self.db.transaction() as repos:
             item = await repos.minutes.get_item(item_id)

@@ -1,6 +1,9 @@
 """Who knows what: profiles and search (`commands`), the German-aware topic matching and ranking (`matching`), and
 the profile import from CSV/TOML (`importing`)."""
 
+from bot.dispatch import Feature
 from commands.expertise.commands import router
 
-__all__ = ["router"]
+feature = Feature(router)
+
+__all__ = ["feature", "router"]

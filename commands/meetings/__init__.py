@@ -1,7 +1,25 @@
 """Meetings: one-off and recurring meetings of a room (`commands`), their reminders and personal reminders
-(`jobs`, which for now also runs the other features' scheduled steps). Dates: `bot.schedule_parsing`."""
+(`jobs`). Dates: `bot.schedule_parsing`."""
 
+from collections.abc import Sequence
+
+from bot.config import Config
+from bot.dispatch import Feature
+from bot.scheduler import JobEnv, Jobs
 from commands.meetings.commands import meeting_reminder_content, personal_reminder_content, router
 from commands.meetings.jobs import ReminderPlanner
 
-__all__ = ["ReminderPlanner", "meeting_reminder_content", "personal_reminder_content", "router"]
+
+def _jobs(env: JobEnv, config: Config) -> Sequence[Jobs]:
+    return [
+        ReminderPlanner(
+            env,
+            meeting_content=meeting_reminder_content(config.default_language),
+            personal_content=personal_reminder_content,
+        )
+    ]
+
+
+feature = Feature(router, jobs=_jobs)
+
+__all__ = ["ReminderPlanner", "feature", "router"]

@@ -379,9 +379,7 @@ async def _show(ctx: CommandContext, meeting_id: int) -> Reply:
 
 
 def _replan(ctx: CommandContext, meeting_id: int) -> None:
-    planner = ctx.planner
-    if planner is not None:
-        ctx.after_commit.append(lambda: planner.refresh_meeting(meeting_id))
+    ctx.replan("meeting", meeting_id)
 
 
 @router.command(
@@ -446,9 +444,7 @@ async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
         created_in=ctx.room_id,
         now=now,
     )
-    planner = ctx.planner
-    if planner is not None:
-        ctx.after_commit.append(lambda: planner.refresh_personal(record.id))
+    ctx.replan("personal", record.id)
     return Reply.text(
         ctx.t("reminder.personal_saved", when=format_when(due, language=ctx.language), message=md_escape(message))
     )
@@ -577,9 +573,7 @@ async def delete_reminder(ctx: CommandContext, *, number: int) -> Reply:
     if number not in {r.id for r in await ctx.repos.reminders.upcoming_for(ctx.sender, now=now)}:
         raise NotFound(ctx.t("reminders.not_found", id=number, prefix=ctx.prefix))
     await ctx.repos.reminders.cancel(number, now=now)
-    planner = ctx.planner
-    if planner is not None:
-        ctx.after_commit.append(lambda: planner.refresh_personal(number))
+    ctx.replan("personal", number)
     return Reply.text(ctx.t("reminders.cancelled", id=number))
 
 

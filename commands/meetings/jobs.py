@@ -21,8 +21,6 @@ from zoneinfo import ZoneInfo
 
 from bot.schedule_parsing import occurrences
 from bot.scheduler import Delivery, DueMessage, JobEnv, deliver_batch
-from commands.decisions.jobs import ActionJobs
-from commands.substitutions.jobs import SubstitutionJobs
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 
 log = logging.getLogger(__name__)
@@ -78,9 +76,11 @@ def next_due(meeting: MeetingRecord, *, after: datetime) -> datetime | None:
 
 
 class ReminderPlanner:
-    """Plans one scheduler job per *instant* at which some meeting reminder is due (not one per meeting),
-    so every reminder due at that instant is delivered by one run: one read, one ledger claim, and one
-    message per room (`deliver_batch`)."""
+    """Meeting reminders and personal reminders. Plans one scheduler job per *instant* at which some meeting
+    reminder is due (not one per meeting), so every reminder due at that instant is delivered by one run: one read,
+    one ledger claim, and one message per room (`deliver_batch`)."""
+
+    kinds = frozenset({MEETING_KIND, PERSONAL_KIND})
 
     def __init__(
         self,
@@ -88,8 +88,6 @@ class ReminderPlanner:
         *,
         meeting_content: MeetingContent,
         personal_content: PersonalContent,
-        substitutions: SubstitutionJobs | None = None,
-        actions: ActionJobs | None = None,
     ) -> None:
         self.env = env
         self.db = env.db
@@ -99,8 +97,6 @@ class ReminderPlanner:
         self.grace = env.grace
         self.meeting_content = meeting_content
         self.personal_content = personal_content
-        self.substitutions = substitutions
-        self.actions = actions
         self._locks: dict[int, asyncio.Lock] = {}
         # meeting id -> instant of its planned run; instant -> {meeting id: deliver what is due after this}
         self._planned: dict[int, datetime] = {}
@@ -123,10 +119,12 @@ class ReminderPlanner:
             except Exception:
                 log.exception("planning personal reminder %s failed", reminder.id)
         log.info("planned reminders for %d meetings and %d personal reminders", len(meetings), len(personal))
-        if self.substitutions is not None:
-            await self.substitutions.start()
-        if self.actions is not None:
-            await self.actions.start()
+
+    async def refresh(self, kind: str, ref_id: int) -> None:
+        if kind == MEETING_KIND:
+            await self.refresh_meeting(ref_id)
+        else:
+            await self.refresh_personal(ref_id)
 
     async def refresh_meeting(self, meeting_id: int) -> None:
         """After a meeting was created, changed or cancelled (called once its unit of work committed)."""
@@ -142,14 +140,6 @@ class ReminderPlanner:
         self.scheduler.cancel(self._job_id(PERSONAL_KIND, reminder_id))
         if reminder is not None and reminder.cancelled_at is None:
             await self._plan_personal(reminder)
-
-    async def refresh_substitution(self, request_id: int) -> None:
-        if self.substitutions is not None:
-            await self.substitutions.refresh(request_id)
-
-    async def refresh_action(self, item_id: int) -> None:
-        if self.actions is not None:
-            await self.actions.refresh(item_id)
 
     def planned_at(self, meeting_id: int) -> datetime | None:
         """When the meeting's next run is planned (for tests and `!termin`)."""

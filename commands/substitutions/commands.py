@@ -397,9 +397,7 @@ async def _store(
 
 
 def _replan(ctx: CommandContext, request_id: int) -> None:
-    planner = ctx.planner
-    if planner is not None:
-        ctx.after_commit.append(lambda: planner.refresh_substitution(request_id))
+    ctx.replan("substitution", request_id)
 
 
 _LABEL = {"de": "Vertretung", "en": "cover request"}

@@ -45,6 +45,8 @@ AcceptedBefore = Callable[[Any, datetime], bool]
 
 
 class SubstitutionJobs:
+    kinds = frozenset({"substitution"})
+
     def __init__(
         self,
         env: JobEnv,
@@ -84,7 +86,7 @@ class SubstitutionJobs:
             count += 1
         log.info("planned %d substitution requests", count)
 
-    async def refresh(self, request_id: int) -> None:
+    async def refresh(self, kind: str, request_id: int) -> None:
         """After a command changed the request: plan its next step (what is due now was handled)."""
         async with self.db.transaction() as repos:
             record = await repos.substitutions.get(request_id)
