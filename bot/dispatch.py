@@ -169,13 +169,16 @@ class Command:
     # event id in their unit of work, so one delivered again after a crash is not carried out twice.
     replay_safe: bool = False
     parent: Command | None = None  # a subcommand (`!termin absagen`) belongs to its command (`!termin`)
+    name_en: str | None = None  # the name English speakers see, where no English alias comes first
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
     def spoken_name(self, language: str) -> str:
-        """The name shown to a speaker: English speakers see the first English alias where one exists."""
+        """The name shown to a speaker: English speakers see `name_en`, else the first English alias if any."""
+        if language == "en" and self.name_en:
+            return self.name_en
         if language == "en" and self.aliases:
             return next((a for a in self.aliases if a.isascii() and a not in _umlaut_free(self.name)), self.name)
         return self.name
@@ -264,6 +267,7 @@ class Router:
         role: Role = Role.MEMBER,
         labels: dict[str, tuple[str, str]] | None = None,
         replay_safe: bool = False,
+        name_en: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """`!<parent> <name> …`, e.g. `!termin absagen 7`: a command of its own (arguments, role, help, usage),
         found by its first word after the parent's name. Any other first word goes to the parent's handler."""
@@ -283,6 +287,7 @@ class Router:
                         params=_params_of(handler, labels or {}),
                         family=self.family,
                         replay_safe=replay_safe,
+                        name_en=name_en,
                     ),
                 )
             )

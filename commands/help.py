@@ -72,15 +72,15 @@ router = Router(
 async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply:
     prefix, lang = ctx.prefix, ctx.language
     if command:
-        name, *sub_word = command.strip().removeprefix(prefix).split(maxsplit=1)
-        found = ctx.registry.find(name)
+        words = command.strip().removeprefix(prefix).split()
+        found = ctx.registry.find(words[0]) if words else None
         if found is None:
-            raise NotFound(ctx.t("help.unknown", name=md_code(name), prefix=prefix))
-        sub = ctx.registry.subcommand(found, sub_word[0].split()[0]) if sub_word else None
+            raise NotFound(ctx.t("help.unknown", name=md_code(" ".join(words)), prefix=prefix))
+        sub = ctx.registry.subcommand(found, words[1]) if len(words) > 1 else None
         if sub is not None:
             found = sub
-        qualified = f"{found.parent.name} {found.name}" if found.parent else found.name
-        lines = [f"**{prefix}{qualified}** – {found.help(lang)}"]
+        head = f"{prefix}{found.parent.spoken_name(lang)} " if found.parent else prefix
+        lines = [f"**{head}{found.spoken_name(lang)}** – {found.help(lang)}"]
         if found.details(lang):
             # Details are written with the default prefix; shown with the configured one.
             lines.append(found.details(lang).replace("`!", "`" + prefix))
@@ -89,9 +89,9 @@ async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply
         if subcommands:
             items = "\n".join(f"- `{s.usage(prefix, lang)}` – {s.help(lang)}" for s in subcommands)
             lines.append(f"{ctx.t('help.subcommands')}:\n\n{items}")
-        if found.aliases:
-            head = f"{prefix}{found.parent.name} " if found.parent else prefix
-            lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{head}{a}`" for a in found.aliases))
+        others = [n for n in found.names if n != found.spoken_name(lang)]
+        if others:
+            lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{head}{n}`" for n in others))
         if found.role is Role.COORDINATOR:
             lines.append(ctx.t("help.coordinators_only"))
         return Reply.text("\n\n".join(lines))

@@ -276,6 +276,14 @@ async def test_subcommands_are_declared_and_their_help_is_generated(config: Conf
         await ask(dispatcher, "?sprache en")
         english = await ask(dispatcher, "?help meeting")
         assert "?meeting cancel <no.>" in english and "?meeting time <no.> <when>" in english
+        for usage in ("?meeting remind <no.>", "?meeting agenda <no.>", "?meeting place <no.>"):
+            assert usage in english, english
+        heading = await ask(dispatcher, "?help meeting cancel")
+        assert heading.startswith("?meeting cancel – Cancels a meeting"), heading
+        assert "?cover withdraw <no.>" in await ask(dispatcher, "?help cover")
+        assert "?minutes start [title]" in await ask(dispatcher, "?help minutes")
+        assert "I found no command" in await ask(dispatcher, "?help ?"), "a bare prefix is no command, not an error"
+        assert "No minutes are running here" in await ask(dispatcher, "?minutes now"), "anything else: the status"
         # Aliases of a subcommand, and a first word that is no subcommand (a new meeting's date).
         assert "Meeting #1" in await ask(dispatcher, "?meeting tomorrow 3pm retro")
         assert "cancelled" in await ask(dispatcher, "?meeting loeschen 1")

@@ -353,9 +353,9 @@ async def decision(ctx: CommandContext, *, text: str | None = None) -> Reply:
 
 
 @router.subcommand(
-    "beschluss", "ersetzen", aliases=["ersetze", "supersede"],
-    help_de="Ersetzt einen Beschluss durch einen neuen (Autor:in und Koordination)",
-    help_en="Supersedes a decision with a new one (author and coordinators)",
+    "beschluss", "ersetzen", aliases=["supersede", "ersetze"],
+    help_de="Ersetzt einen Beschluss durch einen neuen (Autor:in, Raum-Moderation und Koordination)",
+    help_en="Supersedes a decision with a new one (author, room moderators and coordinators)",
     labels={"number": ("Nr", "no."), "text": ("neuer Text", "new text")},
 )  # fmt: skip
 async def supersede_decision(ctx: CommandContext, *, number: int, text: str | None = None) -> Reply:
@@ -363,9 +363,9 @@ async def supersede_decision(ctx: CommandContext, *, number: int, text: str | No
 
 
 @router.subcommand(
-    "beschluss", "aufheben", aliases=["aufhebung", "revoke"],
-    help_de="Hebt einen Beschluss mit Grund auf (Autor:in und Koordination)",
-    help_en="Revokes a decision, with a reason (author and coordinators)",
+    "beschluss", "aufheben", aliases=["revoke", "aufhebung"],
+    help_de="Hebt einen Beschluss mit Grund auf (Autor:in, Raum-Moderation und Koordination)",
+    help_en="Revokes a decision, with a reason (author, room moderators and coordinators)",
     labels={"number": ("Nr", "no."), "reason": ("Grund", "reason")},
 )  # fmt: skip
 async def revoke_decision(ctx: CommandContext, *, number: int, reason: str | None = None) -> Reply:
@@ -629,8 +629,10 @@ def _line(ctx: CommandContext, record: DecisionRecord, names: dict[str, str | No
     help_en="Shows the running minutes; minutes start title, minutes end",
     details_de="Während des Protokolls: `!info …`, `!beschluss …`, `!aufgabe @wer [bis Datum] …`, `!rueckgaengig`.",
     details_en="While taking minutes: `!info …`, `!decision …`, `!action @who [by date] …`, `!undo`.",
+    labels={"_words": ("start|ende", "start|end")},
 )
-async def minutes(ctx: CommandContext) -> Reply:
+async def minutes(ctx: CommandContext, *, _words: str | None = None) -> Reply:
+    """Anything else after `!sitzung` shows the status, as it always did."""
     session = await ctx.repos.minutes.open_session(ctx.room_id)
     if session is None:
         return Reply.text(ctx.t("min.none", prefix=ctx.prefix))
@@ -641,7 +643,7 @@ async def minutes(ctx: CommandContext) -> Reply:
 
 
 @router.subcommand(
-    "sitzung", "start", aliases=["beginn", "beginnen", "begin"],
+    "sitzung", "start", aliases=["beginn", "beginnen", "begin"], name_en="start",
     help_de="Beginnt ein Protokoll in diesem Raum", help_en="Starts taking minutes in this room",
     labels={"title": ("Titel", "title")},
 )  # fmt: skip

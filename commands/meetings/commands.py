@@ -158,8 +158,8 @@ def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
 @router.command(
     "termin",
     aliases=["meeting"],
-    help_de="Trägt einen Termin ein, zeigt oder ändert einen",
-    help_en="Creates a meeting, shows or changes one",
+    help_de="Trägt einen Termin ein, zeigt oder ändert einen (absagen, aussetzen, erinnern, ort, agenda, titel, zeit)",
+    help_en="Creates a meeting, shows or changes one (cancel, skip, remind, place, agenda, title, time)",
     details_de=(
         "Neu: `!termin morgen 14 Uhr Abstimmung eAkte`, `!termin 3.12. 9:30 Fachgruppe`, "
         "`!termin jeden Dienstag 10:00 Jour fixe`, `!termin jeden 2. Dienstag im Monat 14 Uhr Sensorik`, "
@@ -229,7 +229,7 @@ async def skip_meeting(ctx: CommandContext, *, number: int, day: str) -> Reply:
 
 
 @router.subcommand(
-    "termin", "erinnern", aliases=["erinnerung", "remind"],
+    "termin", "erinnern", aliases=["remind", "erinnerung"],
     help_de="Stellt die Erinnerungen ein (keine = aus)", help_en="Sets the reminders (none = off)",
     labels=NUMBER | {"offsets": ("1 Tag, 15 min", "1 day, 15 min")},
 )  # fmt: skip
@@ -264,8 +264,8 @@ async def place_meeting(ctx: CommandContext, *, number: int, place: str) -> Repl
 
 
 @router.subcommand(
-    "termin", "agenda", aliases=["tagesordnung"], help_de="Setzt die Agenda", help_en="Sets the agenda",
-    labels=NUMBER | {"agenda": ("Agenda", "agenda")},
+    "termin", "agenda", aliases=["tagesordnung"], name_en="agenda",
+    help_de="Setzt die Agenda", help_en="Sets the agenda", labels=NUMBER | {"agenda": ("Agenda", "agenda")},
 )  # fmt: skip
 async def agenda_meeting(ctx: CommandContext, *, number: int, agenda: str) -> Reply:
     return await _set_text(ctx, number, "agenda", agenda, MAX_TEXT)

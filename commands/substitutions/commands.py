@@ -406,8 +406,8 @@ _LABEL = {"de": "Vertretung", "en": "cover request"}
 @router.command(
     "vertretung",
     aliases=["cover"],
-    help_de="Vertretung aus einer anderen Stadt anfragen; mit Nummer zeigen",
-    help_en="Ask for a stand-in from another city; with a number: show it",
+    help_de="Vertretung aus einer anderen Stadt anfragen; mit Nummer zeigen, absagen oder zurückziehen",
+    help_en="Ask for a stand-in from another city; with a number: show, cancel or withdraw",
     details_de=(
         "`!vertretung 12.12. 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform #Engagementplattform` – "
         "auch `2 Personen`, `Frist 10.12. 12 Uhr`, `ganztägig`.\n"
@@ -432,7 +432,7 @@ _NUMBER = {"number": ("Nr", "no.")}
 
 
 @router.subcommand(
-    "vertretung", "absagen", aliases=["abbrechen", "cancel"],
+    "vertretung", "absagen", aliases=["cancel", "abbrechen"],
     help_de="Sagt deine Anfrage ab; alle Beteiligten bekommen Bescheid",
     help_en="Cancels your request; everyone involved is told", labels=_NUMBER,
 )  # fmt: skip
@@ -441,7 +441,7 @@ async def cancel_substitution(ctx: CommandContext, *, number: int) -> Reply:
 
 
 @router.subcommand(
-    "vertretung", "zurückziehen", aliases=["zurueck", "withdraw"],
+    "vertretung", "zurückziehen", aliases=["withdraw", "zurueck"],
     help_de="Zieht dein Angebot oder deine Zusage zurück", help_en="Withdraws your offer or acceptance",
     labels=_NUMBER,
 )  # fmt: skip
