@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -182,3 +183,15 @@ async def personal_timezone(ctx: CommandContext) -> ZoneInfo:
 
 
 feature = Feature(router)
+
+
+async def chosen_year(ctx: CommandContext, year: str | None, *, ahead: int, error_key: str) -> tuple[int, ZoneInfo]:
+    """The year a report asks about, and the room's zone: this year by default, else four digits from 2000 up to
+    `ahead` years from now (`error_key` names the report's own "not a year" text)."""
+    tz = await room_timezone(ctx)
+    now_year = ctx.clock.now().astimezone(tz).year
+    if year is None:
+        return now_year, tz
+    if re.fullmatch(r"\d{4}", year.strip()) and 2000 <= int(year) <= now_year + ahead:
+        return int(year), tz
+    raise BadArgument(ctx.t(error_key, year=md_escape(year), prefix=ctx.prefix))

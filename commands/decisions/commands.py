@@ -41,7 +41,7 @@ from commands.decisions.text import (
 )
 from commands.expertise.importing import MAX_TOPICS
 from commands.expertise.matching import topic_key
-from commands.help import room_timezone
+from commands.help import chosen_year, room_timezone
 from commands.substitutions.commands import balance_table
 from storage import Repositories
 from storage.decisions import MAX_REASON, MAX_TAG, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
@@ -991,14 +991,7 @@ async def export_decisions(
     replay_safe=True,
 )
 async def yearly_report(ctx: CommandContext, *, year: str | None = None) -> Reply:
-    tz = await room_timezone(ctx)
-    now_year = ctx.clock.now().astimezone(tz).year
-    if year is None:
-        chosen = now_year
-    elif re.fullmatch(r"\d{4}", year) and 2000 <= int(year) <= now_year:
-        chosen = int(year)
-    else:
-        raise BadArgument(ctx.t("rep.bad_year", year=md_escape(year), prefix=ctx.prefix))
+    chosen, tz = await chosen_year(ctx, year, ahead=0, error_key="rep.bad_year")
     own = _group(ctx)
     if own is None and not ctx.is_coordinator:
         raise Forbidden(ctx.t("rep.forbidden"))

@@ -26,7 +26,7 @@ from bot.schedule_parsing import ScheduleError, format_when
 from commands import rights
 from commands.expertise.commands import Search, find_people, resolve_name
 from commands.expertise.matching import Synonyms, topic_key
-from commands.help import personal_timezone, room_timezone
+from commands.help import chosen_year, personal_timezone
 from commands.substitutions import rules
 from commands.substitutions.rules import Notice, OfferState, OfferView, RequestState, RequestView
 from storage import Repositories
@@ -835,14 +835,7 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
     replay_safe=True,
 )
 async def show_balance(ctx: CommandContext, *, year: str | None = None) -> Reply:
-    tz = await room_timezone(ctx)
-    now_year = ctx.clock.now().astimezone(tz).year
-    if year is None:
-        chosen = now_year
-    elif re.fullmatch(r"\d{4}", year.strip()) and 2000 <= int(year) <= now_year + 1:
-        chosen = int(year)
-    else:
-        raise BadArgument(ctx.t("sub.balance.bad_year", year=md_escape(year), prefix=ctx.prefix))
+    chosen, tz = await chosen_year(ctx, year, ahead=1, error_key="sub.balance.bad_year")
     table = await balance_table(ctx.repos, chosen, tz, ctx.language)
     if table is None:
         return Reply.text(ctx.t("sub.balance.none", year=chosen))
