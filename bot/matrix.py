@@ -771,7 +771,7 @@ class MatrixTransport:
                 log.info("opened a direct chat %s with %s", room_id, user_id)
                 await self._seen_in_sync(room_id)
                 try:
-                    await self._until_synced(lambda: user_id in client.rooms[room_id].users, timeout=30)
+                    await self._until_synced(lambda: self._in_room(room_id, user_id), timeout=30)
                 except TimeoutError:
                     raise DirectChatNotReady(f"the invite of {user_id} to {room_id} never synced") from None
             await self._await_devices(user_id)
@@ -789,7 +789,7 @@ class MatrixTransport:
                 log.warning("direct chat %s with %s never showed up; opening a new one", room_id, user_id)
                 return None
         try:  # the invite may come a sync after the room itself
-            await self._until_synced(lambda: user_id in client.rooms[room_id].users, timeout=10)
+            await self._until_synced(lambda: self._in_room(room_id, user_id), timeout=10)
         except TimeoutError:
             log.info("%s left the direct chat %s; opening a new one", user_id, room_id)
             return None
@@ -812,6 +812,12 @@ class MatrixTransport:
                 log.info("the room key of %s never reached all devices of %s; starting a new one", room_id, user_id)
                 client.invalidate_outbound_session(room_id)
                 return
+
+    def _in_room(self, room_id: str, user_id: str) -> bool:
+        """Whether nio's member list of the room holds the person, invited or joined."""
+        assert self.client is not None
+        room = self.client.rooms.get(room_id)
+        return room is not None and user_id in room.users
 
     async def _until_synced(self, condition: Callable[[], bool], *, timeout: float) -> None:  # noqa: ASYNC109
         """Until `condition` holds on the room state nio keeps (checked after every sync)."""

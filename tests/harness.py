@@ -64,12 +64,13 @@ class Bot:
         if reply is None:
             return None
         before = len(self.transport.sent)
+        messages = outgoing(message.event_id, message.room_id, message.reply_relation(), reply)
         if reply.outboxed:
             assert await self.outbox.deliver(message.event_id), "the outbox could not send everything"
         else:
-            await self.outbox.send_now(outgoing(message.event_id, message.room_id, message.reply_relation(), reply))
-        if reply.markdown:
-            self._classify(outgoing(message.event_id, message.room_id, message.reply_relation(), reply), before)
+            await self.outbox.send_now(messages)
+        if reply.markdown:  # a command delivered again has nothing new to say
+            self._classify(messages, before)
         return reply
 
     def _classify(self, messages: list[Outgoing], before: int) -> None:
