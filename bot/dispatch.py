@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.errors import BadArgument, Forbidden, Localized, NotFound, UserError, render
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
@@ -47,28 +48,6 @@ AFTER_COMMIT_RETRY_S = 30.0  # re-planning that failed after a command's commit 
 class Role(enum.IntEnum):
     MEMBER = 0
     COORDINATOR = 1
-
-
-class UserError(Exception):
-    """A mistake of the user: becomes a friendly reply, never a stack trace."""
-
-    show_usage = False
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class BadArgument(UserError):
-    show_usage = True
-
-
-class NotFound(UserError):
-    pass
-
-
-class Forbidden(UserError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -587,7 +566,7 @@ class Dispatcher:
         try:
             if command is not None and command.role is Role.COORDINATOR and not is_coordinator:
                 t = await self._translator(message.sender)
-                raise Forbidden(t("error.forbidden"))
+                raise Forbidden("error.forbidden")
             if (
                 command is not None
                 and command.wants_file
@@ -602,9 +581,9 @@ class Dispatcher:
                             message.room_id, message.reply_to, max_bytes=self.MAX_ATTACHMENT_BYTES
                         )
                 except AttachmentTooLarge as exc:
-                    raise BadArgument(t("error.file_too_large", limit=exc.limit // 1000)) from None
+                    raise BadArgument("error.file_too_large", limit=exc.limit // 1000) from None
                 except TimeoutError:
-                    raise BadArgument(t("error.file_timeout")) from None
+                    raise BadArgument("error.file_timeout") from None
             if command is not None and command.wants_quote and message.reply_to and self.files is not None:
                 try:
                     async with asyncio.timeout(ATTACHMENT_TIMEOUT_S):
@@ -657,8 +636,8 @@ class Dispatcher:
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
                     reply = dataclasses.replace(reply, outboxed=True)
         except (UserError, ScheduleError) as exc:
-            error = exc if isinstance(exc, UserError) else parser_error(exc, t.language, prefix)
-            text = error.message
+            error = exc if isinstance(exc, UserError) else parser_error(exc, t.language, prefix)  # TRANSITION
+            text = self.render_error(error, t.language)
             if error.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
             return Reply.text(text)
@@ -692,6 +671,12 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._retries, return_exceptions=True)
 
+    def render_error(self, error: UserError, language: str) -> str:
+        """A user error as the person reads it (escaped parameters, configured prefix)."""
+        if error.key not in self.catalog:  # TRANSITION: text rendered by the raiser
+            return error.key
+        return render(error, self.catalog, language, self.config.command_prefix)
+
     def _unknown(self, name: str, t: Translator) -> Reply:
         prefix = self.config.command_prefix
         lines = [t("error.unknown_command", command=md_code(prefix + name))]
@@ -703,8 +688,7 @@ class Dispatcher:
 
 
 def parser_error(exc: ScheduleError, language: str, prefix: str) -> UserError:
-    """A parser's or rule module's bilingual error as a user error: the text quotes the person's words, so all of it
-    is escaped; its example commands (between backticks, written with `!`) show as code with the configured prefix."""
+    """TRANSITION: a parser's bilingual error as a user error."""
     text = exc.de if language == "de" else exc.en
     escaped = re.sub(
         r"\\`([^`]*?)\\`",
@@ -725,7 +709,7 @@ def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any
     for param in command.params:
         if not remaining:
             if param.required:
-                raise BadArgument(t("error.missing_argument", label=param.label(t.language)))
+                raise BadArgument("error.missing_argument", label=Localized(param.label_de, param.label_en))
             break
         if param.kind == "rest":
             values[param.name] = remaining
@@ -735,16 +719,16 @@ def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any
         token, remaining = parts[0], (parts[1] if len(parts) > 1 else "")
         label = param.label(t.language)
         if param.kind == "int":
-            values[param.name] = record_number(token, t, label)
+            values[param.name] = record_number(token, label)
         elif param.kind == "choice":
             match = next((c for c in param.choices if fold(c) == fold(token)), None)
             if match is None:
-                raise BadArgument(t("error.not_a_choice", value=md_escape(token), choices=", ".join(param.choices)))
+                raise BadArgument("error.not_a_choice", value=token, choices=", ".join(param.choices))
             values[param.name] = match
         else:
             values[param.name] = token
     if remaining:
-        raise BadArgument(t("error.too_many_arguments"))
+        raise BadArgument("error.too_many_arguments")
     return values
 
 
@@ -753,20 +737,20 @@ def is_number_word(word: str) -> bool:
     return _NUMBER_WORD.fullmatch(word) is not None
 
 
-def record_number(word: str, t: Translator, label: str) -> int:
+def record_number(word: str, label: str | Localized) -> int:
     """The record number in `word`; BadArgument if it is no number, NotFound if no record can have it.
     ASCII digits only: int() would also take "1_000" or "١٢", which nobody means as a number here."""
-    shown = md_escape(word if len(word) <= 30 else word[:30] + "…")
+    shown = word if len(word) <= 30 else word[:30] + "…"
     if not is_number_word(word):
-        raise BadArgument(t("error.not_a_number", value=shown, label=label))
+        raise BadArgument("error.not_a_number", value=shown, label=label)
     value = int(word.lstrip("#"))
     if not 1 <= value <= MAX_RECORD_NUMBER:
-        raise NotFound(t("error.number_range", value=shown, label=label))
+        raise NotFound("error.number_range", value=shown, label=label)
     return value
 
 
-def bounded_text(text: str, limit: int, t: Translator, label: str) -> str:
+def bounded_text(text: str, limit: int, label: str | Localized) -> str:
     """`text` if it fits its column (`limit` characters), else BadArgument saying how long it may be."""
     if len(text) > limit:
-        raise BadArgument(t("error.too_long", label=label, length=len(text), limit=limit))
+        raise BadArgument("error.too_long", label=label, length=len(text), limit=limit)
     return text

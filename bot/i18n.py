@@ -12,6 +12,14 @@ LANGUAGES = ("de", "en")  # German first: every text exists in both
 
 Messages = Mapping[str, Mapping[str, str]]
 
+
+class Markdown(str):
+    """Text that is already Markdown (catalog texts, escaped user text, code spans, links): inserted into other
+    messages as it is, where a plain string would be escaped as the person's words (see `bot.errors.render`)."""
+
+    __slots__ = ()
+
+
 # Texts of the framework itself; command families bring their own catalogs via their Router.
 CORE_MESSAGES: dict[str, dict[str, str]] = {
     "error.internal": {
@@ -92,7 +100,7 @@ class Catalog:
     def text(self, language: str, key: str, **values: Any) -> str:
         texts = self._messages[key]
         template = texts.get(language) or texts["de"]
-        return template.format(**values) if values else template
+        return Markdown(template.format(**values) if values else template)
 
     def translator(self, language: str) -> Translator:
         return Translator(self, language)

@@ -18,6 +18,8 @@ from urllib.parse import quote
 import nh3
 from markdown_it import MarkdownIt
 
+from bot.i18n import Markdown
+
 _md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
 
 # The subset of HTML that the Matrix spec recommends clients render (m.room.message formats).
@@ -69,7 +71,7 @@ def md_escape(text: str) -> str:
 
     Line breaks become hard breaks inside the same paragraph: a blank line would end the paragraph
     and let the following user text start a heading, list, code block or link definition."""
-    return _LINE_BREAKS.sub("\\\n", _MD_SPECIAL.sub(r"\\\1", text.strip()))
+    return Markdown(_LINE_BREAKS.sub("\\\n", _MD_SPECIAL.sub(r"\\\1", text.strip())))
 
 
 def md_code(text: str) -> str:
@@ -78,13 +80,13 @@ def md_code(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def mention_link(user_id: str, display_name: str | None = None) -> str:
     """A Markdown link that clients render as a mention pill."""
     name = " ".join((display_name or user_id).split())  # a name is one line
-    return f"[{md_escape(name)}](https://matrix.to/#/{quote(user_id, safe='@:')})"
+    return Markdown(f"[{md_escape(name)}](https://matrix.to/#/{quote(user_id, safe='@:')})")
 
 
 @dataclass(frozen=True)

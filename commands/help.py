@@ -6,8 +6,9 @@ import re
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.dispatch import BadArgument, CommandContext, Feature, NotFound, Role, Router
-from bot.replies import Reply, md_code, md_escape
+from bot.dispatch import CommandContext, Feature, Role, Router
+from bot.errors import BadArgument, NotFound
+from bot.replies import Reply, md_code
 from commands import rights
 
 router = Router(
@@ -15,6 +16,7 @@ router = Router(
     title_de="Allgemein",
     title_en="General",
     messages={
+        **rights.MESSAGES,  # the refusals every feature raises through commands.rights
         "help.title": {"de": "**Das kann ich** (re@di-Bot)", "en": "**What I can do** (re@di bot)"},
         "help.footer": {
             "de": "Mehr zu einem Befehl: `{prefix}hilfe <Befehl>`. Auf Englisch: `{prefix}sprache en`.",
@@ -76,7 +78,7 @@ async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply
         words = command.strip().removeprefix(prefix).split()
         found = ctx.registry.find(words[0]) if words else None
         if found is None:
-            raise NotFound(ctx.t("help.unknown", name=md_code(" ".join(words)), prefix=prefix))
+            raise NotFound("help.unknown", name=md_code(" ".join(words)))
         sub = ctx.registry.subcommand(found, words[1]) if len(words) > 1 else None
         if sub is not None:
             found = sub
@@ -166,7 +168,7 @@ async def set_room_timezone(ctx: CommandContext, *, zone: str | None = None) -> 
 def _known_zone(ctx: CommandContext, zone: str) -> str:
     match = next((name for name in available_timezones() if name.lower() == zone.strip().lower()), None)
     if match is None:
-        raise BadArgument(ctx.t("timezone.unknown", zone=md_escape(zone)))
+        raise BadArgument("timezone.unknown", zone=zone)
     return match
 
 
@@ -194,4 +196,4 @@ async def chosen_year(ctx: CommandContext, year: str | None, *, ahead: int, erro
         return now_year, tz
     if re.fullmatch(r"\d{4}", year.strip()) and 2000 <= int(year) <= now_year + ahead:
         return int(year), tz
-    raise BadArgument(ctx.t(error_key, year=md_escape(year), prefix=ctx.prefix))
+    raise BadArgument(error_key, year=year)

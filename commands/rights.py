@@ -18,7 +18,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.dispatch import CommandContext, Forbidden
+from bot.dispatch import CommandContext
+from bot.errors import Forbidden
 from bot.i18n import Catalog
 
 RecordKind = Literal["meeting", "decision", "minutes", "minutes_item", "action", "substitution", "room"]
@@ -99,4 +100,4 @@ def require(
 ) -> None:
     """Raise Forbidden, saying who may, unless the sender may change this record."""
     if not may_change(actor_of(ctx), owners=owners, room_id=room_id):
-        raise Forbidden(refusal(kind, ctx.language, record_id=record_id, prefix=ctx.prefix))
+        raise Forbidden(f"rights.{kind}", id=record_id)

@@ -16,7 +16,8 @@ import pytest
 from bot.app import all_routers
 from bot.clock import FakeClock
 from bot.config import Config, load_config
-from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, NotFound, Role, Router
+from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, Role, Router
+from bot.errors import NotFound
 from bot.replies import MAX_CONTENT_BYTES, Reply, md_escape, message_content
 from storage import Database
 

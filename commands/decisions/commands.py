@@ -12,17 +12,8 @@ from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import (
-    BadArgument,
-    CommandContext,
-    Forbidden,
-    IncomingMessage,
-    NotFound,
-    Router,
-    bounded_text,
-    is_number_word,
-    record_number,
-)
+from bot.dispatch import CommandContext, IncomingMessage, Router, bounded_text, is_number_word, record_number
+from bot.errors import BadArgument, Forbidden, Localized, NotFound
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
 from bot.schedule_parsing import format_when, occurrences, parse_date
 from commands import rights
@@ -267,7 +258,7 @@ def _group(ctx: CommandContext) -> str | None:
 
 def _check_may_log(ctx: CommandContext) -> None:
     if ctx.config.decisions_by_coordinators_only and not ctx.is_coordinator:
-        raise Forbidden(ctx.t("dec.forbidden_log"))
+        raise Forbidden("dec.forbidden_log")
 
 
 def permalink(room_id: str, event_id: str) -> str:
@@ -277,11 +268,11 @@ def permalink(room_id: str, event_id: str) -> str:
 def _split_tags(ctx: CommandContext, text: str) -> tuple[str, tuple[str, ...]]:
     """Tags (#XRechnung) out of the text: trailing ones are removed, ones inside a sentence stay as words."""
     tags = tuple(dict.fromkeys(m.group(1) for m in _TAG.finditer(text)))
-    label = "Ein Schlagwort" if ctx.language == "de" else "A tag"
+    label = Localized("Ein Schlagwort", "A tag")
     for tag in tags:
-        bounded_text(tag, MAX_TAG, ctx.t, label)
+        bounded_text(tag, MAX_TAG, label)
     if len(tags) > MAX_TOPICS:
-        raise BadArgument(ctx.t("dec.too_many_tags", count=len(tags), limit=MAX_TOPICS))
+        raise BadArgument("dec.too_many_tags", count=len(tags), limit=MAX_TOPICS)
     trailing = re.compile(r"(?:(?:^|\s+)#[^\W\d_][\w-]*)+\s*$")
     return trailing.sub("", text).strip(), tags
 
@@ -311,17 +302,17 @@ async def _names(repos: Repositories, user_ids: Sequence[str]) -> dict[str, str 
 async def _decision(ctx: CommandContext, decision_id: int, *, lock: bool = False) -> DecisionRecord:
     record = await ctx.repos.decisions.get(decision_id, lock=lock)
     if record is None:
-        raise NotFound(ctx.t("dec.not_found", id=decision_id, prefix=ctx.prefix))
+        raise NotFound("dec.not_found", id=decision_id)
     own_group = _group(ctx)
     visible = ctx.is_coordinator or record.room_id == ctx.room_id or (own_group and record.group == own_group)
     if not visible:
-        raise Forbidden(ctx.t("dec.other_group", id=decision_id))
+        raise Forbidden("dec.other_group", id=decision_id)
     return record
 
 
 # --- logging and revising ------------------------------------------------------------------------------------
 
-_LABEL = {"de": "Beschluss", "en": "decision"}
+_LABEL = Localized("Beschluss", "decision")
 
 
 @router.command(
@@ -348,7 +339,7 @@ async def decision(ctx: CommandContext, *, text: str | None = None) -> Reply:
     if not words:
         return Reply.text(ctx.t("dec.usage", example_de=EXAMPLE_DE, example_en=EXAMPLE_EN))
     if is_number_word(words[0]) and len(words) == 1:
-        return await _show(ctx, record_number(words[0], ctx.t, _LABEL[ctx.language]))
+        return await _show(ctx, record_number(words[0], _LABEL))
     return await _log(ctx, text or "")
 
 
@@ -378,7 +369,7 @@ async def _log(ctx: CommandContext, text: str) -> Reply:
     if not body:
         return Reply.text(ctx.t("dec.usage", example_de=EXAMPLE_DE, example_en=EXAMPLE_EN))
     if len(body) > MAX_TEXT:
-        raise BadArgument(ctx.t("dec.too_long", limit=MAX_TEXT))
+        raise BadArgument("dec.too_long", limit=MAX_TEXT)
     now = ctx.clock.now()
     session = await ctx.repos.minutes.open_session(ctx.room_id)
     quoted = ctx.quoted
@@ -472,9 +463,7 @@ async def _revisable(ctx: CommandContext, decision_id: int) -> DecisionRecord:
     rights.require(ctx, "decision", owners=(record.author,), room_id=record.room_id, record_id=decision_id)
     if record.status != "active":
         hint = ctx.t("dec.see_successor", id=record.superseded_by) if record.superseded_by else ""
-        raise BadArgument(
-            ctx.t("dec.not_active", id=decision_id, status=ctx.t(f"dec.status.{record.status}"), hint=hint)
-        )
+        raise BadArgument("dec.not_active", id=decision_id, status=ctx.t(f"dec.status.{record.status}"), hint=hint)
     return record
 
 
@@ -482,9 +471,9 @@ async def _supersede(ctx: CommandContext, decision_id: int, text: str) -> Reply:
     old = await _revisable(ctx, decision_id)
     body, tags = _split_tags(ctx, text)
     if not body:
-        raise BadArgument(ctx.t("dec.need_text", id=decision_id, prefix=ctx.prefix))
+        raise BadArgument("dec.need_text", id=decision_id)
     if len(body) > MAX_TEXT:
-        raise BadArgument(ctx.t("dec.too_long", limit=MAX_TEXT))
+        raise BadArgument("dec.too_long", limit=MAX_TEXT)
     now = ctx.clock.now()
     new = await ctx.repos.decisions.add(
         room_id=old.room_id,
@@ -503,8 +492,8 @@ async def _supersede(ctx: CommandContext, decision_id: int, text: str) -> Reply:
 async def _revoke(ctx: CommandContext, decision_id: int, reason: str) -> Reply:
     record = await _revisable(ctx, decision_id)
     if not reason.strip():
-        raise BadArgument(ctx.t("dec.need_reason", id=decision_id, prefix=ctx.prefix))
-    reason = bounded_text(reason.strip(), MAX_REASON, ctx.t, "Der Grund" if ctx.language == "de" else "The reason")
+        raise BadArgument("dec.need_reason", id=decision_id)
+    reason = bounded_text(reason.strip(), MAX_REASON, Localized("Der Grund", "The reason"))
     await ctx.repos.decisions.revoke(record.id, actor=ctx.sender, reason=reason, now=ctx.clock.now())
     return Reply.text(ctx.t("dec.revoked", id=record.id))
 
@@ -535,7 +524,7 @@ def _scope(ctx: CommandContext, asked_group: str | None) -> _Scope:
     own = _group(ctx)
     if asked_group is not None:
         if not ctx.is_coordinator and asked_group != own:
-            raise Forbidden(ctx.t("dec.cross_group", group=md_escape(own or ctx.t("dec.scope_room"))))
+            raise Forbidden("dec.cross_group", group=own or ctx.t("dec.scope_room"))
         return _Scope([asked_group], None, asked_group)
     if own is not None:
         return _Scope([own], None, own)
@@ -572,8 +561,8 @@ async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> R
     found = _PAGE.search(raw)
     if found:
         if not is_number_word(found.group(1)):
-            raise BadArgument(ctx.t("dec.bad_page", page=md_escape(found.group(1))))
-        page = record_number(found.group(1), ctx.t, "Seite" if ctx.language == "de" else "page")
+            raise BadArgument("dec.bad_page", page=found.group(1))
+        page = record_number(found.group(1), Localized("Seite", "page"))
         raw = raw[: found.start()]
     query = await _query(ctx, raw)
     scope = _scope(ctx, query.group)
@@ -665,7 +654,7 @@ async def _start(ctx: CommandContext, title: str) -> Reply:
     tz = await room_timezone(ctx)
     now = ctx.clock.now()
     title = title or ctx.t("min.default_title", day=now.astimezone(tz).strftime("%d.%m.%Y"))
-    bounded_text(title, MAX_TITLE, ctx.t, "Der Titel" if ctx.language == "de" else "The title")
+    bounded_text(title, MAX_TITLE, Localized("Der Titel", "The title"))
     session = await ctx.repos.minutes.start(
         room_id=ctx.room_id, group=_group(ctx), title=title, started_by=ctx.sender, now=now
     )
@@ -674,13 +663,10 @@ async def _start(ctx: CommandContext, title: str) -> Reply:
         assert running is not None
         when = md_escape(format_when(running.started_at.astimezone(tz), language=ctx.language))
         raise BadArgument(
-            ctx.t(
-                "min.already",
-                title=md_escape(running.title),
-                when=when,
-                who=mention_link(running.started_by, None),
-                prefix=ctx.prefix,
-            )
+            "min.already",
+            title=running.title,
+            when=when,
+            who=mention_link(running.started_by, None),
         )
     return Reply.text(ctx.t("min.started", title=md_escape(title), prefix=ctx.prefix))
 
@@ -688,7 +674,7 @@ async def _start(ctx: CommandContext, title: str) -> Reply:
 async def _open_session(ctx: CommandContext) -> SessionRecord:
     session = await ctx.repos.minutes.open_session(ctx.room_id)
     if session is None:
-        raise BadArgument(ctx.t("min.none", prefix=ctx.prefix))
+        raise BadArgument("min.none")
     return session
 
 
@@ -738,9 +724,9 @@ async def info(ctx: CommandContext, *, text: str | None = None) -> Reply:
     _check_may_log(ctx)
     session = await _open_session(ctx)
     if not text or not text.strip():
-        raise BadArgument(ctx.t("min.need_text", prefix=ctx.prefix, command=ctx.invoked_as))
+        raise BadArgument("min.need_text", command=ctx.invoked_as)
     if len(text) > MAX_TEXT:
-        raise BadArgument(ctx.t("dec.too_long", limit=MAX_TEXT))
+        raise BadArgument("dec.too_long", limit=MAX_TEXT)
     await ctx.repos.minutes.add_item(
         room_id=ctx.room_id, group=session.group, kind="info", text=text.strip(), author=ctx.sender,
         now=ctx.clock.now(), session_id=session.id,
@@ -764,8 +750,8 @@ async def undo(ctx: CommandContext) -> Reply:
     item = await ctx.repos.minutes.undo_last(session.id, now=ctx.clock.now(), author=author)
     if item is None:
         if await ctx.repos.minutes.items(session.id):
-            raise Forbidden(rights.refusal("minutes_item", ctx.language))
-        raise BadArgument(ctx.t("min.nothing_to_undo"))
+            raise Forbidden("rights.minutes_item")
+        raise BadArgument("min.nothing_to_undo")
     extra = ""
     if item.kind == "decision" and item.decision_id is not None:
         record = await ctx.repos.decisions.get(item.decision_id, lock=True)
@@ -846,19 +832,19 @@ async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | Non
         first = rest.split(maxsplit=1)
         owner, rest = first[0][1:], first[1] if len(first) > 1 else ""
     if not owner:
-        raise BadArgument(ctx.t("act.usage", prefix=ctx.prefix))
+        raise BadArgument("act.usage")
     due: date | None = None
     match = re.match(r"(?:bis|by|until|due)\s+(\S+(?:\s+\d{4})?)\s+(.*)$", rest, re.IGNORECASE | re.DOTALL)
     if match:
         tz = await room_timezone(ctx)
         due = parse_date(match.group(1), now=ctx.clock.now(), tz=tz)
         if due < ctx.clock.now().astimezone(tz).date():
-            raise BadArgument(ctx.t("act.past", day=md_escape(match.group(1))))
+            raise BadArgument("act.past", day=match.group(1))
         rest = match.group(2).strip()
     if not rest:
-        raise BadArgument(ctx.t("act.usage", prefix=ctx.prefix))
+        raise BadArgument("act.usage")
     if len(rest) > MAX_TEXT:
-        raise BadArgument(ctx.t("dec.too_long", limit=MAX_TEXT))
+        raise BadArgument("dec.too_long", limit=MAX_TEXT)
     return owner, due, rest
 
 
@@ -904,7 +890,7 @@ async def actions(ctx: CommandContext, *, which: Literal["meine", "mine", "alle"
 async def done(ctx: CommandContext, *, item_id: int) -> Reply:
     item = await ctx.repos.minutes.get_item(item_id)
     if item is None or item.kind != "action" or item.withdrawn_at is not None:
-        raise NotFound(ctx.t("act.not_found", id=item_id, prefix=ctx.prefix))
+        raise NotFound("act.not_found", id=item_id)
     rights.require(ctx, "action", owners=(item.owner, item.author), room_id=item.room_id, record_id=item_id)
     if not await ctx.repos.minutes.complete(item_id, by=ctx.sender, now=ctx.clock.now()):
         return Reply.text(ctx.t("act.already_done", id=item_id))
@@ -929,7 +915,7 @@ async def done(ctx: CommandContext, *, item_id: int) -> Reply:
 async def export(ctx: CommandContext, *, text: str | None = None) -> Reply:
     words = (text or "").split()
     if len(words) < 2 or fold(words[0]) not in ("beschluesse", "decisions") or fold(words[1]) not in ("csv", "md"):
-        raise BadArgument(ctx.t("exp.usage", prefix=ctx.prefix))
+        raise BadArgument("exp.usage")
     kind = fold(words[1])
     year: int | None = None
     rest = words[2:]
@@ -994,7 +980,7 @@ async def yearly_report(ctx: CommandContext, *, year: str | None = None) -> Repl
     chosen, tz = await chosen_year(ctx, year, ahead=0, error_key="rep.bad_year")
     own = _group(ctx)
     if own is None and not ctx.is_coordinator:
-        raise Forbidden(ctx.t("rep.forbidden"))
+        raise Forbidden("rep.forbidden")
     groups = [own] if own is not None else list(ctx.config.groups)
     await ctx.tally.flush(ctx.repos.search_stats)  # the searches of the last minutes count too
     markdown, totals = await build_report(

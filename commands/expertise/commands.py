@@ -11,7 +11,9 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.dispatch import BadArgument, CommandContext, NotFound, Role, Router
+from bot.dispatch import CommandContext, Role, Router
+from bot.errors import BadArgument, NotFound
+from bot.i18n import Markdown
 from bot.replies import Reply, md_code, md_escape, mention_link
 from commands.expertise.importing import (
     MAX_NOTE_LENGTH,
@@ -171,8 +173,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "with `{prefix}import apply`. Columns: matrix_id, name, city, groups, topics, note, mentions.",
     },
     "import.not_a_file": {
-        "de": "Die Nachricht, auf die du antwortest, enthält keine Datei.",
-        "en": "The message you reply to contains no file.",
+        "de": "Die Nachricht, auf die du antwortest, enthält keine Datei. {how}",
+        "en": "The message you reply to contains no file. {how}",
     },
     "import.apply_hint": {
         "de": "Passt alles? Dann antworte noch einmal auf die Datei: `{prefix}import anwenden`",
@@ -313,7 +315,7 @@ async def find_people(
 async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
     search = parse_search(text, ctx.config.cities)
     if not search.query:
-        raise BadArgument(ctx.t("who.empty_query", prefix=ctx.prefix))
+        raise BadArgument("who.empty_query")
     key = topic_key(search.query)
     if key:  # counted per day without who asked: "most-asked topics" in the yearly report
         ctx.tally.add(key, search.query, day=ctx.clock.now().astimezone(ctx.config.timezone).date())
@@ -330,7 +332,7 @@ async def who_knows(ctx: CommandContext, *, text: str) -> Reply:
 async def more(ctx: CommandContext) -> Reply:
     saved = await ctx.repos.queries.load(ctx.sender, ctx.room_id, SEARCH_KIND)
     if saved is None:
-        raise NotFound(ctx.t("who.no_previous", prefix=ctx.prefix))
+        raise NotFound("who.no_previous")
     search = Search(
         query=str(saved["query"]),
         city=saved.get("city"),
@@ -343,7 +345,7 @@ async def more(ctx: CommandContext) -> Reply:
 async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
     own_city = await ctx.repos.profiles.city_of(ctx.sender) if search.exclude_own_city else None
     if search.exclude_own_city and own_city is None:
-        raise BadArgument(ctx.t("who.no_own_city", prefix=ctx.prefix))
+        raise BadArgument("who.no_own_city")
     size = ctx.config.page_size
     ranked, result = await find_people(
         ctx.repos,
@@ -354,13 +356,13 @@ async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
         limit=size,
         offset=(page - 1) * size,
     )
-    query = f"„{md_escape(search.query)}“" if ctx.language == "de" else f"“{md_escape(search.query)}”"
+    query = Markdown(f"„{md_escape(search.query)}“" if ctx.language == "de" else f"“{md_escape(search.query)}”")
     where = _where(ctx, search, own_city)
     if result.total == 0:
         return _nobody(ctx, search, query, where, await ctx.repos.profiles.vocabulary())
     start = (page - 1) * size
     if not ranked:
-        raise NotFound(ctx.t("who.no_more", query=query))
+        raise NotFound("who.no_more", query=query)
     await ctx.repos.queries.save(
         ctx.sender,
         ctx.room_id,
@@ -437,12 +439,12 @@ def _topics_from(ctx: CommandContext, text: str) -> list[tuple[str, str]]:
     topics: list[tuple[str, str]] = []
     for label in split_topics(text):
         if len(label) > MAX_TOPIC_LENGTH:
-            raise BadArgument(ctx.t("topics.too_long", topic=md_escape(label[:80]), limit=MAX_TOPIC_LENGTH))
+            raise BadArgument("topics.too_long", topic=label[:80], limit=MAX_TOPIC_LENGTH)
         key = topic_key(label)
         if key:
             topics.append((key, label))
     if not topics:
-        raise BadArgument(ctx.t("topics.none_given", prefix=ctx.prefix, command=ctx.invoked_as))
+        raise BadArgument("topics.none_given", command=ctx.invoked_as)
     return topics
 
 
@@ -467,7 +469,7 @@ async def i_know(ctx: CommandContext, *, topics: str) -> Reply:
     profile = await ctx.repos.profiles.get(ctx.sender)
     assert profile is not None
     if len(profile.topics) > MAX_TOPICS:
-        raise BadArgument(ctx.t("topics.too_many", limit=MAX_TOPICS, prefix=ctx.prefix))
+        raise BadArgument("topics.too_many", limit=MAX_TOPICS)
     already = [label for _, label in wanted if label not in added]
     lines = []
     if added:
@@ -517,7 +519,7 @@ async def set_city(ctx: CommandContext, *, city: str | None = None) -> Reply:
     found, suggestion = resolve_name(city, ctx.config.cities)
     if found is None:
         hint = ctx.t("city.suggestion", city=suggestion) if suggestion else ""
-        raise BadArgument(ctx.t("city.unknown", city=md_escape(city), suggestion=hint, cities=cities))
+        raise BadArgument("city.unknown", city=city, suggestion=hint, cities=cities)
     await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
     await ctx.repos.profiles.set_city(ctx.sender, found)
     return Reply.text(ctx.t("city.set", city=found) + " " + ctx.t("topics.see_profile", prefix=ctx.prefix))
@@ -547,9 +549,7 @@ async def set_groups(ctx: CommandContext, *, groups: str | None = None) -> Reply
             found, suggestion = resolve_name(name.strip(), ctx.config.groups)
             if found is None:
                 hint = ctx.t("groups.suggestion", group=suggestion) if suggestion else ""
-                raise BadArgument(
-                    ctx.t("groups.unknown", group=md_escape(name.strip()), suggestion=hint, groups=allowed)
-                )
+                raise BadArgument("groups.unknown", group=name.strip(), suggestion=hint, groups=allowed)
             chosen.append(found)
     await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
     await ctx.repos.profiles.set_groups(ctx.sender, chosen)
@@ -573,7 +573,7 @@ async def set_note(ctx: CommandContext, *, note: str) -> Reply:
     await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
     note = " ".join(note.split())
     if len(note) > MAX_NOTE_LENGTH:
-        raise BadArgument(ctx.t("note.too_long", length=len(note), limit=MAX_NOTE_LENGTH))
+        raise BadArgument("note.too_long", length=len(note), limit=MAX_NOTE_LENGTH)
     await ctx.repos.profiles.set_note(ctx.sender, note)
     return Reply.text(ctx.t("note.set", note=md_escape(note)))
 
@@ -618,7 +618,7 @@ async def show_profile(ctx: CommandContext, *, who: str | None = None) -> Reply:
         pill = _PILL.match(who.strip())
         user_id = pill.group(1) if pill else who.strip()
         if not _USER_ID.match(user_id):
-            raise BadArgument(ctx.t("profile.bad_user", user=md_escape(who), prefix=ctx.prefix))
+            raise BadArgument("profile.bad_user", user=who)
     profile = await ctx.repos.profiles.get(user_id)
     if profile is None:
         if user_id == ctx.sender:
@@ -670,9 +670,9 @@ def render_profile(ctx: CommandContext, profile: ProfileRecord) -> str:
 )
 async def import_profiles(ctx: CommandContext, *, mode: Literal["anwenden", "apply"] | None = None) -> Reply:
     if ctx.message.reply_to is None:
-        raise BadArgument(ctx.t("import.how", prefix=ctx.prefix))
+        raise BadArgument("import.how")
     if ctx.attachment is None:
-        raise BadArgument(ctx.t("import.not_a_file") + " " + ctx.t("import.how", prefix=ctx.prefix))
+        raise BadArgument("import.not_a_file", how=ctx.t("import.how", prefix=ctx.prefix))
     outcome = await run_import(
         ctx.repos,
         ctx.attachment.data,

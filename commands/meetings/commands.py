@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 from dateutil.rrule import rrulestr
 
-from bot.dispatch import BadArgument, CommandContext, NotFound, Router, is_number_word, record_number
+from bot.dispatch import CommandContext, Router, is_number_word, record_number
+from bot.errors import BadArgument, Localized, NotFound
 from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, message_content
 from bot.schedule_parsing import (
@@ -176,12 +177,11 @@ def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
 async def meeting(ctx: CommandContext, *, text: str) -> Reply:
     first, _, rest = text.strip().partition(" ")
     if is_number_word(first) and not rest.strip():
-        return await _show(ctx, record_number(first, ctx.t, _label(ctx)))
+        return await _show(ctx, record_number(first, _LABEL))
     return await _create(ctx, text)
 
 
-def _label(ctx: CommandContext) -> str:
-    return "Termin" if ctx.language == "de" else "meeting"
+_LABEL = Localized("Termin", "meeting")
 
 
 NUMBER = {"number": ("Nr", "no.")}
@@ -212,7 +212,7 @@ async def skip_meeting(ctx: CommandContext, *, number: int, day: str) -> Reply:
     hits = [o for o in _next_dates(record, window - timedelta(seconds=1), ctx.language, 5) if o.date() == date]
     if not hits:
         dates = _dates_text(_next_dates(record, now, ctx.language), ctx.language)
-        raise BadArgument(ctx.t("meeting.not_on_that_day", id=record.id, date=date.strftime("%d.%m.%Y"), dates=dates))
+        raise BadArgument("meeting.not_on_that_day", id=record.id, date=date.strftime("%d.%m.%Y"), dates=dates)
     for occurrence in hits:
         await ctx.repos.meetings.skip(record.id, occurrence, now=now)
     _replan(ctx, record.id)
@@ -241,7 +241,7 @@ async def remind_meeting(ctx: CommandContext, *, number: int, offsets: str) -> R
             if part.strip():
                 seconds.append(int(parse_duration(part.strip()).total_seconds()))
         if not seconds:
-            raise BadArgument(ctx.t("error.missing_argument", label=ctx.t("meeting.offsets_label")))
+            raise BadArgument("error.missing_argument", label=ctx.t("meeting.offsets_label"))
     await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), offsets=seconds)
     return await _updated(ctx, record.id)
 
@@ -256,7 +256,7 @@ async def place_meeting(ctx: CommandContext, *, number: int, place: str) -> Repl
     _fits(ctx, place, MAX_TEXT)
     if fold(place) in {"video", "jitsi", "online"}:
         if not ctx.config.jitsi_base_url:
-            raise BadArgument(ctx.t("meeting.no_jitsi"))
+            raise BadArgument("meeting.no_jitsi")
         name = slug(record.title) or "termin"
         place = f"{ctx.config.jitsi_base_url}redi-{name}-{secrets.token_hex(3)}"
     await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), place=place)
@@ -309,7 +309,7 @@ async def move_meeting(ctx: CommandContext, *, number: int, when: str) -> Reply:
 
 def _fits(ctx: CommandContext, text: str, limit: int) -> None:
     if len(text) > limit:
-        raise BadArgument(ctx.t("meeting.too_long", limit=limit))
+        raise BadArgument("meeting.too_long", limit=limit)
 
 
 async def _updated(ctx: CommandContext, meeting_id: int) -> Reply:
@@ -323,7 +323,7 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
     zone = await room_timezone(ctx)
     schedule = parse_schedule(text, now=now, tz=zone)
     if len(schedule.title) > MAX_TITLE:
-        raise BadArgument(ctx.t("meeting.too_long", limit=MAX_TITLE))
+        raise BadArgument("meeting.too_long", limit=MAX_TITLE)
     offsets = [int(o.total_seconds()) for o in ctx.config.reminder_offsets]
     record = await ctx.repos.meetings.add(
         room_id=ctx.room_id,
@@ -364,7 +364,7 @@ def _summary(ctx: CommandContext, record: MeetingRecord, *, created: bool) -> st
 async def _find(ctx: CommandContext, meeting_id: int) -> MeetingRecord:
     record = await ctx.repos.meetings.get(meeting_id)
     if record is None or record.room_id != ctx.room_id or record.cancelled_at is not None:
-        raise NotFound(ctx.t("meeting.not_found", id=meeting_id, prefix=ctx.prefix))
+        raise NotFound("meeting.not_found", id=meeting_id)
     return record
 
 
@@ -434,7 +434,7 @@ async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     now = ctx.clock.now()
     due, message = parse_reminder(text, now=now, tz=tz)
     if len(message) > MAX_TEXT:
-        raise BadArgument(ctx.t("meeting.too_long", limit=MAX_TEXT))
+        raise BadArgument("meeting.too_long", limit=MAX_TEXT)
     record = await ctx.repos.reminders.add(
         user_id=ctx.sender,
         message=message,
@@ -571,7 +571,7 @@ async def my_reminders(ctx: CommandContext) -> Reply:
 async def delete_reminder(ctx: CommandContext, *, number: int) -> Reply:
     now = ctx.clock.now()
     if number not in {r.id for r in await ctx.repos.reminders.upcoming_for(ctx.sender, now=now)}:
-        raise NotFound(ctx.t("reminders.not_found", id=number, prefix=ctx.prefix))
+        raise NotFound("reminders.not_found", id=number)
     await ctx.repos.reminders.cancel(number, now=now)
     ctx.replan("personal", number)
     return Reply.text(ctx.t("reminders.cancelled", id=number))

@@ -10,17 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dispatch import (
-    BadArgument,
-    CommandContext,
-    IncomingMessage,
-    NotFound,
-    Router,
-    bounded_text,
-    is_number_word,
-    record_number,
-)
-from bot.i18n import Catalog
+from bot.dispatch import CommandContext, IncomingMessage, Router, bounded_text, is_number_word, record_number
+from bot.errors import BadArgument, Localized, NotFound
+from bot.i18n import Catalog, Markdown
 from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
 from bot.schedule_parsing import ScheduleError, format_when
 from commands import rights
@@ -351,7 +343,7 @@ async def _tell(
 async def _load(ctx: CommandContext, request_id: int, *, lock: bool = False) -> RequestRecord:
     record = await ctx.repos.substitutions.get(request_id, lock=lock)
     if record is None:
-        raise NotFound(ctx.t("sub.not_found", id=request_id, prefix=ctx.prefix))
+        raise NotFound("sub.not_found", id=request_id)
     return record
 
 
@@ -400,7 +392,7 @@ def _replan(ctx: CommandContext, request_id: int) -> None:
     ctx.replan("substitution", request_id)
 
 
-_LABEL = {"de": "Vertretung", "en": "cover request"}
+_LABEL = Localized("Vertretung", "cover request")
 
 
 @router.command(
@@ -424,7 +416,7 @@ async def substitution(ctx: CommandContext, *, text: str | None = None) -> Reply
     if not words:
         return Reply.text(_usage(ctx))
     if is_number_word(words[0]) and len(words) == 1:
-        return await _show(ctx, record_number(words[0], ctx.t, _LABEL[ctx.language]))
+        return await _show(ctx, record_number(words[0], _LABEL))
     return await _create(ctx, text or "")
 
 
@@ -457,7 +449,7 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
     now = ctx.clock.now()
     tz = await personal_timezone(ctx)
     draft = rules.parse_request(text, now=now, tz=tz)
-    bounded_text(draft.what, MAX_WHAT, ctx.t, "Die Beschreibung" if ctx.language == "de" else "The description")
+    bounded_text(draft.what, MAX_WHAT, Localized("Die Beschreibung", "The description"))
     profile = await ctx.repos.profiles.get(ctx.sender)
     city = profile.city if profile else None
     record = await ctx.repos.substitutions.add(
@@ -654,7 +646,7 @@ async def _offer(
     ctx: CommandContext, request_id: int, note: str | None, *, reaction_event_id: str | None = None
 ) -> Reply:
     if note is not None:
-        bounded_text(note, MAX_NOTE, ctx.t, "Die Notiz" if ctx.language == "de" else "The note")
+        bounded_text(note, MAX_NOTE, Localized("Die Notiz", "The note"))
     record = await _load(ctx, request_id, lock=True)
     transition = rules.offer(request_view(record), offer_views(record), ctx.sender, ctx.clock.now())
     await _store(ctx, record, transition, note=note, reaction_event_id=reaction_event_id)
@@ -740,8 +732,8 @@ def _targets(ctx: CommandContext, record: RequestRecord, text: str) -> list[str]
             continue
         user_id = _match_offer(name, offers)
         if user_id is None:
-            listed = ", ".join(md_code(o.user_id) for o in offers) or ctx.t("sub.nobody_yet")
-            raise BadArgument(ctx.t("sub.unknown_person", name=md_escape(name), offers=listed))
+            listed = Markdown(", ".join(md_code(o.user_id) for o in offers) or ctx.t("sub.nobody_yet"))
+            raise BadArgument("sub.unknown_person", name=name, offers=listed)
         found.append(user_id)
     return list(dict.fromkeys(found))
 
@@ -786,9 +778,7 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
         else:
             exact, suggestion = resolve_name(word, ctx.config.cities)
             if exact is None:
-                raise BadArgument(
-                    ctx.t("sub.unknown_filter", word=md_escape(word), suggestion=suggestion or "", prefix=ctx.prefix)
-                )
+                raise BadArgument("sub.unknown_filter", word=word, suggestion=suggestion or "")
             city = exact
     states = [s.value for s in RequestState] if everything else list(ACTIVE_STATES)
     records = await ctx.repos.substitutions.in_states(states)
