@@ -190,8 +190,8 @@ def export_decisions(
     config_path: Path, fmt: str, group: str | None, year: int | None, language: str, output: Path | None
 ) -> None:
     """Beschlüsse als CSV oder Markdown / decisions as CSV or Markdown."""
+    from commands.arguments import resolve_name
     from commands.decisions.commands import export_decisions as export
-    from commands.expertise.commands import resolve_name
     from storage import Database
 
     config = _load(config_path)

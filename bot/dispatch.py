@@ -18,7 +18,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol, get_args, get_origin
+from typing import Annotated, Any, Literal, Protocol, get_args, get_origin
 
 from rapidfuzz import fuzz, process
 
@@ -110,6 +110,15 @@ class FileSource(Protocol):
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None: ...
 
 
+class Converter(Protocol):
+    """Turns an argument as written into the value the handler gets (`Annotated[City, city]`): discord.py-style
+    converters, so a handler receives a checked, bounded value. Raises BadArgument or NotFound with a key.
+
+    A converter sees the words of its parameter: one word, or all that is left for the last parameter."""
+
+    async def convert(self, ctx: CommandContext, text: str, label: Localized) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -118,6 +127,7 @@ class Param:
     label_de: str
     label_en: str
     choices: tuple[str, ...] = ()
+    converter: Converter | None = None
 
     def label(self, language: str) -> str:
         return self.label_en if language == "en" else self.label_de
@@ -324,8 +334,10 @@ def reaction_key(key: str) -> str:
 
 
 def _params_of(handler: Handler, labels: dict[str, tuple[str, str]]) -> tuple[Param, ...]:
-    """Derive the argument grammar from the handler's keyword-only parameters and their types."""
-    hints = typing.get_type_hints(handler)
+    """Derive the argument grammar from the handler's keyword-only parameters and their types: `int` is a record
+    number, a `Literal` a choice, `str` a word (the last one: the rest of the text), `Annotated[T, converter]` the
+    converter's value (one word, or the rest of the text for the last parameter)."""
+    hints = typing.get_type_hints(handler, include_extras=True)
     params: list[Param] = []
     sig_params = [p for p in inspect.signature(handler).parameters.values() if p.kind == p.KEYWORD_ONLY]
     for index, p in enumerate(sig_params):
@@ -335,16 +347,28 @@ def _params_of(handler: Handler, labels: dict[str, tuple[str, str]]) -> tuple[Pa
         if get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
             annotation = next(a for a in args if a is not type(None))
         label_de, label_en = labels.get(p.name, (p.name, p.name))
-        if annotation is int:
+        words: Literal["word", "rest"] = "rest" if index == len(sig_params) - 1 else "word"
+        if get_origin(annotation) is Annotated:
+            converter = next(m for m in annotation.__metadata__ if hasattr(m, "convert"))
+            params.append(Param(p.name, words, required, label_de, label_en, converter=converter))
+        elif annotation is int:
             params.append(Param(p.name, "int", required, label_de, label_en))
         elif get_origin(annotation) is Literal:
             params.append(Param(p.name, "choice", required, label_de, label_en, tuple(get_args(annotation))))
         elif annotation is str:
-            kind: Literal["word", "rest"] = "rest" if index == len(sig_params) - 1 else "word"
-            params.append(Param(p.name, kind, required, label_de, label_en))
+            params.append(Param(p.name, words, required, label_de, label_en))
         else:
             raise TypeError(f"{handler.__qualname__}: unsupported parameter type {annotation!r} for {p.name}")
     return tuple(params)
+
+
+async def convert_arguments(ctx: CommandContext, values: dict[str, Any]) -> dict[str, Any]:
+    """Run the converters of the command's parameters over the words `parse_arguments` split off."""
+    for param in ctx.command.params:
+        if param.converter is not None and param.name in values:
+            label = Localized(param.label_de, param.label_en)
+            values[param.name] = await param.converter.convert(ctx, values[param.name], label)
+    return values
 
 
 @dataclass
@@ -624,6 +648,7 @@ class Dispatcher:
                     planner=self.planner,
                     tally=self.tally,
                 )
+                kwargs = await convert_arguments(ctx, kwargs)
                 if reaction is not None:
                     assert message.reply_to is not None
                     reply = await reaction.handler(ctx, message.reply_to)
@@ -637,7 +662,7 @@ class Dispatcher:
                     reply = dataclasses.replace(reply, outboxed=True)
         except (UserError, ScheduleError) as exc:
             error = exc if isinstance(exc, UserError) else parser_error(exc, t.language, prefix)  # TRANSITION
-            text = self.render_error(error, t.language)
+            text = error.key if error.key not in self.catalog else self.render_error(error, t.language)  # TRANSITION
             if error.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
             return Reply.text(text)
@@ -673,8 +698,6 @@ class Dispatcher:
 
     def render_error(self, error: UserError, language: str) -> str:
         """A user error as the person reads it (escaped parameters, configured prefix)."""
-        if error.key not in self.catalog:  # TRANSITION: text rendered by the raiser
-            return error.key
         return render(error, self.catalog, language, self.config.command_prefix)
 
     def _unknown(self, name: str, t: Translator) -> Reply:

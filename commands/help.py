@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from typing import Literal
-from zoneinfo import ZoneInfo, available_timezones
+from typing import Annotated, Literal
 
 from bot.dispatch import CommandContext, Feature, Role, Router
-from bot.errors import BadArgument, NotFound
+from bot.errors import NotFound
 from bot.replies import Reply, md_code
-from commands import rights
+from commands import arguments, rights
+from commands.arguments import TIME_ZONE
+from commands.timezones import room_timezone
 
 router = Router(
     "general",
@@ -17,6 +17,7 @@ router = Router(
     title_en="General",
     messages={
         **rights.MESSAGES,  # the refusals every feature raises through commands.rights
+        **arguments.MESSAGES,  # the typed arguments every feature shares
         "help.title": {"de": "**Das kann ich** (re@di-Bot)", "en": "**What I can do** (re@di bot)"},
         "help.footer": {
             "de": "Mehr zu einem Befehl: `{prefix}hilfe <Befehl>`. Auf Englisch: `{prefix}sprache en`.",
@@ -51,10 +52,6 @@ router = Router(
         "timezone.room_set": {
             "de": "Neue Termine in diesem Raum rechne ich ab jetzt in {zone}. Bestehende Termine behalten ihre Zone.",
             "en": "New meetings in this room now use {zone}. Existing meetings keep their zone.",
-        },
-        "timezone.unknown": {
-            "de": "„{zone}“ kenne ich nicht. Zeitzonen heißen z. B. Europe/Berlin oder America/New_York.",
-            "en": "I don't know “{zone}”. Time zones look like Europe/Berlin or America/New_York.",
         },
         "language.current": {
             "de": "Ich antworte dir auf Deutsch. Umstellen: `{prefix}sprache en`",
@@ -139,15 +136,14 @@ async def set_language(ctx: CommandContext, *, language: Literal["de", "en"] | N
     labels={"zone": ("Zeitzone", "time zone")},
     replay_safe=True,
 )
-async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
+async def set_timezone(ctx: CommandContext, *, zone: Annotated[str, TIME_ZONE] | None = None) -> Reply:
     if zone is None:
         settings = await ctx.repos.users.get(ctx.sender)
         current = settings.timezone if settings and settings.timezone else ctx.config.timezone.key
         room_zone = await room_timezone(ctx)
         return Reply.text(ctx.t("timezone.current", zone=current, room_zone=room_zone.key, prefix=ctx.prefix))
-    match = _known_zone(ctx, zone)
-    await ctx.repos.users.set_timezone(ctx.sender, match)
-    return Reply.text(ctx.t("timezone.set", zone=match))
+    await ctx.repos.users.set_timezone(ctx.sender, zone)
+    return Reply.text(ctx.t("timezone.set", zone=zone))
 
 
 @router.subcommand(
@@ -156,44 +152,12 @@ async def set_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply
     help_en="Sets the time zone of new meetings in this room (room moderators)",
     labels={"zone": ("Zeitzone", "time zone")}, replay_safe=True,
 )  # fmt: skip
-async def set_room_timezone(ctx: CommandContext, *, zone: str | None = None) -> Reply:
+async def set_room_timezone(ctx: CommandContext, *, zone: Annotated[str, TIME_ZONE] | None = None) -> Reply:
     if zone is None:
         return await set_timezone(ctx)
     rights.require(ctx, "room", owners=(), room_id=ctx.room_id)
-    match = _known_zone(ctx, zone)
-    await ctx.repos.rooms.set_timezone(ctx.room_id, match)
-    return Reply.text(ctx.t("timezone.room_set", zone=match))
-
-
-def _known_zone(ctx: CommandContext, zone: str) -> str:
-    match = next((name for name in available_timezones() if name.lower() == zone.strip().lower()), None)
-    if match is None:
-        raise BadArgument("timezone.unknown", zone=zone)
-    return match
-
-
-async def room_timezone(ctx: CommandContext) -> ZoneInfo:
-    """The zone new meetings of this room are planned in: the room's own, else the configured default."""
-    stored = await ctx.repos.rooms.timezone(ctx.room_id)
-    return ZoneInfo(stored) if stored else ctx.config.timezone
-
-
-async def personal_timezone(ctx: CommandContext) -> ZoneInfo:
-    """The zone the sender's own times are read in: theirs (`!zeitzone`), else the room's."""
-    settings = await ctx.repos.users.get(ctx.sender)
-    return ZoneInfo(settings.timezone) if settings and settings.timezone else await room_timezone(ctx)
+    await ctx.repos.rooms.set_timezone(ctx.room_id, zone)
+    return Reply.text(ctx.t("timezone.room_set", zone=zone))
 
 
 feature = Feature(router)
-
-
-async def chosen_year(ctx: CommandContext, year: str | None, *, ahead: int, error_key: str) -> tuple[int, ZoneInfo]:
-    """The year a report asks about, and the room's zone: this year by default, else four digits from 2000 up to
-    `ahead` years from now (`error_key` names the report's own "not a year" text)."""
-    tz = await room_timezone(ctx)
-    now_year = ctx.clock.now().astimezone(tz).year
-    if year is None:
-        return now_year, tz
-    if re.fullmatch(r"\d{4}", year.strip()) and 2000 <= int(year) <= now_year + ahead:
-        return int(year), tz
-    raise BadArgument(error_key, year=year)

@@ -25,7 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 _EVENTS = itertools.count()  # every message its own event id, as in Matrix
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
-extra = Router("test", title_de="Test", title_en="Test")
+extra = Router(
+    "test",
+    title_de="Test",
+    title_en="Test",
+    messages={"test.missing": {"de": "Die Nummer {number} gibt es nicht.", "en": "There is no number {number}."}},
+)
 
 
 @extra.command("kaputt", help_de="geht kaputt", help_en="breaks")
@@ -47,7 +52,7 @@ async def secret(ctx: CommandContext) -> Reply:
 )
 async def take_over(ctx: CommandContext, *, number: int, note: str | None = None) -> Reply:
     if number == 404:
-        raise NotFound("Die Nummer 404 gibt es nicht.")
+        raise NotFound("test.missing", number=number)
     return Reply.text(f"übernommen {number} {md_escape(note or '-')}")
 
 

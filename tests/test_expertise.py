@@ -15,7 +15,8 @@ from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.dispatch import Dispatcher, IncomingMessage
 from bot.replies import message_content
-from commands.expertise.commands import Search, parse_search, resolve_name
+from commands.arguments import resolve_name
+from commands.expertise.commands import Search, parse_search
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent

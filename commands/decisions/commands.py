@@ -8,7 +8,7 @@ import functools
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from bot.errors import BadArgument, Forbidden, Localized, NotFound
 from bot.replies import Attachment, Reply, md_escape, mention_link, message_content
 from bot.schedule_parsing import format_when, occurrences, parse_date
 from commands import rights
+from commands.arguments import Year
 from commands.decisions.text import (
     DecisionQuery,
     DecisionRow,
@@ -32,8 +33,8 @@ from commands.decisions.text import (
 )
 from commands.expertise.importing import MAX_TOPICS
 from commands.expertise.matching import topic_key
-from commands.help import chosen_year, room_timezone
 from commands.substitutions.commands import balance_table
+from commands.timezones import room_timezone
 from storage import Repositories
 from storage.decisions import MAX_REASON, MAX_TAG, MAX_TITLE, DecisionRecord, ItemRecord, SessionRecord
 from storage.text import MATRIX_USER_ID, fold, slug, without_controls
@@ -976,8 +977,9 @@ async def export_decisions(
     labels={"year": ("Jahr", "year")},
     replay_safe=True,
 )
-async def yearly_report(ctx: CommandContext, *, year: str | None = None) -> Reply:
-    chosen, tz = await chosen_year(ctx, year, ahead=0, error_key="rep.bad_year")
+async def yearly_report(ctx: CommandContext, *, year: Annotated[int, Year(ahead=0)] | None = None) -> Reply:
+    tz = await room_timezone(ctx)
+    chosen = year or ctx.clock.now().astimezone(tz).year
     own = _group(ctx)
     if own is None and not ctx.is_coordinator:
         raise Forbidden("rep.forbidden")

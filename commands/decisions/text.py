@@ -49,7 +49,7 @@ from rapidfuzz import fuzz, process
 from bot.i18n import LANGUAGES
 from bot.replies import md_escape
 from bot.schedule_parsing import ScheduleError, format_when, parse_date
-from commands.expertise.commands import resolve_name
+from commands.arguments import resolve_name
 from storage.fulltext import INDEX_VERSION, MAX_TERMS, fold_for_index, fts5_match, pg_tsquery, search_terms
 from storage.text import fold
 

@@ -7,14 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
-
-from rapidfuzz import fuzz, process
+from typing import Annotated, Literal
 
 from bot.dispatch import CommandContext, Role, Router
 from bot.errors import BadArgument, NotFound
 from bot.i18n import Markdown
 from bot.replies import Reply, md_code, md_escape, mention_link
+from commands.arguments import CITY, GROUPS, USER, resolve_name
 from commands.expertise.importing import (
     MAX_NOTE_LENGTH,
     MAX_TOPIC_LENGTH,
@@ -111,22 +110,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "topics.see_profile": {"de": "Dein Profil: `{prefix}profil`", "en": "Your profile: `{prefix}profile`"},
     "city.set": {"de": "Deine Stadt: {city}.", "en": "Your city: {city}."},
-    "city.unknown": {
-        "de": "„{city}“ gehört nicht zum Netzwerk.{suggestion} Möglich: {cities}.",
-        "en": "“{city}” is not part of the network.{suggestion} Possible: {cities}.",
-    },
-    "city.suggestion": {"de": " Meintest du {city}?", "en": " Did you mean {city}?"},
     "city.current": {
         "de": "Deine Stadt: {city}. Ändern: `{prefix}stadt <Stadt>` – möglich: {cities}.",
         "en": "Your city: {city}. Change: `{prefix}city <city>` – possible: {cities}.",
     },
     "groups.set": {"de": "Deine Gruppen: {groups}.", "en": "Your groups: {groups}."},
     "groups.cleared": {"de": "Du bist in keiner Gruppe mehr eingetragen.", "en": "You are in no group now."},
-    "groups.unknown": {
-        "de": "Die Gruppe „{group}“ kenne ich nicht.{suggestion} Möglich: {groups}.",
-        "en": "I don't know the group “{group}”.{suggestion} Possible: {groups}.",
-    },
-    "groups.suggestion": {"de": " Meintest du {group}?", "en": " Did you mean {group}?"},
     "groups.current": {
         "de": "Deine Gruppen: {mine}. Setzen: `{prefix}gruppen eAkte, Sensorik` – möglich: {groups}.",
         "en": "Your groups: {mine}. Set: `{prefix}groups eAkte, Sensorik` – possible: {groups}.",
@@ -180,16 +169,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Passt alles? Dann antworte noch einmal auf die Datei: `{prefix}import anwenden`",
         "en": "All good? Then reply to the file once more: `{prefix}import apply`",
     },
-    "profile.bad_user": {
-        "de": "„{user}“ ist keine Matrix-ID. So geht's: `{prefix}profil @name:server` oder `{prefix}profil löschen`.",
-        "en": "“{user}” is not a Matrix id. Usage: `{prefix}profile @name:server` or `{prefix}profile delete`.",
-    },
 }
 
 router = Router("expertise", title_de="Wer weiß was", title_en="Who knows what", messages=MESSAGES)
 
-_USER_ID = re.compile(r"^@[^:\s]+:\S+$")
-_PILL = re.compile(r"^\[[^\]]*\]\(https://matrix\.to/#/(@[^)]+)\)$")
 _LEAD_WORDS = re.compile(r"^(?:mit|über|ueber|zu|zum|zur|about|on)\s+", re.IGNORECASE)
 _TRAIL_WORDS = re.compile(r"\s+(?:aus|bescheid)\s*$", re.IGNORECASE)
 _ELSEWHERE = re.compile(
@@ -210,22 +193,6 @@ class Search:
     city: str | None = None
     exclude_city: str | None = None
     exclude_own_city: bool = False
-
-
-def resolve_name(text: str, names: Sequence[str], *, cutoff: float = 75) -> tuple[str | None, str | None]:
-    """(exact match, suggestion): names compare folded, so "baden baden" and "buehl" are exact."""
-    key = fold(text)
-    for name in names:
-        if fold(name) == key:
-            return name, None
-    choices = {n: fold(n) for n in names}
-    # A one-letter slip ("Ettlngen") is accepted; the reply names the city, so a wrong guess shows.
-    close = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=90)
-    if close is not None:
-        return close[2], None
-    # Anything else is only suggested ("Bühlertal" -> "Bühl?"), never guessed.
-    similar = process.extractOne(key, choices, scorer=fuzz.WRatio, score_cutoff=cutoff)
-    return None, (similar[2] if similar else None)
 
 
 def parse_search(text: str, cities: Sequence[str]) -> Search:
@@ -510,19 +477,14 @@ async def i_dont_know(ctx: CommandContext, *, topics: str) -> Reply:
     labels={"city": ("Stadt", "city")},
     replay_safe=True,
 )
-async def set_city(ctx: CommandContext, *, city: str | None = None) -> Reply:
-    cities = ", ".join(ctx.config.cities)
+async def set_city(ctx: CommandContext, *, city: Annotated[str, CITY] | None = None) -> Reply:
     if city is None:
         me = await ctx.repos.profiles.get(ctx.sender)
         current = me.city if me and me.city else ctx.t("profile.unset")
-        return Reply.text(ctx.t("city.current", city=current, prefix=ctx.prefix, cities=cities))
-    found, suggestion = resolve_name(city, ctx.config.cities)
-    if found is None:
-        hint = ctx.t("city.suggestion", city=suggestion) if suggestion else ""
-        raise BadArgument("city.unknown", city=city, suggestion=hint, cities=cities)
+        return Reply.text(ctx.t("city.current", city=current, prefix=ctx.prefix, cities=", ".join(ctx.config.cities)))
     await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
-    await ctx.repos.profiles.set_city(ctx.sender, found)
-    return Reply.text(ctx.t("city.set", city=found) + " " + ctx.t("topics.see_profile", prefix=ctx.prefix))
+    await ctx.repos.profiles.set_city(ctx.sender, city)
+    return Reply.text(ctx.t("city.set", city=city) + " " + ctx.t("topics.see_profile", prefix=ctx.prefix))
 
 
 @router.command(
@@ -535,25 +497,15 @@ async def set_city(ctx: CommandContext, *, city: str | None = None) -> Reply:
     labels={"groups": ("Gruppen", "groups")},
     replay_safe=True,
 )
-async def set_groups(ctx: CommandContext, *, groups: str | None = None) -> Reply:
-    allowed = ", ".join(ctx.config.groups)
+async def set_groups(ctx: CommandContext, *, groups: Annotated[list[str], GROUPS] | None = None) -> Reply:
     if groups is None:
         me = await ctx.repos.profiles.get(ctx.sender)
         mine = ", ".join(me.groups) if me and me.groups else ctx.t("profile.unset")
+        allowed = ", ".join(ctx.config.groups)
         return Reply.text(ctx.t("groups.current", mine=mine, prefix=ctx.prefix, groups=allowed))
-    chosen: list[str] = []
-    if fold(groups) not in {"keine", "none", "leer"}:
-        for name in re.split(r"[,;\n]+", groups):
-            if not name.strip():
-                continue
-            found, suggestion = resolve_name(name.strip(), ctx.config.groups)
-            if found is None:
-                hint = ctx.t("groups.suggestion", group=suggestion) if suggestion else ""
-                raise BadArgument("groups.unknown", group=name.strip(), suggestion=hint, groups=allowed)
-            chosen.append(found)
     await ctx.repos.profiles.ensure(ctx.sender, ctx.message.sender_name)
-    await ctx.repos.profiles.set_groups(ctx.sender, chosen)
-    chosen = _in_config_order(list(dict.fromkeys(chosen)), ctx.config.groups)
+    await ctx.repos.profiles.set_groups(ctx.sender, groups)
+    chosen = _in_config_order(groups, ctx.config.groups)
     text = ctx.t("groups.set", groups=", ".join(chosen)) if chosen else ctx.t("groups.cleared")
     return Reply.text(text + " " + ctx.t("topics.see_profile", prefix=ctx.prefix))
 
@@ -612,13 +564,8 @@ async def delete_profile(ctx: CommandContext) -> Reply:
     labels={"who": ("@jemand", "@someone")},
     replay_safe=True,
 )
-async def show_profile(ctx: CommandContext, *, who: str | None = None) -> Reply:
-    user_id = ctx.sender
-    if who is not None:
-        pill = _PILL.match(who.strip())
-        user_id = pill.group(1) if pill else who.strip()
-        if not _USER_ID.match(user_id):
-            raise BadArgument("profile.bad_user", user=who)
+async def show_profile(ctx: CommandContext, *, who: Annotated[str, USER] | None = None) -> Reply:
+    user_id = who or ctx.sender
     profile = await ctx.repos.profiles.get(user_id)
     if profile is None:
         if user_id == ctx.sender:

@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -25,12 +25,12 @@ from bot.schedule_parsing import (
     format_when,
     occurrences,
     parse_date,
-    parse_duration,
     parse_reminder,
     parse_schedule,
 )
 from commands import rights
-from commands.help import personal_timezone, room_timezone
+from commands.arguments import DURATIONS
+from commands.timezones import personal_timezone, room_timezone
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 from storage.text import fold, slug
 
@@ -233,15 +233,9 @@ async def skip_meeting(ctx: CommandContext, *, number: int, day: str) -> Reply:
     help_de="Stellt die Erinnerungen ein (keine = aus)", help_en="Sets the reminders (none = off)",
     labels=NUMBER | {"offsets": ("1 Tag, 15 min", "1 day, 15 min")},
 )  # fmt: skip
-async def remind_meeting(ctx: CommandContext, *, number: int, offsets: str) -> Reply:
+async def remind_meeting(ctx: CommandContext, *, number: int, offsets: Annotated[list[timedelta], DURATIONS]) -> Reply:
     record = await _own_meeting(ctx, number)
-    seconds: list[int] = []
-    if fold(offsets) not in {"keine", "none", "aus", "off"}:
-        for part in re.split(r"[,;]|\bund\b|\band\b", offsets):
-            if part.strip():
-                seconds.append(int(parse_duration(part.strip()).total_seconds()))
-        if not seconds:
-            raise BadArgument("error.missing_argument", label=ctx.t("meeting.offsets_label"))
+    seconds = [int(offset.total_seconds()) for offset in offsets]
     await ctx.repos.meetings.update(record.id, now=ctx.clock.now(), offsets=seconds)
     return await _updated(ctx, record.id)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from bot.dispatch import CommandContext, IncomingMessage, Router, bounded_text, is_number_word, record_number
@@ -16,11 +16,12 @@ from bot.i18n import Catalog, Markdown
 from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
 from bot.schedule_parsing import ScheduleError, format_when
 from commands import rights
-from commands.expertise.commands import Search, find_people, resolve_name
+from commands.arguments import Year, resolve_name
+from commands.expertise.commands import Search, find_people
 from commands.expertise.matching import Synonyms, topic_key
-from commands.help import chosen_year, personal_timezone
 from commands.substitutions import rules
 from commands.substitutions.rules import Notice, OfferState, OfferView, RequestState, RequestView
+from commands.timezones import personal_timezone, room_timezone
 from storage import Repositories
 from storage.substitutions import MAX_NOTE, MAX_WHAT, OfferRecord, RequestRecord
 from storage.text import MATRIX_USER_ID, fold
@@ -824,8 +825,9 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
     labels={"year": ("Jahr", "year")},
     replay_safe=True,
 )
-async def show_balance(ctx: CommandContext, *, year: str | None = None) -> Reply:
-    chosen, tz = await chosen_year(ctx, year, ahead=1, error_key="sub.balance.bad_year")
+async def show_balance(ctx: CommandContext, *, year: Annotated[int, Year(ahead=1)] | None = None) -> Reply:
+    tz = await room_timezone(ctx)
+    chosen = year or ctx.clock.now().astimezone(tz).year
     table = await balance_table(ctx.repos, chosen, tz, ctx.language)
     if table is None:
         return Reply.text(ctx.t("sub.balance.none", year=chosen))
