@@ -46,6 +46,7 @@ class App:
     planner: Planner
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
+    _caught_up: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     async def start(self) -> None:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
@@ -79,8 +80,16 @@ class App:
         # Reminders and the outbox need nio to know the rooms (first sync) before they can be sent.
         await self.transport.wait_ready()
         assert self.transport.outbox is not None
-        self._outbox = asyncio.create_task(self.transport.outbox.run())  # what a crash left unsent goes out first
-        await self.planner.start()
+        try:
+            self._outbox = asyncio.create_task(self.transport.outbox.run())  # what a crash left unsent goes out first
+            await self.planner.start()
+        finally:
+            self._caught_up.set()
+
+    async def wait_caught_up(self) -> None:
+        """Until the start-up work after the first sync has ended: every feature's jobs are planned, and what fell
+        due while the bot was down has been sent (or recorded as missed). A restarted bot has caught up then."""
+        await self._caught_up.wait()
 
     async def run(self) -> None:
         await self.transport.run(self.dispatcher.handle)

@@ -33,3 +33,20 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
+
+
+class ShiftedClock:
+    """The wall clock plus an offset that can be moved: time passes for the bot without anyone waiting for it.
+
+    For end-to-end tests against a real homeserver, whose clock (the timestamps of events) keeps running as it
+    is. APScheduler waits on the wall clock, so a job that falls due by this clock after it was moved forward
+    runs when `Scheduler.run_due()` is called, not by itself."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, ShiftedClock
 from bot.outbox import Content
 from bot.scheduler import Delivery, DueMessage, Scheduler, deliver
 from storage import Database
@@ -107,6 +107,30 @@ async def test_scheduler_runs_jobs_and_can_cancel_them() -> None:
         assert scheduler.job_ids() == []
         with pytest.raises(ValueError, match="aware"):
             scheduler.at("naive", datetime(2026, 1, 1), job, "x")
+    finally:
+        await scheduler.shutdown()
+
+
+async def test_run_due_runs_what_the_clock_says_is_due_without_waiting_for_the_wall_clock() -> None:
+    clock = ShiftedClock()
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    ran: list[str] = []
+
+    async def job(name: str) -> None:
+        ran.append(name)
+        if name == "first":  # planned by a job for a time already past: runs in the same call
+            scheduler.at("follow-up", clock.now() - timedelta(seconds=1), job, "follow-up")
+
+    try:
+        scheduler.at("first", clock.now() + timedelta(hours=1), job, "first")
+        scheduler.at("later", clock.now() + timedelta(hours=3), job, "later")
+        await scheduler.run_due()
+        assert ran == [], "nothing is due yet"
+        clock.advance(timedelta(hours=2))
+        await scheduler.run_due()
+        assert ran == ["first", "follow-up"]
+        assert scheduler.job_ids() == ["later"]
     finally:
         await scheduler.shutdown()
 
