@@ -18,17 +18,15 @@ from bot.replies import Attachment, Reply, md_escape, mention_link, message_cont
 from bot.schedule_parsing import format_when, occurrences, parse_date
 from commands import rights
 from commands.arguments import Year
-from commands.decisions.text import (
-    DecisionQuery,
+from commands.decisions.query import DecisionQuery, describe_decision_query, parse_decision_query
+from commands.decisions.render import (
     DecisionRow,
     GroupReport,
     MinutesItem,
     MinutesSession,
     decisions_csv,
     decisions_markdown,
-    describe_decision_query,
     minutes_markdown,
-    parse_decision_query,
     yearly_report_markdown,
 )
 from commands.expertise.importing import MAX_TOPICS
