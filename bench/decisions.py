@@ -34,7 +34,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from commands.decisions.text import DecisionRow, decisions_csv, decisions_markdown
+from commands.decisions.render import DecisionRow, decisions_csv, decisions_markdown
 from storage import Database, normalize_url
 from storage.decisions import index_text
 from storage.models import DECISION_FTS, Decision, DecisionTag

@@ -14,24 +14,26 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.replies import html_to_plain, render_html
-from commands.decisions.text import (
+from commands.decisions.query import (
     MAX_SEARCH_WORDS,
     MAX_TERMS,
     DecisionQuery,
     DecisionQueryError,
+    describe_decision_query,
+    fold_for_index,
+    fts5_match,
+    parse_decision_query,
+    pg_tsquery,
+    search_terms,
+)
+from commands.decisions.render import (
     DecisionRow,
     GroupReport,
     MinutesItem,
     MinutesSession,
     decisions_csv,
     decisions_markdown,
-    describe_decision_query,
-    fold_for_index,
-    fts5_match,
     minutes_markdown,
-    parse_decision_query,
-    pg_tsquery,
-    search_terms,
     yearly_report_markdown,
 )
 

@@ -1,5 +1,5 @@
 """Meetings: one-off and recurring meetings of a room (`commands`), their reminders and personal reminders
-(`jobs`). Dates: `bot.schedule_parsing`."""
+(`jobs`), and what they say (`texts`). Dates: `bot.schedule_parsing`."""
 
 from collections.abc import Sequence
 

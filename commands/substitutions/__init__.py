@@ -1,5 +1,5 @@
-"""Substitutions between cities: the commands (`commands`), the pure rules and request grammar (`rules`), and the
-scheduled reminders, expiry and completion (`jobs`)."""
+"""Substitutions between cities: the commands (`commands`), the pure rules and request grammar (`rules`), the
+scheduled reminders, expiry and completion (`jobs`), and what they say (`texts`)."""
 
 from collections.abc import Sequence
 

@@ -1,0 +1,90 @@
+"""`!beschluesse`: search the decision log, newest first, a page at a time; the grammar is read by `query`."""
+
+from __future__ import annotations
+
+import functools
+import re
+from zoneinfo import ZoneInfo
+
+from bot.dispatch import CommandContext, is_number_word, record_number
+from bot.errors import BadArgument, Localized
+from bot.replies import Reply, md_escape, mention_link
+from commands.decisions.query import describe_decision_query
+from commands.decisions.shared import display_names, read_query, router, search_scope
+from commands.timezones import room_timezone
+from storage.decisions import DecisionRecord
+
+PAGE = 10
+
+
+_PAGE = re.compile(r"(?:^|\s)(?:seite|page):(\S+)\s*$", re.IGNORECASE)
+
+
+@router.command(
+    "beschluesse",
+    aliases=["beschlüsse", "decisions"],
+    help_de="Sucht Beschlüsse (Begriff, gruppe:, seit:, bis:, #Schlagwort, von:, status:)",
+    help_en="Searches decisions (term, group:, since:, until:, #tag, from:, status:)",
+    details_de=(
+        '`!beschluesse XRechnung gruppe:"Digitale Rechnung" seit:1.1.2026 #Pflicht status:alle` – neueste zuerst. '
+        "Im Gruppenraum sucht er in der Gruppe; die Koordination sucht im eigenen Raum oder per Direktnachricht "
+        "über alle Gruppen."
+    ),
+    details_en=(
+        '`!decisions XRechnung group:"Digitale Rechnung" since:1.1.2026 #duty status:all` – newest first. '
+        "In a group room it searches the group; coordinators search all groups in their room or a direct message."
+    ),
+    labels={"text": ("Suche", "search")},
+    replay_safe=True,
+)
+async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> Reply:
+    raw = text or ""
+    page = 1
+    found = _PAGE.search(raw)
+    if found:
+        if not is_number_word(found.group(1)):
+            raise BadArgument("dec.bad_page", page=found.group(1))
+        page = record_number(found.group(1), Localized("Seite", "page"))
+        raw = raw[: found.start()]
+    query = await read_query(ctx, raw)
+    scope = search_scope(ctx, query.group)
+    tz = await room_timezone(ctx)
+    since, until = query.created_range(tz)
+    search = functools.partial(
+        ctx.repos.decisions.search,
+        words=query.words,
+        groups=scope.groups,
+        room_id=scope.room_id,
+        since=since,
+        until=until,
+        tags=query.tags,
+        author=query.author,
+        ids=query.ids,
+    )
+    result = await search(status=query.status, limit=PAGE, offset=(page - 1) * PAGE)
+    described = describe_decision_query(query, language=ctx.language) or ""
+    heading = md_escape(", ".join(x for x in (scope.label, described) if x))
+    if result.total == 0:
+        lines = [ctx.t("dec.none", query=heading)]
+    else:
+        names = await display_names(ctx.repos, [d.author for d in result.decisions])
+        lines = [ctx.t("dec.results", query=heading, total=result.total)]
+        lines.append("\n".join(_line(ctx, d, names, tz) for d in result.decisions))
+        if page * PAGE < result.total:
+            command = f"{ctx.prefix}{ctx.invoked_as} {raw.strip()}".strip()
+            lines.append(ctx.t("dec.next_page", command=command, page=page + 1))
+    if query.status == "active" and not query.ids:
+        everything = await search(status="all", limit=0)
+        if everything.total > result.total:
+            lines.append(ctx.t("dec.hidden", count=everything.total - result.total))
+    return Reply.text("\n\n".join(lines))
+
+
+def _line(ctx: CommandContext, record: DecisionRecord, names: dict[str, str | None], tz: ZoneInfo) -> str:
+    day = record.created_at.astimezone(tz).strftime("%d.%m.%Y")
+    status = "" if record.status == "active" else f" ({ctx.t(f'dec.status.{record.status}')})"
+    link = f" · [↗]({record.permalink})" if record.permalink else ""
+    group = md_escape(record.group or ctx.t("dec.no_group"))
+    text = md_escape(record.text if len(record.text) <= 300 else record.text[:300] + "…")
+    author = mention_link(record.author, names.get(record.author))
+    return f"- **#{record.id}** · {day} · {group} · {author}: {text}{status}{link}"

@@ -1,0 +1,203 @@
+"""What the decision, minutes, action-item and export commands say, in German and English: `dec.*` the
+decision log and its searches, `min.*` minutes, `act.*` action items, `exp.*` and `rep.*` the export and the
+yearly report."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "dec.usage": {
+        "de": "So hältst du einen Beschluss fest: `{example_de}` – auch als Antwort auf die Nachricht, um die es geht.",
+        "en": "This is how you log a decision: `{example_en}` – also as a reply to the message it is about.",
+    },
+    "dec.logged": {
+        "de": "Beschluss #{id} festgehalten{group}. Zeigen: `{prefix}beschluss {id}`",
+        "en": "Decision #{id} logged{group}. Show it: `{prefix}decision {id}`",
+    },
+    "dec.group": {"de": " (Gruppe {group})", "en": " (group {group})"},
+    "dec.in_minutes": {"de": "Steht auch im Protokoll „{title}“.", "en": "Also in the minutes “{title}”."},
+    "dec.forbidden_log": {
+        "de": "Beschlüsse, Protokolle und Aufgaben hält hier nur die Koordination fest (`[decisions].who_may_log`).",
+        "en": "Only coordinators log decisions, minutes and action items here (`[decisions].who_may_log`).",
+    },
+    "dec.too_many_tags": {
+        "de": "Das sind {count} Schlagworte; höchstens {limit} gehen, z. B. `#eAkte #Vergabe`.",
+        "en": "That is {count} tags; at most {limit} work, e.g. `#eAkte #Vergabe`.",
+    },
+    "dec.too_long": {
+        "de": "Das ist zu lang: höchstens {limit} Zeichen. Fass den Beschluss kürzer und antworte damit auf "
+        "die ausführliche Nachricht – die speichere ich mit.",
+        "en": "That is too long: at most {limit} characters. Summarise it and reply to the detailed message – "
+        "I keep that one too.",
+    },
+    "dec.not_found": {
+        "de": "Einen Beschluss #{id} gibt es nicht. Suchen: `{prefix}beschluesse <Begriff>`",
+        "en": "There is no decision #{id}. Search: `{prefix}decisions <term>`",
+    },
+    "dec.other_group": {
+        "de": "Beschluss #{id} gehört zu einer anderen Gruppe; den zeigt dir die Koordination.",
+        "en": "Decision #{id} belongs to another group; the coordinators can show it to you.",
+    },
+    "dec.show": {
+        "de": "**Beschluss #{id}** ({status}) · {when} · {group} · {author}\n\n{text}",
+        "en": "**Decision #{id}** ({status}) · {when} · {group} · {author}\n\n{text}",
+    },
+    "dec.status.active": {"de": "gültig", "en": "in force"},
+    "dec.status.superseded": {"de": "ersetzt", "en": "superseded"},
+    "dec.status.revoked": {"de": "aufgehoben", "en": "revoked"},
+    "dec.no_group": {"de": "ohne Gruppe", "en": "no group"},
+    "dec.tags": {"de": "Schlagworte: {tags}", "en": "Tags: {tags}"},
+    "dec.context": {"de": "Bezieht sich auf {sender}: „{text}“", "en": "Refers to {sender}: “{text}”"},
+    "dec.context.edited": {
+        "de": "(die Nachricht wurde danach bearbeitet; hier steht der Stand beim Beschluss)",
+        "en": "(the message was edited afterwards; this is how it read at the time)",
+    },
+    "dec.context.redacted": {
+        "de": "(die Nachricht wurde im Chat gelöscht; der Beschluss behält seine Kopie)",
+        "en": "(the message was deleted in the chat; the decision keeps its copy)",
+    },
+    "dec.superseded_by": {"de": "Ersetzt durch #{id}.", "en": "Superseded by #{id}."},
+    "dec.supersedes": {"de": "Ersetzt #{id}.", "en": "Supersedes #{id}."},
+    "dec.revoked_because": {"de": "Aufgehoben: {reason}", "en": "Revoked: {reason}"},
+    "dec.link": {"de": "[Im Chat ansehen]({link})", "en": "[See it in the chat]({link})"},
+    "dec.history": {"de": "Verlauf:", "en": "History:"},
+    "dec.audit.created": {"de": "festgehalten", "en": "logged"},
+    "dec.audit.superseded": {"de": "ersetzt", "en": "superseded"},
+    "dec.audit.supersedes": {"de": "ersetzt einen älteren", "en": "supersedes an older one"},
+    "dec.audit.revoked": {"de": "aufgehoben", "en": "revoked"},
+    "dec.audit.context_edited": {"de": "Quellnachricht bearbeitet", "en": "source message edited"},
+    "dec.audit.context_redacted": {"de": "Quellnachricht gelöscht", "en": "source message deleted"},
+    "dec.not_active": {
+        "de": "Beschluss #{id} ist schon {status}; ändern lässt sich nur ein gültiger. {hint}",
+        "en": "Decision #{id} is already {status}; only one in force can be changed. {hint}",
+    },
+    "dec.see_successor": {"de": "Der aktuelle ist #{id}.", "en": "The current one is #{id}."},
+    "dec.need_text": {
+        "de": "Was gilt stattdessen? `{prefix}beschluss ersetzen {id} <neuer Text>`",
+        "en": "What holds instead? `{prefix}decision supersede {id} <new text>`",
+    },
+    "dec.need_reason": {
+        "de": "Warum wird er aufgehoben? `{prefix}beschluss aufheben {id} <Grund>`",
+        "en": "Why is it revoked? `{prefix}decision revoke {id} <reason>`",
+    },
+    "dec.superseded": {
+        "de": "Beschluss #{new} ersetzt #{old}; #{old} bleibt im Log, als ersetzt markiert.",
+        "en": "Decision #{new} supersedes #{old}; #{old} stays in the log, marked as superseded.",
+    },
+    "dec.revoked": {
+        "de": "Beschluss #{id} ist aufgehoben; er bleibt im Log, mit Grund.",
+        "en": "Decision #{id} is revoked; it stays in the log, with the reason.",
+    },
+    # Queries
+    "dec.results": {"de": "**Beschlüsse** – {query}: {total}", "en": "**Decisions** – {query}: {total}"},
+    "dec.none": {
+        "de": "Keine Beschlüsse gefunden ({query}).",
+        "en": "No decisions found ({query}).",
+    },
+    "dec.hidden": {
+        "de": "{count} weitere sind ersetzt oder aufgehoben: mit `status:alle` siehst du auch die.",
+        "en": "{count} more are superseded or revoked: add `status:all` to see them.",
+    },
+    "dec.next_page": {"de": "Weiter: `{command} seite:{page}`", "en": "Next: `{command} page:{page}`"},
+    "dec.scope_room": {"de": "dieser Raum", "en": "this room"},
+    "dec.scope_all": {"de": "alle Gruppen", "en": "all groups"},
+    "dec.cross_group": {
+        "de": "Gruppenübergreifend suchen darf die Koordination (in ihrem Raum oder per Direktnachricht). "
+        "Hier geht es um die Gruppe {group}.",
+        "en": "Searching across groups is for the coordinators (in their room or a direct message). "
+        "This room is about the group {group}.",
+    },
+    "dec.bad_page": {"de": "„{page}“ ist keine Seitenzahl.", "en": "“{page}” is not a page number."},
+    # Minutes
+    "min.started": {
+        "de": "Protokoll „{title}“ läuft. Festhalten mit `{prefix}info …`, `{prefix}beschluss …`, "
+        "`{prefix}aufgabe @wer [bis Datum] …`; `{prefix}rueckgaengig` nimmt den letzten Punkt zurück; "
+        "`{prefix}sitzung ende` beendet es.",
+        "en": "Minutes “{title}” are running. Add `{prefix}info …`, `{prefix}decision …`, "
+        "`{prefix}action @who [by date] …`; `{prefix}undo` takes back the last item; `{prefix}minutes end` ends them.",
+    },
+    "min.already": {
+        "de": "Hier läuft schon ein Protokoll: „{title}“, begonnen {when} von {who}. Erst `{prefix}sitzung ende`.",
+        "en": "Minutes are already running here: “{title}”, started {when} by {who}. First `{prefix}minutes end`.",
+    },
+    "min.none": {
+        "de": "Hier läuft gerade kein Protokoll. Starten: `{prefix}sitzung start Jour fixe`",
+        "en": "No minutes are running here. Start: `{prefix}minutes start jour fixe`",
+    },
+    "min.status": {
+        "de": "Protokoll „{title}“ läuft seit {when}: {count} Punkte.",
+        "en": "Minutes “{title}” running since {when}: {count} items.",
+    },
+    "min.default_title": {"de": "Sitzung vom {day}", "en": "Meeting of {day}"},
+    "min.noted": {"de": "Notiert ({kind} {number} im Protokoll).", "en": "Noted ({kind} {number} in the minutes)."},
+    "min.kind.info": {"de": "Info", "en": "info"},
+    "min.undone": {
+        "de": "Zurückgenommen: {kind} „{text}“.{extra}",
+        "en": "Taken back: {kind} “{text}”.{extra}",
+    },
+    "min.undone_decision": {
+        "de": " Beschluss #{id} ist damit aufgehoben (er bleibt im Log).",
+        "en": " Decision #{id} is revoked with it (it stays in the log).",
+    },
+    "min.nothing_to_undo": {"de": "Im Protokoll steht noch nichts.", "en": "The minutes are still empty."},
+    "min.ended": {
+        "de": "Protokoll beendet; hier ist es auch als Datei.",
+        "en": "Minutes ended; here they are as a file too.",
+    },
+    "min.need_text": {
+        "de": "Was soll ins Protokoll? z. B. `{prefix}{command} Haushalt ist freigegeben`",
+        "en": "What goes into the minutes? e.g. `{prefix}{command} budget approved`",
+    },
+    # Action items
+    "act.usage": {
+        "de": "So geht's: `{prefix}aufgabe @maria:example.org bis 10.12. Angebot einholen`",
+        "en": "Like this: `{prefix}action @maria:example.org by 10.12. get a quote`",
+    },
+    "act.added": {
+        "de": "Aufgabe #{id} für {owner}{due}: {text}{reminder}",
+        "en": "Action item #{id} for {owner}{due}: {text}{reminder}",
+    },
+    "act.due": {"de": " bis {day}", "en": " by {day}"},
+    "act.reminder": {
+        "de": " – am Fälligkeitstag erinnere ich per Direktnachricht.",
+        "en": " – I'll remind them by direct message on the due date.",
+    },
+    "act.past": {
+        "de": "„{day}“ liegt in der Vergangenheit; eine Aufgabe braucht ein künftiges Datum.",
+        "en": "“{day}” is in the past; an action item needs a future date.",
+    },
+    "act.list": {"de": "**Offene Aufgaben**{scope}", "en": "**Open action items**{scope}"},
+    "act.none": {"de": "Keine offenen Aufgaben{scope}. 🎉", "en": "No open action items{scope}. 🎉"},
+    "act.line": {"de": "#{id} {text} – {owner}{due}", "en": "#{id} {text} – {owner}{due}"},
+    "act.done": {"de": "Aufgabe #{id} ist erledigt. Danke!", "en": "Action item #{id} is done. Thank you!"},
+    "act.already_done": {"de": "Aufgabe #{id} war schon erledigt.", "en": "Action item #{id} was already done."},
+    "act.not_found": {
+        "de": "Eine offene Aufgabe #{id} gibt es nicht. Offene Aufgaben: `{prefix}aufgaben`",
+        "en": "There is no action item #{id}. Open ones: `{prefix}actions`",
+    },
+    "act.remind": {
+        "de": "⏰ Heute fällig – Aufgabe #{id}: {text}{group}",
+        "en": "⏰ Due today – action item #{id}: {text}{group}",
+    },
+    # Export and report
+    "exp.usage": {
+        "de": "So geht's: `{prefix}export beschluesse csv` oder `{prefix}export beschluesse md eAkte 2026`",
+        "en": "Like this: `{prefix}export decisions csv` or `{prefix}export decisions md eAkte 2026`",
+    },
+    "exp.done": {"de": "{count} Beschlüsse als {kind}-Datei.", "en": "{count} decisions as a {kind} file."},
+    "exp.title": {"de": "Beschlüsse {scope}", "en": "Decisions {scope}"},
+    "rep.forbidden": {
+        "de": "Den Jahresbericht über alle Gruppen erstellt die Koordination; in einem Gruppenraum gibt es "
+        "den Bericht der Gruppe.",
+        "en": "The yearly report across all groups is for the coordinators; a group room gets its group's report.",
+    },
+    "rep.done": {
+        "de": "Jahresbericht {year}{scope}: {decisions} Beschlüsse, {meetings} Termine, {minutes} Protokolle, "
+        "{actions} offene Aufgaben. Die Datei hängt an.",
+        "en": "Yearly report {year}{scope}: {decisions} decisions, {meetings} meetings, {minutes} minutes, "
+        "{actions} open action items. The file is attached.",
+    },
+    "rep.balance": {"de": "Vertretungsbilanz", "en": "Substitution balance"},
+    "rep.asked": {"de": "Meistgefragte Themen bei Wer weiß was", "en": "Most-asked topics in who knows what"},
+    "rep.bad_year": {
+        "de": "„{year}“ ist kein Jahr. Schreib z. B. `{prefix}jahresbericht 2026`.",
+        "en": "“{year}” is not a year. Write e.g. `{prefix}annualreport 2026`.",
+    },
+}

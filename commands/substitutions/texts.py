@@ -1,0 +1,180 @@
+"""What the substitution commands and their scheduled messages say, in German and English (`sub.*`)."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "sub.usage": {
+        "de": "So fragst du nach einer Vertretung: `{example_de}`\n\nOffene Anfragen: `{prefix}vertretungen`",
+        "en": "This is how you ask for a stand-in: `{example_en}`\n\nOpen requests: `{prefix}covers`",
+    },
+    "sub.created": {
+        "de": "Vertretung #{id} eingetragen: **{what}** – {span}. {needed} Antwort bis {deadline}.",
+        "en": "Substitution #{id} saved: **{what}** – {span}. {needed} Answers by {deadline}.",
+    },
+    "sub.needed": {"de": "Gebraucht: {count}.", "en": "Needed: {count}."},
+    "sub.people": {"de": "{count} Person|{count} Personen", "en": "{count} person|{count} people"},
+    "sub.no_topics": {
+        "de": "Tipp: Mit `#Thema` (z. B. `#eAkte`) in der Anfrage schlage ich passende Leute aus anderen Städten vor.",
+        "en": "Tip: with a `#topic` (e.g. `#eAkte`) in the request I suggest fitting people from other cities.",
+    },
+    "sub.announced_elsewhere": {
+        "de": "Ich habe sie im Netzwerkraum angekündigt und sage dir Bescheid, sobald jemand anbietet.",
+        "en": "I announced it in the network room and will tell you as soon as someone offers.",
+    },
+    "sub.no_city": {
+        "de": "Tipp: Trag deine Stadt ein (`{prefix}stadt Bühl`), dann schlage ich Leute aus anderen Städten vor "
+        "und die Bilanz zählt richtig.",
+        "en": "Tip: set your city (`{prefix}city Bühl`), then I suggest people from other cities and the balance "
+        "counts correctly.",
+    },
+    "sub.announcement": {
+        "de": "🙋 **Vertretung gesucht** (#{id}): {what}\n\n{span} · angefragt von {requester} · gebraucht: "
+        "{needed} · Antwort bis {deadline}{topics}\n\nWer kann? `{prefix}übernehme {id}` oder reagiere hier mit ✋.",
+        "en": "🙋 **Stand-in wanted** (#{id}): {what}\n\n{span} · asked by {requester} · needed: {needed} · "
+        "answers by {deadline}{topics}\n\nWho can? `{prefix}offer {id}` or react here with ✋.",
+    },
+    "sub.topics": {"de": " · Themen: {topics}", "en": " · topics: {topics}"},
+    "sub.status.filled": {
+        "de": "✅ **Besetzt** – es vertritt: {helpers}. Danke!",
+        "en": "✅ **Filled** – standing in: {helpers}. Thank you!",
+    },
+    "sub.status.open": {
+        "de": "🔄 **Wieder offen** – wer kann einspringen?",
+        "en": "🔄 **Open again** – who can stand in?",
+    },
+    "sub.status.cancelled": {
+        "de": "❌ **Abgesagt** – wird nicht mehr gebraucht.",
+        "en": "❌ **Cancelled** – no longer needed.",
+    },
+    "sub.status.expired": {
+        "de": "⌛ **Abgelaufen** – bis zur Frist hat niemand zugesagt.",
+        "en": "⌛ **Expired** – nobody was accepted in time.",
+    },
+    "sub.status.done": {
+        "de": "✔️ **Erledigt** – vertreten von {helpers}. Danke!",
+        "en": "✔️ **Done** – {helpers} stood in. Thank you!",
+    },
+    "sub.suggest": {
+        "de": "Kennt sich aus: {people}",
+        "en": "Knows about it: {people}",
+    },
+    "sub.offered": {
+        "de": "Danke! Dein Angebot für #{id} ist notiert; {requester} entscheidet, ich sag dir Bescheid.",
+        "en": "Thank you! Your offer for #{id} is noted; {requester} decides and I'll let you know.",
+    },
+    "sub.withdrawn": {
+        "de": "Erledigt: Du bist bei #{id} nicht mehr dabei.",
+        "en": "Done: you are no longer part of #{id}.",
+    },
+    "sub.accepted": {
+        "de": "Zugesagt für #{id}: {people}. {state}",
+        "en": "Accepted for #{id}: {people}. {state}",
+    },
+    "sub.state_filled": {"de": "Damit ist die Vertretung besetzt. 🎉", "en": "The substitution is now filled. 🎉"},
+    "sub.state_open": {"de": "Es wird noch {count} gebraucht.", "en": "Still needed: {count}."},
+    "sub.cancelled": {
+        "de": "Vertretung #{id} ist abgesagt; wer angeboten hatte, bekommt Bescheid.",
+        "en": "Substitution #{id} is cancelled; everyone who offered is told.",
+    },
+    "sub.not_found": {
+        "de": "Eine Vertretung #{id} gibt es nicht. Offene Anfragen: `{prefix}vertretungen`",
+        "en": "There is no substitution #{id}. Open requests: `{prefix}covers`",
+    },
+    "sub.unknown_person": {
+        "de": "Wen meinst du mit „{name}“? Angeboten haben: {offers}.",
+        "en": "Whom do you mean by “{name}”? Offers came from: {offers}.",
+    },
+    "sub.nobody_yet": {"de": "noch niemand", "en": "nobody yet"},
+    # Direct messages (in the recipient's language)
+    "sub.notice.new_offer": {
+        "de": "✋ {actor} bietet an, dich bei #{id} zu vertreten ({what}, {span}).{note}\n\n"
+        "Zusagen: `{prefix}zusage {id} {actor_id}`",
+        "en": "✋ {actor} offers to stand in for you at #{id} ({what}, {span}).{note}\n\nTo accept: `{prefix}accept "
+        "{id} {actor_id}`",
+    },
+    "sub.notice.helper_withdrew": {
+        "de": "{actor} kann bei #{id} ({what}, {span}) doch nicht. Die Anfrage ist wieder offen.",
+        "en": "{actor} can no longer make it to #{id} ({what}, {span}). The request is open again.",
+    },
+    "sub.notice.accepted": {
+        "de": "🎉 Du vertrittst bei #{id}: **{what}**, {span}. Angefragt von {requester}. Danke! Ich erinnere dich "
+        "vorher. Kannst du doch nicht: `{prefix}vertretung zurückziehen {id}`",
+        "en": "🎉 You stand in at #{id}: **{what}**, {span}. Asked by {requester}. Thank you! I'll remind you "
+        "beforehand. If you can't make it: `{prefix}cover withdraw {id}`",
+    },
+    "sub.notice.helpers_chosen": {
+        "de": "Für deine Vertretung #{id} ({what}) hat die Koordination zugesagt: {people}.",
+        "en": "The coordinators accepted for your substitution #{id} ({what}): {people}.",
+    },
+    "sub.notice.not_needed": {
+        "de": "Danke fürs Angebot bei #{id} ({what})! Es haben sich genug gefunden – du wirst diesmal nicht gebraucht.",
+        "en": "Thanks for offering at #{id} ({what})! Enough people were found – you are not needed this time.",
+    },
+    "sub.notice.cancelled": {
+        "de": "Vertretung #{id} ({what}, {span}) ist abgesagt – du wirst nicht mehr gebraucht. Danke trotzdem!",
+        "en": "Substitution #{id} ({what}, {span}) was cancelled – you are no longer needed. Thanks anyway!",
+    },
+    "sub.notice.expired": {
+        "de": "Vertretung #{id} ({what}, {span}) ist abgelaufen: bis zur Frist wurde niemand zugesagt.",
+        "en": "Substitution #{id} ({what}, {span}) expired: nobody was accepted by the deadline.",
+    },
+    "sub.reminder": {
+        "de": "⏰ Erinnerung an Vertretung #{id}: **{what}**, {span}. Angefragt von {requester}; es vertreten: "
+        "{helpers}.",
+        "en": "⏰ Reminder of substitution #{id}: **{what}**, {span}. Asked by {requester}; standing in: {helpers}.",
+    },
+    # Showing and listing
+    "sub.show": {
+        "de": "**Vertretung #{id}** ({state}): {what}\n\n{span} · angefragt von {requester} · gebraucht: {needed} · "
+        "Antwort bis {deadline}{topics}",
+        "en": "**Substitution #{id}** ({state}): {what}\n\n{span} · asked by {requester} · needed: {needed} · "
+        "answers by {deadline}{topics}",
+    },
+    "sub.offers": {"de": "Angebote: {offers}", "en": "Offers: {offers}"},
+    "sub.history": {"de": "Verlauf:", "en": "History:"},
+    "sub.state.open": {"de": "offen", "en": "open"},
+    "sub.state.filled": {"de": "besetzt", "en": "filled"},
+    "sub.state.done": {"de": "erledigt", "en": "done"},
+    "sub.state.expired": {"de": "abgelaufen", "en": "expired"},
+    "sub.state.cancelled": {"de": "abgesagt", "en": "cancelled"},
+    "sub.offer.offered": {"de": "bietet an", "en": "offers"},
+    "sub.offer.withdrawn": {"de": "zurückgezogen", "en": "withdrawn"},
+    "sub.offer.accepted": {"de": "zugesagt", "en": "accepted"},
+    "sub.offer.declined": {"de": "nicht gebraucht", "en": "not needed"},
+    "sub.action.created": {"de": "angefragt", "en": "asked"},
+    "sub.action.offered": {"de": "bietet an", "en": "offered"},
+    "sub.action.withdrew": {"de": "zieht zurück", "en": "withdrew"},
+    "sub.action.accepted": {"de": "sagt zu", "en": "accepted"},
+    "sub.action.declined": {"de": "nicht gebraucht", "en": "not needed"},
+    "sub.action.cancelled": {"de": "abgesagt", "en": "cancelled"},
+    "sub.action.expired": {"de": "abgelaufen", "en": "expired"},
+    "sub.action.done": {"de": "erledigt", "en": "done"},
+    "sub.action.reopened": {"de": "wieder offen", "en": "open again"},
+    "sub.list.heading": {"de": "**Vertretungen**{filters}", "en": "**Substitutions**{filters}"},
+    "sub.list.none": {
+        "de": "Gerade sucht niemand eine Vertretung{filters}. Selbst fragen: `{example_de}`",
+        "en": "Nobody is looking for a stand-in right now{filters}. To ask: `{example_en}`",
+    },
+    "sub.list.line": {
+        "de": "#{id} {what} – {span} · {requester} · {state}, {offers} Angebot(e)",
+        "en": "#{id} {what} – {span} · {requester} · {state}, {offers} offer(s)",
+    },
+    "sub.unknown_filter": {
+        "de": "„{word}“ verstehe ich nicht als Filter. Möglich sind eine Stadt, `#Thema`, `meine` und `alle`, "
+        "z. B. `{prefix}vertretungen Bühl #eAkte`.",
+        "en": "I don't understand “{word}” as a filter. Use a city, `#topic`, `mine` or `all`, "
+        "e.g. `{prefix}covers Bühl #eAkte`.",
+    },
+    "sub.balance.heading": {
+        "de": "**Vertretungsbilanz {year}** (erledigte Vertretungen zwischen Städten)",
+        "en": "**Substitution balance {year}** (completed substitutions between cities)",
+    },
+    "sub.balance.table": {"de": "| Stadt | hat vertreten | wurde vertreten |", "en": "| City | helped | was helped |"},
+    "sub.balance.none": {
+        "de": "{year} gab es noch keine erledigte Vertretung zwischen Städten.",
+        "en": "No substitution between cities was completed in {year} yet.",
+    },
+    "sub.balance.no_city": {"de": "ohne Stadt", "en": "no city"},
+    "sub.balance.bad_year": {
+        "de": "„{year}“ ist kein Jahr. Schreib z. B. `{prefix}bilanz 2026`.",
+        "en": "“{year}” is not a year. Write e.g. `{prefix}balance 2026`.",
+    },
+}
