@@ -191,7 +191,7 @@ def export_decisions(
 ) -> None:
     """Beschlüsse als CSV oder Markdown / decisions as CSV or Markdown."""
     from commands.arguments import resolve_name
-    from commands.decisions.commands import export_decisions as export
+    from commands.decisions.export import export_decisions as export
     from storage import Database
 
     config = _load(config_path)

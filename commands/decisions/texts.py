@@ -196,8 +196,4 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "rep.balance": {"de": "Vertretungsbilanz", "en": "Substitution balance"},
     "rep.asked": {"de": "Meistgefragte Themen bei Wer weiß was", "en": "Most-asked topics in who knows what"},
-    "rep.bad_year": {
-        "de": "„{year}“ ist kein Jahr. Schreib z. B. `{prefix}jahresbericht 2026`.",
-        "en": "“{year}” is not a year. Write e.g. `{prefix}annualreport 2026`.",
-    },
 }

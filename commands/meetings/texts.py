@@ -44,7 +44,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Einen Termin #{id} gibt es in diesem Raum nicht. Alle Termine: `{prefix}termine`",
         "en": "There is no meeting #{id} in this room. All meetings: `{prefix}meetings`",
     },
-    "meeting.offsets_label": {"de": "wann erinnern, z. B. 1 Tag, 15 min", "en": "when to remind, e.g. 1 day, 15 min"},
     "meeting.too_long": {
         "de": "Das ist zu lang (höchstens {limit} Zeichen).",
         "en": "That is too long (at most {limit} characters).",

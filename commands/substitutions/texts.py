@@ -173,8 +173,4 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No substitution between cities was completed in {year} yet.",
     },
     "sub.balance.no_city": {"de": "ohne Stadt", "en": "no city"},
-    "sub.balance.bad_year": {
-        "de": "„{year}“ ist kein Jahr. Schreib z. B. `{prefix}bilanz 2026`.",
-        "en": "“{year}” is not a year. Write e.g. `{prefix}balance 2026`.",
-    },
 }
