@@ -20,7 +20,6 @@ from typing import Literal
 
 from bot.dispatch import CommandContext
 from bot.errors import Forbidden
-from bot.i18n import Catalog
 
 RecordKind = Literal["meeting", "decision", "minutes", "minutes_item", "action", "substitution", "room"]
 
@@ -67,7 +66,6 @@ MESSAGES = {
         "en": "Only this room's moderators (power level 50 or more) and the coordinators set that.",
     },
 }
-_catalog = Catalog(MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -89,10 +87,6 @@ def may_change(actor: Actor, *, owners: Collection[str | None], room_id: str) ->
     if actor.is_coordinator or actor.user_id in owners:
         return True
     return actor.is_room_moderator and actor.room_id == room_id
-
-
-def refusal(kind: RecordKind, language: str, *, record_id: int | str = "", prefix: str = "!") -> str:
-    return _catalog.text(language, f"rights.{kind}", id=record_id, prefix=prefix)
 
 
 def require(

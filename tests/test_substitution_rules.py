@@ -5,13 +5,17 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule_parsing import ScheduleError, parse_schedule
+from bot.errors import BadArgument, Example, Forbidden, UserError, render
+from bot.i18n import LANGUAGES
+from bot.replies import render_html
+from bot.schedule_parsing import Schedule, ScheduleError, parse_schedule
+from commands.substitutions import rule_texts, rules
 from commands.substitutions.rules import (
     ALLOWED_STATES,
     EXAMPLE_DE,
@@ -26,6 +30,7 @@ from commands.substitutions.rules import (
     RequestState,
     RequestView,
     SubstitutionError,
+    SubstitutionForbidden,
     Tell,
     Transition,
     accept,
@@ -38,6 +43,7 @@ from commands.substitutions.rules import (
     parse_request,
     withdraw,
 )
+from tests.messages import CATALOG, shown
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -210,10 +216,29 @@ INVALID = [
 ]  # fmt: skip
 
 
-def _refusal(phrase: str, now: datetime = NOW) -> SubstitutionError:
-    with pytest.raises(SubstitutionError) as caught:
-        parse_request(phrase, now=now, tz=BERLIN)
-    return caught.value
+@dataclass(frozen=True)
+class Refusal:
+    """A rule's error and what the person reads of it in German and in English (`tests.messages.shown`)."""
+
+    error: SubstitutionError | SubstitutionForbidden
+    de: str
+    en: str
+
+    @property
+    def problem(self) -> Problem:
+        return self.error.problem
+
+
+def refused(call: Callable[..., object], *args: object, **kwargs: object) -> Refusal:
+    with pytest.raises((SubstitutionError, SubstitutionForbidden)) as caught:
+        call(*args, **kwargs)
+    error = caught.value
+    assert isinstance(error, SubstitutionError | SubstitutionForbidden)
+    return Refusal(error, shown(error, "de"), shown(error, "en"))
+
+
+def _refusal(phrase: str, now: datetime = NOW) -> Refusal:
+    return refused(parse_request, phrase, now=now, tz=BERLIN)
 
 
 @pytest.mark.parametrize(("phrase", "de", "en"), INVALID, ids=[i[0] or "empty" for i in INVALID])
@@ -234,9 +259,9 @@ def test_a_date_mistake_keeps_the_words_of_the_meeting_parser() -> None:
     with pytest.raises(ScheduleError) as original:
         parse_schedule(phrase, now=NOW, tz=BERLIN)
     error = _refusal(phrase)
-    assert isinstance(error, ScheduleError)  # handlers that catch date mistakes catch these too
-    assert error.de.startswith(original.value.de)
-    assert error.en.startswith(original.value.en)
+    assert isinstance(error.error, BadArgument)  # answered like the parser's own mistakes: with the usage line
+    assert error.de.startswith(shown(original.value, "de"))
+    assert error.en.startswith(shown(original.value, "en"))
     assert EXAMPLE_DE in error.de and EXAMPLE_EN in error.en
 
 
@@ -307,12 +332,6 @@ def offers(**states: OfferState) -> list[OfferView]:
 
 def told(transition: Transition) -> dict[str, Notice]:
     return {tell.user_id: tell.notice for tell in transition.tell}
-
-
-def refused(call: Callable[..., object], *args: object, **kwargs: object) -> SubstitutionError:
-    with pytest.raises(SubstitutionError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 OFFERED, WITHDRAWN, ACCEPTED, DECLINED = (
@@ -532,6 +551,7 @@ def test_the_coordination_may_accept_and_the_requester_hears_of_it() -> None:
 def test_others_may_not_accept() -> None:
     error = refused(accept, request(), offers(maria=OFFERED), STRANGER, [MARIA], False, NOW)
     assert error.problem is Problem.NOT_ALLOWED
+    assert isinstance(error.error, Forbidden)  # a refusal, not a mistake: no usage line
     assert "dürfen nur, wer sie angefragt hat" in error.de and "und die Koordination" in error.de
     assert "`!übernehme 12`" in error.de  # what the stranger can do instead
 
@@ -600,6 +620,7 @@ def test_cancel_by_the_coordination_tells_the_requester_too() -> None:
 def test_others_may_not_cancel() -> None:
     error = refused(cancel, request(), MARIA, False, NOW, offers=offers(maria=OFFERED))
     assert error.problem is Problem.NOT_ALLOWED
+    assert isinstance(error.error, Forbidden)
     assert "Vertretung #12 absagen oder Zusagen geben dürfen nur" in error.de
 
 
@@ -686,3 +707,111 @@ def test_balance_counts_help_between_cities() -> None:
 
 def test_balance_of_nothing_is_empty() -> None:
     assert balance([]) == []
+
+
+# --- Texts -----------------------------------------------------------------------------------------------
+
+
+def _schedule_without_length(text: str, *, now: datetime, tz: ZoneInfo) -> Schedule:
+    return Schedule(START, timedelta(0), None, "Stand")
+
+
+def _end_before_start() -> object:
+    """parse_schedule refuses such spans itself; the rule's own check is for a parser that one day would not."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules, "parse_schedule", _schedule_without_length)
+        return parse_request("12.12. 10 Uhr Stand", now=NOW, tz=BERLIN)
+
+
+def _asking(phrase: str) -> Callable[[], object]:
+    return lambda: parse_request(phrase, now=NOW, tz=BERLIN)
+
+
+def _accepting(
+    asked: RequestView, offered: list[OfferView], targets: list[str], actor: str = REQUESTER
+) -> Callable[[], object]:
+    return lambda: accept(asked, offered, actor, targets, False, NOW)
+
+
+# Every error the rules raise, each variant once: (what, a call that raises it).
+EVERY_ERROR: list[tuple[str, Callable[[], object]]] = [
+    *((phrase or "empty", _asking(phrase)) for phrase, _, _ in INVALID),
+    ("topic too long", _asking("12.12. 10-16 Uhr Stand #" + "a" * 61)),
+    ("too many topics", _asking("12.12. 10-16 Uhr Stand " + " ".join(f"#Thema{i}" for i in range(31)))),
+    ("29 February gone", _asking("29.2.2024 Stand")),
+    ("end before start", _end_before_start),
+    ("offer when done", lambda: offer(request(RequestState.DONE), [], MARIA, NOW)),
+    ("offer when expired", lambda: offer(request(RequestState.EXPIRED), [], MARIA, NOW)),
+    ("accept when cancelled", _accepting(request(RequestState.CANCELLED), [], [MARIA])),
+    ("offer when filled", lambda: offer(request(RequestState.FILLED), [], MARIA, NOW)),
+    ("accept when filled", _accepting(request(RequestState.FILLED), [], [MARIA])),
+    ("accept when all filled", _accepting(request(RequestState.FILLED, needed=3), [], [MARIA])),
+    ("begun", lambda: offer(request(), [], MARIA, START)),
+    ("own request", lambda: offer(request(), [], REQUESTER, NOW)),
+    ("accepted already", lambda: offer(request(), offers(maria=ACCEPTED), MARIA, NOW)),
+    ("offered already", lambda: offer(request(), offers(maria=OFFERED), MARIA, NOW)),
+    ("nothing to withdraw", lambda: withdraw(request(), [], MARIA, NOW)),
+    ("withdrawn already", lambda: withdraw(request(), offers(maria=WITHDRAWN), MARIA, NOW)),
+    ("not needed", lambda: withdraw(request(), offers(maria=DECLINED), MARIA, NOW)),
+    ("others may not", _accepting(request(), offers(maria=OFFERED), [MARIA], actor=STRANGER)),
+    ("one did not offer", _accepting(request(), offers(maria=OFFERED), [JONAS])),
+    ("several did not offer, several accepted, several waiting", _accepting(
+        request(needed=5), offers(maria=ACCEPTED, jonas=ACCEPTED, lea=OFFERED, tom=OFFERED),
+        [MARIA, JONAS, COORDINATOR, "@zoe:example.org"],
+    )),
+    ("one accepted, nobody waiting", _accepting(request(needed=2), offers(maria=ACCEPTED), [MARIA])),
+    ("nobody named", _accepting(request(), [], [])),
+    ("one more needed", _accepting(
+        request(needed=2), offers(maria=ACCEPTED, jonas=OFFERED, lea=OFFERED), [JONAS, LEA]
+    )),
+    ("two more needed", _accepting(
+        request(needed=2), offers(jonas=OFFERED, lea=OFFERED, tom=OFFERED), [JONAS, LEA, STRANGER]
+    )),
+    ("over", lambda: cancel(request(), REQUESTER, False, END, offers=[])),
+]  # fmt: skip
+
+
+def _keys(error: UserError) -> set[str]:
+    """The message keys an error is rendered from: its own, its parts' and its examples'."""
+    keys = {error.key}
+    for value in error.params.values():
+        if isinstance(value, UserError):
+            keys |= _keys(value)
+        elif isinstance(value, Example):
+            keys.add(value.key)
+    return keys
+
+
+@pytest.mark.parametrize("call", [call for _, call in EVERY_ERROR], ids=[name for name, _ in EVERY_ERROR])
+def test_every_rule_error_has_its_texts(call: Callable[[], object]) -> None:
+    error = refused(call).error
+    for language in LANGUAGES:
+        for prefix in ("!", "?"):
+            text = render(error, CATALOG, language, prefix)  # KeyError: a key or a parameter the catalog lacks
+            assert "`!" not in text.replace(f"`{prefix}", ""), "an example without the configured prefix"
+
+
+def test_every_text_of_the_rules_is_used() -> None:
+    used = set().union(*(_keys(refused(call).error) for _, call in EVERY_ERROR))
+    assert used == set(rule_texts.MESSAGES) | {"rights.substitution"}
+
+
+def test_examples_show_the_configured_prefix() -> None:
+    error = _refusal("12.12. 10 Uhr Digitaltag").error
+    assert "`?vertretung 12.12. 10:00 Uhr für 2 Stunden Digitaltag` oder `?vertretung 12.12. 10-16 Uhr" in shown(
+        error, "de", prefix="?"
+    )
+    assert "`?cover 12.12. all day Digitaltag`" in shown(error, "en", prefix="?")
+
+
+def test_the_persons_words_are_escaped_in_the_text_and_literal_in_examples() -> None:
+    stranger = "@_tom_:example.org"
+    error = refused(accept, request(), offers(maria=OFFERED), REQUESTER, [stranger], False, NOW).error
+    html = render_html(render(error, CATALOG, "de", "!"))
+    assert f"{stranger} hat nicht angeboten" in html and "<em>" not in html
+    assert f"<code>!zusage 12 {MARIA}</code>" in html
+
+    title = "*Stand* [Anmeldung](https://evil.example)"
+    html = render_html(render(_refusal(f"12.12. 10 Uhr {title}").error, CATALOG, "de", "!"))
+    assert f"<code>!vertretung 12.12. ganztägig {title}</code>" in html
+    assert "<em>" not in html and "<a " not in html

@@ -11,15 +11,16 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from bot.dispatch import CommandContext, IncomingMessage, Router, bounded_text, is_number_word, record_number
-from bot.errors import BadArgument, Localized, NotFound
+from bot.errors import BadArgument, Localized, NotFound, UserError
 from bot.i18n import Catalog, Markdown
 from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
-from bot.schedule_parsing import ScheduleError, format_when
+from bot.schedule_parsing import format_when
 from commands import rights
 from commands.arguments import Year, resolve_name
 from commands.expertise.commands import Search, find_people
 from commands.expertise.matching import Synonyms, topic_key
 from commands.substitutions import rules
+from commands.substitutions.rule_texts import MESSAGES as RULE_TEXTS
 from commands.substitutions.rules import Notice, OfferState, OfferView, RequestState, RequestView
 from commands.substitutions.texts import MESSAGES
 from commands.timezones import personal_timezone, room_timezone
@@ -30,7 +31,7 @@ from storage.text import MATRIX_USER_ID, fold
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")
 
-router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages=MESSAGES)
+router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages=MESSAGES | RULE_TEXTS)
 _catalog = Catalog(MESSAGES)
 ANNOUNCED = "substitutions.announced"
 
@@ -459,7 +460,7 @@ async def offer_reaction_removed(repos: Repositories, message: IncomingMessage, 
         return
     try:
         rules.withdraw(request_view(record), offer_views(record), message.sender, now)
-    except ScheduleError:
+    except UserError:
         return  # closed or begun: nothing to take back
     await repos.substitutions.set_offer(record.id, message.sender, OfferState.WITHDRAWN.value, now=now)
     await repos.substitutions.add_history(record.id, at=now, actor=message.sender, action="withdrew", detail="✋")

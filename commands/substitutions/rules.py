@@ -2,7 +2,8 @@
 
 Pure functions: no database, no Matrix, no clock (`now` and the zone are arguments). The handlers load
 snapshots (`RequestView`, `OfferView`), ask a function here, and store and announce the `Transition` it
-returns; a refusal is a `SubstitutionError` whose German and English texts show the command that works.
+returns. A refusal is a `SubstitutionError` (a bad argument) or, when only others may decide, a
+`SubstitutionForbidden`: a message key of `rule_texts` and its parameters, whose text shows the command that works.
 
 Reading `!vertretung 12.12. 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform #Engagementplattform`:
 - `#Themen`, "2 Personen" and "Frist 10.12. 12 Uhr" may stand anywhere and are taken out first; the rest goes
@@ -30,9 +31,11 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot.errors import BadArgument, Example, Forbidden, Localized, UserError
+from bot.i18n import Markdown
+from bot.replies import md_code, md_escape
 from bot.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
 from commands.expertise.importing import MAX_TOPIC_LENGTH, MAX_TOPICS
-from commands.rights import refusal
 from storage.text import fold
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "RequestState",
     "RequestView",
     "SubstitutionError",
+    "SubstitutionForbidden",
     "Tell",
     "Transition",
     "accept",
@@ -70,19 +74,12 @@ MAX_NEEDED: Final = 20
 DEFAULT_DEADLINE_TIME: Final = time(18, 0)
 """Answers are due at this local time: on the day before (by default) or on the day a bare "Frist" names."""
 
-# The commands as users type them; one place, so the handlers' names and these texts cannot drift apart.
-_REQUEST = ("!vertretung", "!cover")
-_OFFER = ("!übernehme", "!offer")
-_ACCEPT = ("!zusage", "!accept")
-_WITHDRAW = ("!vertretung zurückziehen", "!cover withdraw")
-_CANCEL = ("!vertretung absagen", "!cover cancel")
-
 
 # --- Errors ----------------------------------------------------------------------------------------------
 
 
 class Problem(StrEnum):
-    """Why something was refused, for handlers that answer differently (e.g. `Forbidden`) and for tests."""
+    """Why something was refused, for code and tests that tell refusals apart (the message key is about wording)."""
 
     INVALID = "invalid"  # the request text
     FILLED = "filled"
@@ -99,24 +96,53 @@ class Problem(StrEnum):
     NO_TARGETS = "no_targets"
 
 
-class SubstitutionError(ScheduleError):
-    """A request text or a step the bot refuses; `de` and `en` say how to do it right.
+class SubstitutionError(BadArgument):
+    """A request text or a step the bot refuses: `key` (in `rule_texts`) says how to do it right."""
 
-    A `ScheduleError`, so a date mistake reads the same as for `!termin`: its texts are kept word for word
-    and an example request is added.
-    """
-
-    def __init__(self, de: str, en: str, *, problem: Problem = Problem.INVALID) -> None:
-        super().__init__(de, en)
+    def __init__(self, key: str, /, *, problem: Problem = Problem.INVALID, **params: object) -> None:
+        super().__init__(key, **params)
         self.problem = problem
-        self.forbidden = problem is Problem.NOT_ALLOWED
+
+
+class SubstitutionForbidden(Forbidden):
+    """Only the requester, the moderators of the room it was asked in and the coordination may decide on a
+    request: the refusal of `commands.rights`, which also says how to stand in instead."""
+
+    problem: Final = Problem.NOT_ALLOWED
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__("rights.substitution", id=request_id)
+
+
+def _part(key: str, /, **params: object) -> UserError:
+    """A part of a sentence that has variants (why a request is closed, "1 Person" or "2 Personen"): a parameter
+    of another message, rendered in the same language."""
+    return UserError(key, **params)
+
+
+def _number(key: str, count: int) -> str:
+    """`key.one` or `key.many`: the variant for one or for several ("1 Person", "2 Personen")."""
+    return f"{key}.{'one' if count == 1 else 'many'}"
+
+
+def _parser_words(error: ScheduleError) -> UserError | Localized:
+    """What the date parser said, as a parameter of our message: a date mistake reads the same as for `!termin`.
+
+    TRANSITION: until `bot.schedule_parsing` raises keyed errors, its errors carry a German and an English text.
+    They are escaped here and their examples shown as code, as the dispatcher shows such errors (the texts of
+    `parse_schedule` and `parse_date` name no command, so there is no prefix to put in).
+    """
+    if isinstance(error, UserError):
+        return error
+    de, en = (
+        Markdown(re.sub(r"\\`([^`]*?)\\`", lambda m: md_code(m.group(1).replace("\\", "")), md_escape(text)))
+        for text in (error.de, error.en)
+    )
+    return Localized(de, en)
 
 
 def _with_example(error: ScheduleError) -> SubstitutionError:
-    return SubstitutionError(
-        f"{error.de} So sieht eine Anfrage aus: `{EXAMPLE_DE}`",
-        f"{error.en} A request looks like this: `{EXAMPLE_EN}`",
-    )
+    return SubstitutionError("subrule.with_example", error=_parser_words(error))
 
 
 # --- Reading a request -----------------------------------------------------------------------------------
@@ -205,26 +231,11 @@ def _take_topics(text: str) -> tuple[str, tuple[str, ...]]:
     for match in _TOPIC.finditer(text):
         tag = match["tag"].rstrip("-")
         if len(tag) > MAX_TOPIC_LENGTH:  # matched against profile topics, which are no longer
-            raise SubstitutionError(
-                f"„#{tag[:30]}…“ ist als Thema zu lang: höchstens {MAX_TOPIC_LENGTH} Zeichen, z. B. `#eAkte`.",
-                f"“#{tag[:30]}…” is too long for a topic: at most {MAX_TOPIC_LENGTH} characters, e.g. `#eAkte`.",
-            )
+            raise SubstitutionError("subrule.topic_too_long", tag=tag[:30], limit=MAX_TOPIC_LENGTH)
         found.setdefault(fold(tag), tag)
     if len(found) > MAX_TOPICS:
-        raise SubstitutionError(
-            f"Das sind {len(found)} Themen; höchstens {MAX_TOPICS} gehen, z. B. `#eAkte #Sensorik`.",
-            f"That is {len(found)} topics; at most {MAX_TOPICS} work, e.g. `#eAkte #Sensorik`.",
-        )
+        raise SubstitutionError("subrule.too_many_topics", count=len(found), limit=MAX_TOPICS)
     return _TOPIC.sub(" ", text), tuple(found.values())
-
-
-def _needed_error(source: str) -> SubstitutionError:
-    return SubstitutionError(
-        f"„{source}“: Wie viele sollen einspringen? Ich kann 1 bis {MAX_NEEDED} Personen suchen, "
-        f"z. B. `{_REQUEST[0]} 12.12. 10-16 Uhr 2 Personen Digitaltag Bühl`.",
-        f"“{source}”: how many people should stand in? I can look for 1 to {MAX_NEEDED}, "
-        f"e.g. `{_REQUEST[1]} 12/12 10am-4pm 2 people Digital Day Bühl`.",
-    )
 
 
 def _take_needed(text: str) -> tuple[str, int]:
@@ -235,29 +246,19 @@ def _take_needed(text: str) -> tuple[str, int]:
         if number is None:  # "viele Leute", "all people": a description, not a count
             continue
         if not 1 <= number <= MAX_NEEDED:
-            raise _needed_error(match.group().strip())
+            raise SubstitutionError("subrule.needed_range", source=match.group().strip(), limit=MAX_NEEDED)
         matches.append((match, number))
     if not matches:
         return text, 1
     if len(matches) > 1:
         first, second = (match.group().strip() for match, _ in matches[:2])
-        raise SubstitutionError(
-            f"Ich habe zweimal eine Anzahl gefunden: „{first}“ und „{second}“. Bitte nur eine, "
-            f"z. B. `{_REQUEST[0]} 12.12. 10-16 Uhr 2 Personen Digitaltag Bühl`.",
-            f"I found two numbers of people: “{first}” and “{second}”. Please give one, "
-            f"e.g. `{_REQUEST[1]} 12/12 10am-4pm 2 people Digital Day Bühl`.",
-        )
+        raise SubstitutionError("subrule.needed_twice", first=first, second=second)
     match, number = matches[0]
     return _blank(text, match), number
 
 
-def _deadline_error(source: str, problem: str, problem_en: str) -> SubstitutionError:
-    return SubstitutionError(
-        f"„{source}“: {problem} Schreib die Frist z. B. so: `{_REQUEST[0]} 12.12. 10-16 Uhr Digitaltag Bühl "
-        f"Frist 10.12. 12 Uhr` – oder lass sie weg, dann gilt der Vortag, 18 Uhr.",
-        f"“{source}”: {problem_en} Write the deadline e.g. like this: `{_REQUEST[1]} 12/12 10am-4pm Digital Day "
-        f"Bühl deadline 10.12. 12pm` – or leave it out to get the day before, 6pm.",
-    )
+def _deadline_error(source: str, reason: UserError | Localized) -> SubstitutionError:
+    return SubstitutionError("subrule.deadline", source=source, reason=reason)
 
 
 def _read_deadline_clock(text: str, pos: int) -> tuple[time, int] | None:
@@ -271,15 +272,13 @@ def _read_deadline_clock(text: str, pos: int) -> tuple[time, int] | None:
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
     if not suffix and match["minute"] is None and 1 <= hour <= 6:  # as for `!termin`: 3:00 or 15:00?
         written = match.group().strip(" ,")
-        raise _deadline_error(
-            written, f"{hour} Uhr morgens oder {hour + 12} Uhr?", f"{hour}am or {hour}pm ({hour + 12}:00)?"
-        )
+        raise _deadline_error(written, _part("subrule.deadline.which_hour", hour=hour, afternoon=hour + 12))
     if suffix in ("am", "pm") and 1 <= hour <= 12 and minute <= 59:
         return time(hour % 12 + (12 if suffix == "pm" else 0), minute), match.end()
     if suffix not in ("am", "pm") and hour <= 23 and minute <= 59:
         return time(hour, minute), match.end()
     written = match.group().strip(" ,")
-    raise _deadline_error(written, "Das ist keine gültige Uhrzeit.", "that is not a valid time.")
+    raise _deadline_error(written, _part("subrule.deadline.no_time"))
 
 
 def _read_deadline_day(text: str, pos: int, now: datetime, tz: ZoneInfo) -> tuple[date, int] | None:
@@ -294,7 +293,7 @@ def _read_deadline_day(text: str, pos: int, now: datetime, tz: ZoneInfo) -> tupl
             shortest_error = error
     if words and words[0].group()[0].isdigit():  # "Frist 31.11.", "deadline 12/10": meant as a date
         assert shortest_error is not None
-        raise _deadline_error(text[:pos].split()[-1] + " " + words[0].group(), shortest_error.de, shortest_error.en)
+        raise _deadline_error(text[:pos].split()[-1] + " " + words[0].group(), _parser_words(shortest_error))
     return None  # "Deadline-Workshop", "Frist beachten": part of the description
 
 
@@ -313,12 +312,7 @@ def _take_deadline(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, _Deadli
         return text, None
     if len(asked) > 1:
         first, second = asked[0][0].source, asked[1][0].source
-        raise SubstitutionError(
-            f"Ich habe zwei Fristen gefunden: „{first}“ und „{second}“. Bitte nur eine angeben, z. B. "
-            f"`{_REQUEST[0]} 12.12. 10-16 Uhr Digitaltag Bühl Frist 10.12. 12 Uhr`.",
-            f"I found two deadlines: “{first}” and “{second}”. Please give one, e.g. "
-            f"`{_REQUEST[1]} 12/12 10am-4pm Digital Day Bühl deadline 10.12. 12pm`.",
-        )
+        raise SubstitutionError("subrule.deadline_twice", first=first, second=second)
     found, start, end = asked[0]
     return text[:start] + " " + text[end:], found
 
@@ -412,23 +406,18 @@ def _day_has_begun(day: date, today: date, written: str, title: str) -> Substitu
     what = title or "Digitaltag Bühl"
     if day == today:
         return SubstitutionError(
-            f"„{written}“ hat schon begonnen, ganztägig geht für heute nicht mehr. Gib die Zeit an, "
-            f"z. B. `{_REQUEST[0]} heute 14-16 Uhr {what}`.",
-            f"“{written}” has already begun, so it cannot be a whole day any more. Give the hours, "
-            f"e.g. `{_REQUEST[1]} today 2-4pm {what}`.",
+            "subrule.today_begun", written=written, example=Example("subrule.example.today", what=what)
         )
     later = next((d for year in (today.year, today.year + 1) if (d := _same_day_in(day, year)) and d > today), None)
     gone = f"{day.day}.{day.month}.{day.year}"
     if later is None:  # 29 February
-        return SubstitutionError(
-            f"Der {gone} ist schon vorbei. Bitte gib ein Datum in der Zukunft an, z. B. `{EXAMPLE_DE}`.",
-            f"{gone} has already passed. Please give a date in the future, e.g. `{EXAMPLE_EN}`.",
-        )
+        return SubstitutionError("subrule.day_gone", day=gone)
     meant = f"{later.day}.{later.month}.{later.year}"
     return SubstitutionError(
-        f"Der {gone} ist schon vorbei. Meinst du den {meant}? Dann schreib das Jahr dazu: "
-        f"`{_REQUEST[0]} {meant} {what}`.",
-        f"{gone} has already passed. Do you mean {meant}? Then add the year: `{_REQUEST[1]} {meant} {what}`.",
+        "subrule.day_gone_this_year",
+        day=gone,
+        meant=meant,
+        example=Example("subrule.example.with_year", day=meant, what=what),
     )
 
 
@@ -443,11 +432,9 @@ def _missing_span(start: datetime, what: str) -> SubstitutionError:
     day, clock = f"{start.day}.{start.month}.", f"{start.hour}:{start.minute:02d}"
     what = what or "Digitaltag Bühl"
     return SubstitutionError(
-        f"Bis wann brauchst du die Vertretung? Bitte gib eine Zeitspanne an, z. B. "
-        f"`{_REQUEST[0]} {day} {clock} Uhr für 2 Stunden {what}` oder `{EXAMPLE_DE}`. "
-        f"Für einen ganzen Tag lass die Uhrzeit weg: `{_REQUEST[0]} {day} ganztägig {what}`.",
-        f"Until when do you need someone? Please give a span, e.g. `{_REQUEST[1]} {day} {clock} for 2 hours {what}` "
-        f"or `{EXAMPLE_EN}`. For a whole day leave out the time: `{_REQUEST[1]} {day} all day {what}`.",
+        "subrule.missing_span",
+        span_example=Example("subrule.example.span", day=day, clock=clock, what=what),
+        day_example=Example("subrule.example.whole_day", day=day, what=what),
     )
 
 
@@ -462,10 +449,7 @@ def _bare_range(text: str, now: datetime, tz: ZoneInfo) -> SubstitutionError | N
     except ScheduleError:
         return None
     return SubstitutionError(
-        f"Meinst du `{_REQUEST[0]} {found[1]} {span} Uhr {what}`? Schreib „Uhr“ dazu, dann ist „{span}“ "
-        f"eindeutig eine Uhrzeit.",
-        f"Do you mean `{_REQUEST[1]} {found[1]} {span} Uhr {what}`? Add “Uhr” (or write `10am-4pm`) so “{span}” "
-        f"is clearly the hours.",
+        "subrule.bare_range", span=span, example=Example("subrule.example.hours", day=found[1], span=span, what=what)
     )
 
 
@@ -473,12 +457,7 @@ def _read_when(text: str, all_day: bool, now: datetime, tz: ZoneInfo) -> tuple[d
     if all_day:
         found = _whole_days(text, now, tz)
         if found is None:
-            raise SubstitutionError(
-                f"„ganztägig“ passt nur zu einem Datum ohne Uhrzeit. Schreib entweder "
-                f"`{_REQUEST[0]} 12.12. ganztägig Digitaltag Bühl` oder `{EXAMPLE_DE}`.",
-                f"“all day” only fits a date without a time. Write either "
-                f"`{_REQUEST[1]} 12/12 all day Digital Day Bühl` or `{EXAMPLE_EN}`.",
-            )
+            raise SubstitutionError("subrule.all_day_with_time")
         return found
     try:
         schedule = _parse_titled(text, now, tz)
@@ -488,14 +467,14 @@ def _read_when(text: str, all_day: bool, now: datetime, tz: ZoneInfo) -> tuple[d
             raise _bare_range(text, now, tz) or _with_example(error) from None
         return found
     if schedule.rrule is not None:
-        raise SubstitutionError(
-            "Eine Vertretung gilt für einen einzelnen Termin, nicht für eine Serie. Frag bitte für jeden Tag "
-            f"einzeln an, z. B. `{EXAMPLE_DE}`.",
-            f"A substitution is for one date, not a series. Please ask for each day on its own, e.g. `{EXAMPLE_EN}`.",
-        )
+        raise SubstitutionError("subrule.series")
     if schedule.duration is None:
         raise _missing_span(schedule.start, _tidy(schedule.title))
     return schedule.start, schedule.start + schedule.duration, schedule.title
+
+
+def _when(moment: datetime) -> Localized:
+    return Localized(format_when(moment, language="de"), format_when(moment, language="en"))
 
 
 def _resolve_deadline(asked: _DeadlineAsked | None, start: datetime, now: datetime, tz: ZoneInfo) -> datetime:
@@ -506,17 +485,9 @@ def _resolve_deadline(asked: _DeadlineAsked | None, start: datetime, now: dateti
     if asked.clock is None and asked.day == start.date() and _later(deadline, start):
         deadline = start  # "Frist 12.12." for an event on the 12th: answers are due when it begins
     if _is_past(deadline, now):
-        raise _deadline_error(
-            asked.source,
-            f"{format_when(deadline, language='de')} liegt in der Vergangenheit.",
-            f"{format_when(deadline, language='en')} is in the past.",
-        )
+        raise _deadline_error(asked.source, _part("subrule.deadline.past", when=_when(deadline)))
     if _later(deadline, start):
-        raise _deadline_error(
-            asked.source,
-            f"Die Frist liegt nach dem Beginn ({format_when(start, language='de')}); sie muss davor liegen.",
-            f"the deadline is after the start ({format_when(start, language='en')}); it must come before.",
-        )
+        raise _deadline_error(asked.source, _part("subrule.deadline.after_start", start=_when(start)))
     return deadline
 
 
@@ -526,34 +497,20 @@ def parse_request(text: str, *, now: datetime, tz: ZoneInfo) -> RequestDraft:
         raise ValueError("now must be an aware datetime")
     now = now.astimezone(tz)
     if not text.strip():
-        raise SubstitutionError(
-            f"Wann und wofür suchst du eine Vertretung? Schreib z. B. `{EXAMPLE_DE}`.",
-            f"When and for what do you need someone? Write e.g. `{EXAMPLE_EN}`.",
-        )
+        raise SubstitutionError("subrule.empty")
     rest, topics = _take_topics(text)
     rest, asked = _take_deadline(rest, now, tz)
     rest, needed = _take_needed(rest)
     rest, all_day = _take_all_day(rest)
     if not _tidy(rest):
-        raise SubstitutionError(
-            f"Da fehlen noch Zeitpunkt und Beschreibung. Schreib z. B. `{EXAMPLE_DE}`.",
-            f"The date and the description are missing. Write e.g. `{EXAMPLE_EN}`.",
-        )
+        raise SubstitutionError("subrule.nothing_left")
     start, end, title = _read_when(rest, all_day, now, tz)
     what = _tidy(title)
     if not what:
         day = f"{start.day}.{start.month}."
-        raise SubstitutionError(
-            f"Worum geht es? Schreib hinter den Zeitpunkt, wofür du jemanden suchst, "
-            f"z. B. `{_REQUEST[0]} {day} … Digitaltag Bühl, Stand Engagementplattform` – ganz: `{EXAMPLE_DE}`.",
-            f"What is it about? Write after the time what you need someone for, "
-            f"e.g. `{_REQUEST[1]} {day} … Digital Day Bühl, engagement platform booth` – in full: `{EXAMPLE_EN}`.",
-        )
+        raise SubstitutionError("subrule.no_what", example=Example("subrule.example.what", day=day))
     if not _later(end, start):  # parse_schedule already refuses this; kept so no later change can store such a request
-        raise SubstitutionError(
-            f"Das Ende muss nach dem Beginn liegen, z. B. `{EXAMPLE_DE}`.",
-            f"The end must come after the start, e.g. `{EXAMPLE_EN}`.",
-        )
+        raise SubstitutionError("subrule.end_before_start")
     deadline = _resolve_deadline(asked, start, now, tz)
     return RequestDraft(start=start, end=end, what=what, topics=topics, needed=needed, deadline=deadline)
 
@@ -706,44 +663,22 @@ def _tell(actor: str | None, *pairs: tuple[str, Notice]) -> tuple[Tell, ...]:
 
 
 def _closed_error(request: RequestView, action: Action) -> SubstitutionError:
-    n = request.id
-    why_de, why_en = {
-        RequestState.DONE: ("ist schon vorbei", "is already over"),
-        RequestState.EXPIRED: ("ist abgelaufen: bis zur Frist wurde niemand zugesagt", "expired: nobody was accepted"),
-        RequestState.CANCELLED: ("wurde abgesagt", "was cancelled"),
-    }[request.state]
-    if action in (Action.ACCEPT, Action.CANCEL):
-        advice_de = f"Brauchst du noch jemanden, stell eine neue Anfrage, z. B. `{EXAMPLE_DE}`."
-        advice_en = f"If you still need someone, ask again, e.g. `{EXAMPLE_EN}`."
-    else:
-        advice_de = "Da ist nichts mehr zu tun – danke fürs Mitdenken!"
-        advice_en = "There is nothing left to do – thanks for thinking of it!"
+    # Whoever accepts or cancels may want to ask again; whoever offers or withdraws has nothing left to do.
+    advice = "ask_again" if action in (Action.ACCEPT, Action.CANCEL) else "nothing_to_do"
     return SubstitutionError(
-        f"Vertretung {n} {why_de} und damit abgeschlossen. {advice_de}",
-        f"Substitution {n} {why_en}, so it is closed. {advice_en}",
+        "subrule.closed",
+        id=request.id,
+        why=_part(f"subrule.closed.{request.state}"),
+        advice=_part(f"subrule.closed.{advice}"),
         problem=Problem.CLOSED,
     )
 
 
 def _filled_error(request: RequestView, action: Action) -> SubstitutionError:
-    n = request.id
     if action is Action.OFFER:
-        return SubstitutionError(
-            f"Vertretung {n} ist schon besetzt – danke trotzdem! Springt jemand ab, ist sie wieder offen; "
-            f"dann geht `{_OFFER[0]} {n}`.",
-            f"Substitution {n} is already filled – thank you anyway! If someone steps back it opens again; "
-            f"then use `{_OFFER[1]} {n}`.",
-            problem=Problem.FILLED,
-        )
-    taken_de = "der Platz ist" if request.needed == 1 else f"alle {request.needed} Plätze sind"
-    taken_en = "the place is" if request.needed == 1 else f"all {request.needed} places are"
-    return SubstitutionError(
-        f"Vertretung {n} ist schon besetzt: {taken_de} vergeben. Soll jemand anderes einspringen, muss erst "
-        f"jemand mit `{_WITHDRAW[0]} {n}` zurückziehen.",
-        f"Substitution {n} is already filled: {taken_en} taken. For someone else to stand in, a helper first has "
-        f"to use `{_WITHDRAW[1]} {n}`.",
-        problem=Problem.FILLED,
-    )
+        return SubstitutionError("subrule.filled_offer", id=request.id, problem=Problem.FILLED)
+    taken = _part(_number("subrule.filled", request.needed), count=request.needed)
+    return SubstitutionError("subrule.filled", id=request.id, taken=taken, problem=Problem.FILLED)
 
 
 def _check_state(request: RequestView, action: Action) -> None:
@@ -756,23 +691,13 @@ def _check_state(request: RequestView, action: Action) -> None:
 
 def _check_not_started(request: RequestView, now: datetime) -> None:
     if _is_past(request.start, now):
-        raise SubstitutionError(
-            f"Vertretung {request.id} hat schon begonnen ({format_when(request.start, language='de')}); "
-            f"jetzt lässt sich daran nichts mehr ändern. Für einen neuen Termin: `{EXAMPLE_DE}`.",
-            f"Substitution {request.id} has already begun ({format_when(request.start, language='en')}); "
-            f"it can no longer be changed. For a new date: `{EXAMPLE_EN}`.",
-            problem=Problem.STARTED,
-        )
+        raise SubstitutionError("subrule.started", id=request.id, start=_when(request.start), problem=Problem.STARTED)
 
 
 def _check_may_decide(request: RequestView, actor: str, may_decide: bool) -> None:
     """`may_decide`: what commands.rights says for this actor and request (the requester always may)."""
     if actor != request.requester and not may_decide:
-        raise SubstitutionError(
-            refusal("substitution", "de", record_id=request.id),
-            refusal("substitution", "en", record_id=request.id),
-            problem=Problem.NOT_ALLOWED,
-        )
+        raise SubstitutionForbidden(request.id)
 
 
 def offer(request: RequestView, offers: Sequence[OfferView], actor: str, now: datetime) -> Transition:
@@ -781,27 +706,13 @@ def offer(request: RequestView, offers: Sequence[OfferView], actor: str, now: da
     _check_not_started(request, now)
     n = request.id
     if actor == request.requester:
-        raise SubstitutionError(
-            f"Vertretung {n} ist deine eigene Anfrage – einspringen müssen andere. Wenn du sie nicht mehr brauchst: "
-            f"`{_CANCEL[0]} {n}`.",
-            f"Substitution {n} is your own request – someone else has to stand in. If you no longer need it: "
-            f"`{_CANCEL[1]} {n}`.",
-            problem=Problem.OWN_REQUEST,
-        )
+        raise SubstitutionError("subrule.own_request", id=n, problem=Problem.OWN_REQUEST)
     mine = _by_user(offers).get(actor)
     if mine is not None and mine.state is OfferState.ACCEPTED:
-        raise SubstitutionError(
-            f"Für Vertretung {n} bist du schon zugesagt – danke! Kannst du doch nicht: `{_WITHDRAW[0]} {n}`.",
-            f"You are already accepted for substitution {n} – thank you! If you cannot make it: `{_WITHDRAW[1]} {n}`.",
-            problem=Problem.ALREADY_ACCEPTED,
-        )
+        raise SubstitutionError("subrule.already_accepted", id=n, problem=Problem.ALREADY_ACCEPTED)
     if mine is not None and mine.state is OfferState.OFFERED:
         raise SubstitutionError(
-            f"Für Vertretung {n} hast du schon angeboten; {request.requester} entscheidet. "
-            f"Zurückziehen geht mit `{_WITHDRAW[0]} {n}`.",
-            f"You have already offered for substitution {n}; {request.requester} decides. "
-            f"To withdraw: `{_WITHDRAW[1]} {n}`.",
-            problem=Problem.ALREADY_OFFERED,
+            "subrule.already_offered", id=n, requester=request.requester, problem=Problem.ALREADY_OFFERED
         )
     return Transition(
         request_id=n,
@@ -819,16 +730,8 @@ def withdraw(request: RequestView, offers: Sequence[OfferView], actor: str, now:
     n = request.id
     mine = _by_user(offers).get(actor)
     if mine is None or mine.state not in _ACTIVE:
-        why_de, why_en = {
-            None: ("hast du nichts angeboten", "you have not offered anything"),
-            OfferState.WITHDRAWN: ("hast du dein Angebot schon zurückgezogen", "you have already withdrawn"),
-            OfferState.DECLINED: ("wurdest du nicht mehr gebraucht", "you were not needed in the end"),
-        }[mine.state if mine else None]
-        raise SubstitutionError(
-            f"Bei Vertretung {n} {why_de}, also gibt es nichts zurückzuziehen. Einspringen: `{_OFFER[0]} {n}`.",
-            f"For substitution {n} {why_en}, so there is nothing to withdraw. To offer: `{_OFFER[1]} {n}`.",
-            problem=Problem.NO_OFFER,
-        )
+        why = _part(f"subrule.no_offer.{mine.state if mine else 'none'}")
+        raise SubstitutionError("subrule.no_offer", id=n, why=why, problem=Problem.NO_OFFER)
     was_accepted = mine.state is OfferState.ACCEPTED
     after = RequestState.OPEN if was_accepted else request.state
     return Transition(
@@ -844,29 +747,19 @@ def _cannot_accept(
     request: RequestView, not_offered: list[str], already: list[str], waiting: list[str]
 ) -> SubstitutionError:
     n = request.id
-    parts_de, parts_en = [], []
-    if not_offered:
-        names = ", ".join(not_offered)
-        parts_de.append(f"{names} {'hat' if len(not_offered) == 1 else 'haben'} nicht angeboten")
-        parts_en.append(f"{names} did not offer (or withdrew)")
-    if already:
-        names = ", ".join(already)
-        parts_de.append(f"{names} {'ist' if len(already) == 1 else 'sind'} schon zugesagt")
-        parts_en.append(f"{names} {'is' if len(already) == 1 else 'are'} already accepted")
+    reasons = [
+        _part(_number(key, len(names)), names=", ".join(names))
+        for key, names in (("subrule.not_offered", not_offered), ("subrule.accepted_already", already))
+        if names
+    ]
+    reason = _part("subrule.both", first=reasons[0], second=reasons[1]) if len(reasons) == 2 else reasons[0]
     if waiting:
-        hint_de = (
-            f"Angeboten {'hat' if len(waiting) == 1 else 'haben'}: {', '.join(waiting)}, "
-            f"z. B. `{_ACCEPT[0]} {n} {waiting[0]}`."
-        )
-        hint_en = f"Offers are from: {', '.join(waiting)}, e.g. `{_ACCEPT[1]} {n} {waiting[0]}`."
+        example = Example("subrule.example.accept", id=n, who=waiting[0])
+        hint = _part(_number("subrule.waiting", len(waiting)), names=", ".join(waiting), example=example)
     else:
-        hint_de = f"Gerade wartet kein Angebot; wer einspringen möchte, schreibt `{_OFFER[0]} {n}`."
-        hint_en = f"No offer is waiting; whoever wants to stand in writes `{_OFFER[1]} {n}`."
-    return SubstitutionError(
-        f"Vertretung {n}: {'; '.join(parts_de)}. {hint_de}",
-        f"Substitution {n}: {'; '.join(parts_en)}. {hint_en}",
-        problem=Problem.NOT_OFFERED if not_offered else Problem.ALREADY_ACCEPTED,
-    )
+        hint = _part("subrule.nobody_waiting", id=n)
+    problem = Problem.NOT_OFFERED if not_offered else Problem.ALREADY_ACCEPTED
+    return SubstitutionError("subrule.cannot_accept", id=n, reason=reason, hint=hint, problem=problem)
 
 
 def accept(
@@ -886,12 +779,8 @@ def accept(
     by_user = _by_user(offers)
     waiting = [item.user_id for item in offers if item.state is OfferState.OFFERED]
     if not chosen:
-        example = " ".join(waiting[:1]) or "@maria:example.org"
-        raise SubstitutionError(
-            f"Wem sagst du zu? Nenn die Person, z. B. `{_ACCEPT[0]} {n} {example}`.",
-            f"Whom do you accept? Name them, e.g. `{_ACCEPT[1]} {n} {example}`.",
-            problem=Problem.NO_TARGETS,
-        )
+        example = Example("subrule.example.accept", id=n, who=" ".join(waiting[:1]) or "@maria:example.org")
+        raise SubstitutionError("subrule.no_targets", example=example, problem=Problem.NO_TARGETS)
     states = {user: by_user[user].state if user in by_user else None for user in chosen}
     not_offered = [user for user, state in states.items() if state not in _ACTIVE]
     already = [user for user, state in states.items() if state is OfferState.ACCEPTED]
@@ -899,12 +788,12 @@ def accept(
         raise _cannot_accept(request, not_offered, already, waiting)
     open_places = request.needed - sum(1 for item in offers if item.state is OfferState.ACCEPTED)
     if len(chosen) > open_places:
-        people_de = "1 Person" if open_places == 1 else f"{open_places} Personen"
         raise SubstitutionError(
-            f"Für Vertretung {n} {'wird' if open_places == 1 else 'werden'} nur noch {people_de} gebraucht, "
-            f"du hast {len(chosen)} genannt. Bitte wähl aus, z. B. `{_ACCEPT[0]} {n} {chosen[0]}`.",
-            f"Substitution {n} needs only {open_places} more, you named {len(chosen)}. "
-            f"Please choose, e.g. `{_ACCEPT[1]} {n} {chosen[0]}`.",
+            "subrule.too_many",
+            id=n,
+            still=_part(_number("subrule.too_many", open_places), count=open_places),
+            named=len(chosen),
+            example=Example("subrule.example.accept", id=n, who=chosen[0]),
             problem=Problem.TOO_MANY,
         )
     changes = [OfferChange(user, OfferState.OFFERED, OfferState.ACCEPTED) for user in chosen]
@@ -932,13 +821,7 @@ def cancel(
     _check_state(request, Action.CANCEL)
     _check_may_decide(request, actor, may_decide)
     if _is_past(request.end, now):
-        raise SubstitutionError(
-            f"Vertretung {request.id} ist schon vorbei; absagen geht nicht mehr. "
-            f"Für einen neuen Termin: `{EXAMPLE_DE}`.",
-            f"Substitution {request.id} is already over; it can no longer be cancelled. "
-            f"For a new date: `{EXAMPLE_EN}`.",
-            problem=Problem.OVER,
-        )
+        raise SubstitutionError("subrule.over", id=request.id, problem=Problem.OVER)
     helpers = [(item.user_id, Notice.CANCELLED) for item in offers if item.state in _ACTIVE]
     return Transition(
         request_id=request.id,
