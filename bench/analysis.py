@@ -37,7 +37,7 @@ from decisions import NOUNS as DECISION_NOUNS
 from decisions import Corpus
 from search import QUERIES, vocabulary
 
-from storage.analysis import Analyzer, Lexicon, SplitRules, TermIndex
+from storage.analysis import Analyzer, Lexicon, SplitRules, TermIndex, relate
 from storage.text import fold
 
 T = TypeVar("T")
@@ -207,7 +207,7 @@ def second_pass(pystemmer: Any, analyzer: Analyzer, folded: Sequence[str]) -> No
     """Which words the analyzer's second Snowball pass joins that one pass keeps apart."""
     once: dict[str, set[str]] = {}
     twice: dict[str, set[str]] = {}
-    for word in {word for word in folded if word}:
+    for word in sorted({word for word in folded if word}):
         once.setdefault(pystemmer.stemWord(word), set()).add(word)
         twice.setdefault(analyzer.terms(word)[0].stem, set()).add(word)
     joined = [sorted(words) for words in twice.values() if len({pystemmer.stemWord(w) for w in words}) > 1]
@@ -400,6 +400,11 @@ def cost(runs: int, topics: Sequence[str], decision_texts: Sequence[str]) -> Non
         lookups.append((time.perf_counter() - start) * 1e6)
     print(f"   query analysed + related topics: p50 {statistics.median(lookups):6.1f} µs   ", end="")
     print(f"p95 {percentile(lookups, 95):6.1f} µs")
+    topic_terms = [term for topic in topics for term in analyzer.terms(topic)]
+    query_terms = [term for query in queries for term in analyzer.terms(query)]
+    _, scan_s = timed(lambda: [relate(q, t) for q in query_terms for t in topic_terms])
+    print(f"   for comparison, relate() with every one of the {len(topic_terms)} topic words: ", end="")
+    print(f"{scan_s / len(queries) * 1e3:.1f} ms per query")
 
     fresh = Analyzer(lexicon)
     tokens, first_s = timed(lambda: [fresh.index_tokens(text) for text in decision_texts])

@@ -135,7 +135,7 @@ class Term:
     word: str
     """The folded word as written: "papierrechnungen", "erechnung"."""
     stem: str
-    """Its German stem: "papierrechnung"; "vertrag" for "verträge" and "vertraege"."""
+    """Its German stem: "papierrechn"; "vertrag" for "verträge" and "vertraege"."""
     parts: tuple[str, ...]
     """Compound parts, first to last, each as a dictionary word: ("papier", "rechnungen"); a prefix letter is a
     part too, so sequences compare: ("e", "rechnung") for "E-Rechnung"; () if the word is no compound."""
@@ -147,7 +147,7 @@ class Term:
     """A function word ("und", "für", "the"): a search may leave it out."""
     keys: tuple[str, ...]
     """Everything a full-text index should hold for this word, without repeats: the word, its stems, its parts
-    and their stems ("papierrechnungen", "papierrechnung", "papier", "rechnungen", "papi", "rechnung")."""
+    and their stems ("papierrechnungen", "papierrechn", "papier", "rechnungen", "papi", "rechnung")."""
 
     @property
     def head(self) -> str:
