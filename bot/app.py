@@ -15,6 +15,7 @@ from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
 from commands import decisions, expertise, help, meetings, substitutions
 from storage import Database
+from storage.analysis import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +155,15 @@ def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, file
     return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox)
 
 
+def open_database(config: Config) -> Database:
+    """The configured database, with the text analysis that knows the network's own words (the synonyms), so the
+    bot and the command-line tools index and search alike."""
+    return Database(config.database_url, analyzer=Analyzer(extra_words=[w for group in config.synonyms for w in group]))
+
+
 def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
-    db = Database(config.database_url)
+    db = open_database(config)
     transport = MatrixTransport(config, db, clock)
     parts = build_parts(config, clock, db, sender=transport, files=transport)
     transport.outbox = parts.outbox

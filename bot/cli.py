@@ -110,13 +110,13 @@ def db() -> None:
 @CONFIG_OPTION
 def db_upgrade(config_path: Path) -> None:
     """Bringt das Datenbankschema auf den neuesten Stand / apply migrations."""
-    from storage import Database
+    from bot.app import open_database
 
     config = _load(config_path)
     config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     async def upgrade() -> str | None:
-        database = Database(config.database_url)
+        database = open_database(config)
         try:
             await database.upgrade()
             return await database.current_revision()
@@ -139,8 +139,8 @@ def import_group() -> None:
 @click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 def import_profiles(config_path: Path, file: Path, apply: bool, language: str) -> None:
     """Profile aus CSV/TOML importieren, alles oder nichts / import profiles, all or nothing."""
+    from bot.app import open_database
     from commands.expertise.commands import ImportOutcome, run_import
-    from storage import Database
 
     config = _load(config_path)
     config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ def import_profiles(config_path: Path, file: Path, apply: bool, language: str) -
     data = file.read_bytes()
 
     async def work() -> ImportOutcome:
-        database = Database(config.database_url)
+        database = open_database(config)
         try:
             await database.upgrade()
             async with database.transaction() as repos:
@@ -190,9 +190,9 @@ def export_decisions(
     config_path: Path, fmt: str, group: str | None, year: int | None, language: str, output: Path | None
 ) -> None:
     """Beschlüsse als CSV oder Markdown / decisions as CSV or Markdown."""
+    from bot.app import open_database
     from commands.arguments import resolve_name
     from commands.decisions.export import export_decisions as export
-    from storage import Database
 
     config = _load(config_path)
     groups: list[str] | None = None
@@ -204,7 +204,7 @@ def export_decisions(
         groups = [exact]
 
     async def work() -> tuple[bytes, int]:
-        database = Database(config.database_url)
+        database = open_database(config)
         try:
             await database.upgrade()
             async with database.transaction() as repos:

@@ -400,6 +400,13 @@ class Analyzer:
         return None
 
 
+@cache
+def default_analyzer() -> Analyzer:
+    """The analyzer without extra words, built once per process (tests, tools); the bot builds its own from the
+    config (`Analyzer(extra_words=...)`) and passes it to `storage.Database`."""
+    return Analyzer()
+
+
 K = TypeVar("K")
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage.analysis import Analyzer, default_analyzer
 from storage.profiles import Caches
 from storage.repositories import Repositories
 
@@ -105,8 +106,12 @@ def alembic_config() -> Config:
 class Database:
     """One engine and session factory; nothing connects until first use."""
 
-    def __init__(self, url: str, *, connect_args: Mapping[str, Any] | None = None) -> None:
-        """`connect_args` go to the driver, e.g. asyncpg ``server_settings`` (the tests set search_path)."""
+    def __init__(
+        self, url: str, *, connect_args: Mapping[str, Any] | None = None, analyzer: Analyzer | None = None
+    ) -> None:
+        """`connect_args` go to the driver, e.g. asyncpg ``server_settings`` (the tests set search_path);
+        `analyzer` is the text analysis of search indexes and queries (default: without extra words)."""
+        self.analyzer = analyzer if analyzer is not None else default_analyzer()
         parsed = make_url(normalize_url(url))
         self.dialect: str = parsed.get_backend_name()
         # Safe to log; the engine keeps the real one.
@@ -133,13 +138,13 @@ class Database:
         """One unit of work: commits when the block ends, rolls back if it raises."""
         if self._write_lock is None:
             async with self.sessions() as session, session.begin():
-                yield Repositories.for_session(session, self.caches)
+                yield Repositories.for_session(session, self.caches, self.analyzer)
             return
         # SQLite has one writer at a time. Queueing our own units of work here is fair and immediate;
         # letting them collide in BEGIN IMMEDIATE makes SQLite's busy handler sleep (up to 100 ms a
         # round), which a burst of 200 reminders turns into seconds of delay.
         async with self._write_lock, self.sessions() as session, session.begin():
-            yield Repositories.for_session(session, self.caches)
+            yield Repositories.for_session(session, self.caches, self.analyzer)
 
     async def upgrade(self) -> None:
         """Apply all migrations (``alembic upgrade head``) in one transaction; a no-op when up to date."""

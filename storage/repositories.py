@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.analysis import Analyzer, default_analyzer
 from storage.decisions import DecisionRepository, MinutesRepository
 from storage.meetings import MeetingRepository, PersonalReminderRepository
 from storage.models import (
@@ -465,10 +466,14 @@ class Repositories:
     decisions: DecisionRepository
     minutes: MinutesRepository
     outbox: OutboxRepository
+    analyzer: Analyzer  # the one text analysis of search indexes and queries (storage.analysis)
 
     @classmethod
-    def for_session(cls, session: AsyncSession, caches: Caches | None = None) -> Repositories:
+    def for_session(
+        cls, session: AsyncSession, caches: Caches | None = None, analyzer: Analyzer | None = None
+    ) -> Repositories:
         return cls(
+            analyzer=analyzer if analyzer is not None else default_analyzer(),
             users=UserSettingsRepository(session),
             sync=SyncStateRepository(session),
             ledger=ReminderLedgerRepository(session),
