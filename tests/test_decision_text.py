@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.errors import BadArgument, UserError, render
+from bot.i18n import CORE_MESSAGES, Catalog
 from bot.replies import html_to_plain, render_html
 from commands.decisions.query import (
     MAX_SEARCH_WORDS,
@@ -36,6 +38,7 @@ from commands.decisions.render import (
     minutes_markdown,
     yearly_report_markdown,
 )
+from commands.decisions.texts import MESSAGES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)  # a Saturday
@@ -56,10 +59,21 @@ def parse(text: str) -> DecisionQuery:
     return parse_decision_query(text, now=NOW, tz=BERLIN, groups=GROUPS)
 
 
-def refused(text: str) -> DecisionQueryError:
+def refused(text: str, groups: tuple[str, ...] = GROUPS) -> DecisionQueryError:
     with pytest.raises(DecisionQueryError) as caught:
-        parse(text)
+        parse_decision_query(text, now=NOW, tz=BERLIN, groups=groups)
     return caught.value
+
+
+CATALOG = Catalog(CORE_MESSAGES, MESSAGES)
+"""The decisions' catalog, as the dispatcher has it: an error's key must be in it."""
+
+
+def shown(error: UserError, language: str) -> str:
+    """The error as the person reads it: rendered like the dispatcher does (default prefix), the Markdown turned
+    into what a client shows, code spans kept between backticks."""
+    html = render_html(render(error, CATALOG, language, "!"))
+    return html_to_plain(re.sub(r"<code>(.*?)</code>", r"`\1`", html))
 
 
 # --- Reading a search --------------------------------------------------------------------------------------
@@ -153,6 +167,7 @@ MISTAKES: list[tuple[str, list[str], list[str]]] = [
     ("Staus:alle", ["meintest du `status:`"], ["did you mean `status:`"]),
     ("ziel:Effizienz", ["gruppe:, seit:, bis:, von:, status:", '`"ziel:Effizienz"`'], ["group:, since:, until:"]),
     ("gruppe:Bauamt", ["„Bauamt“", "Sensorik", "Recht und Datenschutz", 'gruppe:"'], ["“Bauamt”", "Sensorik"]),
+    ("gruppe:proj2", ["„proj2“", "Meintest du Projektmanagement?"], ["“proj2”", "Did you mean Projektmanagement?"]),
     ("gruppe:e", ["mehrere Gruppen: eAkte, Engagementplattform"], ["several groups: eAkte, Engagementplattform"]),
     ("gruppe:", ["fehlt der Wert", "`gruppe:Sensorik"], ["needs a value", "`group:Sensorik"]),
     ("Haushalt gruppe: seit:2026", ["fehlt der Wert"], ["needs a value"]),
@@ -176,10 +191,63 @@ MISTAKES: list[tuple[str, list[str], list[str]]] = [
 def test_mistakes_are_refused_with_the_right_form(text: str, de_parts: list[str], en_parts: list[str]) -> None:
     error = refused(text)
     assert isinstance(error, ValueError)
+    de, en = shown(error, "de"), shown(error, "en")
     for part in de_parts:
-        assert part in error.de
+        assert part in de
     for part in en_parts:
-        assert part in error.en
+        assert part in en
+
+
+def test_an_ambiguous_group_with_spaces_is_shown_quoted_too() -> None:
+    error = refused("gruppe:rech", groups=("Recht und Datenschutz", "Rechnungswesen"))
+    assert shown(error, "de").endswith(
+        'Schreib mehr vom Namen, z. B. `gruppe:Recht und Datenschutz` oder `gruppe:"Recht und Datenschutz"`.'
+    )
+    assert shown(error, "en").endswith(
+        'Write more of the name, e.g. `group:Recht und Datenschutz` or `group:"Recht und Datenschutz"`.'
+    )
+
+
+def test_the_persons_words_are_shown_as_written() -> None:
+    # Escaped, not read as Markdown; what they wrote for a quoted search stays one code span, backticks included.
+    assert "„von:*anna*“ ist keine" in shown(refused("von:*anna*"), "de")
+    html = render_html(render(refused('seit:"<b>x</b>"'), CATALOG, "en", "!"))
+    assert "<b>" not in html and "“since:&lt;b&gt;x&lt;/b&gt;”" in html
+    assert 'in quotes: `"ziel:`a`"`.' in shown(refused("ziel:`a`"), "en")
+
+
+# (what a member types, the groups configured, the key of the refusal): every `decq.*` text, each reached.
+QUERY_ERRORS: list[tuple[str, tuple[str, ...], str]] = [
+    ("ziel:Effizienz", GROUPS, "decq.unknown_key"),
+    ("grupe:Sensorik", GROUPS, "decq.unknown_key_close"),
+    ("tag:", GROUPS, "decq.missing_value"),
+    ("status:alle status:aktiv", GROUPS, "decq.twice"),
+    ("gruppe:e", GROUPS, "decq.group_ambiguous"),
+    ("gruppe:rech", ("Recht und Datenschutz", "Rechnungswesen"), "decq.group_ambiguous_quoted"),
+    ("gruppe:Bauamt", GROUPS, "decq.unknown_group"),
+    ("gruppe:proj2", GROUPS, "decq.unknown_group_close"),
+    ("status:vielleicht", GROUPS, "decq.unknown_status"),
+    ("von:anna", GROUPS, "decq.not_a_user"),
+    (" ".join(f"w{n}" for n in range(MAX_SEARCH_WORDS + 1)), GROUPS, "decq.too_many_words"),
+    ("bis:nie", GROUPS, "decq.bad_date"),
+    ("seit:morgen", GROUPS, "decq.since_future"),
+    ("seit:1.4.2026 bis:31.3.2026", GROUPS, "decq.since_after_until"),
+]
+
+
+@pytest.mark.parametrize(("text", "groups", "key"), QUERY_ERRORS, ids=[key for _, _, key in QUERY_ERRORS])
+def test_every_refusal_renders_in_both_languages(text: str, groups: tuple[str, ...], key: str) -> None:
+    error = refused(text, groups)
+    assert type(error) is DecisionQueryError and isinstance(error, BadArgument)  # with the usage line
+    assert error.key == key
+    for language in ("de", "en"):
+        template = MESSAGES[key][language]
+        assert all("{" + name + "}" in template for name in error.params), (language, error.params)
+        assert "{" not in render(error, CATALOG, language, "!")  # every placeholder filled, no KeyError
+
+
+def test_every_refusal_text_is_reached() -> None:
+    assert {key for key in MESSAGES if key.startswith("decq.")} == {key for _, _, key in QUERY_ERRORS}
 
 
 def test_range_bounds_are_local_days_in_utc() -> None:

@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
+from bot.errors import BadArgument, Localized, code
 from bot.i18n import LANGUAGES
 from bot.schedule_parsing import ScheduleError, parse_date
 from commands.arguments import resolve_name
@@ -100,9 +101,9 @@ class DecisionQuery:
         return start, end
 
 
-class DecisionQueryError(ScheduleError):
-    """A search the bot will not guess at; `de` and `en` say how to write it, with an example. Like a date
-    mistake, the dispatcher shows it in the person's language, escaped."""
+class DecisionQueryError(BadArgument, ValueError):
+    """A search the bot will not guess at: a `decq.*` key of the decisions' catalog, whose text says how to write
+    it, with an example. A `ValueError` too, as for any parser."""
 
 
 # --- Reading a search --------------------------------------------------------------------------------------
@@ -115,10 +116,15 @@ _KEYS: dict[str, str] = {
     **dict.fromkeys(("status",), "status"),
     **dict.fromkeys(("tag", "tags", "schlagwort", "stichwort"), "tag"),
 }
-_KEY_DE = {"group": "gruppe", "since": "seit", "until": "bis", "author": "von", "status": "status", "tag": "tag"}
-_KEY_EN = {"group": "group", "since": "since", "until": "until", "author": "from", "status": "status", "tag": "tag"}
-_KEYS_LIST_DE = "gruppe:, seit:, bis:, von:, status: und #Schlagwort"
-_KEYS_LIST_EN = "group:, since:, until:, from:, status: and #tag"
+# How a filter is named in messages; `_EXAMPLE` shows how to write it (each shown as one code span).
+_KEY_NAME = {
+    "group": Localized("gruppe", "group"),
+    "since": Localized("seit", "since"),
+    "until": Localized("bis", "until"),
+    "author": Localized("von", "from"),
+    "status": Localized("status", "status"),
+    "tag": Localized("tag", "tag"),
+}
 _EXAMPLE = {
     "group": ('gruppe:Sensorik oder gruppe:"Recht und Datenschutz"', 'group:Sensorik or group:"Recht und Datenschutz"'),
     "since": ("seit:1.1.2026, seit:2026 oder seit:3.2026", "since:1.1.2026, since:2026 or since:3.2026"),
@@ -218,38 +224,28 @@ def _closest_key(key: str) -> str | None:
     return found[0] if found else None
 
 
+def _code(de: str, en: str) -> Localized:
+    return Localized(code(de), code(en))
+
+
+def _example(name: str) -> Localized:
+    return _code(*_EXAMPLE[name])
+
+
 def _unknown_key(token: _Token) -> DecisionQueryError:
     close = _closest_key(token.key or "")
-    literal = token.written.replace('"', "")
     if close is not None:
-        return DecisionQueryError(
-            f"„{token.key}:“ kenne ich nicht – meintest du `{close}:`? Möglich sind {_KEYS_LIST_DE}, "
-            f"z. B. `gruppe:Sensorik seit:1.1.2026`.",
-            f"I don't know “{token.key}:” – did you mean `{close}:`? Possible are {_KEYS_LIST_EN}, "
-            f"e.g. `group:Sensorik since:1.1.2026`.",
-        )
-    return DecisionQueryError(
-        f"„{token.key}:“ kenne ich nicht. Möglich sind {_KEYS_LIST_DE}, z. B. `gruppe:Sensorik seit:1.1.2026`. "
-        f'Suchst du den Text? Dann in Anführungszeichen: `"{literal}"`.',
-        f"I don't know “{token.key}:”. Possible are {_KEYS_LIST_EN}, e.g. `group:Sensorik since:1.1.2026`. "
-        f'Looking for the text? Then put it in quotes: `"{literal}"`.',
-    )
+        return DecisionQueryError("decq.unknown_key_close", written=token.key, close=code(f"{close}:"))
+    literal = token.written.replace('"', "")
+    return DecisionQueryError("decq.unknown_key", written=token.key, literal=code(f'"{literal}"'))
 
 
 def _missing_value(name: str) -> DecisionQueryError:
-    de, en = _EXAMPLE[name]
-    return DecisionQueryError(
-        f"Nach „{_KEY_DE[name]}:“ fehlt der Wert, z. B. `{de}`.",
-        f"“{_KEY_EN[name]}:” needs a value, e.g. `{en}`.",
-    )
+    return DecisionQueryError("decq.missing_value", name=_KEY_NAME[name], example=_example(name))
 
 
 def _twice(name: str) -> DecisionQueryError:
-    de, en = _EXAMPLE[name]
-    return DecisionQueryError(
-        f"„{_KEY_DE[name]}:“ geht nur einmal pro Suche, z. B. `{de}`.",
-        f"“{_KEY_EN[name]}:” works only once per search, e.g. `{en}`.",
-    )
+    return DecisionQueryError("decq.twice", name=_KEY_NAME[name], example=_example(name))
 
 
 def _group_words(name: str) -> list[str]:
@@ -269,24 +265,26 @@ def _resolve_group(value: str, groups: Sequence[str]) -> str:
             if len(steps) == 1:
                 return steps[0]
             if len(steps) > 1:
-                raise DecisionQueryError(
-                    f"„gruppe:{value}“ passt auf mehrere Gruppen: {', '.join(steps)}. Schreib mehr vom Namen, "
-                    f"z. B. `gruppe:{steps[0]}`" + ("." if " " not in steps[0] else f' oder `gruppe:"{steps[0]}"`.'),
-                    f"“group:{value}” fits several groups: {', '.join(steps)}. Write more of the name, "
-                    f"e.g. `group:{steps[0]}`" + ("." if " " not in steps[0] else f' or `group:"{steps[0]}"`.'),
-                )
+                raise _ambiguous_group(value, steps)
         found, suggestion = resolve_name(value, groups)
         if found is not None:
             return found
     else:
         suggestion = None
-    hint_de = f" Meintest du {suggestion}?" if suggestion else ""
-    hint_en = f" Did you mean {suggestion}?" if suggestion else ""
-    raise DecisionQueryError(
-        f"Die Gruppe „{value}“ kenne ich nicht.{hint_de} Möglich: {listing}. "
-        f'Namen mit Leerzeichen in Anführungszeichen: `gruppe:"Recht und Datenschutz"`.',
-        f"I don't know the group “{value}”.{hint_en} Possible: {listing}. "
-        f'Put names with spaces in quotes: `group:"Recht und Datenschutz"`.',
+    if suggestion:
+        raise DecisionQueryError("decq.unknown_group_close", value=value, close=suggestion, groups=listing)
+    raise DecisionQueryError("decq.unknown_group", value=value, groups=listing)
+
+
+def _ambiguous_group(value: str, matches: Sequence[str]) -> DecisionQueryError:
+    """The first match as the example, also quoted if it has spaces (unquoted it only works at the end)."""
+    first, listing = matches[0], ", ".join(matches)
+    example = _code(f"gruppe:{first}", f"group:{first}")
+    if " " not in first:
+        return DecisionQueryError("decq.group_ambiguous", value=value, groups=listing, example=example)
+    quoted = _code(f'gruppe:"{first}"', f'group:"{first}"')
+    return DecisionQueryError(
+        "decq.group_ambiguous_quoted", value=value, groups=listing, example=example, quoted=quoted
     )
 
 
@@ -304,12 +302,7 @@ def _resolve_status(value: str) -> StatusFilter:
     targets = {target for word, target in _STATUS_WORDS.items() if key and word.startswith(key)}
     if len(targets) == 1:
         return targets.pop()
-    raise DecisionQueryError(
-        f"„status:{value}“ kenne ich nicht. Möglich: aktiv (Vorgabe: gilt noch), ersetzt, aufgehoben, alle – "
-        f"z. B. `status:alle`.",
-        f"I don't know “status:{value}”. Possible: active (default: still in force), superseded, revoked, all – "
-        f"e.g. `status:all`.",
-    )
+    raise DecisionQueryError("decq.unknown_status", value=value)
 
 
 def _without_year(
@@ -371,7 +364,7 @@ def _date_span(value: str, *, now: datetime, tz: ZoneInfo, not_before: date | No
         return day, day
     try:
         day = parse_date(text, now=now, tz=tz)
-    except ScheduleError:
+    except ScheduleError:  # its own text would explain a date; the filter's says how to write one here
         return None
     if not _plausible(day.year):  # also keeps `created_range` clear of date.max
         return None
@@ -381,11 +374,7 @@ def _date_span(value: str, *, now: datetime, tz: ZoneInfo, not_before: date | No
 
 
 def _bad_date(name: str, value: str) -> DecisionQueryError:
-    de, en = _EXAMPLE[name]
-    return DecisionQueryError(
-        f"„{_KEY_DE[name]}:{value}“ verstehe ich nicht als Datum. Schreib z. B. `{de}`.",
-        f"I don't understand “{_KEY_EN[name]}:{value}” as a date. Write e.g. `{en}`.",
-    )
+    return DecisionQueryError("decq.bad_date", name=_KEY_NAME[name], value=value, example=_example(name))
 
 
 # How a day is said back in messages; `render` writes days the same way.
@@ -478,12 +467,7 @@ def parse_decision_query(text: str, *, now: datetime, tz: ZoneInfo, groups: Sequ
                 found["since"] = value
                 continue
             if user is None:
-                raise DecisionQueryError(
-                    f"„von:{value}“ ist keine Matrix-ID. Schreib z. B. `von:@anna:example.org` oder erwähne "
-                    f"die Person nach `von:`.",
-                    f"“from:{value}” is not a Matrix id. Write e.g. `from:@anna:example.org` or mention the "
-                    f"person after `from:`.",
-                )
+                raise DecisionQueryError("decq.not_a_user", value=value)
             set_once("author", user, author)
             author = user
         else:
@@ -491,12 +475,7 @@ def parse_decision_query(text: str, *, now: datetime, tz: ZoneInfo, groups: Sequ
             found[name] = value
 
     if len(words) > MAX_SEARCH_WORDS:
-        raise DecisionQueryError(
-            f"Das sind {len(words)} Suchwörter; höchstens {MAX_SEARCH_WORDS} gehen, und jedes muss vorkommen. "
-            f"Nimm die wichtigsten, z. B. `XRechnung Pflicht`.",
-            f"That is {len(words)} search words; at most {MAX_SEARCH_WORDS} fit, and each must occur. "
-            f"Keep the important ones, e.g. `XRechnung duty`.",
-        )
+        raise DecisionQueryError("decq.too_many_words", count=len(words), limit=MAX_SEARCH_WORDS)
 
     since, until = _resolve_dates(found, now=now, tz=tz)
     return DecisionQuery(
@@ -536,10 +515,10 @@ def _resolve_dates(found: Mapping[str, str], *, now: datetime, tz: ZoneInfo) -> 
         since = span[0]
         if since > today:
             raise DecisionQueryError(
-                f"„seit:{found['since']}“ ist der {day_de(since)} und liegt in der Zukunft – von dort gibt es "
-                f"noch keine Beschlüsse. Schreib z. B. `seit:1.1.{today.year}`.",
-                f"“since:{found['since']}” is {day_en(since)}, in the future – there are no decisions from then "
-                f"yet. Write e.g. `since:1.1.{today.year}`.",
+                "decq.since_future",
+                value=found["since"],
+                day=Localized(day_de(since), day_en(since)),
+                example=_code(f"seit:1.1.{today.year}", f"since:1.1.{today.year}"),
             )
     if "until" in found:
         span = _date_span(found["until"], now=now, tz=tz, not_before=since)
@@ -548,10 +527,9 @@ def _resolve_dates(found: Mapping[str, str], *, now: datetime, tz: ZoneInfo) -> 
         until = span[1]
     if since is not None and until is not None and since > until:
         raise DecisionQueryError(
-            f"„seit:“ ({day_de(since)}) liegt nach „bis:“ ({day_de(until)}). Der Anfang kommt zuerst, "
-            f"z. B. `seit:1.1.2026 bis:31.3.2026`.",
-            f"“since:” ({day_en(since)}) is after “until:” ({day_en(until)}). The start comes first, "
-            f"e.g. `since:1.1.2026 until:31.3.2026`.",
+            "decq.since_after_until",
+            since=Localized(day_de(since), day_en(since)),
+            until=Localized(day_de(until), day_en(until)),
         )
     return since, until
 

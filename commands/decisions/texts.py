@@ -1,6 +1,6 @@
 """What the decision, minutes, action-item and export commands say, in German and English: `dec.*` the
-decision log and its searches, `min.*` minutes, `act.*` action items, `exp.*` and `rep.*` the export and the
-yearly report."""
+decision log and its searches, `decq.*` a search the bot will not guess at (raised by `query`), `min.*` minutes,
+`act.*` action items, `exp.*` and `rep.*` the export and the yearly report."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "dec.usage": {
@@ -105,6 +105,82 @@ MESSAGES: dict[str, dict[str, str]] = {
         "This room is about the group {group}.",
     },
     "dec.bad_page": {"de": "„{page}“ ist keine Seitenzahl.", "en": "“{page}” is not a page number."},
+    # Searches the bot will not guess at (commands.decisions.query): the filter's name and its examples differ by
+    # language, so they come as parameters; the person's words are escaped, examples are code.
+    "decq.unknown_key": {
+        "de": "„{written}:“ kenne ich nicht. Möglich sind gruppe:, seit:, bis:, von:, status: und #Schlagwort, "
+        "z. B. `gruppe:Sensorik seit:1.1.2026`. Suchst du den Text? Dann in Anführungszeichen: {literal}.",
+        "en": "I don't know “{written}:”. Possible are group:, since:, until:, from:, status: and #tag, "
+        "e.g. `group:Sensorik since:1.1.2026`. Looking for the text? Then put it in quotes: {literal}.",
+    },
+    "decq.unknown_key_close": {
+        "de": "„{written}:“ kenne ich nicht – meintest du {close}? Möglich sind gruppe:, seit:, bis:, von:, status: "
+        "und #Schlagwort, z. B. `gruppe:Sensorik seit:1.1.2026`.",
+        "en": "I don't know “{written}:” – did you mean {close}? Possible are group:, since:, until:, from:, status: "
+        "and #tag, e.g. `group:Sensorik since:1.1.2026`.",
+    },
+    "decq.missing_value": {
+        "de": "Nach „{name}:“ fehlt der Wert, z. B. {example}.",
+        "en": "“{name}:” needs a value, e.g. {example}.",
+    },
+    "decq.twice": {
+        "de": "„{name}:“ geht nur einmal pro Suche, z. B. {example}.",
+        "en": "“{name}:” works only once per search, e.g. {example}.",
+    },
+    "decq.group_ambiguous": {
+        "de": "„gruppe:{value}“ passt auf mehrere Gruppen: {groups}. Schreib mehr vom Namen, z. B. {example}.",
+        "en": "“group:{value}” fits several groups: {groups}. Write more of the name, e.g. {example}.",
+    },
+    "decq.group_ambiguous_quoted": {
+        "de": "„gruppe:{value}“ passt auf mehrere Gruppen: {groups}. Schreib mehr vom Namen, "
+        "z. B. {example} oder {quoted}.",
+        "en": "“group:{value}” fits several groups: {groups}. Write more of the name, e.g. {example} or {quoted}.",
+    },
+    "decq.unknown_group": {
+        "de": "Die Gruppe „{value}“ kenne ich nicht. Möglich: {groups}. "
+        'Namen mit Leerzeichen in Anführungszeichen: `gruppe:"Recht und Datenschutz"`.',
+        "en": "I don't know the group “{value}”. Possible: {groups}. "
+        'Put names with spaces in quotes: `group:"Recht und Datenschutz"`.',
+    },
+    "decq.unknown_group_close": {
+        "de": "Die Gruppe „{value}“ kenne ich nicht. Meintest du {close}? Möglich: {groups}. "
+        'Namen mit Leerzeichen in Anführungszeichen: `gruppe:"Recht und Datenschutz"`.',
+        "en": "I don't know the group “{value}”. Did you mean {close}? Possible: {groups}. "
+        'Put names with spaces in quotes: `group:"Recht und Datenschutz"`.',
+    },
+    "decq.unknown_status": {
+        "de": "„status:{value}“ kenne ich nicht. Möglich: aktiv (Vorgabe: gilt noch), ersetzt, aufgehoben, alle – "
+        "z. B. `status:alle`.",
+        "en": "I don't know “status:{value}”. Possible: active (default: still in force), superseded, revoked, all – "
+        "e.g. `status:all`.",
+    },
+    "decq.not_a_user": {
+        "de": "„von:{value}“ ist keine Matrix-ID. Schreib z. B. `von:@anna:example.org` oder erwähne die Person "
+        "nach `von:`.",
+        "en": "“from:{value}” is not a Matrix id. Write e.g. `from:@anna:example.org` or mention the person after "
+        "`from:`.",
+    },
+    "decq.too_many_words": {
+        "de": "Das sind {count} Suchwörter; höchstens {limit} gehen, und jedes muss vorkommen. Nimm die wichtigsten, "
+        "z. B. `XRechnung Pflicht`.",
+        "en": "That is {count} search words; at most {limit} fit, and each must occur. Keep the important ones, "
+        "e.g. `XRechnung duty`.",
+    },
+    "decq.bad_date": {
+        "de": "„{name}:{value}“ verstehe ich nicht als Datum. Schreib z. B. {example}.",
+        "en": "I don't understand “{name}:{value}” as a date. Write e.g. {example}.",
+    },
+    "decq.since_future": {
+        "de": "„seit:{value}“ ist der {day} und liegt in der Zukunft – von dort gibt es noch keine Beschlüsse. "
+        "Schreib z. B. {example}.",
+        "en": "“since:{value}” is {day}, in the future – there are no decisions from then yet. Write e.g. {example}.",
+    },
+    "decq.since_after_until": {
+        "de": "„seit:“ ({since}) liegt nach „bis:“ ({until}). Der Anfang kommt zuerst, "
+        "z. B. `seit:1.1.2026 bis:31.3.2026`.",
+        "en": "“since:” ({since}) is after “until:” ({until}). The start comes first, "
+        "e.g. `since:1.1.2026 until:31.3.2026`.",
+    },
     # Minutes
     "min.started": {
         "de": "Protokoll „{title}“ läuft. Festhalten mit `{prefix}info …`, `{prefix}beschluss …`, "
