@@ -7,16 +7,16 @@ import re
 from bot.app import all_routers
 from bot.errors import UserError, render
 from bot.i18n import CORE_MESSAGES, Catalog
+from bot.replies import html_to_plain, render_html
 
 CATALOG = Catalog(CORE_MESSAGES, *(router.messages for router in all_routers()))
 """The dispatcher's catalog: the core's texts and every feature's."""
 
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation (CommonMark's escapes)
-
 
 def shown(error: Exception, language: str, prefix: str = "!") -> str:
-    """The error's text in `language` as the dispatcher renders it, with the escapes of the person's words taken out,
-    so that a test can look for words as they were written; example commands keep their backticks."""
+    """The error as the person reads it: rendered like the dispatcher does, the Markdown turned into what a client
+    shows, code spans (example commands) kept between backticks."""
     if not isinstance(error, UserError):  # TRANSITION: a parser's error with a German and an English text
         return str(getattr(error, language))
-    return _ESCAPE.sub(r"\1", render(error, CATALOG, language, prefix))
+    html = render_html(render(error, CATALOG, language, prefix))
+    return html_to_plain(re.sub(r"<code>(.*?)</code>", r"`\1`", html))

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import BadArgument, UserError, render
-from bot.i18n import CORE_MESSAGES, Catalog
+from bot.errors import BadArgument, render
 from bot.replies import html_to_plain, render_html
 from commands.decisions.query import (
     MAX_SEARCH_WORDS,
@@ -39,6 +38,7 @@ from commands.decisions.render import (
     yearly_report_markdown,
 )
 from commands.decisions.texts import MESSAGES
+from tests.messages import CATALOG, shown
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)  # a Saturday
@@ -65,15 +65,7 @@ def refused(text: str, groups: tuple[str, ...] = GROUPS) -> DecisionQueryError:
     return caught.value
 
 
-CATALOG = Catalog(CORE_MESSAGES, MESSAGES)
 """The decisions' catalog, as the dispatcher has it: an error's key must be in it."""
-
-
-def shown(error: UserError, language: str) -> str:
-    """The error as the person reads it: rendered like the dispatcher does (default prefix), the Markdown turned
-    into what a client shows, code spans kept between backticks."""
-    html = render_html(render(error, CATALOG, language, "!"))
-    return html_to_plain(re.sub(r"<code>(.*?)</code>", r"`\1`", html))
 
 
 # --- Reading a search --------------------------------------------------------------------------------------
