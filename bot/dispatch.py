@@ -28,7 +28,8 @@ from bot.errors import BadArgument, Forbidden, Localized, NotFound, UserError, r
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Reply, md_code, md_escape
-from bot.schedule_parsing import ScheduleError
+from bot.schedule_parsing import BilingualError
+from bot.schedule_texts import MESSAGES as SCHEDULE_MESSAGES
 from bot.scheduler import JobEnv, Jobs
 from storage import Database, Repositories
 from storage.profiles import SearchTally
@@ -484,7 +485,7 @@ class Dispatcher:
         self.planner = planner
         self.tally = tally or SearchTally()
         self.registry = Registry(routers)
-        self.catalog = Catalog(CORE_MESSAGES, *(r.messages for r in self.registry.routers))
+        self.catalog = Catalog(CORE_MESSAGES, SCHEDULE_MESSAGES, *(r.messages for r in self.registry.routers))
         self.config = config
         self.db = db
         self.clock = clock
@@ -635,8 +636,8 @@ class Dispatcher:
                     messages = outgoing(message.event_id, message.room_id, message.reply_relation(), reply)
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
                     reply = dataclasses.replace(reply, outboxed=True)
-        except (UserError, ScheduleError) as exc:
-            error = exc if isinstance(exc, UserError) else parser_error(exc, t.language, prefix)  # TRANSITION
+        except UserError as exc:
+            error = parser_error(exc, t.language, prefix) if isinstance(exc, BilingualError) else exc  # TRANSITION
             text = self.render_error(error, t.language)
             if error.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
@@ -687,9 +688,9 @@ class Dispatcher:
         return Reply.text(" ".join(lines))
 
 
-def parser_error(exc: ScheduleError, language: str, prefix: str) -> UserError:
-    """TRANSITION: a parser's bilingual error as a user error."""
-    text = exc.de if language == "de" else exc.en
+def parser_error(exc: BilingualError, language: str, prefix: str) -> UserError:
+    """TRANSITION: a bilingual error (substitution requests, decision searches) as a user error."""
+    text = exc.text(language)
     escaped = re.sub(
         r"\\`([^`]*?)\\`",
         lambda m: md_code(_with_prefix(m.group(1).replace("\\", ""), prefix)),

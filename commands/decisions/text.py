@@ -48,7 +48,7 @@ from rapidfuzz import fuzz, process
 
 from bot.i18n import LANGUAGES
 from bot.replies import md_escape
-from bot.schedule_parsing import ScheduleError, format_when, parse_date
+from bot.schedule_parsing import BilingualError, ScheduleError, format_when, parse_date
 from commands.expertise.commands import resolve_name
 from storage.fulltext import INDEX_VERSION, MAX_TERMS, fold_for_index, fts5_match, pg_tsquery, search_terms
 from storage.text import fold
@@ -183,7 +183,7 @@ class GroupReport:
     open_actions: Sequence[MinutesItem]
 
 
-class DecisionQueryError(ScheduleError):
+class DecisionQueryError(BilingualError):
     """A search the bot will not guess at; `de` and `en` say how to write it, with an example. Like a date
     mistake, the dispatcher shows it in the person's language, escaped."""
 

@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
+from bot.schedule_parsing import BilingualError, Schedule, ScheduleError, format_when, parse_date, parse_schedule
 from commands.expertise.importing import MAX_TOPIC_LENGTH, MAX_TOPICS
 from commands.rights import refusal
 from storage.text import fold
@@ -99,7 +99,7 @@ class Problem(StrEnum):
     NO_TARGETS = "no_targets"
 
 
-class SubstitutionError(ScheduleError):
+class SubstitutionError(BilingualError):
     """A request text or a step the bot refuses; `de` and `en` say how to do it right.
 
     A `ScheduleError`, so a date mistake reads the same as for `!termin`: its texts are kept word for word
