@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import LANGUAGES
-from bot.schedule_parsing import parse_duration
+from bot.errors import render
+from bot.i18n import LANGUAGES, Catalog
+from bot.schedule_parsing import ScheduleError, parse_duration
+from bot.schedule_texts import MESSAGES as SCHEDULE_MESSAGES
 from storage.text import fold
 
 # re@di as it is today; a config may name others (the bot is not tied to these nine).
@@ -265,8 +267,10 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     for text in mt.strings("reminder_offsets") if "reminder_offsets" in mt.data else ("1 Tag", "15 min"):
         try:
             offsets.append(parse_duration(text))
-        except ValueError as exc:
-            raise ConfigError(mt.key("reminder_offsets"), f'{text!r}: {exc}; z. B. "1 Tag", "15 min", "2h"') from exc
+        except ScheduleError as exc:
+            raise ConfigError(
+                mt.key("reminder_offsets"), f'{text!r}: {_german(exc)}; z. B. "1 Tag", "15 min", "2h"'
+            ) from exc
     jitsi = mt.string("jitsi_base_url")
     if jitsi and not re.match(r"^https://[^\s/]+", jitsi):
         raise ConfigError(mt.key("jitsi_base_url"), "muss mit https:// beginnen, z. B. https://meet.example.org/")
@@ -274,8 +278,10 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     before_text = st.string("reminder_before") or "1 Tag"
     try:
         substitution_reminder = parse_duration(before_text)
-    except ValueError as exc:
-        raise ConfigError(st.key("reminder_before"), f'{before_text!r}: {exc}; z. B. "1 Tag" oder "3h"') from exc
+    except ScheduleError as exc:
+        raise ConfigError(
+            st.key("reminder_before"), f'{before_text!r}: {_german(exc)}; z. B. "1 Tag" oder "3h"'
+        ) from exc
     suggestions = st.integer("suggestions", 3, minimum=0)
     dt = root.table("decisions", {"who_may_log"})
     who_may_log = dt.string("who_may_log") or "members"
@@ -307,3 +313,8 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         substitution_suggestions=suggestions,
         decisions_by_coordinators_only=who_may_log == "coordinators",
     )
+
+
+def _german(error: ScheduleError) -> str:
+    """A parser's refusal as the config's other messages are: German plain text (the admin edits a file)."""
+    return render(error, Catalog(SCHEDULE_MESSAGES), "de", "!", plain=True)

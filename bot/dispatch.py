@@ -27,8 +27,8 @@ from bot.config import Config
 from bot.errors import BadArgument, Forbidden, Localized, NotFound, UserError, render
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
-from bot.replies import Attachment, Reply, md_code, md_escape
-from bot.schedule_parsing import ScheduleError
+from bot.replies import Attachment, Reply, md_code
+from bot.schedule_texts import MESSAGES as SCHEDULE_MESSAGES
 from bot.scheduler import JobEnv, Jobs
 from storage import Database, Repositories
 from storage.profiles import SearchTally
@@ -508,7 +508,7 @@ class Dispatcher:
         self.planner = planner
         self.tally = tally or SearchTally()
         self.registry = Registry(routers)
-        self.catalog = Catalog(CORE_MESSAGES, *(r.messages for r in self.registry.routers))
+        self.catalog = catalog_of(self.registry.routers)
         self.config = config
         self.db = db
         self.clock = clock
@@ -660,9 +660,8 @@ class Dispatcher:
                     messages = outgoing(message.event_id, message.room_id, message.reply_relation(), reply)
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
                     reply = dataclasses.replace(reply, outboxed=True)
-        except (UserError, ScheduleError) as exc:
-            error = exc if isinstance(exc, UserError) else parser_error(exc, t.language, prefix)  # TRANSITION
-            text = error.key if error.key not in self.catalog else self.render_error(error, t.language)  # TRANSITION
+        except UserError as error:
+            text = self.render_error(error, t.language)
             if error.show_usage and command is not None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
             return Reply.text(text)
@@ -710,19 +709,9 @@ class Dispatcher:
         return Reply.text(" ".join(lines))
 
 
-def parser_error(exc: ScheduleError, language: str, prefix: str) -> UserError:
-    """TRANSITION: a parser's bilingual error as a user error."""
-    text = exc.de if language == "de" else exc.en
-    escaped = re.sub(
-        r"\\`([^`]*?)\\`",
-        lambda m: md_code(_with_prefix(m.group(1).replace("\\", ""), prefix)),
-        md_escape(text),
-    )
-    return Forbidden(escaped) if exc.forbidden else BadArgument(escaped)
-
-
-def _with_prefix(example: str, prefix: str) -> str:
-    return prefix + example[1:] if example.startswith("!") else example
+def catalog_of(routers: Sequence[Router]) -> Catalog:
+    """Every text the bot can say: the core's, the date grammar's and each feature's."""
+    return Catalog(CORE_MESSAGES, SCHEDULE_MESSAGES, *(router.messages for router in routers))
 
 
 def parse_arguments(command: Command, text: str, t: Translator) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from bot.errors import BadArgument, Localized, code
 from bot.i18n import LANGUAGES
 from storage.text import fold
 
@@ -88,17 +89,10 @@ class Schedule:
     title: str
 
 
-class ScheduleError(ValueError):
-    """A phrase the bot does not understand or will not guess at; `de` and `en` say how to write it. Handlers let
-    it through: the dispatcher shows it in the person's language, escaped, with the configured prefix and the usage
-    line (a refusal, `forbidden`, without)."""
-
-    forbidden = False
-
-    def __init__(self, de: str, en: str) -> None:
-        super().__init__(de)
-        self.de = de
-        self.en = en
+class ScheduleError(BadArgument, ValueError):
+    """A phrase the bot does not understand or will not guess at: a key of `bot.schedule_texts`, whose text says how
+    to write it. Handlers let it through: the dispatcher renders it in the person's language with the usage line.
+    Still a `ValueError`, as for any parser."""
 
 
 # --- Words -----------------------------------------------------------------------------------------------
@@ -336,15 +330,12 @@ class _Once:
 
 _Clause = _DayRef | _Time | _Offset | _Recurrence | _Limit | _Daypart | _Length | _Once
 
-_WHAT_DE = {
-    "day": "den Tag", "time": "die Uhrzeit", "offset": "den Zeitpunkt", "recurrence": "die Wiederholung",
-    "first_day": "den Beginn", "last_day": "das Ende", "length": "die Dauer", "daypart": "die Tageszeit",
-    "once": "„einmalig“",
-}  # fmt: skip
-_WHAT_EN = {
-    "day": "the day", "time": "the time", "offset": "the moment", "recurrence": "the repetition",
-    "first_day": "the start", "last_day": "the end", "length": "the length", "daypart": "the part of day",
-    "once": "“once”",
+_WHAT = {
+    "day": Localized("den Tag", "the day"), "time": Localized("die Uhrzeit", "the time"),
+    "offset": Localized("den Zeitpunkt", "the moment"), "recurrence": Localized("die Wiederholung", "the repetition"),
+    "first_day": Localized("den Beginn", "the start"), "last_day": Localized("das Ende", "the end"),
+    "length": Localized("die Dauer", "the length"), "daypart": Localized("die Tageszeit", "the part of day"),
+    "once": Localized("„einmalig“", "“once”"),
 }  # fmt: skip
 
 
@@ -399,20 +390,16 @@ class _Phrase:
 
     def _put(self, name: str, value: object, source: str) -> None:
         if name in self.sources:
-            first = self.sources[name]
-            raise ScheduleError(
-                f"Ich habe zweimal {_WHAT_DE[name]} gefunden: „{first}“ und „{source}“. Bitte nur eine Angabe. "
-                f"Gehört das zweite zum Titel, trenne den Titel mit einem Doppelpunkt ab, "
-                f"z. B. `morgen 14 Uhr: Montag-Runde`.",
-                f"I found {_WHAT_EN[name]} twice: “{first}” and “{source}”. Please give it once. If the second "
-                f"belongs to the title, separate the title with a colon, e.g. `tomorrow 2pm: Monday round`.",
-            )
+            raise ScheduleError("schedule.twice", what=_WHAT[name], first=self.sources[name], second=source)
         self.sources[name] = source
         setattr(self, name, value)
 
-    def with_time(self) -> tuple[str, str]:
-        """The user's own phrase with a time added (German, English), for "Um wie viel Uhr?"."""
-        return f"`{self.when} 14 Uhr {self.rest or 'Teamrunde'}`", f"`{self.when} 14:00 {self.rest or 'team meeting'}`"
+    def with_time(self) -> Localized:
+        """The user's own phrase with a time added, as code, for "Um wie viel Uhr?"."""
+        return Localized(
+            code(f"{self.when} 14 Uhr {self.rest or 'Teamrunde'}"),
+            code(f"{self.when} 14:00 {self.rest or 'team meeting'}"),
+        )
 
 
 # --- Reading ---------------------------------------------------------------------------------------------
@@ -525,10 +512,15 @@ def _slash_date(a: int, b: int, year: int | None, text: str) -> _CalendarDate:
     """German users write 3.12.; "12/3" might be either, so only an impossible reading is ruled out."""
     if a <= 12 and b <= 12 and a != b:
         raise ScheduleError(
-            f"„{text}“ ist mehrdeutig: der {a}. {_MONTHS_DE[b - 1]} oder der {b}. {_MONTHS_DE[a - 1]}? "
-            f"Bitte schreib das Datum mit Punkten, Tag zuerst, z. B. `{a}.{b}.` oder `{b}.{a}.`.",
-            f"“{text}” is ambiguous: {a} {_MONTHS_EN[b - 1]} or {b} {_MONTHS_EN[a - 1]}? Please write the day "
-            f"first with dots, e.g. `{a}.{b}.`, or the month's name, e.g. `{a} {_MONTHS_EN[b - 1]}`.",
+            "schedule.ambiguous_slash_date",
+            text=text,
+            a=a,
+            b=b,
+            month_a=_month(a),
+            month_b=_month(b),
+            dotted=code(f"{a}.{b}."),
+            swapped=code(f"{b}.{a}."),
+            named=code(f"{a} {_MONTHS_EN[b - 1]}"),
         )
     return _CalendarDate(a, b, year) if b <= 12 else _CalendarDate(b, a, year)
 
@@ -617,12 +609,7 @@ def _clock_time(clock: _ClockReading, meridiem: str | None = None) -> time:
         return time(clock.hour % 12 + (12 if meridiem == "pm" else 0), minute)
     if meridiem is None and clock.hour <= 23 and minute <= 59:
         return time(clock.hour, minute)
-    raise ScheduleError(
-        f"„{clock.text}“ ist keine gültige Uhrzeit: Stunden gehen von 0 bis 23, Minuten von 0 bis 59, "
-        f"z. B. `14 Uhr` oder `9:30`.",
-        f"“{clock.text}” is not a valid time: hours go from 0 to 23 (1 to 12 with am/pm), minutes from 0 to 59, "
-        f"e.g. `2pm` or `14:30`.",
-    )
+    raise ScheduleError("schedule.invalid_time", time=clock.text)
 
 
 def _time_range(first: _ClockReading, second: _ClockReading) -> _Time:
@@ -633,12 +620,7 @@ def _time_range(first: _ClockReading, second: _ClockReading) -> _Time:
     if inherited == "pm" and start >= end:
         start = _clock_time(first, "am")
     if end <= start:
-        raise ScheduleError(
-            f"„{first.text} bis {second.text}“: Das Ende liegt vor dem Beginn. Schreib die frühere Uhrzeit zuerst, "
-            f"z. B. `14-16 Uhr`; Termine über Mitternacht kann ich nicht eintragen.",
-            f"“{first.text} to {second.text}”: the end is before the start. Write the earlier time first, "
-            f"e.g. `2-4pm`; meetings across midnight are not supported.",
-        )
+        raise ScheduleError("schedule.end_before_start", first=first.text, second=second.text)
     return _Time(start, end, meridiem=inherited is not None or first.suffix in ("am", "pm"), bare_hour=False)
 
 
@@ -730,8 +712,11 @@ def _read_period_head(cur: _Cursor) -> tuple[str, int] | None:
             if interval > MAX_INTERVAL[unit]:
                 de, en = _INTERVAL_UNITS[unit]
                 raise ScheduleError(
-                    f"„{m.group().strip()}“: Das geht nur alle 1–{MAX_INTERVAL[unit]} {de}, z. B. `alle 2 {de} …`.",
-                    f"“{m.group().strip()}”: that works every 1–{MAX_INTERVAL[unit]} {en} only, e.g. `every 2 {en} …`.",
+                    "schedule.interval_too_large",
+                    written=m.group().strip(),
+                    limit=MAX_INTERVAL[unit],
+                    unit=Localized(de, en),
+                    example=Localized(code(f"alle 2 {de} …"), code(f"every 2 {en} …")),
                 )
             return unit, interval
         cur.pos = m.start()
@@ -798,12 +783,19 @@ def _read_nth_of_month(cur: _Cursor) -> _Recurrence | None:
     # "jeden zweiten Dienstag" is also said for every other Tuesday.
     n, day, written = spec.nth, spec.weekdays[0], cur.text[lead.start() : cur.pos]
     raise ScheduleError(
-        f"„{written}“ kann den {n}. {_WEEKDAYS_DE[day]} im Monat heißen oder alle {n} Wochen. "
-        f"Schreib `jeden {n}. {_WEEKDAYS_DE[day]} im Monat 14 Uhr …` oder "
-        f"`alle {n} Wochen {_WEEKDAYS_DE[day].lower()}s 14 Uhr …`.",
-        f"“{written}” can mean the {_ordinal_en(n)} {_WEEKDAYS_EN[day]} of the month or every {n} weeks. "
-        f"Write `the {_ordinal_en(n)} {_WEEKDAYS_EN[day]} of every month at 2pm …` or "
-        f"`every {n} weeks on {_WEEKDAYS_EN[day]} at 2pm …`.",
+        "schedule.nth_weekday_ambiguous",
+        written=written,
+        n=n,
+        ordinal=_ordinal_en(n),
+        weekday=_weekday(day),
+        monthly=Localized(
+            code(f"jeden {n}. {_WEEKDAYS_DE[day]} im Monat 14 Uhr …"),
+            code(f"the {_ordinal_en(n)} {_WEEKDAYS_EN[day]} of every month at 2pm …"),
+        ),
+        weekly=Localized(
+            code(f"alle {n} Wochen {_WEEKDAYS_DE[day].lower()}s 14 Uhr …"),
+            code(f"every {n} weeks on {_WEEKDAYS_EN[day]} at 2pm …"),
+        ),
     )
 
 
@@ -907,25 +899,27 @@ def _resolve_weekday(ref: _WeekdayRef, today: date) -> date:
     if ref.qualifier == "this":
         if ref.weekday < today.weekday():
             raise ScheduleError(
-                f"{name_de} dieser Woche ist schon vorbei. Meinst du {_date_de(nearest)}? "
-                f"Dann schreib `{_short_de(nearest)}` oder `nächsten {name_de}`.",
-                f"This week's {name_en} has passed. Do you mean {_date_en(nearest)}? "
-                f"Then write `{_short_de(nearest)}` or `next {name_en}`.",
+                "schedule.this_weekday_passed",
+                weekday=_weekday(ref.weekday),
+                nearest=_long_date(nearest),
+                date=code(_short_de(nearest)),
+                next_weekday=Localized(code(f"nächsten {name_de}"), code(f"next {name_en}")),
             )
         return today + timedelta(days=ahead)
     if ref.qualifier == "next" and ref.weekday > today.weekday():
         later = nearest + timedelta(days=7)
         raise ScheduleError(
-            f"„nächsten {name_de}“ kann {_date_de(nearest)} oder {_date_de(later)} heißen. "
-            f"Bitte schreib das Datum, z. B. `{_short_de(nearest)}` oder `{_short_de(later)}` "
-            f"(oder `kommenden {name_de}` für den nächstgelegenen).",
-            f"“next {name_en}” could be {_date_en(nearest)} or {_date_en(later)}. Please write the date, "
-            f"e.g. `{_short_de(nearest)}` or `{_short_de(later)}` (or `coming {name_en}` for the nearest one).",
+            "schedule.next_weekday_ambiguous",
+            weekday=_weekday(ref.weekday),
+            nearest=_long_date(nearest),
+            later=_long_date(later),
+            nearest_date=code(_short_de(nearest)),
+            later_date=code(_short_de(later)),
+            coming=Localized(code(f"kommenden {name_de}"), code(f"coming {name_en}")),
         )
     if ref.qualifier is None and ahead == 0:
         raise ScheduleError(
-            f"Heute ist {name_de}. Meinst du heute (`heute …`) oder in einer Woche (`{_short_de(nearest)} …`)?",
-            f"Today is {name_en}. Do you mean today (`today …`) or in a week (`{_short_de(nearest)} …`)?",
+            "schedule.weekday_is_today", weekday=_weekday(ref.weekday), in_a_week=code(f"{_short_de(nearest)} …")
         )
     return nearest
 
@@ -936,46 +930,32 @@ def _resolve_calendar_date(ref: _CalendarDate, today: date, *, allow_past: bool)
     candidates = [day for year in years if (day := _valid_date(year, ref.month, ref.day)) is not None]
     written = f"{ref.day}.{ref.month}." + (str(ref.year) if ref.year is not None else "")
     if not candidates:
-        leap = " (nur in Schaltjahren)" if (ref.day, ref.month) == (29, 2) else ""
-        leap_en = " (only in leap years)" if (ref.day, ref.month) == (29, 2) else ""
-        raise ScheduleError(
-            f"Den {written} gibt es nicht{leap}. Bitte prüf das Datum, z. B. `3.12. 9:30 Fachgruppe`.",
-            f"There is no {written} (day.month.){leap_en}. Please check the date, e.g. `3.12. 9:30 team meeting`.",
-        )
+        leap = (ref.day, ref.month) == (29, 2)
+        raise ScheduleError("schedule.no_such_date_leap" if leap else "schedule.no_such_date", written=written)
     day = min(candidates, key=lambda candidate: abs((candidate - today).days))
+    next_year = code(f"{_short_de(today)}{today.year + 1} …")
     if day > _years_from(today, MAX_YEARS_AHEAD):
-        raise ScheduleError(
-            f"Der {written} liegt zu weit in der Zukunft: Termine und Erinnerungen gehen höchstens "
-            f"{MAX_YEARS_AHEAD} Jahre im Voraus. Bitte prüf die Jahreszahl, "
-            f"z. B. `{_short_de(today)}{today.year + 1} …`.",
-            f"{written} is too far in the future: meetings and reminders go at most {MAX_YEARS_AHEAD} years "
-            f"ahead. Please check the year, e.g. `{_short_de(today)}{today.year + 1} …`.",
-        )
+        raise ScheduleError("schedule.too_far_ahead", written=written, years=MAX_YEARS_AHEAD, example=next_year)
     if day < _years_from(today, -MAX_YEARS_AHEAD):
-        raise ScheduleError(
-            f"Der {written} liegt zu weit in der Vergangenheit (mehr als {MAX_YEARS_AHEAD} Jahre). "
-            f"Bitte prüf die Jahreszahl, z. B. `{_short_de(today)}{today.year + 1} …`.",
-            f"{written} is too far in the past (more than {MAX_YEARS_AHEAD} years). "
-            f"Please check the year, e.g. `{_short_de(today)}{today.year + 1} …`.",
-        )
+        raise ScheduleError("schedule.too_far_back", written=written, years=MAX_YEARS_AHEAD, example=next_year)
     if ref.weekday is not None and day.weekday() != ref.weekday:
         raise ScheduleError(
-            f"Der {_short_de(day)}{day.year} ist ein {_WEEKDAYS_DE[day.weekday()]}, kein "
-            f"{_WEEKDAYS_DE[ref.weekday]}. Welches stimmt? Schreib nur das Datum (`{_short_de(day)} …`) "
-            f"oder nur den Wochentag (`{_WEEKDAYS_DE[ref.weekday]} …`).",
-            f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year} is a {_WEEKDAYS_EN[day.weekday()]}, "
-            f"not a {_WEEKDAYS_EN[ref.weekday]}. Which is right? Write only the date (`{_short_de(day)} …`) "
-            f"or only the weekday (`{_WEEKDAYS_EN[ref.weekday]} …`).",
+            "schedule.weekday_mismatch",
+            date=Localized(f"{_short_de(day)}{day.year}", f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"),
+            actual=_weekday(day.weekday()),
+            named=_weekday(ref.weekday),
+            only_date=code(f"{_short_de(day)} …"),
+            only_weekday=Localized(code(f"{_WEEKDAYS_DE[ref.weekday]} …"), code(f"{_WEEKDAYS_EN[ref.weekday]} …")),
         )
     if ref.year is None and day < today and not allow_past:
         following = next(
             later for year in range(day.year + 1, day.year + 9) if (later := _valid_date(year, ref.month, ref.day))
         )
         raise ScheduleError(
-            f"Der {written} war dieses Jahr schon. Meinst du den {_short_de(following)}{following.year}? "
-            f"Dann schreib das Jahr dazu: `{_short_de(following)}{following.year} …`.",
-            f"{written} has already passed this year. Do you mean {_date_en(following)}? "
-            f"Then add the year: `{_short_de(following)}{following.year} …`.",
+            "schedule.date_passed",
+            written=written,
+            following=Localized(f"{_short_de(following)}{following.year}", _date_en(following)),
+            example=code(f"{_short_de(following)}{following.year} …"),
         )
     return day
 
@@ -1000,16 +980,17 @@ def _resolve_clock(found: _Phrase) -> tuple[time, time | None]:
             return _afternoon(clock.start), _afternoon(clock.end) if clock.end else None
         if clock.start.hour >= 13:
             raise ScheduleError(
-                f"„{found.sources['time']}“ passt nicht zu „{found.sources['daypart']}“. "
-                f"Bitte nur eins davon, z. B. `14 Uhr`.",
-                f"“{found.sources['time']}” does not fit “{found.sources['daypart']}”. Please give one, e.g. `2pm`.",
+                "schedule.daypart_conflict", time=found.sources["time"], daypart=found.sources["daypart"]
             )
     elif found.daypart is None and clock.bare_hour and 1 <= clock.start.hour <= 6:
         hour = clock.start.hour
         raise ScheduleError(
-            f"„{found.sources['time']}“: {hour} Uhr morgens oder {hour + 12} Uhr? "
-            f"Bitte schreib z. B. `{hour + 12} Uhr` oder `{hour} Uhr`.",
-            f"“{found.sources['time']}”: {hour}am or {hour}pm? Please write e.g. `{hour}pm` or `{hour + 12}:00`.",
+            "schedule.bare_hour",
+            time=found.sources["time"],
+            hour=hour,
+            afternoon=hour + 12,
+            example=Localized(code(f"{hour + 12} Uhr"), code(f"{hour}pm")),
+            alternative=Localized(code(f"{hour} Uhr"), code(f"{hour + 12}:00")),
         )
     return clock.start, clock.end
 
@@ -1022,15 +1003,9 @@ def _missing_time(found: _Phrase) -> ScheduleError:
     misplaced = _EXPLICIT_TIME_IN_TEXT.search(found.rest)
     if misplaced:
         title = " ".join((found.rest[: misplaced.start()] + found.rest[misplaced.end() :]).split())
-        example = f"`{found.when} {misplaced.group()} {title or 'Teamrunde'}`"
-        return ScheduleError(
-            f"Um wie viel Uhr? Die Uhrzeit muss vor dem Titel stehen, z. B. {example}.",
-            f"At what time? The time must come before the title, e.g. {example}.",
-        )
-    de, en = found.with_time()
-    return ScheduleError(
-        f"Um wie viel Uhr? Bitte ergänze die Uhrzeit, z. B. {de}.", f"At what time? Please add it, e.g. {en}."
-    )
+        example = code(f"{found.when} {misplaced.group()} {title or 'Teamrunde'}")
+        return ScheduleError("schedule.time_after_title", example=example)
+    return ScheduleError("schedule.missing_time", example=found.with_time())
 
 
 def _no_when(text: str) -> ScheduleError:
@@ -1041,25 +1016,15 @@ def _no_when(text: str) -> ScheduleError:
         except ScheduleError:
             continue
         if not tail.empty and not tail.rest:
-            example = f"`{tail.when} {text[: gap.start()].strip()}`"
             return ScheduleError(
-                f"Bitte schreib zuerst den Zeitpunkt, dann den Titel, z. B. {example}.",
-                f"Please write the time first, then the title, e.g. {example}.",
+                "schedule.when_after_title", example=code(f"{tail.when} {text[: gap.start()].strip()}")
             )
-    return ScheduleError(
-        "Ich habe keinen Zeitpunkt erkannt. Schreib zuerst wann, dann den Titel, z. B. "
-        "`morgen 14 Uhr Abstimmung eAkte`, `3.12. 9:30 Fachgruppe` oder `jeden Dienstag 10 Uhr Jour fixe`.",
-        "I did not find a date or time. Write when first, then the title, e.g. `tomorrow 2pm sync`, "
-        "`3.12. 9:30 team meeting` or `every tuesday 10am jour fixe`.",
-    )
+    return ScheduleError("schedule.no_when")
 
 
 def _in_past(moment: datetime) -> ScheduleError:
     return ScheduleError(
-        f"{format_when(moment, language='de')} liegt in der Vergangenheit. Bitte gib einen Zeitpunkt in der "
-        f"Zukunft an, z. B. `morgen 10 Uhr …`.",
-        f"{format_when(moment, language='en')} is in the past. Please give a time in the future, "
-        f"e.g. `tomorrow 10am …`.",
+        "schedule.in_past", moment=Localized(format_when(moment, language="de"), format_when(moment, language="en"))
     )
 
 
@@ -1067,22 +1032,12 @@ def _resolve_once(found: _Phrase, now: datetime, tz: ZoneInfo, *, reminder: bool
     """The moment of a one-off (and the end time of a range); `reminder` lets "in 2 Tagen" keep the time of now."""
     for limit in ("first_day", "last_day"):
         if limit in found.sources:
-            raise ScheduleError(
-                f"„{found.sources[limit]}“ passt nur zu einem wiederkehrenden Termin, "
-                f"z. B. `jeden Dienstag 10 Uhr bis 31.3. Jour fixe`.",
-                f"“{found.sources[limit]}” only fits a repeating meeting, "
-                f"e.g. `every tuesday 10am until 31.3. jour fixe`.",
-            )
+            raise ScheduleError("schedule.limit_needs_series", limit=found.sources[limit])
     today = now.date()
     if found.offset is not None:
         if found.day is not None or (found.offset.clock and found.time is not None):
             other = found.sources["day" if found.day is not None else "time"]
-            raise ScheduleError(
-                f"„{found.sources['offset']}“ und „{other}“ widersprechen sich. Bitte nur eins davon angeben, "
-                f"z. B. `in 2 Stunden …` oder `morgen 14 Uhr …`.",
-                f"“{found.sources['offset']}” and “{other}” contradict each other. Please give only one, "
-                f"e.g. `in 2 hours …` or `tomorrow 2pm …`.",
-            )
+            raise ScheduleError("schedule.offset_conflict", offset=found.sources["offset"], other=other)
         if found.offset.clock:
             moment = (now.astimezone(UTC) + found.offset.delta).astimezone(tz)
             return (moment if reminder else moment.replace(second=0, microsecond=0)), None
@@ -1098,10 +1053,10 @@ def _resolve_once(found: _Phrase, now: datetime, tz: ZoneInfo, *, reminder: bool
         if datetime.combine(today, start) <= now.replace(tzinfo=None):
             title = found.rest or "Teamrunde"
             raise ScheduleError(
-                f"{_clock_de(start)} ist heute schon vorbei. An welchem Tag? "
-                f"Schreib z. B. `morgen {found.when} {title}` oder `{_short_de(today + timedelta(days=2))} "
-                f"{found.when} {title}`.",
-                f"{_clock_en(start)} has already passed today. Which day? Write e.g. `tomorrow {found.when} {title}`.",
+                "schedule.time_passed_today",
+                clock=Localized(_clock_de(start), _clock_en(start)),
+                tomorrow=Localized(code(f"morgen {found.when} {title}"), code(f"tomorrow {found.when} {title}")),
+                later=code(f"{_short_de(today + timedelta(days=2))} {found.when} {title}"),
             )
         day = today
     moment = _localize(datetime.combine(day, start), tz)
@@ -1125,23 +1080,17 @@ def _complete_series(series: _Recurrence, first_day: date | None, source: str) -
     """ "wöchentlich ab 1.12." takes its day from the start date; without a start date it must be named."""
     if _needs_day(series):
         if first_day is None:
-            raise ScheduleError(
-                f"„{source}“: An welchem Tag? Schreib z. B. `jeden Dienstag 10 Uhr …`, "
-                f"`monatlich am 15. 10 Uhr …`, `jährlich am 1.3. 10 Uhr …` oder `{source} ab 1.12. 10 Uhr …`.",
-                f"“{source}”: on which day? Write e.g. `every tuesday 10am …`, `monthly on the 15th 10am …`, "
-                f"`every year on 1 March 10am …` or `{source} from 1.12. 10am …`.",
-            )
+            raise ScheduleError("schedule.series_needs_day", series=source, example=_starting(source))
         if series.freq == "WEEKLY":
             series = replace(series, weekdays=(first_day.weekday(),))
         else:
             series = replace(series, monthday=first_day.day, month=first_day.month if series.freq == "YEARLY" else None)
     if series.monthday is not None and series.monthday > 28:
-        unit_de, unit_en = ("Jahr", "year") if series.month else ("Monat", "month")
         raise ScheduleError(
-            f"Den {series.monthday}. gibt es nicht in jedem {unit_de}; dann fiele der Termin stillschweigend aus. "
-            f"Für das Monatsende schreib `monatlich am letzten Tag 10 Uhr …`, sonst einen Tag bis zum 28.",
-            f"Not every {unit_en} has a {_ordinal_en(series.monthday)}, so the meeting would silently be skipped. "
-            f"For the end of the month write `monthly on the last day 10am …`, else a day up to the 28th.",
+            "schedule.monthday_not_in_every_month",
+            day=series.monthday,
+            ordinal=_ordinal_en(series.monthday),
+            unit=Localized("Jahr", "year") if series.month else Localized("Monat", "month"),
         )
     return series
 
@@ -1168,10 +1117,7 @@ def _resolve_series(found: _Phrase, now: datetime, tz: ZoneInfo) -> tuple[dateti
     for other in ("day", "offset", "once"):
         if other in found.sources:
             raise ScheduleError(
-                f"„{found.sources[other]}“ passt nicht zu „{source}“. Soll die Serie dann beginnen? "
-                f"Schreib z. B. `{source} ab 1.12. 10 Uhr …`.",
-                f"“{found.sources[other]}” does not fit “{source}”. Should the series start then? "
-                f"Write e.g. `{source} from 1.12. 10am …`.",
+                "schedule.conflicts_with_series", other=found.sources[other], series=source, example=_starting(source)
             )
     today = now.date()
     first_day = last_day = None
@@ -1179,12 +1125,8 @@ def _resolve_series(found: _Phrase, now: datetime, tz: ZoneInfo) -> tuple[dateti
         first_day = _resolve_day(found.first_day, today)
         if first_day < today:
             written = found.sources["first_day"]
-            example = f"`{' '.join(found.when.replace(written, '').split())} {found.rest or 'Teamrunde'}`"
-            raise ScheduleError(
-                f"„{written}“ liegt in der Vergangenheit. Lass es weg, dann beginnt die Serie mit dem nächsten "
-                f"Termin: {example}.",
-                f"“{written}” is in the past. Leave it out and the series starts with the next date: {example}.",
-            )
+            example = code(f"{' '.join(found.when.replace(written, '').split())} {found.rest or 'Teamrunde'}")
+            raise ScheduleError("schedule.series_start_passed", written=written, example=example)
     if found.last_day is not None:
         last_day = _resolve_day(found.last_day, today)
     series = _complete_series(found.recurrence, first_day, source)
@@ -1198,18 +1140,17 @@ def _resolve_series(found: _Phrase, now: datetime, tz: ZoneInfo) -> tuple[dateti
     until = _localize(datetime.combine(last_day, time(23, 59, 59)), tz) if last_day else None
     if not first or (until is not None and first[0] > until):
         raise ScheduleError(
-            f"„{found.sources.get('last_day', source)}“: Die Serie endet, bevor sie beginnt. "
-            f"Bitte prüf das Enddatum, z. B. `{source} 10 Uhr bis 31.3.2027 …`.",
-            f"“{found.sources.get('last_day', source)}”: the series ends before it starts. "
-            f"Please check the end date, e.g. `{source} 10am until 31.3.2027 …`.",
+            "schedule.series_ends_before_start",
+            written=found.sources.get("last_day", source),
+            example=Localized(code(f"{source} 10 Uhr bis 31.3.2027 …"), code(f"{source} 10am until 31.3.2027 …")),
         )
     return first[0], end, _rrule_text(series, until)
 
 
 def _missing_title(found: _Phrase) -> ScheduleError:
     return ScheduleError(
-        f"Wie soll der Termin heißen? Bitte schreib den Titel hinter den Zeitpunkt, z. B. `{found.when} Teamrunde`.",
-        f"What is the meeting called? Please put a title after the time, e.g. `{found.when} team meeting`.",
+        "schedule.missing_title",
+        example=Localized(code(f"{found.when} Teamrunde"), code(f"{found.when} team meeting")),
     )
 
 
@@ -1228,12 +1169,7 @@ def parse_schedule(text: str, *, now: datetime, tz: ZoneInfo) -> Schedule:
         start, end = _resolve_once(found, local_now, tz, reminder=False)
         rrule = None
     if end is not None and found.length is not None:
-        raise ScheduleError(
-            f"„{found.sources['time']}“ und „{found.sources['length']}“: Bitte nur eine Dauer angeben, "
-            f"z. B. `morgen 14-16 Uhr …` oder `morgen 14 Uhr für 2 Stunden …`.",
-            f"“{found.sources['time']}” and “{found.sources['length']}”: please give the length only once, "
-            f"e.g. `tomorrow 2-4pm …` or `tomorrow 2pm for 2 hours …`.",
-        )
+        raise ScheduleError("schedule.two_lengths", time=found.sources["time"], length=found.sources["length"])
     duration = found.length
     if end is not None:
         duration = datetime.combine(start.date(), end) - datetime.combine(start.date(), start.time())
@@ -1249,31 +1185,18 @@ def parse_reminder(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[datetime,
     cur.take(_REMINDER_SUBJECT)
     found = _scan(text[cur.pos :])
     if found.empty:
-        raise ScheduleError(
-            "Wann soll ich dich erinnern? Schreib z. B. `in 2 Stunden an den Bericht`, "
-            "`morgen um 9 an die XRechnung-Frist` oder `am 3.12. 8 Uhr an …`.",
-            "When should I remind you? Write e.g. `in 2 hours to send the report`, `tomorrow at 9 to call Anna` "
-            "or `3.12. 8am to …`.",
-        )
+        raise ScheduleError("schedule.reminder_no_when")
     for unwanted in ("recurrence", "length", "first_day", "last_day"):
         if unwanted in found.sources:
-            raise ScheduleError(
-                f"„{found.sources[unwanted]}“: Erinnerungen sind einmalig und haben keine Dauer. Für Serien gibt es "
-                f"`!termin`, z. B. `!termin jeden Dienstag 10 Uhr Jour fixe`.",
-                f"“{found.sources[unwanted]}”: reminders happen once and have no length. For series use "
-                f"`!meeting`, e.g. `!meeting every tuesday 10am jour fixe`.",
-            )
+            raise ScheduleError("schedule.reminder_once", written=found.sources[unwanted])
     if found.time is not None and found.time.end is not None:
-        raise ScheduleError(
-            f"„{found.sources['time']}“: Für eine Erinnerung brauche ich nur eine Uhrzeit, z. B. `morgen um 9 an …`.",
-            f"“{found.sources['time']}”: a reminder needs just one time, e.g. `tomorrow at 9 to …`.",
-        )
+        raise ScheduleError("schedule.reminder_range", time=found.sources["time"])
     due, _ = _resolve_once(found, local_now, tz, reminder=True)
     message = _REMINDER_JOIN.sub("", found.rest, count=1).strip() if found.rest else ""
     if not message:
         raise ScheduleError(
-            f"Woran soll ich dich erinnern? Schreib es hinter den Zeitpunkt, z. B. `{found.when} an den Bericht`.",
-            f"What should I remind you of? Write it after the time, e.g. `{found.when} to send the report`.",
+            "schedule.reminder_missing_text",
+            example=Localized(code(f"{found.when} an den Bericht"), code(f"{found.when} to send the report")),
         )
     return due, message
 
@@ -1290,10 +1213,7 @@ def parse_date(text: str, *, now: datetime, tz: ZoneInfo) -> date:
     offset = _attempt(cur, _read_offset) if day is None else None
     cur.skip(_TRAILING_PUNCTUATION)
     if (day is None and (offset is None or offset.clock)) or cur.pos < len(text):
-        raise ScheduleError(
-            f"„{text.strip()}“ verstehe ich nicht als Datum. Schreib z. B. `10.12.`, `10.12.2026` oder `morgen`.",
-            f"I do not understand “{text.strip()}” as a date. Write e.g. `10.12.`, `10.12.2026` or `tomorrow`.",
-        )
+        raise ScheduleError("schedule.not_a_date", text=text.strip())
     if offset is not None:
         return today + timedelta(days=offset.delta.days)
     assert day is not None
@@ -1302,15 +1222,9 @@ def parse_date(text: str, *, now: datetime, tz: ZoneInfo) -> date:
 
 def _check_duration(delta: timedelta, text: str) -> None:
     if delta <= timedelta(0):
-        raise ScheduleError(
-            f"„{text.strip()}“: Die Dauer muss größer als 0 sein, z. B. `15 min`, `1h` oder `1 Tag`.",
-            f"“{text.strip()}”: the length must be more than 0, e.g. `15 min`, `1h` or `1 day`.",
-        )
+        raise ScheduleError("schedule.duration_not_positive", text=text.strip())
     if delta > MAX_DURATION:
-        raise ScheduleError(
-            f"„{text.strip()}“ ist zu lang: höchstens 60 Tage, z. B. `1 Woche` oder `30 Tage`.",
-            f"“{text.strip()}” is too long: at most 60 days, e.g. `1 week` or `30 days`.",
-        )
+        raise ScheduleError("schedule.duration_too_long", text=text.strip(), days=MAX_DURATION.days)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -1318,11 +1232,7 @@ def parse_duration(text: str) -> timedelta:
     cur = _Cursor(text)
     found = _read_duration(cur)
     if found is None or not cur.done:
-        raise ScheduleError(
-            f"„{text.strip()}“ verstehe ich nicht als Dauer. Schreib z. B. `15 min`, `1h`, `2 Stunden` oder `1 Tag`.",
-            f"I do not understand “{text.strip()}” as a length of time. "
-            f"Write e.g. `15 min`, `1h`, `2 hours` or `1 day`.",
-        )
+        raise ScheduleError("schedule.not_a_duration", text=text.strip())
     _check_duration(found[0], text)
     return found[0]
 
@@ -1428,6 +1338,23 @@ def _date_de(day: date) -> str:
 
 def _date_en(day: date) -> str:
     return f"{_WEEKDAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def _weekday(index: int) -> Localized:
+    return Localized(_WEEKDAYS_DE[index], _WEEKDAYS_EN[index])
+
+
+def _month(number: int) -> Localized:
+    return Localized(_MONTHS_DE[number - 1], _MONTHS_EN[number - 1])
+
+
+def _long_date(day: date) -> Localized:
+    return Localized(_date_de(day), _date_en(day))
+
+
+def _starting(series: str) -> Localized:
+    """The person's series with a start date, as an example: "jeden Monat ab 1.12. 10 Uhr …"."""
+    return Localized(code(f"{series} ab 1.12. 10 Uhr …"), code(f"{series} from 1.12. 10am …"))
 
 
 def _ordinal_en(n: int) -> str:

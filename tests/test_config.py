@@ -80,6 +80,13 @@ def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
         ('[expertise]\nsynonyms = ["eAkte", "DMS"]', "expertise.synonyms", "Liste von Listen"),
         ('[expertise]\nsynonyms = [["eAkte"]]', "expertise.synonyms", "mindestens zwei"),
         ("[expertise]\npage_size = 50", "expertise.page_size", "höchstens 20"),
+        # The date grammar's refusal, in German and plain (a config file is no chat message).
+        (
+            '[meetings]\nreminder_offsets = ["1 Jahr"]',
+            "meetings.reminder_offsets",
+            "„1 Jahr“ verstehe ich nicht als Dauer. Schreib z. B. `15 min`, `1h`, `2 Stunden` oder `1 Tag`.",
+        ),
+        ('[substitutions]\nreminder_before = "90 Tage"', "substitutions.reminder_before", "„90 Tage“ ist zu lang"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, extra: str, key: str, fragment: str) -> None:

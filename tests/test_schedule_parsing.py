@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.errors import BadArgument, render
+from bot.i18n import Catalog
 from bot.schedule_parsing import (
     ScheduleError,
     describe_schedule,
@@ -17,8 +22,22 @@ from bot.schedule_parsing import (
     parse_reminder,
     parse_schedule,
 )
+from bot.schedule_texts import MESSAGES
 
 BERLIN = ZoneInfo("Europe/Berlin")
+CATALOG = Catalog(MESSAGES)
+
+
+def said(error: ScheduleError, language: str, prefix: str = "!") -> str:
+    """The refusal as plain text (the person's words unescaped, examples between backticks)."""
+    return render(error, CATALOG, language, prefix, plain=True)
+
+
+def german(call: Callable[[], object]) -> str:
+    """What `call` says in German when it refuses."""
+    with pytest.raises(ScheduleError) as caught:
+        call()
+    return said(caught.value, "de")
 
 
 def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -227,24 +246,28 @@ def test_refused_with_a_precise_message(now: datetime, text: str, german: list[s
     with pytest.raises(ScheduleError) as caught:
         parse_schedule(text, now=now, tz=BERLIN)
     for words in german:
-        assert words in caught.value.de
+        assert words in said(caught.value, "de")
     for words in english:
-        assert words in caught.value.en
+        assert words in said(caught.value, "en")
     # Every refusal shows a form that works, in both languages.
-    assert "`" in caught.value.de
-    assert "`" in caught.value.en
+    assert "`" in said(caught.value, "de")
+    assert "`" in said(caught.value, "en")
 
 
-def test_schedule_error_is_a_value_error_with_both_languages() -> None:
-    error = ScheduleError("Hallo", "Hello")
-    assert isinstance(error, ValueError)
-    assert (error.de, error.en, str(error)) == ("Hallo", "Hello", "Hallo")
+def test_schedule_error_is_a_keyed_bad_argument_and_a_value_error() -> None:
+    error = ScheduleError("schedule.not_a_date", text="bald")
+    assert isinstance(error, BadArgument) and isinstance(error, ValueError)
+    assert (
+        said(error, "de") == "„bald“ verstehe ich nicht als Datum. Schreib z. B. `10.12.`, `10.12.2026` oder `morgen`."
+    )
+    assert said(error, "en") == "I do not understand “bald” as a date. Write e.g. `10.12.`, `10.12.2026` or `tomorrow`."
 
 
 def test_this_weekday_is_the_one_of_the_current_week() -> None:
     assert parse_schedule("diesen Mittwoch 10 Uhr X", now=MONDAY, tz=BERLIN).start == berlin(2026, 11, 25, 10)
-    with pytest.raises(ScheduleError, match="dieser Woche ist schon vorbei"):
-        parse_schedule("diesen Montag 10 Uhr X", now=TUESDAY_MORNING, tz=BERLIN)
+    assert "dieser Woche ist schon vorbei" in german(
+        lambda: parse_schedule("diesen Montag 10 Uhr X", now=TUESDAY_MORNING, tz=BERLIN)
+    )
 
 
 def test_next_weekday_said_on_sunday_is_unambiguous() -> None:
@@ -255,8 +278,7 @@ def test_next_weekday_said_on_sunday_is_unambiguous() -> None:
 
 def test_two_letter_weekdays_only_where_a_weekday_is_expected() -> None:
     # "So" is also a word: without a dot or a date after it, it starts the title, and the time is missing.
-    with pytest.raises(ScheduleError, match="keinen Zeitpunkt"):
-        parse_schedule("So geht es weiter", now=SATURDAY, tz=BERLIN)
+    assert "keinen Zeitpunkt" in german(lambda: parse_schedule("So geht es weiter", now=SATURDAY, tz=BERLIN))
     assert parse_schedule("jeden Mo und Do 9 Uhr Sport", now=SATURDAY, tz=BERLIN).rrule == "FREQ=WEEKLY;BYDAY=MO,TH"
 
 
@@ -461,9 +483,9 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 def test_parse_duration_refuses(text: str, german: str) -> None:
     with pytest.raises(ScheduleError) as caught:
         parse_duration(text)
-    assert german in caught.value.de
-    assert "`1 Woche`" in caught.value.de or "`15 min`" in caught.value.de
-    assert "`" in caught.value.en
+    assert german in said(caught.value, "de")
+    assert "`1 Woche`" in said(caught.value, "de") or "`15 min`" in said(caught.value, "de")
+    assert "`" in said(caught.value, "en")
 
 
 REMINDERS = [
@@ -508,8 +530,8 @@ def test_reminder_offsets_keep_the_seconds() -> None:
 def test_parse_reminder_refuses(now: datetime, text: str, german: str) -> None:
     with pytest.raises(ScheduleError) as caught:
         parse_reminder(text, now=now, tz=BERLIN)
-    assert german in caught.value.de
-    assert "`" in caught.value.en
+    assert german in said(caught.value, "de")
+    assert "`" in said(caught.value, "en")
 
 
 @pytest.mark.parametrize(
@@ -535,12 +557,11 @@ def test_parse_date(text: str, expected: date) -> None:
 def test_parse_date_refuses(text: str) -> None:
     with pytest.raises(ScheduleError) as caught:
         parse_date(text, now=SATURDAY, tz=BERLIN)
-    assert "`10.12.`" in caught.value.de
+    assert "`10.12.`" in said(caught.value, "de")
 
 
 def test_parse_date_refuses_impossible_dates() -> None:
-    with pytest.raises(ScheduleError, match=r"31\.2\. gibt es nicht"):
-        parse_date("31.2.", now=SATURDAY, tz=BERLIN)
+    assert "31.2. gibt es nicht" in german(lambda: parse_date("31.2.", now=SATURDAY, tz=BERLIN))
 
 
 # Bounds: what a city employee could mean, and absurd input (numbers beyond any column, year 9999) explained.
@@ -572,9 +593,9 @@ def test_out_of_bounds_is_explained(text: str, german: list[str], english: list[
     with pytest.raises(ScheduleError) as caught:
         parse_schedule(text, now=SATURDAY, tz=BERLIN)
     for words in german:
-        assert words in caught.value.de
+        assert words in said(caught.value, "de")
     for words in english:
-        assert words in caught.value.en
+        assert words in said(caught.value, "en")
 
 
 @pytest.mark.parametrize(("text", "start", "rrule"), WITHIN_BOUNDS, ids=[case[0] for case in WITHIN_BOUNDS])
@@ -585,12 +606,120 @@ def test_the_edge_of_the_bounds_is_accepted(text: str, start: tuple[int, ...], r
 
 
 def test_reminders_and_skipped_dates_are_bounded_too() -> None:
-    with pytest.raises(ScheduleError, match="zu weit in der Zukunft"):
-        parse_reminder("am 1.1.2099 9 Uhr an die Rente", now=SATURDAY, tz=BERLIN)
-    with pytest.raises(ScheduleError, match="ist zu lang"):
-        parse_reminder("in 99999999999999999999 Stunden an X", now=SATURDAY, tz=BERLIN)
-    with pytest.raises(ScheduleError, match="zu weit in der Vergangenheit"):
-        parse_date("1.1.0001", now=SATURDAY, tz=BERLIN)
+    assert "zu weit in der Zukunft" in german(
+        lambda: parse_reminder("am 1.1.2099 9 Uhr an die Rente", now=SATURDAY, tz=BERLIN)
+    )
+    assert "ist zu lang" in german(
+        lambda: parse_reminder("in 99999999999999999999 Stunden an X", now=SATURDAY, tz=BERLIN)
+    )
+    assert "zu weit in der Vergangenheit" in german(lambda: parse_date("1.1.0001", now=SATURDAY, tz=BERLIN))
     assert parse_date("1.12.2021", now=SATURDAY, tz=BERLIN) == date(2021, 12, 1)  # a past skip date is fine
-    with pytest.raises(ScheduleError, match="ist zu lang"):
-        parse_duration("99999999999999999999 min")
+    assert "ist zu lang" in german(lambda: parse_duration("99999999999999999999 min"))
+
+
+# --- Keys and catalog ------------------------------------------------------------------------------------
+
+
+def schedule(text: str, now: datetime = SATURDAY) -> Callable[[], object]:
+    return lambda: parse_schedule(text, now=now, tz=BERLIN)
+
+
+def reminder(text: str) -> Callable[[], object]:
+    return lambda: parse_reminder(text, now=SATURDAY, tz=BERLIN)
+
+
+def day(text: str) -> Callable[[], object]:
+    return lambda: parse_date(text, now=SATURDAY, tz=BERLIN)
+
+
+def duration(text: str) -> Callable[[], object]:
+    return lambda: parse_duration(text)
+
+
+EVERY_REFUSAL: list[tuple[str, Callable[[], object]]] = [
+    ("schedule.twice", schedule("morgen 14 Uhr 15 Uhr Runde")),
+    ("schedule.ambiguous_slash_date", schedule("12/3 10 Uhr Runde")),
+    ("schedule.invalid_time", schedule("morgen 25 Uhr Runde")),
+    ("schedule.end_before_start", schedule("morgen 16-14 Uhr Runde")),
+    ("schedule.interval_too_large", schedule("alle 53 Wochen montags 9 Uhr Runde")),
+    ("schedule.nth_weekday_ambiguous", schedule("jeden zweiten Dienstag 10 Uhr Runde")),
+    ("schedule.this_weekday_passed", schedule("diesen Montag 10 Uhr X", TUESDAY_MORNING)),
+    ("schedule.next_weekday_ambiguous", schedule("nächsten Dienstag 10 Uhr X", MONDAY)),
+    ("schedule.weekday_is_today", schedule("Samstag 10 Uhr X")),
+    ("schedule.no_such_date", schedule("31.2. 10 Uhr X")),
+    ("schedule.no_such_date_leap", schedule("29.2.2027 10 Uhr X")),
+    ("schedule.too_far_ahead", schedule("31.12.9999 10 Uhr Planung")),
+    ("schedule.too_far_back", day("1.1.0001")),
+    ("schedule.weekday_mismatch", schedule("Dienstag, 3.12. 10 Uhr X")),
+    ("schedule.date_passed", schedule("1.11. 10 Uhr X")),
+    ("schedule.daypart_conflict", schedule("14 Uhr morgens Runde")),
+    ("schedule.bare_hour", schedule("morgen um 3 Runde")),
+    ("schedule.time_after_title", schedule("morgen Runde 14 Uhr")),
+    ("schedule.missing_time", schedule("morgen Runde")),
+    ("schedule.when_after_title", schedule("Teamrunde morgen 14 Uhr")),
+    ("schedule.no_when", schedule("Teamrunde")),
+    ("schedule.in_past", schedule("1.11.2026 10 Uhr X")),
+    ("schedule.limit_needs_series", schedule("morgen 10 Uhr bis 31.3. X")),
+    ("schedule.offset_conflict", schedule("morgen in 2 Stunden X")),
+    ("schedule.time_passed_today", schedule("8 Uhr X")),
+    ("schedule.two_lengths", schedule("morgen 14-16 Uhr für 1 Stunde Runde")),
+    ("schedule.missing_title", schedule("morgen 14 Uhr")),
+    ("schedule.series_needs_day", schedule("wöchentlich 10 Uhr Runde")),
+    ("schedule.monthday_not_in_every_month", schedule("monatlich am 31. 10 Uhr Runde")),
+    ("schedule.conflicts_with_series", schedule("morgen jeden Dienstag 10 Uhr Runde")),
+    ("schedule.series_start_passed", schedule("ab 1.11.2026 jeden Dienstag 10 Uhr Runde")),
+    ("schedule.series_ends_before_start", schedule("jeden Dienstag 10 Uhr bis 1.11.2026 Runde")),
+    ("schedule.reminder_no_when", reminder("mich irgendwann an X")),
+    ("schedule.reminder_once", reminder("mich jeden Tag um 9 an X")),
+    ("schedule.reminder_range", reminder("mich morgen 9-10 Uhr an X")),
+    ("schedule.reminder_missing_text", reminder("mich in 2 Stunden")),
+    ("schedule.not_a_date", day("quatsch")),
+    ("schedule.not_a_duration", duration("bald")),
+    ("schedule.duration_not_positive", duration("0 min")),
+    ("schedule.duration_too_long", duration("61 Tage")),
+]
+
+
+@pytest.mark.parametrize(("key", "call"), EVERY_REFUSAL, ids=[key for key, _ in EVERY_REFUSAL])
+def test_every_refusal_has_its_text_in_both_languages(key: str, call: Callable[[], object]) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        call()
+    assert caught.value.key == key
+    for language in ("de", "en"):
+        plain = said(caught.value, language, prefix="?")
+        assert plain and "{" not in plain and "!" not in plain, plain
+        shown = render(caught.value, CATALOG, language, "?")
+        # Examples are code: the person's words in them are shown as written, never with escaping backslashes.
+        for span in re.findall(r"(`+)(.+?)\1", shown):
+            assert "\\" not in span[1], shown
+    assert said(caught.value, "de") != said(caught.value, "en")
+
+
+def test_the_catalog_has_exactly_the_keys_the_parser_raises() -> None:
+    tested = {key for key, _ in EVERY_REFUSAL}
+    assert tested == set(MESSAGES), "every text is tested by a phrase that produces it"
+    source = Path(__file__).parents[1].joinpath("bot", "schedule_parsing.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'"(schedule\.\w+)"', source)) == set(MESSAGES)
+    # A parameter between backticks would show its escaping backslashes; examples are passed as code(...).
+    for key, texts in MESSAGES.items():
+        for language, template in texts.items():
+            for span in re.findall(r"`([^`]*)`", template):
+                assert re.search(r"\{(?!prefix\})", span) is None, (key, language, span)
+
+
+def test_refusals_escape_the_persons_words_and_show_examples_with_the_prefix() -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_reminder("mich jeden Tag um 9 an X", now=SATURDAY, tz=BERLIN)
+    shown = render(caught.value, CATALOG, "de", "?")
+    assert "`?termin jeden Dienstag 10 Uhr Jour fixe`" in shown and "!" not in shown
+    assert "`?meeting every tuesday 10am jour fixe`" in render(caught.value, CATALOG, "en", "?")
+    with pytest.raises(ScheduleError) as caught:
+        parse_date("*bald* [hier](https://x.example)", now=SATURDAY, tz=BERLIN)
+    assert "„\\*bald\\* \\[hier\\]\\(https\\://x\\.example\\)“" in render(caught.value, CATALOG, "de", "!")
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule("Runde_[1]* morgen 14 Uhr", now=SATURDAY, tz=BERLIN)
+    assert "`morgen 14 Uhr Runde_[1]*`" in render(caught.value, CATALOG, "de", "!")
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule("nächsten Dienstag 10 Uhr X", now=MONDAY, tz=BERLIN)
+    assert "Dienstag, 24. November 2026 oder Dienstag, 1. Dezember 2026" in said(caught.value, "de")
+    assert "Tuesday, 24 November 2026 or Tuesday, 1 December 2026" in said(caught.value, "en")

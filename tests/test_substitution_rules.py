@@ -793,7 +793,8 @@ def test_every_rule_error_has_its_texts(call: Callable[[], object]) -> None:
 
 def test_every_text_of_the_rules_is_used() -> None:
     used = set().union(*(_keys(refused(call).error) for _, call in EVERY_ERROR))
-    assert used == set(rule_texts.MESSAGES) | {"rights.substitution"}
+    own = {key for key in used if not key.startswith("schedule.")}  # a date mistake nests the date grammar's text
+    assert own == set(rule_texts.MESSAGES) | {"rights.substitution"}
 
 
 def test_examples_show_the_configured_prefix() -> None:

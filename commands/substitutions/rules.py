@@ -32,8 +32,6 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.errors import BadArgument, Example, Forbidden, Localized, UserError
-from bot.i18n import Markdown
-from bot.replies import md_code, md_escape
 from bot.schedule_parsing import Schedule, ScheduleError, format_when, parse_date, parse_schedule
 from commands.expertise.importing import MAX_TOPIC_LENGTH, MAX_TOPICS
 from storage.text import fold
@@ -125,24 +123,8 @@ def _number(key: str, count: int) -> str:
     return f"{key}.{'one' if count == 1 else 'many'}"
 
 
-def _parser_words(error: ScheduleError) -> UserError | Localized:
-    """What the date parser said, as a parameter of our message: a date mistake reads the same as for `!termin`.
-
-    TRANSITION: until `bot.schedule_parsing` raises keyed errors, its errors carry a German and an English text.
-    They are escaped here and their examples shown as code, as the dispatcher shows such errors (the texts of
-    `parse_schedule` and `parse_date` name no command, so there is no prefix to put in).
-    """
-    if isinstance(error, UserError):
-        return error
-    de, en = (
-        Markdown(re.sub(r"\\`([^`]*?)\\`", lambda m: md_code(m.group(1).replace("\\", "")), md_escape(text)))
-        for text in (error.de, error.en)
-    )
-    return Localized(de, en)
-
-
 def _with_example(error: ScheduleError) -> SubstitutionError:
-    return SubstitutionError("subrule.with_example", error=_parser_words(error))
+    return SubstitutionError("subrule.with_example", error=error)
 
 
 # --- Reading a request -----------------------------------------------------------------------------------
@@ -293,7 +275,7 @@ def _read_deadline_day(text: str, pos: int, now: datetime, tz: ZoneInfo) -> tupl
             shortest_error = error
     if words and words[0].group()[0].isdigit():  # "Frist 31.11.", "deadline 12/10": meant as a date
         assert shortest_error is not None
-        raise _deadline_error(text[:pos].split()[-1] + " " + words[0].group(), _parser_words(shortest_error))
+        raise _deadline_error(text[:pos].split()[-1] + " " + words[0].group(), shortest_error)
     return None  # "Deadline-Workshop", "Frist beachten": part of the description
 
 
