@@ -24,7 +24,6 @@ from sqlalchemy import (
     false,
     func,
     text,
-    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -162,8 +161,9 @@ class Profile(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     city: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str | None] = mapped_column(Text)
-    # Whether the bot may ping this person (e.g. when suggesting them for a substitution).
-    allow_mentions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether the bot may ping this person (e.g. when suggesting them for a substitution): only if they said so
+    # (`!erwähnen ja`, or an import's column); pinging someone who did not ask for it is spam.
+    allow_mentions: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

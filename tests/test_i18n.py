@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.i18n import Catalog, plural_category, plural_forms
+from bot.app import all_routers
+from bot.i18n import CORE_MESSAGES, Catalog, plural_category, plural_forms
+from tests.messages import CATALOG
 
 OFFERS = {
     "offers": {
@@ -48,3 +52,19 @@ def test_a_plural_text_needs_a_number() -> None:
         Catalog(OFFERS).text("de", "offers", count="2")
     with pytest.raises(TypeError):
         Catalog(OFFERS).text("de", "offers")
+
+
+def test_no_text_splits_its_plural_by_hand() -> None:
+    """ "Angebot(e)", "offer(s)", "Person|Personen": every catalog (the dispatcher's is built, and so checked, in
+    tests.messages) says a number of things with plural forms."""
+    hand_split = re.compile(r"\w\((?:e|s|n|en|er)\)|\w\|\w")
+    texts = [
+        (key, text)
+        for source in (CORE_MESSAGES, *(router.messages for router in all_routers()))
+        for key, languages in source.items()
+        for value in languages.values()
+        for text in ([value] if isinstance(value, str) else value.values())
+    ]
+    assert len(texts) > 400
+    assert [(key, text) for key, text in texts if hand_split.search(text)] == []
+    assert "sub.people" in CATALOG
