@@ -102,6 +102,9 @@ class RoomSettings(Base):
 
     room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name for the room's meetings
+    # When the bot introduced itself here (or found itself already in the room): it does so once per room, also
+    # across restarts, and never again when it is invited back.
+    introduced_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 

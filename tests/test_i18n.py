@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import all_routers
 from bot.i18n import CORE_MESSAGES, Catalog, plural_category, plural_forms
+from commands.introduction import MESSAGES as INTRODUCTIONS
 from tests.messages import CATALOG
 
 OFFERS = {
@@ -60,7 +61,7 @@ def test_no_text_splits_its_plural_by_hand() -> None:
     hand_split = re.compile(r"\w\((?:e|s|n|en|er)\)|\w\|\w")
     texts = [
         (key, text)
-        for source in (CORE_MESSAGES, *(router.messages for router in all_routers()))
+        for source in (CORE_MESSAGES, INTRODUCTIONS, *(router.messages for router in all_routers()))
         for key, languages in source.items()
         for value in languages.values()
         for text in ([value] if isinstance(value, str) else value.values())
