@@ -65,7 +65,7 @@ def _dates_text(dates: list[datetime], language: str) -> str:
 
 
 def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
-    """"1 Tag, 1 Stunde und 15 Minuten" (the language's way of listing, from CLDR)."""
+    """The offsets as the language lists them (CLDR): "1 Tag, 1 Stunde und 15 Minuten"."""
     return str(format_list([span_text(o, language) for o in offsets], locale=language))
 
 
