@@ -14,6 +14,7 @@ from bot.matrix import MatrixTransport
 from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
 from commands import decisions, expertise, help, meetings, substitutions
+from commands.introduction import Introductions
 from storage import Database
 from storage.analysis import Analyzer
 
@@ -167,6 +168,7 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     transport = MatrixTransport(config, db, clock)
     parts = build_parts(config, clock, db, sender=transport, files=transport)
     transport.outbox = parts.outbox
+    transport.greeter = Introductions(db, parts.outbox, config, clock)
     return App(
         config=config,
         clock=clock,

@@ -11,6 +11,7 @@ import click
 
 from bot import __version__
 from bot.config import Config, ConfigError, load_config
+from bot.i18n import plural_category
 
 log = logging.getLogger("bot")
 
@@ -228,7 +229,8 @@ def export_decisions(
         click.echo(data.decode("utf-8-sig"), nl=False)
     else:
         output.write_bytes(data)
-        click.echo(f"{count} Beschlüsse nach {output} geschrieben.", err=True)
+        decisions = "Beschluss" if plural_category("de", count) == "one" else "Beschlüsse"
+        click.echo(f"{count} {decisions} nach {output} geschrieben.", err=True)
 
 
 @main.command()

@@ -1,4 +1,9 @@
-"""Message catalogs: every text a user sees exists in German (first) and English."""
+"""Message catalogs: every text a user sees exists in German (first) and English.
+
+A text that names a number of things has plural forms instead of one template: `{"one": "{count} Angebot",
+"other": "{count} Angebote"}`, chosen by the `count` parameter with the language's CLDR plural rules (Babel), so
+"1 Angebote" or "Angebot(e)" cannot happen and a language with more forms only needs its catalog entries.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,15 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from babel import Locale
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("de", "en")  # German first: every text exists in both
 
-Messages = Mapping[str, Mapping[str, str]]
+Text = str | Mapping[str, str]
+"""One language's text of a message: a template, or plural forms by CLDR category ("one", "other", …)."""
+Messages = Mapping[str, Mapping[str, Text]]
 
 
 class Markdown(str):
@@ -82,9 +91,19 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+def plural_forms(language: str) -> frozenset[str]:
+    """The plural categories a language's texts need (CLDR): German and English "one" and "other"."""
+    return frozenset(Locale.parse(language).plural_form.tags | {"other"})
+
+
+def plural_category(language: str, count: int) -> str:
+    """Which plural form `count` takes in `language` ("one" for 1 in German and English, else "other")."""
+    return str(Locale.parse(language).plural_form(count))
+
+
 class Catalog:
     def __init__(self, *sources: Messages) -> None:
-        self._messages: dict[str, Mapping[str, str]] = {}
+        self._messages: dict[str, Mapping[str, Text]] = {}
         for source in sources:
             for key, texts in source.items():
                 if key in self._messages:
@@ -92,6 +111,12 @@ class Catalog:
                 missing = [lang for lang in LANGUAGES if lang not in texts]
                 if missing:
                     raise ValueError(f"message {key!r} lacks {missing}")
+                for language, text in texts.items():
+                    if not isinstance(text, str) and set(text) != plural_forms(language):
+                        raise ValueError(
+                            f"message {key!r} ({language}) has the plural forms {sorted(text)}, "
+                            f"the language needs {sorted(plural_forms(language))}"
+                        )
                 self._messages[key] = texts
 
     def __contains__(self, key: str) -> bool:
@@ -99,7 +124,14 @@ class Catalog:
 
     def text(self, language: str, key: str, **values: Any) -> str:
         texts = self._messages[key]
-        template = texts.get(language) or texts["de"]
+        if language not in texts:
+            language = "de"
+        template = texts[language]
+        if not isinstance(template, str):
+            count = values.get("count")
+            if not isinstance(count, int) or isinstance(count, bool):
+                raise TypeError(f"message {key!r} has plural forms: it needs an integer count, not {count!r}")
+            template = template[plural_category(language, count)]
         return Markdown(template.format(**values) if values else template)
 
     def translator(self, language: str) -> Translator:

@@ -16,11 +16,11 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from nio import (
@@ -87,6 +87,16 @@ ROOM_KEYS_KEPT = 10_000  # room keys remembered for answering key requests (~170
 CREATOR_POWER_LEVEL = 1000
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
+# How long an introduction waits for a room just joined to show up in a sync (nio sends only into rooms it knows).
+INTRODUCTION_WAIT_S = 60.0
+
+
+class Greeter(Protocol):
+    """Who introduces the bot in a room it was invited into (`commands.introduction.Introductions`)."""
+
+    async def joined(self, room_id: str, *, direct: bool) -> None: ...
+
+    async def present(self, room_ids: Sequence[str]) -> None: ...
 
 
 class MatrixError(Exception):
@@ -163,6 +173,14 @@ def _without_reply_quote(content: dict[str, Any], body: str) -> str:
     if (content.get("m.relates_to") or {}).get("m.in_reply_to") and body.startswith("> "):
         return re.sub(r"^(?:>[^\n]*\n)+\n?", "", body)
     return body
+
+
+def _invited_as_direct(invite_state: list[Any], user_id: str) -> bool:
+    """Whether the invite is to a direct chat (clients mark the invite of a DM with `is_direct`)."""
+    return any(
+        isinstance(e, InviteMemberEvent) and e.state_key == user_id and bool((e.content or {}).get("is_direct"))
+        for e in invite_state
+    )
 
 
 def _mentioned(content: dict[str, Any]) -> tuple[str, ...]:
@@ -247,6 +265,7 @@ class MatrixTransport:
         # of someone meant to read the room that asks for it (nio answers only the bot's own devices).
         self._room_keys: dict[str, tuple[str, str]] = {}
         self.outbox: Outbox | None = None  # set by the composition root (it needs this transport to send)
+        self.greeter: Greeter | None = None  # likewise: says hello in a room the bot joins on an invite
         # Room version 12 gives room creators unlimited power without listing them in m.room.power_levels.
         self._creators: dict[str, frozenset[str]] = {}  # a room's first sync is always "limited"; later ones mean a gap
 
@@ -370,6 +389,8 @@ class MatrixTransport:
                 tasks = set()
             async with self._synced:
                 self._synced.notify_all()
+            if first:
+                await self._rooms_present(list(response.rooms.join))
             since = response.next_batch
             self._batches.append((since, tasks))
             await self._persist_token()
@@ -724,6 +745,7 @@ class MatrixTransport:
                 log.warning("could not join %s (invited by %s): %s", room_id, inviter, response.message)
             else:
                 log.info("joined %s, invited by %s", room_id, inviter)
+                self._introduce(room_id, direct=_invited_as_direct(invite_state, self.user_id))
             return
         log.info("declining invite to %s from %s: not on the allowlist", room_id, inviter)
         method, path = Api.room_leave(client.access_token, room_id)
@@ -734,6 +756,32 @@ class MatrixTransport:
         response = await client._send(RoomLeaveResponse, method, path, json.dumps({"reason": reason}))
         if isinstance(response, ErrorResponse):
             log.warning("could not decline the invite to %s: %s", room_id, response.message)
+
+    def _introduce(self, room_id: str, *, direct: bool) -> None:
+        """Say hello in a room just joined, once it shows up in a sync (in the background: the sync loop goes on)."""
+        greeter = self.greeter
+        if greeter is None:
+            return
+
+        async def introduce() -> None:
+            try:
+                await self._seen_in_sync(room_id, INTRODUCTION_WAIT_S)
+                await greeter.joined(room_id, direct=direct)
+            except Exception:  # a hello is not worth a crash; the outbox retries what it stored
+                log.warning("could not introduce the bot in %s", room_id, exc_info=True)
+
+        task = asyncio.create_task(introduce())
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    async def _rooms_present(self, room_ids: list[str]) -> None:
+        """The rooms the bot is in at start were joined before: no introduction there, ever (see `Greeter`)."""
+        if self.greeter is None:
+            return
+        try:
+            await self.greeter.present(room_ids)
+        except Exception:
+            log.warning("could not note the rooms the bot is in", exc_info=True)
 
     # -- direct chats --------------------------------------------------------------------------------
     async def direct_room(self, user_id: str) -> str:

@@ -19,7 +19,16 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
-from bot.replies import Attachment, OnSent, Reply, edit_content, message_content
+from bot.replies import (
+    MESSAGE,
+    Attachment,
+    OnSent,
+    Reply,
+    edit_content,
+    event_type,
+    message_content,
+    reaction_content,
+)
 from storage import Database, Repositories
 from storage.outbox import OutboxRecord, Outgoing, OutgoingFile
 
@@ -43,7 +52,9 @@ Content = dict[str, Any] | Callable[[], dict[str, Any]]  # a function is asked a
 class Sender(Protocol):
     """What sends messages for the outbox and the scheduler: the Matrix transport, or a recording fake in tests."""
 
-    async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str: ...
+    async def send(
+        self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+    ) -> str: ...
 
     async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]: ...
 
@@ -59,11 +70,17 @@ def reply_txn_id(event_id: str) -> str:
 
 
 def outgoing(command_event_id: str, room_id: str, relation: dict[str, Any], reply: Reply) -> list[Outgoing]:
-    """The messages a command's reply consists of, in sending order: the reply, its files, its followups."""
+    """The messages a command's reply consists of, in sending order: the reply (a message, a reaction on the command,
+    or nothing), its files, its followups."""
     base = reply_txn_id(command_event_id)
-    content = message_content(reply) | {"m.relates_to": relation}
     hook, arg = _hook(reply.on_sent)
-    messages = [Outgoing(base, content, room_id=room_id, hook=hook, hook_arg=arg)]
+    messages: list[Outgoing] = []
+    if reply.reaction is not None:
+        content = reaction_content(command_event_id, reply.reaction)
+        messages.append(Outgoing(base, content, room_id=room_id, hook=hook, hook_arg=arg))
+    elif reply.markdown:
+        content = message_content(reply) | {"m.relates_to": relation}
+        messages.append(Outgoing(base, content, room_id=room_id, hook=hook, hook_arg=arg))
     for index, attachment in enumerate(reply.attachments):
         file = OutgoingFile(attachment.filename, attachment.mimetype, attachment.data)
         messages.append(Outgoing(f"{base}-file{index}", {"m.relates_to": relation}, room_id=room_id, file=file))
@@ -174,7 +191,8 @@ class Outbox:
             file = message.file
             uploaded = await self.transport.upload(room_id, Attachment(file.filename, file.mimetype, file.data))
             content = uploaded | content
-        return room_id, await self.transport.send(room_id, content, txn_id=message.txn_id)
+        sent = await self.transport.send(room_id, content, txn_id=message.txn_id, event_type=event_type(content))
+        return room_id, sent
 
     async def _after_sent(self, row_id: int | None, message: Outgoing, room_id: str, event_id: str) -> None:
         """Mark the row sent and run its hook, in one unit of work: both or neither."""

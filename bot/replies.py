@@ -110,6 +110,10 @@ class OnSent:
 
 @dataclass(frozen=True)
 class Reply:
+    """What a command says: a message below the command (`markdown`), or only a reaction on it (`reaction`, e.g.
+    ✅ where another message would be noise), or nothing in the room at all (`Reply.quiet`); files and followups
+    go out after it either way."""
+
     markdown: str
     mentions: Sequence[str] = ()
     attachments: Sequence[Attachment] = ()
@@ -117,6 +121,7 @@ class Reply:
     on_sent: OnSent | None = None
     # Set by the dispatcher: the reply and everything it sends wait in the outbox under the command's event id.
     outboxed: bool = False
+    reaction: str | None = None  # instead of a message: this reaction on the command (typed as a message)
 
     @classmethod
     def text(
@@ -129,6 +134,16 @@ class Reply:
         on_sent: OnSent | None = None,
     ) -> Reply:
         return cls(markdown, tuple(mentions), tuple(attachments), tuple(followups), on_sent)
+
+    @classmethod
+    def react(cls, key: str, *, followups: Sequence[Followup] = ()) -> Reply:
+        """Acknowledge the command with a reaction (no message in the room), then send the followups."""
+        return cls("", followups=tuple(followups), reaction=key)
+
+    @classmethod
+    def quiet(cls, *, followups: Sequence[Followup]) -> Reply:
+        """Say nothing in the room; only the followups (direct messages, an edit) go out."""
+        return cls("", followups=tuple(followups))
 
 
 @dataclass(frozen=True)
@@ -252,6 +267,22 @@ def _content(markdown: str, mentions: Sequence[str], msgtype: str) -> dict[str, 
         # merely appear in the text: only the listed people are meant to be notified.
         "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
     }
+
+
+REACTION = "m.reaction"
+MESSAGE = "m.room.message"
+
+
+def reaction_content(event_id: str, key: str) -> dict[str, Any]:
+    """A reaction (annotation) with `key` on the event `event_id`."""
+    return {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+
+
+def event_type(content: dict[str, Any]) -> str:
+    """The event type a content is sent as: an annotation is a reaction (the spec relates annotations only from
+    `m.reaction` events), everything else a message. Derived, so a stored outbox row needs no column for it."""
+    relates = content.get("m.relates_to") or {}
+    return REACTION if relates.get("rel_type") == "m.annotation" else MESSAGE
 
 
 def edit_content(reply: Reply, event_id: str) -> dict[str, Any]:

@@ -1,15 +1,27 @@
-"""General commands: help generated from the registry, health check, language choice."""
+"""General commands: help generated from the registry, health check, language choice.
+
+`!hilfe` is a short overview: one line per area (a feature's router: its title and its first commands), then how to
+get more. `!hilfe termine` (an area: a word of the router's title, or its family, `!help meetings`) lists the area's
+commands with their usage; `!hilfe termin` (a command) explains one. Where an area and a command share a name
+(`!termine`), the area wins and `!hilfe !termine`, with the prefix, means the command.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from bot.dispatch import CommandContext, Feature, Role, Router
+from bot.dispatch import Command, CommandContext, Feature, Registry, Role, Router
 from bot.errors import NotFound
 from bot.replies import Reply, md_code
 from commands import arguments, rights
 from commands.arguments import TIME_ZONE
 from commands.timezones import room_timezone
+from storage.text import fold
+
+GENERAL = "general"
+FEATURED = 3  # commands per area in the overview: the first ones the feature declares (members' commands)
+# The word that names an area in German where its title has none ("Wer weiß was"); in English the family name does.
+AREA_WORDS_DE = {"expertise": "wissen"}
 
 router = Router(
     "general",
@@ -19,13 +31,26 @@ router = Router(
         **rights.MESSAGES,  # the refusals every feature raises through commands.rights
         **arguments.MESSAGES,  # the typed arguments every feature shares
         "help.title": {"de": "**Das kann ich** (re@di-Bot)", "en": "**What I can do** (re@di bot)"},
+        "help.area": {"de": "**{title}**: {commands} – mehr: {more}", "en": "**{title}**: {commands} – more: {more}"},
+        "help.others": {
+            "de": {"one": "{commands} und {count} weiterer", "other": "{commands} und {count} weitere"},
+            "en": {"one": "{commands} and {count} more", "other": "{commands} and {count} more"},
+        },
+        "help.general": {"de": "Außerdem: {commands}", "en": "Also: {commands}"},
         "help.footer": {
-            "de": "Mehr zu einem Befehl: `{prefix}hilfe <Befehl>`. Auf Englisch: `{prefix}sprache en`.",
-            "en": "More about one command: `{prefix}help <command>`. Auf Deutsch: `{prefix}language de`.",
+            "de": "Mehr zu einem Befehl: `{prefix}hilfe <Befehl>`, z. B. `{prefix}hilfe {example}`. "
+            "Auf Englisch: `{prefix}sprache en`.",
+            "en": "More about one command: `{prefix}help <command>`, e.g. `{prefix}help {example}`. "
+            "Auf Deutsch: `{prefix}language de`.",
+        },
+        "help.area_title": {"de": "**{title}** – die Befehle", "en": "**{title}** – the commands"},
+        "help.area_footer": {
+            "de": "Mehr zu einem Befehl: `{prefix}hilfe {prefix}{example}`. Alle Bereiche: `{prefix}hilfe`",
+            "en": "More about one command: `{prefix}help {prefix}{example}`. All areas: `{prefix}help`",
         },
         "help.unknown": {
-            "de": "Zu {name} habe ich keinen Befehl gefunden. Alle Befehle zeigt `{prefix}hilfe`.",
-            "en": "I found no command {name}. `{prefix}help` lists all commands.",
+            "de": "Zu {name} habe ich keinen Befehl und keinen Bereich gefunden. Überblick: `{prefix}hilfe`",
+            "en": "I found no command or area {name}. Overview: `{prefix}help`",
         },
         "help.usage": {"de": "Aufruf", "en": "Usage"},
         "help.subcommands": {"de": "Dazu gehören", "en": "Subcommands"},
@@ -64,46 +89,111 @@ router = Router(
 @router.command(
     "hilfe",
     aliases=["help", "h", "?"],
-    help_de="Zeigt alle Befehle oder erklärt einen",
-    help_en="Lists all commands or explains one",
-    labels={"command": ("Befehl", "command")},
+    help_de="Zeigt, was ich kann, die Befehle eines Bereichs (z. B. termine) oder erklärt einen Befehl",
+    help_en="Shows what I can do, the commands of an area (e.g. meetings) or explains one command",
+    labels={"command": ("Bereich oder Befehl", "area or command")},
     replay_safe=True,
 )
 async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply:
     prefix, lang = ctx.prefix, ctx.language
-    if command:
-        words = command.strip().removeprefix(prefix).split()
-        found = ctx.registry.find(words[0]) if words else None
-        if found is None:
-            raise NotFound("help.unknown", name=md_code(" ".join(words)))
-        sub = ctx.registry.subcommand(found, words[1]) if len(words) > 1 else None
-        if sub is not None:
-            found = sub
-        head = f"{prefix}{found.parent.spoken_name(lang)} " if found.parent else prefix
-        lines = [f"**{head}{found.spoken_name(lang)}** – {found.help(lang)}"]
-        if found.details(lang):
-            # Details are written with the default prefix; shown with the configured one.
-            lines.append(found.details(lang).replace("`!", "`" + prefix))
-        lines.append(f"{ctx.t('help.usage')}: `{found.usage(prefix, lang)}`")
-        subcommands = ctx.registry.subcommands(found)
-        if subcommands:
-            items = "\n".join(f"- `{s.usage(prefix, lang)}` – {s.help(lang)}" for s in subcommands)
-            lines.append(f"{ctx.t('help.subcommands')}:\n\n{items}")
-        others = [n for n in found.names if n != found.spoken_name(lang)]
-        if others:
-            lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{head}{n}`" for n in others))
-        if found.role is Role.COORDINATOR:
-            lines.append(ctx.t("help.coordinators_only"))
-        return Reply.text("\n\n".join(lines))
+    if not command:
+        return Reply.text(_overview(ctx))
+    area = None if command.strip().startswith(prefix) else find_area(ctx.registry, command)
+    if area is not None:
+        return Reply.text(_area(ctx, area))
+    words = command.strip().removeprefix(prefix).split()
+    found = ctx.registry.find(words[0]) if words else None
+    if found is None:
+        raise NotFound("help.unknown", name=md_code(" ".join(words)))
+    sub = ctx.registry.subcommand(found, words[1]) if len(words) > 1 else None
+    if sub is not None:
+        found = sub
+    head = f"{prefix}{found.parent.spoken_name(lang)} " if found.parent else prefix
+    lines = [f"**{head}{found.spoken_name(lang)}** – {found.help(lang)}"]
+    if found.details(lang):
+        # Details are written with the default prefix; shown with the configured one.
+        lines.append(found.details(lang).replace("`!", "`" + prefix))
+    lines.append(f"{ctx.t('help.usage')}: `{found.usage(prefix, lang)}`")
+    subcommands = ctx.registry.subcommands(found)
+    if subcommands:
+        items = "\n".join(f"- `{s.usage(prefix, lang)}` – {s.help(lang)}" for s in subcommands)
+        lines.append(f"{ctx.t('help.subcommands')}:\n\n{items}")
+    others = [n for n in found.names if n != found.spoken_name(lang)]
+    if others:
+        lines.append(f"{ctx.t('help.aliases')}: " + ", ".join(f"`{head}{n}`" for n in others))
+    if found.role is Role.COORDINATOR:
+        lines.append(ctx.t("help.coordinators_only"))
+    return Reply.text("\n\n".join(lines))
 
-    sections = [ctx.t("help.title")]
-    for family in ctx.registry.routers:
-        if not family.commands:
+
+def area_word(router: Router, language: str) -> str:
+    """The word that names a router's area in `!hilfe <Bereich>`: the first word of its German title ("termine"),
+    in English its family ("meetings")."""
+    if language == "en":
+        return router.family
+    return AREA_WORDS_DE.get(router.family) or router.title_de.split()[0].lower()
+
+
+def find_area(registry: Registry, word: str) -> Router | None:
+    """The area a word names: its area word in either language (before a command of that name: `!hilfe termine`),
+    else a word of its title of four letters or more that names no command (`!hilfe protokolle`)."""
+    key = fold(word.strip())
+    routers = [router for router in registry.routers if router.commands]
+    for router in routers:
+        if key in {fold(area_word(router, "de")), fold(area_word(router, "en"))}:
+            return router
+    if registry.find(key) is not None:
+        return None
+    for router in routers:
+        if key in {fold(name) for name in (*router.title_de.split(), *router.title_en.split()) if len(name) >= 4}:
+            return router
+    return None
+
+
+def _names(commands: list[Command], prefix: str, language: str) -> str:
+    return ", ".join(md_code(prefix + c.spoken_name(language)) for c in commands)
+
+
+def _overview(ctx: CommandContext) -> str:
+    """One line per area with its first commands, the general commands, how to get more: short, whatever the
+    features declare."""
+    prefix, lang = ctx.prefix, ctx.language
+    lines = []
+    example = ""  # the first area's first command
+    general: list[Command] = []
+    for router in ctx.registry.routers:
+        if router.family == GENERAL:
+            general = [c for c in router.commands if c.name != "hilfe"]
             continue
-        items = "\n".join(f"- `{c.usage(prefix, lang)}` – {c.help(lang)}" for c in family.commands)
-        sections.append(f"**{family.title(lang)}**\n\n{items}")
-    sections.append(ctx.t("help.footer", prefix=prefix))
-    return Reply.text("\n\n".join(sections))
+        members = [c for c in router.commands if c.role is Role.MEMBER]
+        if not members:
+            continue
+        shown, rest = members[:FEATURED], len(router.commands) - min(len(members), FEATURED)
+        example = example or shown[0].spoken_name(lang)
+        names = _names(shown, prefix, lang)
+        if rest:
+            names = ctx.t("help.others", commands=names, count=rest)
+        more = md_code(f"{prefix}{'help' if lang == 'en' else 'hilfe'} {area_word(router, lang)}")
+        lines.append(f"- {ctx.t('help.area', title=router.title(lang), commands=names, more=more)}")
+    parts = [ctx.t("help.title"), "\n".join(lines)]
+    if general:
+        parts.append(ctx.t("help.general", commands=_names(general, prefix, lang)))
+    parts.append(ctx.t("help.footer", prefix=prefix, example=example or "ping"))
+    return "\n\n".join(parts)
+
+
+def _area(ctx: CommandContext, router: Router) -> str:
+    """An area's commands with their usage and what they do."""
+    prefix, lang = ctx.prefix, ctx.language
+    items = "\n".join(f"- `{c.usage(prefix, lang)}` – {c.help(lang)}" for c in router.commands)
+    example = router.commands[0].spoken_name(lang)
+    return "\n\n".join(
+        [
+            ctx.t("help.area_title", title=router.title(lang)),
+            items,
+            ctx.t("help.area_footer", prefix=prefix, example=example),
+        ]
+    )
 
 
 @router.command("ping", help_de="Prüft, ob ich antworte", help_en="Checks that I answer", replay_safe=True)

@@ -24,7 +24,6 @@ from sqlalchemy import (
     false,
     func,
     text,
-    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -103,6 +102,9 @@ class RoomSettings(Base):
 
     room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name for the room's meetings
+    # When the bot introduced itself here (or found itself already in the room): it does so once per room, also
+    # across restarts, and never again when it is invited back.
+    introduced_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -162,8 +164,9 @@ class Profile(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     city: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str | None] = mapped_column(Text)
-    # Whether the bot may ping this person (e.g. when suggesting them for a substitution).
-    allow_mentions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether the bot may ping this person (e.g. when suggesting them for a substitution): only if they said so
+    # (`!erwähnen ja`, or an import's column); pinging someone who did not ask for it is spam.
+    allow_mentions: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

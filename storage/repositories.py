@@ -124,6 +124,29 @@ class RoomSettingsRepository:
             )
         )
 
+    async def claim_introduction(self, room_id: str, *, now: datetime) -> bool:
+        """Note that the bot introduces itself in the room now: True the first time, False if it did before (or was
+        in the room before introductions existed), so it never introduces itself twice, also when invited back."""
+        _check_length("room id", room_id, _USER_ID_MAX)
+        insert = _insert(self._session, RoomSettings).values(room_id=room_id, introduced_at=ensure_utc(now, "now"))
+        stmt = insert.on_conflict_do_update(
+            index_elements=["room_id"],
+            set_={"introduced_at": insert.excluded.introduced_at, "updated_at": func.now()},
+            where=RoomSettings.introduced_at.is_(None),
+        ).returning(RoomSettings.room_id)
+        return (await self._session.scalar(stmt)) is not None
+
+    async def introduced(self, room_ids: Sequence[str]) -> set[str]:
+        """Those of the rooms the bot has introduced itself in (or found itself in already)."""
+        if not room_ids:
+            return set()
+        rows = await self._session.scalars(
+            select(RoomSettings.room_id).where(
+                RoomSettings.room_id.in_(room_ids), RoomSettings.introduced_at.is_not(None)
+            )
+        )
+        return set(rows)
+
 
 # --- small bot state ----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.outbox import Content
-from bot.replies import Attachment
+from bot.replies import MESSAGE, Attachment
 
 
 class RecordingSender:
@@ -15,9 +15,13 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any], str | None]] = []
         self.event_ids: list[str] = []
+        self.event_types: list[str] = []  # of each sent event, in order: messages, and reactions (acknowledgements)
 
-    async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
+    async def send(
+        self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+    ) -> str:
         self.sent.append((room_id, content() if callable(content) else content, txn_id))
+        self.event_types.append(event_type)
         self.event_ids.append(f"$event{len(self.sent)}")
         return self.event_ids[-1]
 
@@ -30,4 +34,4 @@ class RecordingSender:
     @property
     def bodies(self) -> list[tuple[str, str]]:
         """(room, plain-text body) of everything sent, in order."""
-        return [(room_id, str(content["body"])) for room_id, content, _ in self.sent]
+        return [(room_id, str(content["body"])) for room_id, content, _ in self.sent if "body" in content]

@@ -3,6 +3,7 @@ the test database, a fake clock, and a recording sender; what commands say goes 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -47,8 +48,11 @@ class Bot:
         self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
         self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits
         self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
+        self.reactions: list[tuple[str, str, str]] = []  # (room, reacted-to event, key) the bot reacted with
+        self.formatted: list[tuple[str, str]] = []  # (room, formatted body) of every message, as clients render it
         self._events = 0
         self.last_reaction = ""  # event id of the latest reaction sent with `react`
+        self.last_event = ""  # event id of the latest message sent with `say` or `reply`
         self.announcement_ids: list[str] = []  # event ids the "transport" reported for announcements
 
     @property
@@ -69,7 +73,7 @@ class Bot:
             assert await self.outbox.deliver(message.event_id), "the outbox could not send everything"
         else:
             await self.outbox.send_now(messages)
-        if reply.markdown:  # a command delivered again has nothing new to say
+        if messages:  # a command delivered again has nothing new to say
             self._classify(messages, before)
         return reply
 
@@ -81,17 +85,22 @@ class Bot:
                 self.transport.sent[before:], self.transport.event_ids[before:], strict=True
             )
         }
-        for index, message in enumerate(messages):
+        for message in messages:
             if message.txn_id not in sent:
                 continue
             room, content, event_id = sent[message.txn_id]
             body = str(content.get("body", ""))
             mentioned = list((content.get("m.mentions") or {}).get("user_ids", []))
-            if message.user_id is not None:
+            relates = content.get("m.relates_to") or {}
+            if "formatted_body" in content:
+                self.formatted.append((room, str(content["formatted_body"])))
+            if relates.get("rel_type") == "m.annotation":
+                self.reactions.append((room, relates["event_id"], relates["key"]))
+            elif message.user_id is not None:
                 self.dms.append((message.user_id, body))
             elif (content.get("m.relates_to") or {}).get("rel_type") == "m.replace":
                 self.edits.append((room, content["m.relates_to"]["event_id"], body.removeprefix("* ")))
-            elif message.hook is not None or (index > 0 and message.file is None):
+            elif message.hook is not None or re.search(r"-f\d+$", message.txn_id):
                 self.announcements.append((room, body, mentioned))
             if message.hook is not None:
                 self.announcement_ids.append(event_id)
@@ -131,6 +140,7 @@ class Bot:
             sender_power=power,
             reply_to=quoting.event_id if quoting else None,
         )
+        self.last_event = message.event_id
         reply = await self.handle(message)
         assert reply is not None
         return reply

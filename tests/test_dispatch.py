@@ -19,6 +19,7 @@ from bot.config import Config, load_config
 from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, Role, Router
 from bot.errors import NotFound
 from bot.replies import MAX_CONTENT_BYTES, Reply, md_escape, message_content
+from commands.help import area_word
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,17 +182,19 @@ async def test_language_is_per_user_and_persisted(dispatcher: Dispatcher) -> Non
 
 async def test_help_overview_and_details_in_both_languages(dispatcher: Dispatcher) -> None:
     overview = await ask(dispatcher, "!hilfe")
-    for command in dispatcher.registry.commands:
-        assert command.help_de in overview
-    assert "Mehr zu einem Befehl" in overview
+    assert "– mehr: !hilfe test" in overview and "Mehr zu einem Befehl" in overview
+    for router in dispatcher.registry.routers:
+        area = await ask(dispatcher, f"!hilfe {area_word(router, 'de')}")
+        assert all(command.help_de in area for command in router.commands), "an area lists all its commands"
     detail = await ask(dispatcher, "!hilfe sprache")
     assert "Stellt deine Sprache ein" in detail
     assert "Auch: !language, !lang" in detail
     assert "Nur für Koordinator:innen." in await ask(dispatcher, "!hilfe !geheim")
     await ask(dispatcher, "!language en", sender="@cem:example.org")
-    english = await ask(dispatcher, "!help", sender="@cem:example.org")
-    assert "Checks that I answer" in english and "!help [command]" in english
-    assert "I found no command nix." in await ask(dispatcher, "!help nix", sender="@cem:example.org")
+    assert "– more: !help test" in await ask(dispatcher, "!help", sender="@cem:example.org")
+    assert "Checks that I answer" in await ask(dispatcher, "!help general", sender="@cem:example.org")
+    assert "!help [area or command]" in await ask(dispatcher, "!help help", sender="@cem:example.org")
+    assert "I found no command or area nix." in await ask(dispatcher, "!help nix", sender="@cem:example.org")
 
 
 async def test_coordinator_role_from_config_or_power_level(dispatcher: Dispatcher) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
+from nio import ErrorResponse
 from sqlalchemy import text
 
 from bot.clock import ShiftedClock
@@ -126,7 +127,7 @@ async def test_notices_and_edits_are_ignored(start_bot: StartBot, make_user: Mak
     answered = {
         (m.content.get("m.relates_to") or {}).get("m.in_reply_to", {}).get("event_id")
         for m in gil.received()
-        if m.sender == bot.user_id
+        if m.sender == bot.user_id and m.reply_to  # the bot's hello on arrival answers nothing
     }
     assert answered == {marker}, (notice, edit)
 
@@ -143,7 +144,7 @@ async def test_restart_answers_downtime_commands_once(start_bot: StartBot, make_
     await hana.wait_for_message(reply_to(bot, during), timeout=30)
     after = await hana.send_text(room, "!ping")
     await hana.wait_for_message(reply_to(bot, after))
-    replies = [m for m in hana.received() if m.sender == bot.user_id]
+    replies = [m for m in hana.received() if m.sender == bot.user_id and m.reply_to]
     targets = [(m.content["m.relates_to"]["m.in_reply_to"]["event_id"]) for m in replies]
     assert sorted(targets) == sorted([before, during, after]), "each command answered exactly once"
 
@@ -247,3 +248,44 @@ async def test_a_burst_of_commands_during_downtime_is_answered_completely(
     await bot.start()
     for event_id in sent:
         await lea.wait_for_message(reply_to(bot, event_id), timeout=30)
+
+
+def hello(bot: RunningBot, room: str) -> Callable[[ReceivedMessage], bool]:
+    return lambda m: m.sender == bot.user_id and m.room_id == room and m.body.startswith("👋 Hallo!")
+
+
+async def test_the_bot_introduces_itself_once_per_room(start_bot: StartBot, make_user: MakeUser) -> None:
+    jana = await make_user("jana", displayname="Jana Schulz")
+    network = await jana.create_room(name="re@di-Netzwerk")
+    group = await jana.create_room(name="Projektgruppe eAkte", encrypted=True)
+    bot = await start_bot(extra=f'[network]\nnetwork_room = "{network}"\n[rooms]\n"{group}" = "eAkte"\n')
+    other = await room_with_bot(jana, bot)
+    direct = await jana.create_room(invite=[bot.user_id], direct=True)
+    for room in (network, group):
+        await jana.invite(room, bot.user_id)
+
+    said = {room: await jana.wait_for_message(hello(bot, room), timeout=30) for room in (other, direct, network, group)}
+    assert said[other].body == (
+        "👋 Hallo! Ich bin der re@di-Bot. In diesem Raum trage ich Termine ein und erinnere daran (!termin), halte "
+        "Beschlüsse fest (!beschluss) und finde Leute, die sich auskennen (!werweiss). Ich melde mich nur, wenn mich "
+        "jemand mit ! anspricht oder ein Termin ansteht. Überblick: !hilfe"
+    )
+    assert "(<code>!termin</code>)" in str(said[other].formatted_body)
+    assert said[other].msgtype == "m.notice" and said[other].content["m.mentions"] == {}
+    assert "Hier kannst du mich fragen, ohne dass andere mitlesen" in said[direct].body
+    assert "Hier im Netzwerkraum kündige ich an, wenn eine Stadt eine Vertretung sucht" in said[network].body
+    assert said[group].encrypted and "helfe der Projektgruppe eAkte" in said[group].body
+    assert "<strong>eAkte</strong>" in str(said[group].formatted_body)
+
+    # Restarted, kicked and invited back: not a word more (a ping answered later shows nothing else came).
+    await bot.stop()
+    await bot.start()
+    await jana.wait_for_message(reply_to(bot, await jana.send_text(other, "!ping")), timeout=30)
+    kicked = await jana.nio.room_kick(other, bot.user_id)
+    assert not isinstance(kicked, ErrorResponse), kicked
+    await jana.wait_for_membership(other, bot.user_id, "leave")
+    await jana.invite(other, bot.user_id)
+    await jana.wait_for_join(other, bot.user_id)
+    await jana.wait_for_message(reply_to(bot, await jana.send_text(other, "!ping")), timeout=30)
+    for room in (other, direct, network, group):
+        assert len([m for m in jana.received() if hello(bot, room)(m)]) == 1, room

@@ -3,6 +3,7 @@ the reminder arriving by direct message, expiry and cancel, all through a real h
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,7 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
     for user, city in ((anna, "Bühl"), (ben, "Rastatt"), (clara, "Ettlingen")):
         await ask(user, room, bot, f"!stadt {city}")
         await ask(user, room, bot, "!ichweiss Engagementplattform")
+    await ask(ben, room, bot, "!erwähnen ja")  # pings are opt-in
 
     request_id = await anna.send_text(room, f"!vertretung {_day(3)} 10-16 Uhr Digitaltag, Stand #Engagementplattform")
     announcement = await ben.wait_for_message(
@@ -58,7 +60,7 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
     )
     assert "Vertretung #1 eingetragen" in announcement.body and "Vertretung gesucht" in announcement.body
     assert "ben" in announcement.body and "clara" in announcement.body, "colleagues of other cities suggested"
-    assert sorted(announcement.mentioned_user_ids) == sorted([ben.user_id, clara.user_id])
+    assert announcement.mentioned_user_ids == [ben.user_id], "only who asked for pings is pinged"
 
     assert "notiert" in await ask(ben, room, bot, "!übernehme 1 bin ab 10 da")
     assert "bietet an, dich bei #1 zu vertreten" in await direct_message(anna, bot, "bietet an")
@@ -115,3 +117,65 @@ async def test_lifecycle_across_three_cities(start_bot: StartBot, make_user: Mak
 
     listing = await ask(clara, room, bot, "!vertretungen alle")
     assert all(f"#{n}" in listing for n in (1, 2, 3))
+
+
+async def test_in_the_network_room_offers_add_no_messages_and_only_who_opted_in_is_pinged(
+    start_bot: StartBot, make_user: MakeUser
+) -> None:
+    anna = await make_user("anna", displayname="Anna Berger")
+    ben = await make_user("ben", displayname="Ben Vogel")
+    clara = await make_user("clara", displayname="Clara Roth")
+    network = await anna.create_room(name="re@di-Netzwerk", invite=[ben.user_id, clara.user_id])
+    for user in (ben, clara):
+        await user.join(network)
+    bot = await start_bot(extra=f'[network]\nnetwork_room = "{network}"\n')
+    await anna.invite(network, bot.user_id)
+    await anna.wait_for_join(network, bot.user_id)
+    for user, city in ((anna, "Bühl"), (ben, "Rastatt"), (clara, "Ettlingen")):
+        await ask(user, network, bot, f"!stadt {city}")
+        await ask(user, network, bot, "!ichweiss Engagementplattform")
+    await ask(ben, network, bot, "!erwähnen ja")
+    assert "nein – ich nenne dich nur beim Namen, ohne Ping. Einschalten: !erwähnen ja" in await ask(
+        clara, network, bot, "!profil"
+    )
+
+    request = await anna.send_text(network, f"!vertretung {_day(3)} 10-16 Uhr Digitaltag #Engagementplattform")
+    announcement = await clara.wait_for_message(lambda m: m.sender == bot.user_id and m.reply_to == request)
+    assert announcement.mentioned_user_ids == [ben.user_id], "Clara did not opt in: named, not pinged"
+    assert announcement.body.endswith("Kennen sich aus: Ben Vogel (Rastatt), Clara Roth (Ettlingen)")
+    html = str(announcement.formatted_body)
+    assert f'<a href="https://matrix.to/#/{ben.user_id}">Ben Vogel</a> (Rastatt)' in html, "a pill for Ben"
+    assert "Clara Roth (Ettlingen)" in html and f"#/{clara.user_id}" not in html, "Clara's name, no pill"
+
+    # `!übernehme` in the network room: a ✅ on the command, no message; the requester is told directly.
+    offer = await ben.send_text(network, "!übernehme 1")
+    await clara.wait_for(
+        lambda: any(r.sender == bot.user_id and r.reacts_to == offer and r.key == "✅" for r in clara.reactions()),
+        timeout=30,
+    )
+    assert "Ben Vogel (Rastatt) bietet an, dich bei #1 zu vertreten" in await direct_message(anna, bot, "bietet an")
+    # A ✋ on the announcement: the thanks come by direct message (accepted a moment later).
+    await clara.send_event(
+        network,
+        "m.reaction",
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": announcement.event_id, "key": "✋"}},
+    )
+    await asyncio.sleep(1)  # a person accepts the invite to the direct chat a moment later
+    thanks = await direct_message(clara, bot, "notiert")
+    assert thanks.startswith("Danke! Dein Angebot für #1 ist notiert; Anna Berger entscheidet")
+    await ask(clara, network, bot, "!ping")  # everything the bot said before the pong has arrived
+    said = [m for m in clara.received() if m.sender == bot.user_id and m.room_id == network]
+    assert not [m for m in said if m.reply_to in (offer, announcement.event_id)], "no extra messages in the room"
+
+    # Filled: the edited announcement reads right as a whole.
+    await ask(anna, network, bot, f"!zusage 1 {ben.user_id}")
+    edit = await clara.wait_for_message(
+        lambda m: m.sender == bot.user_id and m.relates_to.get("rel_type") == "m.replace", timeout=30
+    )
+    new = edit.content["m.new_content"]
+    assert (
+        new["body"].startswith("✅ Besetzt (#1): Digitaltag")
+        and "es vertritt: Ben Vogel (Rastatt). Danke!" in (new["body"])
+    )
+    for text in (new["body"], new["formatted_body"]):
+        assert "übernehme" not in text and "✋" not in text and "Antwort bis" not in text, text

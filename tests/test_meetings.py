@@ -232,7 +232,9 @@ async def test_calendar_file_for_outlook_and_thunderbird(bot: Bot) -> None:
     await bot.say("!termin absagen 2")
     message = IncomingMessage(ROOM, "$ics", ANNA, "!termine ics", bot.clock.now())
     reply = await bot.dispatcher.handle(message)
-    assert reply is not None and "als Kalenderdatei (für Outlook, Thunderbird & Co.): 1." in reply.markdown
+    assert reply is not None and reply.markdown == (
+        "Hier ist der Termin dieses Raums als Kalenderdatei (für Outlook, Thunderbird & Co.)."
+    ), "one meeting left: singular"
     [attachment] = reply.attachments
     assert attachment.filename == "termine.ics" and attachment.mimetype == "text/calendar"
     calendar = icalendar.Calendar.from_ical(attachment.data)
@@ -334,3 +336,56 @@ async def test_room_time_zone_is_used_for_new_meetings_and_set_by_moderators_onl
     assert "Deine Zeitzone: Europe/Berlin" in shown and "Termine in diesem Raum: America/New_York" in shown
     other = await bot.say("!termin morgen 14 Uhr Jour fixe", room="!andere:example.org")
     assert "(Europe/Berlin)" in other, "another room keeps the configured zone"
+
+
+async def _said(bot: Bot, body: str) -> tuple[str, str]:
+    """The reply as the person gets it: plain body and formatted body."""
+    message = IncomingMessage(ROOM, f"$ev{next(_EVENTS)}", ANNA, body, bot.clock.now())
+    reply = await bot.dispatcher.handle(message)
+    assert reply is not None
+    content = message_content(reply)
+    return str(content["body"]), str(content["formatted_body"])
+
+
+async def test_the_confirmation_says_which_reminders_will_really_come(bot: Bot) -> None:
+    # Two minutes ahead, reminders 1 day and 15 minutes before: neither can come, and none is planned.
+    text, html = await _said(bot, "!termin heute 9:02 Uhr Kurzabstimmung")
+    assert text.endswith(
+        "Es kommt keine Erinnerung: für 1 Tag und 15 Minuten vorher ist es schon zu spät. "
+        "Ändern: !termin erinnern 1 1h, absagen: !termin absagen 1"
+    ), text
+    assert "<p>Es kommt keine Erinnerung: für 1 Tag und 15 Minuten vorher ist es schon zu spät. Ändern: " in html
+    assert "Erinnerung: 1 Tag" not in text
+    assert bot.planner.planned_at(1) is None
+
+    text, _ = await _said(bot, "!termin heute 9:30 Uhr Abstimmung")
+    assert "Erinnerung: 15 Minuten vorher – für 1 Tag vorher ist es schon zu spät." in text
+    assert bot.planner.planned_at(2) == datetime(2026, 11, 21, 9, 15, tzinfo=BERLIN)
+    text, _ = await _said(bot, "!termin erinnern 2 1h, 10 min, 1 Tag")
+    assert "Erinnerung: 10 Minuten vorher – für 1 Tag und 1 Stunde vorher ist es schon zu spät." in text
+
+    # A series: the next date gets what still fits, the later ones get everything.
+    text, _ = await _said(bot, "!termin jeden Samstag 9:10 Uhr Runde")
+    assert (
+        "Erinnerung: 1 Tag und 15 Minuten vorher – zum nächsten Termin (Sa., 21.11.2026, 9:10 Uhr) keine, dafür "
+        "ist es schon zu spät." in text
+    )
+    assert bot.planner.planned_at(3) == datetime(2026, 11, 27, 9, 10, tzinfo=BERLIN)
+    text, _ = await _said(bot, "!termin erinnern 3 5 min, 30 min")
+    assert "Erinnerung: 30 Minuten und 5 Minuten vorher – zum nächsten Termin (Sa., 21.11.2026, 9:10 Uhr) nur " in (
+        text
+    )
+
+    # Reminders in time read as before; the past gets no reminder line at all.
+    text, _ = await _said(bot, "!termin morgen 14 Uhr Jour fixe")
+    assert "Nächster Termin: So., 22.11.2026, 14:00 Uhr" in text, "one date: singular"
+    assert "Erinnerung: 1 Tag und 15 Minuten vorher. Ändern: !termin erinnern 4 1h" in text
+    bot.clock.set(datetime(2026, 11, 22, 15, 0, tzinfo=BERLIN))
+    text, _ = await _said(bot, "!termin 4")
+    assert "Der Termin liegt in der Vergangenheit." in text and "Erinnerung" not in text
+
+    await bot.say("!sprache en")
+    text, _ = await _said(bot, "!meeting today 3:02pm quick sync")
+    assert "No reminder will come: it is too late for 1 day and 15 minutes before." in text
+    text, _ = await _said(bot, "!meeting remind 5 1h, 1 min, 1 day")
+    assert "Reminder: 1 minute before – it is too late for 1 day and 1 hour before." in text

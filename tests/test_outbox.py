@@ -12,6 +12,7 @@ import pytest
 
 from bot.dispatch import IncomingMessage
 from bot.outbox import Content, Outbox, PermanentSendError, reply_txn_id
+from bot.replies import MESSAGE
 from storage import Database
 from tests.fakes import RecordingSender
 from tests.harness import GROUP_ROOM, NETWORK, NOW, Bot
@@ -37,7 +38,9 @@ class FlakyTransport(RecordingSender):
         self.refused_room = refused_room
         self.failing_room = failing_room
 
-    async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
+    async def send(
+        self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+    ) -> str:
         if room_id == self.refused_room:
             raise PermanentSendError("M_FORBIDDEN")
         if room_id == self.failing_room:
@@ -45,7 +48,7 @@ class FlakyTransport(RecordingSender):
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("homeserver away")
-        return await super().send(room_id, content, txn_id=txn_id)
+        return await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
 
 
 def _message(event_id: str, body: str, sender: str = BEN, room: str = GROUP_ROOM) -> IncomingMessage:
@@ -114,8 +117,8 @@ async def test_the_announcement_hook_runs_when_it_is_sent_also_after_a_restart(b
     sent = zip(bot.transport.sent, bot.transport.event_ids, strict=True)
     [announcement] = [event for (room, _, _), event in sent if room == NETWORK]
     # The ✋ on the announcement sent after the restart is an offer: the hook stored its event id.
-    reacted = await bot.react(BEN, announcement)
-    assert reacted is not None and "Angebot für #1 ist notiert" in reacted
+    assert await bot.react(BEN, announcement) == "", "nothing more in the network room"
+    assert bot.dms[0][0] == BEN and "Angebot für #1 ist notiert" in bot.dms[0][1], "the thanks come by direct message"
 
 
 async def test_a_message_nobody_could_send_for_a_day_is_given_up_and_no_longer_holds_back(bot: Bot) -> None:

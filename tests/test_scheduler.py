@@ -10,6 +10,7 @@ import pytest
 
 from bot.clock import FakeClock, ShiftedClock
 from bot.outbox import Content
+from bot.replies import MESSAGE
 from bot.scheduler import Delivery, DueMessage, Scheduler, deliver
 from storage import Database
 from tests.fakes import RecordingSender
@@ -57,8 +58,10 @@ async def test_crash_between_send_and_mark_resends_with_same_txn_id(db: Database
     clock = FakeClock(OCCURRENCE - timedelta(minutes=15))
 
     class CrashingSender(RecordingSender):
-        async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
-            await super().send(room_id, content, txn_id=txn_id)
+        async def send(
+            self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+        ) -> str:
+            await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
             raise ConnectionError("bot died right after sending")
 
     crashing = CrashingSender()
@@ -142,11 +145,13 @@ async def test_a_reminder_held_up_by_an_outage_says_it_is_late_when_it_goes_out(
     class OutageSender(RecordingSender):
         """The homeserver is away for 90 s: the transport tries again with the same txn id, asking anew."""
 
-        async def send(self, room_id: str, content: Content, *, txn_id: str | None = None) -> str:
+        async def send(
+            self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+        ) -> str:
             assert callable(content), "the content is asked for on every try"
             tries.append(content()["body"])
             clock.advance(timedelta(seconds=90))
-            return await super().send(room_id, content, txn_id=txn_id)
+            return await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
 
     sender = OutageSender()
     assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.SENT_LATE

@@ -25,7 +25,7 @@ async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
     for user, city in ((ANNA, "Bühl"), (BEN, "Rastatt"), (CLARA, "Ettlingen"), (DORA, "Bühl")):
         await bot.say(user, f"!stadt {city}")
         await bot.say(user, "!ichweiss Engagementplattform")
-    await bot.say(CLARA, "!erwähnen nein")
+    await bot.say(BEN, "!erwähnen ja")  # pings are opt-in: Ben asked for them, Clara did not
     yield bot
 
 
@@ -46,7 +46,7 @@ async def test_request_is_confirmed_and_announced_with_suggestions_from_other_ci
     assert "Vertretung gesucht** (#1)".replace("**", "") in text and "!übernehme 1" in text and "✋" in text
     assert "ben" in text and "clara" in text, "people from other cities who know the topic are suggested"
     assert "dora" not in text, "not someone from the requester's own city"
-    assert mentioned == [BEN], "clara does not want to be pinged: listed, not mentioned"
+    assert mentioned == [BEN], "clara never asked to be pinged: listed, not mentioned"
 
 
 async def test_full_lifecycle_offer_reaction_accept_remind_done_balance(bot: Bot) -> None:
@@ -58,14 +58,19 @@ async def test_full_lifecycle_offer_reaction_accept_remind_done_balance(bot: Bot
     [announcement] = bot.announcement_ids
     assert await bot.react(CLARA, "$unrelated") is None, "a ✋ elsewhere is just a reaction"
     reacted = await bot.react(CLARA, announcement, "✋🏽")
-    assert reacted is not None and "Angebot für #1 ist notiert" in reacted
+    assert reacted == "", "nothing more in the network room"
+    assert bot.dms[-2] == (CLARA, "Danke! Dein Angebot für #1 ist notiert; @anna:buehl.de entscheidet, ich sag dir "
+                           "Bescheid."), "the thanks for a ✋ come by direct message"  # fmt: skip
 
     # As a reply to the bot's direct message: the client mentions the bot; that is no one to accept.
     reply = await bot.say(ANNA, "!zusage 1 Ben", mentions=("@redi-bot:example.org",))
     assert "Zugesagt für #1" in reply and "besetzt" in reply
     [(room, edited, status)] = bot.edits
     assert (room, edited) == (NETWORK, announcement), "the posted announcement is edited, not posted again"
-    assert status.startswith("✅ Besetzt – es vertritt: @ben:rastatt.de (Rastatt)") and "Vertretung gesucht" in status
+    assert status == (
+        "✅ Besetzt (#1): Digitaltag Bühl, Stand Engagementplattform\n\nSa., 12.12.2026, 10:00–16:00 Uhr · angefragt "
+        "von @anna:buehl.de (Bühl) · es vertritt: @ben:rastatt.de (Rastatt). Danke!"
+    ), "the edited announcement reads right as a whole: no call to offer, no deadline"
     told = dict(bot.dms[-2:])
     assert "Du vertrittst bei #1" in told[BEN]
     assert "nicht gebraucht" in told[CLARA]
@@ -111,7 +116,9 @@ async def test_cancel_only_by_requester_and_everyone_offering_is_told(bot: Bot) 
     assert "Vertretung #1 absagen oder Zusagen geben dürfen nur, wer sie angefragt hat" in refused
     assert "abgesagt" in await bot.say(ANNA, "!vertretung absagen 1")
     assert bot.dms[-1][0] == BEN and "abgesagt" in bot.dms[-1][1]
-    assert [body.split("\n")[0] for _, _, body in bot.edits] == ["❌ Abgesagt – wird nicht mehr gebraucht."]
+    [(_, _, cancelled)] = bot.edits
+    assert cancelled.startswith("❌ Abgesagt (#1): Digitaltag") and cancelled.endswith("wird nicht mehr gebraucht.")
+    assert "übernehme" not in cancelled and "✋" not in cancelled and "Antwort bis" not in cancelled
     assert "abgeschlossen" in await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
 
 
@@ -189,3 +196,112 @@ async def test_taking_back_the_reaction_withdraws_a_plain_offer_only(bot: Bot) -
     shown = await bot.say(DORA, "!vertretung 1")
     assert "clara:ettlingen.de (Ettlingen): zurückgezogen" in shown.replace("@", "")
     assert "ben:rastatt.de (Rastatt): zugesagt" in shown.replace("@", "")
+
+
+def _formatted(bot: Bot, room: str) -> list[str]:
+    return [html for where, html in bot.formatted if where == room]
+
+
+async def test_suggested_people_are_pinged_only_if_they_asked_for_it(bot: Bot) -> None:
+    await _ask(bot)
+    [(_, text, mentioned)] = bot.announcements
+    assert mentioned == [BEN]
+    assert text.endswith("Kennen sich aus: @ben:rastatt.de (Rastatt), @clara:ettlingen.de (Ettlingen)"), text
+    [html] = _formatted(bot, NETWORK)
+    assert '<a href="https://matrix.to/#/@ben:rastatt.de">@ben:rastatt.de</a> (Rastatt)' in html, "Ben: a pill"
+    assert "#/@clara" not in html and "@clara:ettlingen.de (Ettlingen)" in html, "Clara: her name, no pill"
+    # The profile says whether one is pinged, and how to change it.
+    assert "• Erwähnen erlaubt: nein – ich nenne dich nur beim Namen, ohne Ping. Einschalten: !erwähnen ja" in (
+        await bot.say(CLARA, "!profil")
+    )
+    assert "• Erwähnen erlaubt: nein\n" in await bot.say(BEN, f"!profil {CLARA}") + "\n", "no advice for others"
+    await bot.say(BEN, "!sprache en")
+    assert "• Mentions allowed: yes – I ping you, e.g. when I suggest you for a substitution. To switch off: " in (
+        await bot.say(BEN, "!profile")
+    )
+    await bot.say(CLARA, "!erwähnen ja")
+    await bot.say(ANNA, "!vertretung 14.12. ganztägig Messe #Engagementplattform")
+    assert sorted(bot.announcements[-1][2]) == [BEN, CLARA], "once she said yes, she is pinged too"
+
+
+@pytest.mark.parametrize(
+    ("language", "call", "filled", "again", "done"),
+    [
+        ("de", "Wer kann? !übernehme 1 oder reagiere hier mit ✋.", "✅ Besetzt (#1): Messe", "🔄 Wieder offen",
+         "✔️ Erledigt (#1): Messe\n\nSa., 12.12.2026, ganztägig · angefragt von @anna:buehl.de (Bühl) · vertreten "
+         "hat: @ben:rastatt.de (Rastatt). Danke!"),
+        ("en", "Who can? !offer 1 or react here with ✋.", "✅ Filled (#1): Messe", "🔄 Open again",
+         "✔️ Done (#1): Messe\n\nSat 12 Dec 2026, all day · asked by @anna:buehl.de (Bühl) · stood in: "
+         "@ben:rastatt.de (Rastatt). Thank you!"),
+    ],
+)  # fmt: skip
+async def test_the_announcement_reads_right_in_every_state(
+    db: Database, tmp_path: Path, language: str, call: str, filled: str, again: str, done: str
+) -> None:
+    """Posted open with a call to offer; edited when filled, open again, filled, done: each state reads as a whole,
+    with the call to offer only while people can offer."""
+    bot = Bot(db, tmp_path, default_language=language)
+    for user, city in ((ANNA, "Bühl"), (BEN, "Rastatt")):
+        await bot.say(user, f"!stadt {city}")
+    await bot.say(ANNA, "!vertretung 12.12. ganztägig Messe")
+    [(_, posted, _)] = bot.announcements
+    assert posted.endswith(call)
+    await bot.say(BEN, "!übernehme 1")
+    await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    await bot.say(BEN, "!vertretung zurückziehen 1")
+    await bot.say(BEN, "!übernehme 1")
+    await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    bot.clock.set(datetime(2026, 12, 13, 0, 1, tzinfo=BERLIN))
+    await bot.jobs.run(1)
+    finished = [str(c["m.new_content"]["body"]).removeprefix("* ") for room, c, _ in bot.scheduled if room == NETWORK]
+    states = [body for _, _, body in bot.edits] + finished
+    assert len(states) == 4
+    assert states[0].startswith(filled) and states[2].startswith(filled)
+    assert states[1].startswith(again) and states[1].endswith(call), "open again: the call to offer is back"
+    assert states[3] == done
+    for closed in (states[0], states[2], states[3]):
+        assert "✋" not in closed and "!übernehme" not in closed and "!offer" not in closed, closed
+
+
+async def test_an_offer_in_the_network_room_gets_a_reaction_not_a_message(bot: Bot) -> None:
+    await bot.say(ANNA, REQUEST, room=NETWORK)
+    before = len(bot.transport.sent)
+    reply = await bot.reply(BEN, "!übernehme 1", room=NETWORK)
+    assert reply.reaction == "✅" and reply.markdown == ""
+    assert bot.reactions == [(NETWORK, bot.last_event, "✅")], "a ✅ on the command itself"
+    sent = zip(bot.transport.sent[before:], bot.transport.event_types[before:], strict=True)
+    in_room = [(room, event_type) for (room, _, _), event_type in sent]
+    assert in_room == [(NETWORK, "m.reaction"), ("!dm-" + ANNA, "m.room.message")], "no message in the network room"
+    assert "bietet an, dich bei #1 zu vertreten" in bot.dms[-1][1], "the requester is told as before"
+    # Elsewhere (a group room) the thanks stay a reply.
+    assert "Danke! Dein Angebot für #1 ist notiert" in await bot.say(CLARA, "!übernehme 1")
+
+
+async def test_plural_forms_in_lists_and_replies(bot: Bot) -> None:
+    assert "Gebraucht: 2 Personen." in await bot.say(ANNA, "!vertretung 12.12. 10-16 Uhr 2 Personen Digitaltag")
+    assert ", 0 Angebote" in await bot.say(DORA, "!vertretungen")
+    await bot.say(BEN, "!übernehme 1")
+    assert ", 1 Angebot\n" in await bot.say(DORA, "!vertretungen") + "\n"
+    await bot.say(CLARA, "!übernehme 1")
+    assert ", 2 Angebote" in await bot.say(DORA, "!vertretungen")
+    assert "Es wird noch 1 Person gebraucht." in await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    await bot.say(ANNA, "!sprache en")
+    assert "Needed: 1 person." in await bot.say(ANNA, "!vertretung 13.12. 10-16 Uhr Messe")
+
+
+async def test_the_balance_says_what_is_pending(bot: Bot) -> None:
+    await _ask(bot)
+    assert await bot.say(DORA, "!bilanz") == (
+        "2026 gab es noch keine erledigte Vertretung zwischen Städten.\n\n1 Anfrage ist noch offen: !vertretungen"
+    )
+    await bot.say(BEN, "!übernehme 1")
+    await bot.say(ANNA, "!zusage 1 @ben:rastatt.de")
+    assert await bot.say(DORA, "!bilanz") == (
+        "2026 gab es noch keine erledigte Vertretung zwischen Städten.\n\n"
+        "1 Vertretung ist vereinbart und zählt, sobald sie erledigt ist."
+    )
+    [(_, html)] = [(room, h) for room, h in bot.formatted if "Vertretung ist vereinbart" in h]
+    assert html == (
+        "<p>2026 gab es noch keine erledigte Vertretung zwischen Städten.</p>\n"
+        "<p>1 Vertretung ist vereinbart und zählt, sobald sie erledigt ist.</p>"
+    )

@@ -27,6 +27,7 @@ from nio import (
     ErrorResponse,
     InviteMemberEvent,
     MegolmEvent,
+    ReactionEvent,
     RoomMemberEvent,
     RoomMessage,
     RoomPreset,
@@ -96,6 +97,17 @@ class ReceivedMessage:
 
 
 @dataclass(frozen=True)
+class ReceivedReaction:
+    """A reaction (`m.reaction`) as the person's client shows it: who put which key on which event."""
+
+    room_id: str
+    event_id: str
+    sender: str
+    reacts_to: str
+    key: str
+
+
+@dataclass(frozen=True)
 class _Undecryptable:
     event: Any  # nio.MegolmEvent
     room_id: str
@@ -113,6 +125,7 @@ class DevClient:
         self._crypto_lock = asyncio.Lock()  # serialises key upload/query/claim and group-session sharing
         self._received: list[ReceivedMessage] = []  # everything since login, for assertions afterwards
         self._inbox: list[ReceivedMessage] = []  # not yet returned by wait_for_message
+        self._reactions: list[ReceivedReaction] = []  # every reaction seen since login (the bot's ✅ on a command)
         self._undecryptable: list[_Undecryptable] = []
         self._memberships: dict[str, dict[str, str]] = {}  # room id -> user id -> membership
         self._invites: dict[str, str] = {}  # room id -> inviter, for pending invites of this user
@@ -238,7 +251,11 @@ class DevClient:
                     self._handle_event(room_id, event, record_messages)
 
     def _handle_event(self, room_id: str, event: Any, record_messages: bool) -> None:
-        if isinstance(event, RoomMemberEvent):
+        if isinstance(event, ReactionEvent):
+            if record_messages:
+                reaction = ReceivedReaction(room_id, event.event_id, event.sender, event.reacts_to, event.key)
+                self._reactions.append(reaction)
+        elif isinstance(event, RoomMemberEvent):
             self._memberships.setdefault(room_id, {})[event.state_key] = event.membership
         elif isinstance(event, MegolmEvent):  # nio could not decrypt it (yet)
             log.warning(
@@ -336,6 +353,10 @@ class DevClient:
             lines.append(f"  and {len(self._undecryptable)} undecryptable:")
             lines += [f"  🔒? {p.event.sender} in {p.room_id}: {p.event.event_id}" for p in self._undecryptable]
         return "\n".join(lines)
+
+    def reactions(self) -> list[ReceivedReaction]:
+        """Every reaction received since login (own ones included), oldest first."""
+        return list(self._reactions)
 
     def received(self) -> list[ReceivedMessage]:
         """Every message received since login (consumed or not, own ones included), oldest first."""

@@ -453,12 +453,13 @@ def _in_config_order(names: Sequence[str], configured: Sequence[str]) -> list[st
 
 def render_profile(ctx: CommandContext, profile: ProfileRecord) -> str:
     unset = ctx.t("profile.unset")
+    pings = ("own." if profile.user_id == ctx.sender else "") + ("yes" if profile.allow_mentions else "no")
     rows = [
         (ctx.t("profile.city"), md_escape(profile.city) if profile.city else unset),
         (ctx.t("profile.groups"), _listing(_in_config_order(profile.groups, ctx.config.groups)) or unset),
         (ctx.t("profile.topics"), _listing(profile.topics) or unset),
         (ctx.t("profile.note"), md_escape(profile.note) if profile.note else unset),
-        (ctx.t("profile.mentions"), ctx.t("profile.yes" if profile.allow_mentions else "profile.no")),
+        (ctx.t("profile.mentions"), ctx.t(f"profile.{pings}", prefix=ctx.prefix)),
     ]
     name = md_escape(profile.display_name) if profile.display_name else ""
     title = f"**{name}** ({md_escape(profile.user_id)})" if name else f"**{md_escape(profile.user_id)}**"

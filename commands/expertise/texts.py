@@ -109,6 +109,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "profile.unset": {"de": "–", "en": "–"},
     "profile.yes": {"de": "ja", "en": "yes"},
     "profile.no": {"de": "nein", "en": "no"},
+    "profile.own.yes": {
+        "de": "ja – ich pinge dich, z. B. wenn ich dich für eine Vertretung vorschlage. Ausschalten: "
+        "`{prefix}erwähnen nein`",
+        "en": "yes – I ping you, e.g. when I suggest you for a substitution. To switch off: `{prefix}mentions no`",
+    },
+    "profile.own.no": {
+        "de": "nein – ich nenne dich nur beim Namen, ohne Ping. Einschalten: `{prefix}erwähnen ja`",
+        "en": "no – I only name you, without a ping. To switch on: `{prefix}mentions yes`",
+    },
     "profile.deleted": {
         "de": "Dein Profil ist gelöscht: Themen, Stadt, Gruppen, Notiz und deine Einstellungen sind weg.",
         "en": "Your profile is deleted: topics, city, groups, note and your settings are gone.",

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
+from babel.lists import format_list
+from babel.units import format_unit
 from dateutil.rrule import rrulestr
 
 from bot.dispatch import CommandContext, Router, is_number_word, record_number
@@ -30,6 +32,7 @@ from bot.schedule_parsing import (
 )
 from commands import rights
 from commands.arguments import DURATIONS
+from commands.meetings.jobs import reminders_for_next
 from commands.meetings.texts import MESSAGES
 from commands.timezones import personal_timezone, room_timezone
 from storage.meetings import MeetingRecord, PersonalReminderRecord
@@ -43,19 +46,12 @@ _catalog = Catalog(MESSAGES)
 
 
 def span_text(seconds: int, language: str) -> str:
-    """1 Tag / 2 Stunden / 15 Minuten (largest whole unit)."""
-    units = (
-        (86400 * 7, ("Woche", "Wochen"), ("week", "weeks")),
-        (86400, ("Tag", "Tage"), ("day", "days")),
-        (3600, ("Stunde", "Stunden"), ("hour", "hours")),
-        (60, ("Minute", "Minuten"), ("minute", "minutes")),
-    )
-    for size, de, en in units:
+    """1 Tag / 2 Stunden / 90 Minuten: the largest unit that counts it whole, named with CLDR's plural forms."""
+    units = ((86400 * 7, "duration-week"), (86400, "duration-day"), (3600, "duration-hour"), (60, "duration-minute"))
+    for size, unit in units:
         if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            names = de if language == "de" else en
-            return f"{count} {names[0] if count == 1 else names[1]}"
-    return f"{seconds} s"
+            return str(format_unit(seconds // size, unit, length="long", locale=language))
+    return str(format_unit(seconds, "duration-second", length="long", locale=language))
 
 
 def _next_dates(meeting: MeetingRecord, now: datetime, language: str, count: int = 3) -> list[datetime]:
@@ -69,8 +65,8 @@ def _dates_text(dates: list[datetime], language: str) -> str:
 
 
 def _offsets_text(offsets: tuple[int, ...] | list[int], language: str) -> str:
-    joiner = " und " if language == "de" else " and "
-    return joiner.join(span_text(o, language) for o in offsets)
+    """The offsets as the language lists them (CLDR): "1 Tag, 1 Stunde und 15 Minuten"."""
+    return str(format_list([span_text(o, language) for o in offsets], locale=language))
 
 
 @router.command(
@@ -128,8 +124,11 @@ async def skip_meeting(ctx: CommandContext, *, number: int, day: str) -> Reply:
     window = datetime.combine(date, datetime.min.time(), tz)
     hits = [o for o in _next_dates(record, window - timedelta(seconds=1), ctx.language, 5) if o.date() == date]
     if not hits:
-        dates = _dates_text(_next_dates(record, now, ctx.language), ctx.language)
-        raise BadArgument("meeting.not_on_that_day", id=record.id, date=date.strftime("%d.%m.%Y"), dates=dates)
+        upcoming = _next_dates(record, now, ctx.language)
+        dates = _dates_text(upcoming, ctx.language)
+        raise BadArgument(
+            "meeting.not_on_that_day", id=record.id, date=date.strftime("%d.%m.%Y"), dates=dates, count=len(upcoming)
+        )
     for occurrence in hits:
         await ctx.repos.meetings.skip(record.id, occurrence, now=now)
     _replan(ctx, record.id)
@@ -258,18 +257,39 @@ def _summary(ctx: CommandContext, record: MeetingRecord, *, created: bool) -> st
     key = "meeting.created" if created else "meeting.details"
     lines = [ctx.t(key, id=record.id, title=md_escape(record.title), when=when, zone=record.timezone)]
     dates = _next_dates(record, now, language)
-    lines.append(ctx.t("meeting.next", dates=_dates_text(dates, language)) if dates else ctx.t("meeting.over"))
+    if dates:
+        lines.append(ctx.t("meeting.next", dates=_dates_text(dates, language), count=len(dates)))
+    else:
+        lines.append(ctx.t("meeting.over"))
     if record.place:
         lines.append(ctx.t("meeting.place", place=md_escape(record.place)))
     if record.agenda:
         lines.append(ctx.t("meeting.agenda", agenda=md_escape(record.agenda)))
-    if record.offsets:
-        lines.append(
-            ctx.t("meeting.reminders", offsets=_offsets_text(record.offsets, language), prefix=ctx.prefix, id=record.id)
-        )
-    else:
+    if not record.offsets:
         lines.append(ctx.t("meeting.no_reminders"))
+    elif dates:  # a meeting in the past gets no reminders: "meeting.over" says so
+        change = ctx.t("meeting.reminders.change", prefix=ctx.prefix, id=record.id)
+        lines.append(_reminders_text(ctx, record, now) + " " + change)
     return "\n\n".join(lines)
+
+
+def _reminders_text(ctx: CommandContext, record: MeetingRecord, now: datetime) -> str:
+    """Which reminders will really come: a reminder whose time has passed is never sent (a meeting in two minutes
+    gets no reminder "1 day before"), so the confirmation does not promise it."""
+    language = ctx.language
+    first, coming, late = reminders_for_next(record, now=now)
+    spans = {
+        "offsets": _offsets_text(record.offsets, language),
+        "coming": _offsets_text(coming, language),
+        "late": _offsets_text(late, language),
+    }
+    if not late:
+        return ctx.t("meeting.reminders", **spans)
+    if record.rrule is None:
+        return ctx.t("meeting.reminders.partly" if coming else "meeting.reminders.none", **spans)
+    assert first is not None
+    date = format_when(first.astimezone(ZoneInfo(record.timezone)), language=language)
+    return ctx.t("meeting.reminders.next_partly" if coming else "meeting.reminders.next_none", date=date, **spans)
 
 
 async def _find(ctx: CommandContext, meeting_id: int) -> MeetingRecord:

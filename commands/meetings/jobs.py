@@ -75,6 +75,19 @@ def next_due(meeting: MeetingRecord, *, after: datetime) -> datetime | None:
     return min(candidates) if candidates else None
 
 
+def reminders_for_next(meeting: MeetingRecord, *, now: datetime) -> tuple[datetime | None, list[int], list[int]]:
+    """The meeting's next date after `now`, and of its reminder offsets those that will come for that date and those
+    whose time has passed (never sent: `start` and `refresh_meeting` plan only what is due after now). (None, [], [])
+    when no date is left."""
+    tz = ZoneInfo(meeting.timezone)
+    upcoming = occurrences(meeting.start, meeting.rrule, tz=tz, after=now, count=1, exdates=meeting.skips)
+    if not upcoming:
+        return None, [], []
+    coming = [offset for offset in meeting.offsets if _due(upcoming[0], offset) > now]
+    late = [offset for offset in meeting.offsets if offset not in coming]
+    return upcoming[0], coming, late
+
+
 class ReminderPlanner:
     """Meeting reminders and personal reminders. Plans one scheduler job per *instant* at which some meeting
     reminder is due (not one per meeting), so every reminder due at that instant is delivered by one run: one read,

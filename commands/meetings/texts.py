@@ -1,17 +1,40 @@
 """What the meeting commands and reminders say, in German and English: `meeting.*` the meetings of a room,
 `reminder.*` and `reminders.*` personal reminders, `relative.*` "starts in …"."""
 
-MESSAGES: dict[str, dict[str, str]] = {
+from bot.i18n import Text
+
+MESSAGES: dict[str, dict[str, Text]] = {
     "meeting.created": {
         "de": "Termin #{id} eingetragen: **{title}** – {when} ({zone}).",
         "en": "Meeting #{id} saved: **{title}** – {when} ({zone}).",
     },
-    "meeting.next": {"de": "Nächste Termine: {dates}", "en": "Next dates: {dates}"},
-    "meeting.reminders": {
-        "de": "Erinnerung: {offsets} vorher. Ändern: `{prefix}termin erinnern {id} 1h`, "
-        "absagen: `{prefix}termin absagen {id}`",
-        "en": "Reminders: {offsets} before. Change: `{prefix}meeting remind {id} 1h`, "
-        "cancel: `{prefix}meeting cancel {id}`",
+    "meeting.next": {
+        "de": {"one": "Nächster Termin: {dates}", "other": "Nächste Termine: {dates}"},
+        "en": {"one": "Next date: {dates}", "other": "Next dates: {dates}"},
+    },
+    # Which reminders will really come: a reminder whose time has passed is never sent (see `commands.meetings.jobs`)
+    "meeting.reminders": {"de": "Erinnerung: {offsets} vorher.", "en": "Reminders: {offsets} before."},
+    "meeting.reminders.partly": {
+        "de": "Erinnerung: {coming} vorher – für {late} vorher ist es schon zu spät.",
+        "en": "Reminder: {coming} before – it is too late for {late} before.",
+    },
+    "meeting.reminders.none": {
+        "de": "Es kommt keine Erinnerung: für {late} vorher ist es schon zu spät.",
+        "en": "No reminder will come: it is too late for {late} before.",
+    },
+    "meeting.reminders.next_partly": {
+        "de": "Erinnerung: {offsets} vorher – zum nächsten Termin ({date}) nur {coming} vorher, für {late} vorher ist "
+        "es schon zu spät.",
+        "en": "Reminders: {offsets} before – for the next date ({date}) only {coming} before, it is too late for "
+        "{late} before.",
+    },
+    "meeting.reminders.next_none": {
+        "de": "Erinnerung: {offsets} vorher – zum nächsten Termin ({date}) keine, dafür ist es schon zu spät.",
+        "en": "Reminders: {offsets} before – none for the next date ({date}), it is too late for that.",
+    },
+    "meeting.reminders.change": {
+        "de": "Ändern: `{prefix}termin erinnern {id} 1h`, absagen: `{prefix}termin absagen {id}`",
+        "en": "Change: `{prefix}meeting remind {id} 1h`, cancel: `{prefix}meeting cancel {id}`",
     },
     "meeting.no_reminders": {"de": "Keine Erinnerungen.", "en": "No reminders."},
     "meeting.details": {"de": "**#{id} {title}** – {when} ({zone})", "en": "**#{id} {title}** – {when} ({zone})"},
@@ -27,13 +50,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "#{id} **{title}** is skipped on {date}. It continues: {next}",
     },
     "meeting.not_on_that_day": {
-        "de": "Am {date} findet #{id} nicht statt. Nächste Termine: {dates}",
-        "en": "#{id} does not take place on {date}. Next dates: {dates}",
+        "de": {
+            "one": "Am {date} findet #{id} nicht statt. Nächster Termin: {dates}",
+            "other": "Am {date} findet #{id} nicht statt. Nächste Termine: {dates}",
+        },
+        "en": {
+            "one": "#{id} does not take place on {date}. Next date: {dates}",
+            "other": "#{id} does not take place on {date}. Next dates: {dates}",
+        },
     },
     "meeting.updated": {"de": "#{id} geändert.", "en": "#{id} changed."},
     "meeting.ics": {
-        "de": "Hier sind die Termine dieses Raums als Kalenderdatei (für Outlook, Thunderbird & Co.): {count}.",
-        "en": "Here are this room's meetings as a calendar file (for Outlook, Thunderbird & co.): {count}.",
+        "de": {
+            "one": "Hier ist der Termin dieses Raums als Kalenderdatei (für Outlook, Thunderbird & Co.).",
+            "other": "Hier sind die {count} Termine dieses Raums als Kalenderdatei (für Outlook, Thunderbird & Co.).",
+        },
+        "en": {
+            "one": "Here is this room's meeting as a calendar file (for Outlook, Thunderbird & co.).",
+            "other": "Here are this room's {count} meetings as a calendar file (for Outlook, Thunderbird & co.).",
+        },
     },
     "meeting.list_title": {"de": "**Termine in diesem Raum**", "en": "**Meetings in this room**"},
     "meeting.list_empty": {
@@ -56,7 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "⏰ **{title}** {relative}: {when}",
         "en": "⏰ **{title}** {relative}: {when}",
     },
-    "reminder.several": {"de": "⏰ {count} Termine stehen an:", "en": "⏰ {count} meetings coming up:"},
+    "reminder.several": {
+        "de": {"one": "⏰ {count} Termin steht an:", "other": "⏰ {count} Termine stehen an:"},
+        "en": {"one": "⏰ {count} meeting coming up:", "other": "⏰ {count} meetings coming up:"},
+    },
     "reminder.late": {
         "de": "(verspätet – ich war kurz offline)",
         "en": "(late – I was offline for a while)",

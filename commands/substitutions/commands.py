@@ -31,7 +31,7 @@ from storage.text import MATRIX_USER_ID, fold
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")
 
-router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages=MESSAGES | RULE_TEXTS)
+router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages={**MESSAGES, **RULE_TEXTS})
 _catalog = Catalog(MESSAGES)
 ANNOUNCED = "substitutions.announced"
 
@@ -89,6 +89,16 @@ class _People:
         text = mention_link(user_id, self.name(user_id))
         return f"{text} ({md_escape(city)})" if city and with_city else text
 
+    def suggested(self, user_id: str) -> str:
+        """Someone suggested for a request: a pill (and a ping) only if they asked for pings (`!erwähnen ja`), else
+        their plain name. Clients with intentional mentions notify only `m.mentions`, but show a pill of the reader
+        highlighted as if they were mentioned: a plain name does not pretend to call someone who did not ask."""
+        if self.allows_mentions(user_id):
+            return self.link(user_id)
+        city = self.city(user_id)
+        name = md_escape(self.name(user_id) or user_id)
+        return f"{name} ({md_escape(city)})" if city else name
+
 
 def _span(record: RequestRecord, language: str) -> str:
     tz = ZoneInfo(record.timezone)
@@ -100,8 +110,7 @@ def _deadline(record: RequestRecord, language: str) -> str:
 
 
 def _count(language: str, count: int) -> str:
-    one, many = _catalog.text(language, "sub.people", count=count).split("|")
-    return one if count == 1 else many
+    return _catalog.text(language, "sub.people", count=count)
 
 
 def _topics(record: RequestRecord, language: str) -> str:
@@ -299,7 +308,7 @@ async def _create(ctx: CommandContext, text: str) -> Reply:
             id=record.id,
             what=md_escape(record.what),
             span=_span(record, ctx.language),
-            needed=ctx.t("sub.needed", count=_count(ctx.language, record.needed)),
+            needed=ctx.t("sub.needed", count=record.needed),
             deadline=_deadline(record, ctx.language),
         )
     ]
@@ -350,31 +359,41 @@ def _announcement(
 ) -> Reply:
     text = announcement_text(record, people, language, ctx.prefix)
     if suggested:
-        text += "\n\n" + _catalog.text(language, "sub.suggest", people=", ".join(people.link(u) for u in suggested))
-    # Suggested people are pinged only if their profile allows it; the others are listed without a ping.
+        named = ", ".join(people.suggested(u) for u in suggested)
+        text += "\n\n" + _catalog.text(language, "sub.suggest", people=named, count=len(suggested))
+    # Pings are opt-in: only who said `!erwähnen ja` is mentioned; the others are named without a ping.
     return Reply.text(text, mentions=[u for u in suggested if people.allows_mentions(u)])
 
 
-def announcement_text(record: RequestRecord, people: _People, language: str, prefix: str) -> str:
+def announcement_text(
+    record: RequestRecord, people: _People, language: str, prefix: str, *, edited: bool = False
+) -> str:
+    """The announcement as it reads in the request's state: a call to offer while it is open, and once it is filled,
+    done, cancelled or expired only what happened (an edit of the posted one must not still ask for help)."""
+    helpers = [o.user_id for o in record.offers if o.state == "accepted"]
+    state = record.state
+    key = "sub.announcement.reopened" if state == RequestState.OPEN.value and edited else f"sub.announcement.{state}"
     return _catalog.text(
         language,
-        "sub.announcement",
+        key,
         id=record.id,
         what=md_escape(record.what),
         span=_span(record, language),
         requester=people.link(record.requester),
-        needed=_count(language, record.needed),
+        needed=_catalog.text(language, "sub.still_needed", count=record.needed - len(helpers))
+        if helpers
+        else _count(language, record.needed),
         deadline=_deadline(record, language),
         topics=_topics(record, language),
+        helpers=", ".join(people.link(u) for u in helpers) or "–",
+        count=len(helpers),
         prefix=prefix,
     )
 
 
 def announcement_update(record: RequestRecord, people: _People, language: str, prefix: str) -> Reply:
-    """The announcement as it should read now: its state on top (for an edit of the posted one)."""
-    helpers = ", ".join(people.link(o.user_id) for o in record.offers if o.state == "accepted")
-    status = _catalog.text(language, f"sub.status.{record.state}", helpers=helpers or "–")
-    return Reply.text(status + "\n\n" + announcement_text(record, people, language, prefix))
+    """The announcement as it should read now (for an edit of the posted one)."""
+    return Reply.text(announcement_text(record, people, language, prefix, edited=True))
 
 
 async def _update_announcement(ctx: CommandContext, request_id: int) -> list[Followup]:
@@ -476,10 +495,14 @@ async def _offer(
     await _store(ctx, record, transition, note=note, reaction_event_id=reaction_event_id)
     people = await _People.load(ctx.repos, [record.requester, ctx.sender])
     followups = await _tell(ctx, record, transition.tell, people, note=note)
-    return Reply.text(
-        ctx.t("sub.offered", id=record.id, requester=people.link(record.requester, with_city=False)),
-        followups=followups,
-    )
+    thanks = ctx.t("sub.offered", id=record.id, requester=people.link(record.requester, with_city=False))
+    if ctx.room_id == ctx.config.network_room:
+        # The network room gets no message per offer: a ✅ on the command says it is noted. A ✋ on the announcement
+        # cannot get a reaction of its own, so the thanks go to the person's direct chat.
+        if reaction_event_id is None:
+            return Reply.react("✅", followups=followups)
+        return Reply.quiet(followups=[Followup(Reply.text(thanks), user_id=ctx.sender), *followups])
+    return Reply.text(thanks, followups=followups)
 
 
 async def _withdraw(ctx: CommandContext, request_id: int) -> Reply:
@@ -534,7 +557,7 @@ async def accept(ctx: CommandContext, *, request_id: int, people: str | None = N
     state = (
         ctx.t("sub.state_filled")
         if transition.after is RequestState.FILLED
-        else ctx.t("sub.state_open", count=_count(ctx.language, record.needed - accepted))
+        else ctx.t("sub.state_open", count=record.needed - accepted)
     )
     return Reply.text(
         ctx.t("sub.accepted", id=record.id, people=", ".join(involved.link(u) for u in chosen), state=state),
@@ -632,7 +655,7 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
                 span=_span(record, ctx.language),
                 requester=people.link(record.requester),
                 state=ctx.t(f"sub.state.{record.state}"),
-                offers=active,
+                offers=ctx.t("sub.offer_count", count=active),
             )
         )
     return Reply.text("\n".join(lines))
@@ -652,9 +675,21 @@ async def show_balance(ctx: CommandContext, *, year: Annotated[int, Year(ahead=1
     tz = await room_timezone(ctx)
     chosen = year or ctx.clock.now().astimezone(tz).year
     table = await balance_table(ctx.repos, chosen, tz, ctx.language)
-    if table is None:
-        return Reply.text(ctx.t("sub.balance.none", year=chosen))
-    return Reply.text(ctx.t("sub.balance.heading", year=chosen) + "\n\n" + table)
+    lines = (
+        [ctx.t("sub.balance.none", year=chosen)]
+        if table is None
+        else [ctx.t("sub.balance.heading", year=chosen), table]
+    )
+    # What is not counted yet: requests of that year that are arranged (filled) or still open.
+    since, until = datetime(chosen, 1, 1, tzinfo=tz), datetime(chosen + 1, 1, 1, tzinfo=tz)
+    pending = [r for r in await ctx.repos.substitutions.in_states(list(ACTIVE_STATES)) if since <= r.start < until]
+    arranged = sum(1 for r in pending if r.state == RequestState.FILLED.value)
+    waiting = len(pending) - arranged
+    if arranged:
+        lines.append(ctx.t("sub.balance.arranged", count=arranged))
+    if waiting:
+        lines.append(ctx.t("sub.balance.open", count=waiting, prefix=ctx.prefix))
+    return Reply.text("\n\n".join(lines))
 
 
 async def balance_table(repos: Repositories, year: int, tz: ZoneInfo, language: str) -> str | None:

@@ -3,19 +3,20 @@
 Every refusal shows a command that works. Fixed examples stand in the texts with `{prefix}`; an example with the
 person's words (a title, a date they wrote, a Matrix id) is a `bot.errors.Example` of a `subrule.example.*` text,
 because those words are shown as code, not escaped. Request numbers are plain numbers and may stand in code.
-Keys with a dot after the message's name (`subrule.closed.done`) are parts of another message: its variants, and
-`.one`/`.many` for one or several.
+Keys with a dot after the message's name (`subrule.closed.done`) are parts of another message, its variants; a text
+about a number of things (places, people, names) has plural forms chosen by its `count` (`bot.i18n`).
 """
 
 from __future__ import annotations
 
+from bot.i18n import Text
 from commands.substitutions.rules import EXAMPLE_DE, EXAMPLE_EN
 
 # The example request of `rules`, which `!vertretung` without arguments shows too, with the configured prefix.
 _EXAMPLE_DE = "`{prefix}" + EXAMPLE_DE.removeprefix("!") + "`"
 _EXAMPLE_EN = "`{prefix}" + EXAMPLE_EN.removeprefix("!") + "`"
 
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES: dict[str, dict[str, Text]] = {
     # Reading a request
     "subrule.empty": {
         "de": "Wann und wofür suchst du eine Vertretung? Schreib z. B. " + _EXAMPLE_DE + ".",
@@ -174,8 +175,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Substitution {id} is already filled: {taken} taken. For someone else to stand in, a helper first has "
         "to use `{prefix}cover withdraw {id}`.",
     },
-    "subrule.filled.one": {"de": "der Platz ist", "en": "the place is"},
-    "subrule.filled.many": {"de": "alle {count} Plätze sind", "en": "all {count} places are"},
+    "subrule.filled.taken": {
+        "de": {"one": "der Platz ist", "other": "alle {count} Plätze sind"},
+        "en": {"one": "the place is", "other": "all {count} places are"},
+    },
     "subrule.started": {
         "de": "Vertretung {id} hat schon begonnen ({start}); jetzt lässt sich daran nichts mehr ändern. Für "
         "einen neuen Termin: " + _EXAMPLE_DE + ".",
@@ -216,16 +219,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Substitution {id}: {reason}. {hint}",
     },
     "subrule.both": {"de": "{first}; {second}", "en": "{first}; {second}"},
-    "subrule.not_offered.one": {"de": "{names} hat nicht angeboten", "en": "{names} did not offer (or withdrew)"},
-    "subrule.not_offered.many": {"de": "{names} haben nicht angeboten", "en": "{names} did not offer (or withdrew)"},
-    "subrule.accepted_already.one": {"de": "{names} ist schon zugesagt", "en": "{names} is already accepted"},
-    "subrule.accepted_already.many": {"de": "{names} sind schon zugesagt", "en": "{names} are already accepted"},
-    "subrule.waiting.one": {
-        "de": "Angeboten hat: {names}, z. B. {example}.",
-        "en": "Offers are from: {names}, e.g. {example}.",
+    # `count`: how many people `names` lists (the verb agrees with it)
+    "subrule.not_offered": {
+        "de": {"one": "{names} hat nicht angeboten", "other": "{names} haben nicht angeboten"},
+        "en": "{names} did not offer (or withdrew)",
     },
-    "subrule.waiting.many": {
-        "de": "Angeboten haben: {names}, z. B. {example}.",
+    "subrule.accepted_already": {
+        "de": {"one": "{names} ist schon zugesagt", "other": "{names} sind schon zugesagt"},
+        "en": {"one": "{names} is already accepted", "other": "{names} are already accepted"},
+    },
+    "subrule.waiting": {
+        "de": {
+            "one": "Angeboten hat: {names}, z. B. {example}.",
+            "other": "Angeboten haben: {names}, z. B. {example}.",
+        },
         "en": "Offers are from: {names}, e.g. {example}.",
     },
     "subrule.nobody_waiting": {
@@ -241,8 +248,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Für Vertretung {id} {still} gebraucht, du hast {named} genannt. Bitte wähl aus, z. B. {example}.",
         "en": "Substitution {id} needs only {still}, you named {named}. Please choose, e.g. {example}.",
     },
-    "subrule.too_many.one": {"de": "wird nur noch 1 Person", "en": "1 more"},
-    "subrule.too_many.many": {"de": "werden nur noch {count} Personen", "en": "{count} more"},
+    "subrule.too_many.still": {
+        "de": {"one": "wird nur noch {count} Person", "other": "werden nur noch {count} Personen"},
+        "en": "{count} more",
+    },
     "subrule.over": {
         "de": "Vertretung {id} ist schon vorbei; absagen geht nicht mehr. Für einen neuen Termin: " + _EXAMPLE_DE + ".",
         "en": "Substitution {id} is already over; it can no longer be cancelled. For a new date: " + _EXAMPLE_EN + ".",

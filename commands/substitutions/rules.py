@@ -113,14 +113,9 @@ class SubstitutionForbidden(Forbidden):
 
 
 def _part(key: str, /, **params: object) -> UserError:
-    """A part of a sentence that has variants (why a request is closed, "1 Person" or "2 Personen"): a parameter
-    of another message, rendered in the same language."""
+    """A part of a sentence that has variants (why a request is closed) or plural forms ("1 Person", "2 Personen",
+    chosen by `count`): a parameter of another message, rendered in the same language."""
     return UserError(key, **params)
-
-
-def _number(key: str, count: int) -> str:
-    """`key.one` or `key.many`: the variant for one or for several ("1 Person", "2 Personen")."""
-    return f"{key}.{'one' if count == 1 else 'many'}"
 
 
 def _with_example(error: ScheduleError) -> SubstitutionError:
@@ -659,7 +654,7 @@ def _closed_error(request: RequestView, action: Action) -> SubstitutionError:
 def _filled_error(request: RequestView, action: Action) -> SubstitutionError:
     if action is Action.OFFER:
         return SubstitutionError("subrule.filled_offer", id=request.id, problem=Problem.FILLED)
-    taken = _part(_number("subrule.filled", request.needed), count=request.needed)
+    taken = _part("subrule.filled.taken", count=request.needed)
     return SubstitutionError("subrule.filled", id=request.id, taken=taken, problem=Problem.FILLED)
 
 
@@ -730,14 +725,14 @@ def _cannot_accept(
 ) -> SubstitutionError:
     n = request.id
     reasons = [
-        _part(_number(key, len(names)), names=", ".join(names))
+        _part(key, names=", ".join(names), count=len(names))
         for key, names in (("subrule.not_offered", not_offered), ("subrule.accepted_already", already))
         if names
     ]
     reason = _part("subrule.both", first=reasons[0], second=reasons[1]) if len(reasons) == 2 else reasons[0]
     if waiting:
         example = Example("subrule.example.accept", id=n, who=waiting[0])
-        hint = _part(_number("subrule.waiting", len(waiting)), names=", ".join(waiting), example=example)
+        hint = _part("subrule.waiting", names=", ".join(waiting), count=len(waiting), example=example)
     else:
         hint = _part("subrule.nobody_waiting", id=n)
     problem = Problem.NOT_OFFERED if not_offered else Problem.ALREADY_ACCEPTED
@@ -773,7 +768,7 @@ def accept(
         raise SubstitutionError(
             "subrule.too_many",
             id=n,
-            still=_part(_number("subrule.too_many", open_places), count=open_places),
+            still=_part("subrule.too_many.still", count=open_places),
             named=len(chosen),
             example=Example("subrule.example.accept", id=n, who=chosen[0]),
             problem=Problem.TOO_MANY,

@@ -1,6 +1,8 @@
 """What the substitution commands and their scheduled messages say, in German and English (`sub.*`)."""
 
-MESSAGES: dict[str, dict[str, str]] = {
+from bot.i18n import Text
+
+MESSAGES: dict[str, dict[str, Text]] = {
     "sub.usage": {
         "de": "So fragst du nach einer Vertretung: `{example_de}`\n\nOffene Anfragen: `{prefix}vertretungen`",
         "en": "This is how you ask for a stand-in: `{example_en}`\n\nOpen requests: `{prefix}covers`",
@@ -9,8 +11,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Vertretung #{id} eingetragen: **{what}** – {span}. {needed} Antwort bis {deadline}.",
         "en": "Substitution #{id} saved: **{what}** – {span}. {needed} Answers by {deadline}.",
     },
-    "sub.needed": {"de": "Gebraucht: {count}.", "en": "Needed: {count}."},
-    "sub.people": {"de": "{count} Person|{count} Personen", "en": "{count} person|{count} people"},
+    "sub.needed": {
+        "de": {"one": "Gebraucht: {count} Person.", "other": "Gebraucht: {count} Personen."},
+        "en": {"one": "Needed: {count} person.", "other": "Needed: {count} people."},
+    },
+    "sub.people": {
+        "de": {"one": "{count} Person", "other": "{count} Personen"},
+        "en": {"one": "{count} person", "other": "{count} people"},
+    },
+    "sub.still_needed": {
+        "de": {"one": "noch {count} Person", "other": "noch {count} Personen"},
+        "en": {"one": "{count} more person", "other": "{count} more people"},
+    },
     "sub.no_topics": {
         "de": "Tipp: Mit `#Thema` (z. B. `#eAkte`) in der Anfrage schlage ich passende Leute aus anderen Städten vor.",
         "en": "Tip: with a `#topic` (e.g. `#eAkte`) in the request I suggest fitting people from other cities.",
@@ -25,35 +37,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Tip: set your city (`{prefix}city Bühl`), then I suggest people from other cities and the balance "
         "counts correctly.",
     },
-    "sub.announcement": {
+    # The announcement in the network room, as it reads in each state: the posted one is edited when the state
+    # changes, so a closed request shows no call to offer any more.
+    "sub.announcement.open": {
         "de": "🙋 **Vertretung gesucht** (#{id}): {what}\n\n{span} · angefragt von {requester} · gebraucht: "
         "{needed} · Antwort bis {deadline}{topics}\n\nWer kann? `{prefix}übernehme {id}` oder reagiere hier mit ✋.",
         "en": "🙋 **Stand-in wanted** (#{id}): {what}\n\n{span} · asked by {requester} · needed: {needed} · "
         "answers by {deadline}{topics}\n\nWho can? `{prefix}offer {id}` or react here with ✋.",
     },
+    "sub.announcement.reopened": {
+        "de": "🔄 **Wieder offen** – Vertretung gesucht (#{id}): {what}\n\n{span} · angefragt von {requester} · "
+        "gebraucht: {needed} · Antwort bis {deadline}{topics}\n\nWer kann? `{prefix}übernehme {id}` oder reagiere "
+        "hier mit ✋.",
+        "en": "🔄 **Open again** – stand-in wanted (#{id}): {what}\n\n{span} · asked by {requester} · needed: "
+        "{needed} · answers by {deadline}{topics}\n\nWho can? `{prefix}offer {id}` or react here with ✋.",
+    },
+    "sub.announcement.filled": {  # count: how many stand in
+        "de": {
+            "one": "✅ **Besetzt** (#{id}): {what}\n\n{span} · angefragt von {requester} · es vertritt: {helpers}. "
+            "Danke!",
+            "other": "✅ **Besetzt** (#{id}): {what}\n\n{span} · angefragt von {requester} · es vertreten: "
+            "{helpers}. Danke!",
+        },
+        "en": "✅ **Filled** (#{id}): {what}\n\n{span} · asked by {requester} · standing in: {helpers}. Thank you!",
+    },
+    "sub.announcement.done": {
+        "de": {
+            "one": "✔️ **Erledigt** (#{id}): {what}\n\n{span} · angefragt von {requester} · vertreten hat: "
+            "{helpers}. Danke!",
+            "other": "✔️ **Erledigt** (#{id}): {what}\n\n{span} · angefragt von {requester} · vertreten haben: "
+            "{helpers}. Danke!",
+        },
+        "en": "✔️ **Done** (#{id}): {what}\n\n{span} · asked by {requester} · stood in: {helpers}. Thank you!",
+    },
+    "sub.announcement.cancelled": {
+        "de": "❌ **Abgesagt** (#{id}): {what}\n\n{span} · angefragt von {requester} · wird nicht mehr gebraucht.",
+        "en": "❌ **Cancelled** (#{id}): {what}\n\n{span} · asked by {requester} · no longer needed.",
+    },
+    "sub.announcement.expired": {
+        "de": "⌛ **Abgelaufen** (#{id}): {what}\n\n{span} · angefragt von {requester} · bis zur Frist hat niemand "
+        "zugesagt.",
+        "en": "⌛ **Expired** (#{id}): {what}\n\n{span} · asked by {requester} · nobody was accepted by the deadline.",
+    },
     "sub.topics": {"de": " · Themen: {topics}", "en": " · topics: {topics}"},
-    "sub.status.filled": {
-        "de": "✅ **Besetzt** – es vertritt: {helpers}. Danke!",
-        "en": "✅ **Filled** – standing in: {helpers}. Thank you!",
-    },
-    "sub.status.open": {
-        "de": "🔄 **Wieder offen** – wer kann einspringen?",
-        "en": "🔄 **Open again** – who can stand in?",
-    },
-    "sub.status.cancelled": {
-        "de": "❌ **Abgesagt** – wird nicht mehr gebraucht.",
-        "en": "❌ **Cancelled** – no longer needed.",
-    },
-    "sub.status.expired": {
-        "de": "⌛ **Abgelaufen** – bis zur Frist hat niemand zugesagt.",
-        "en": "⌛ **Expired** – nobody was accepted in time.",
-    },
-    "sub.status.done": {
-        "de": "✔️ **Erledigt** – vertreten von {helpers}. Danke!",
-        "en": "✔️ **Done** – {helpers} stood in. Thank you!",
-    },
-    "sub.suggest": {
-        "de": "Kennt sich aus: {people}",
+    "sub.suggest": {  # pills only for those who may be pinged (`!erwähnen ja`), plain names for the others
+        "de": {"one": "Kennt sich aus: {people}", "other": "Kennen sich aus: {people}"},
         "en": "Knows about it: {people}",
     },
     "sub.offered": {
@@ -69,7 +97,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Accepted for #{id}: {people}. {state}",
     },
     "sub.state_filled": {"de": "Damit ist die Vertretung besetzt. 🎉", "en": "The substitution is now filled. 🎉"},
-    "sub.state_open": {"de": "Es wird noch {count} gebraucht.", "en": "Still needed: {count}."},
+    "sub.state_open": {
+        "de": {"one": "Es wird noch {count} Person gebraucht.", "other": "Es werden noch {count} Personen gebraucht."},
+        "en": {"one": "Still needed: {count} person.", "other": "Still needed: {count} people."},
+    },
     "sub.cancelled": {
         "de": "Vertretung #{id} ist abgesagt; wer angeboten hatte, bekommt Bescheid.",
         "en": "Substitution #{id} is cancelled; everyone who offered is told.",
@@ -154,8 +185,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nobody is looking for a stand-in right now{filters}. To ask: `{example_en}`",
     },
     "sub.list.line": {
-        "de": "#{id} {what} – {span} · {requester} · {state}, {offers} Angebot(e)",
-        "en": "#{id} {what} – {span} · {requester} · {state}, {offers} offer(s)",
+        "de": "#{id} {what} – {span} · {requester} · {state}, {offers}",
+        "en": "#{id} {what} – {span} · {requester} · {state}, {offers}",
+    },
+    "sub.offer_count": {
+        "de": {"one": "{count} Angebot", "other": "{count} Angebote"},
+        "en": {"one": "{count} offer", "other": "{count} offers"},
     },
     "sub.unknown_filter": {
         "de": "„{word}“ verstehe ich nicht als Filter. Möglich sind eine Stadt, `#Thema`, `meine` und `alle`, "
@@ -171,6 +206,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sub.balance.none": {
         "de": "{year} gab es noch keine erledigte Vertretung zwischen Städten.",
         "en": "No substitution between cities was completed in {year} yet.",
+    },
+    # What the balance does not count yet (requests of that year that are not done)
+    "sub.balance.arranged": {
+        "de": {
+            "one": "{count} Vertretung ist vereinbart und zählt, sobald sie erledigt ist.",
+            "other": "{count} Vertretungen sind vereinbart und zählen, sobald sie erledigt sind.",
+        },
+        "en": {
+            "one": "{count} substitution is arranged and counts once it is done.",
+            "other": "{count} substitutions are arranged and count once they are done.",
+        },
+    },
+    "sub.balance.open": {
+        "de": {
+            "one": "{count} Anfrage ist noch offen: `{prefix}vertretungen`",
+            "other": "{count} Anfragen sind noch offen: `{prefix}vertretungen`",
+        },
+        "en": {
+            "one": "{count} request is still open: `{prefix}covers`",
+            "other": "{count} requests are still open: `{prefix}covers`",
+        },
     },
     "sub.balance.no_city": {"de": "ohne Stadt", "en": "no city"},
 }
