@@ -112,9 +112,10 @@ async def test_reminder_sent_once_and_next_one_planned(bot: Bot) -> None:
     first_due = next_due(meeting, after=bot.clock.now())
     assert first_due == datetime(2026, 11, 23, 10, 0, tzinfo=BERLIN)  # a day before Tuesday 10:00
     bot.clock.set(first_due)
-    await bot.planner._run_meetings({meeting.id: first_due - timedelta(seconds=1)})
-    # A duplicate job run sends nothing more.
-    await bot.planner._run_meetings({meeting.id: first_due - timedelta(seconds=1)})
+    await bot.scheduler.run_due()
+    # Planned anew from the database (as after a restart) and run again: nothing more is sent.
+    await bot.planner.start()
+    await bot.scheduler.run_due()
     assert bot.sender.bodies == [(ROOM, "⏰ Jour fixe beginnt in 1 Tag: Di., 24.11.2026, 10:00 Uhr")]
     assert next_due(meeting, after=bot.clock.now()) == datetime(2026, 11, 24, 9, 45, tzinfo=BERLIN)
 
@@ -130,7 +131,7 @@ async def test_reminders_due_together_go_out_as_one_message_per_room(bot: Bot) -
     assert due is not None
     assert {bot.planner.planned_at(m.id) for m in [*meetings, *await bot.meetings()]} == {due}
     bot.clock.set(due)
-    await bot.planner._fire_instant(due)
+    await bot.scheduler.run_due()
     assert bot.sender.bodies == [
         (
             ROOM,
@@ -165,7 +166,7 @@ async def test_interrupted_batch_is_resent_whole_under_its_txn_id(bot: Bot) -> N
 
     bot.planner.sender = bot.sender  # keep the recorder, only wrap its send
     bot.sender.send = crash  # type: ignore[method-assign]
-    await bot.planner._fire_instant(due)
+    await bot.scheduler.run_due()
     bot.sender.send = failing  # type: ignore[method-assign]
     bot.clock.set(due + timedelta(minutes=5))
     await bot.planner.start()  # as after a restart
@@ -286,7 +287,7 @@ async def test_day_before_reminder_keeps_the_chain_across_the_autumn_change(bot:
     assert first == datetime(2026, 10, 25, 10, 0, tzinfo=BERLIN).astimezone(UTC) - timedelta(days=1)
     assert first is not None and first.astimezone(BERLIN).hour == 11
     bot.clock.set(first)
-    await bot.planner._run_meetings({meeting.id: first - timedelta(seconds=1)})
+    await bot.scheduler.run_due()
     second = next_due(meeting, after=first)
     assert second is not None and second > first, "the next reminder is after the one just sent"
     assert second == datetime(2026, 10, 25, 9, 45, tzinfo=BERLIN)
