@@ -771,6 +771,9 @@ def _read_nth(cur: _Cursor) -> _Recurrence | None:
     return None
 
 
+_EVERY_OTHER = re.compile(r"every\s+other\b", re.IGNORECASE)
+
+
 def _read_nth_of_month(cur: _Cursor) -> _Recurrence | None:
     if (lead := cur.take(_NTH_LEAD)) is None or (spec := _read_nth(cur)) is None:
         return None
@@ -780,8 +783,10 @@ def _read_nth_of_month(cur: _Cursor) -> _Recurrence | None:
         return None  # "am 2. Dienstag", "the 15th": not a series without "im Monat"
     if spec.nth is None or spec.nth < 2:  # "jeden 15.", "jeden ersten Montag", "jeden letzten Freitag"
         return spec
-    # "jeden zweiten Dienstag" is also said for every other Tuesday.
     n, day, written = spec.nth, spec.weekdays[0], cur.text[lead.start() : cur.pos]
+    if n == 2 and _EVERY_OTHER.match(written):  # "every other Monday" means one thing: every two weeks
+        return _Recurrence("WEEKLY", interval=2, weekdays=spec.weekdays)
+    # "jeden zweiten Dienstag" and "every second Tuesday" are said for both: every other week, or the 2nd of a month.
     raise ScheduleError(
         "schedule.nth_weekday_ambiguous",
         written=written,
