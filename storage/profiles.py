@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Float,
@@ -70,10 +70,16 @@ class TopicHolder:
     source: str  # "profile" | "decision" | "substitution"
 
 
+T = TypeVar("T")
+
 COUNT_CAP = 500
 # Changes (to a random value) whenever a topic is added to or dropped from the vocabulary, so each
 # process can keep its copy of the vocabulary and check it with one tiny query per search.
 VOCABULARY_VERSION_KEY = "topics.version"
+
+
+DERIVED_MAX = 8
+"""How many things built from the vocabulary a process keeps (one per search configuration in practice)."""
 
 
 class Caches:
@@ -82,6 +88,8 @@ class Caches:
 
     def __init__(self) -> None:
         self.vocabulary: tuple[str | None, list[tuple[str, str]], dict[str, int]] | None = None
+        # What callers built from the vocabulary (a search index), by their name: (version, object).
+        self.derived: dict[Hashable, tuple[str | None, object]] = {}
 
 
 @dataclass(frozen=True)
@@ -147,18 +155,37 @@ class ProfileRepository:
 
     async def vocabulary(self) -> list[tuple[str, str]]:
         """(key, label) of every topic someone knows; small compared with the number of people."""
+        return (await self._versioned_vocabulary())[1]
+
+    async def vocabulary_index(self, name: Hashable, build: Callable[[list[tuple[str, str]]], T]) -> T:
+        """`build(vocabulary)`, kept per process until the vocabulary changes: a search index over every topic is
+        built once per version instead of once per question. `name` tells apart what callers build (and with
+        which settings); it must be hashable and equal for equal settings."""
+        version, vocabulary = await self._versioned_vocabulary()
+        derived = self._caches.derived
+        cached = derived.get(name)
+        if cached is not None and cached[0] == version:
+            return cast(T, cached[1])
+        built = build(vocabulary)
+        derived.pop(name, None)
+        if len(derived) >= DERIVED_MAX:
+            del derived[next(iter(derived))]
+        derived[name] = (version, built)
+        return built
+
+    async def _versioned_vocabulary(self) -> tuple[str | None, list[tuple[str, str]]]:
         version = (
             await self._session.execute(select(SyncState.value).where(SyncState.key == VOCABULARY_VERSION_KEY))
         ).scalar_one_or_none()
         cached = self._caches.vocabulary
         if cached is not None and cached[0] == version:
             self._topic_id_by_key = cached[2]
-            return cached[1]
+            return version, cached[1]
         rows = (await self._session.execute(select(Topic.key, Topic.label, Topic.id))).all()
         vocabulary = [(key, label) for key, label, _ in rows]
         self._topic_id_by_key = {key: topic_id for key, _, topic_id in rows}
         self._caches.vocabulary = (version, vocabulary, self._topic_id_by_key)
-        return vocabulary
+        return version, vocabulary
 
     async def _vocabulary_changed(self) -> None:
         value = uuid.uuid4().hex
@@ -201,6 +228,7 @@ class ProfileRepository:
         activity_since: datetime,
         city: str | None = None,
         exclude_city: str | None = None,
+        exclude_user: str | None = None,
         limit: int,
         offset: int = 0,
     ) -> RankedPage:
@@ -209,7 +237,8 @@ class ProfileRepository:
         `weights` maps topic key -> (match kind, score in (0, 1]). The order is the one of
         `commands.expertise.matching.rank_people` (a test checks both agree), computed by the database,
         so a popular topic with thousands of holders costs one aggregate query instead of thousands of
-        rows in Python. The total is counted only up to COUNT_CAP: nobody pages through more.
+        rows in Python. The total is counted only up to COUNT_CAP: nobody pages through more. `exclude_user` is
+        the person asking: nobody is their own answer.
         """
         known = self._topic_id_by_key
         if known is not None and all(key in known for key in weights):
@@ -283,6 +312,9 @@ class ProfileRepository:
                 Profile.city == city if city is not None else or_(Profile.city.is_(None), Profile.city != exclude_city)
             )
             ranked, distinct_users = ranked.where(condition), distinct_users.where(condition)
+        if exclude_user is not None:
+            ranked = ranked.where(holders.c.user_id != exclude_user)
+            distinct_users = distinct_users.where(holders_of_topics.c.user_id != exclude_user)
         page = list((await self._session.execute(ranked)).scalars())
         if len(page) <= limit and (page or offset == 0):
             return RankedPage(page, offset + len(page), capped=False)  # this is the last page
