@@ -271,3 +271,34 @@ async def test_database_ranking_agrees_with_rank_people(db: Database, seed: int)
             pages += page.user_ids
             assert page.total == len(expected)
     assert pages == expected
+
+
+async def test_database_counts_pages_and_leaves_out_the_asker(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The total behind "Noch N weitere": each person once (a topic entered and acted on counts once), capped,
+    also when paging past the end; the asker is neither listed nor counted."""
+    import storage.profiles
+
+    users = [f"@user{i:02}:x.de" for i in range(25)]
+    async with db.transaction() as repos:
+        for user_id in users:
+            await repos.profiles.ensure(user_id, None)
+            await repos.profiles.add_topics(user_id, [("thema", "Thema")])
+        for user_id in [users[0], "@doer1:x.de", "@doer2:x.de"]:  # users[0] entered it too
+            await repos.profiles.record_activity(user_id, ("thema", "Thema"), source="decision", ref_id=1, at=NOW)
+
+    async def page(offset: int, **filters: str) -> tuple[list[str], int, bool]:
+        async with db.transaction() as repos:
+            since = NOW - timedelta(days=1)
+            found = await repos.profiles.rank_holders(
+                {"thema": (5, 1.0)}, activity_since=since, limit=5, offset=offset, **filters
+            )
+            return found.user_ids, found.total, found.capped
+
+    first, total, capped = await page(0)
+    assert first == users[:5] and (total, capped) == (27, False)
+    assert await page(25) == (["@doer1:x.de", "@doer2:x.de"], 27, False), "the last page"
+    assert await page(30) == ([], 27, False), "past the end"
+    assert (await page(0, exclude_user=users[0]))[:2] == (users[1:6], 26)
+    monkeypatch.setattr(storage.profiles, "COUNT_CAP", 20)
+    assert (await page(0))[1:] == (20, True)
+    assert (await page(30))[1:] == (20, True)

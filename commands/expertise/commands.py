@@ -125,8 +125,7 @@ async def find_people(
         offset=offset,
     )
     page = result.user_ids
-    holders = await repos.profiles.holders(list(by_key), activity_since=activity_since, user_ids=page)
-    records = await repos.profiles.get_many(page)
+    records, holders = await repos.profiles.page_of_holders(page, list(by_key), activity_since=activity_since)
     people = {
         uid: Person(uid, p.display_name, p.city, p.groups) if (p := records.get(uid)) else Person(uid, None, None, ())
         for uid in page
