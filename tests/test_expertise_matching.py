@@ -331,6 +331,8 @@ def test_limit_and_empty_input(index: TopicIndex, analyzer: Analyzer) -> None:
     assert labels(index, "  ") == []
     assert labels(index, "?!") == []
     assert labels(index, "und oder") == []
+    assert labels(index_of(analyzer, "und oder", "Sensorik"), "über und") == [], "no content, no answer"
+    assert labels(index_of(analyzer, "und oder", "Sensorik"), "Und oder") == [("und oder", EXACT)]
     assert match_topics("eAkte", index_of(analyzer)) == []
 
 

@@ -411,7 +411,8 @@ class TopicIndex:
             number = len(self.topics)
             self.topics.append(topic)
             self._by_key[key] = number
-            self._by_content.setdefault(topic.content, []).append(number)
+            if topic.content:  # not a topic of function words only
+                self._by_content.setdefault(topic.content, []).append(number)
             for position, term in enumerate(topic.terms):
                 self._words.add((number, position), term)
                 self._spellings.setdefault(term.word, []).append((number, position, False))
@@ -467,7 +468,7 @@ class TopicIndex:
         for number in [self._by_key.get(key), *self._by_content.get(question.content, ())]:
             if number is not None:
                 _offer(found, number, _Found(Reason.EXACT, 1.0))
-        if not question.terms:
+        if not question.terms:  # function words only: the very same topic at most
             return found
         hits = [self._word_hits(term) for term in question.terms]
         for number, answer in self._covering(question.terms, hits).items():
@@ -543,7 +544,12 @@ class TopicIndex:
         for key, member in self._members.items():
             if key == whole_key or member.content == content or _same_words(run, member.terms):
                 typo = 0.0
-            elif not partial and len(content) >= MIN_FUZZY and (distance := _typo_distance(content, member.content)):
+            elif (
+                not partial
+                and len(content) >= MIN_FUZZY
+                and not all(self._is_word(term) for term in run)  # two real words are no typos of each other
+                and (distance := _typo_distance(content, member.content))
+            ):
                 typo = _fuzzy_score(content, distance)
             else:
                 continue
