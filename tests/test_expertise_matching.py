@@ -287,12 +287,9 @@ def test_exact_before_synonym_before_stem_before_part_before_fuzzy(index: TopicI
 
 def test_the_issues_questions(index: TopicIndex) -> None:
     # "elektronische Akte" finds the eAkte/DMS topics, and nothing of XRechnung or E-Rechnung.
-    assert labels(index, "elektronische Akte") == [
-        ("elektronische Akte", EXACT),
-        ("DMS", SYNONYM),
-        ("eAkte", SYNONYM),
-        ("eAkte-Einführung", SYNONYM_PART),
-    ]
+    found = labels(index, "elektronische Akte")
+    assert found[0] == ("elektronische Akte", EXACT)
+    assert found[1:] == [("DMS", SYNONYM), ("eAkte", SYNONYM), ("eAkte-Einführung", SYNONYM_PART)]
     assert labels(index, "Verträge")[0] == ("Verträge", EXACT)
     assert ("XRechnung", SYNONYM) in labels(index, "e-rechnung")
 
