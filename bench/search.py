@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/search.py [--profiles 10000] [--queries 400] [--postgres URL | --no-postgres]
 
-Each query runs the whole command as the bot does (dispatcher, one unit of work, vocabulary scan,
-holders, ranking, Markdown → HTML), without Matrix. Baseline: `!ping` through the same dispatcher
-(one unit of work with the language lookup), measured in the same run, so the ratio shows what the
-search itself costs. Topics are drawn from a 2,000-term vocabulary (domain terms with variants such as
-"eAkte-Migration", and two-word topics such as "digitale Terminvergabe") with a skewed (Zipf-like)
-popularity, so some topics have thousands of holders. The worst query of the mix is printed too.
+Each query runs the whole command as the bot does (dispatcher, one unit of work, the German analysis of the
+question against the analysed vocabulary, ranking, holders, Markdown → HTML), without Matrix, with the analyzer
+the bot builds (the configured synonyms' words known). Baseline: `!ping` through the same dispatcher (one unit
+of work with the language lookup), measured in the same run, so the ratio shows what the search itself costs.
+Topics are drawn from a 2,000-term vocabulary (domain terms with variants such as "eAkte-Migration", and two-word
+topics such as "digitale Terminvergabe") with a skewed (Zipf-like) popularity, so some topics have thousands of
+holders. The worst query of the mix is printed too, and what the analysis costs on its own: the question
+analysed, the question matched against the analysed vocabulary (analysis included), and building that index,
+which happens once per vocabulary version.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from sqlalchemy.pool import NullPool
 
 from bot.app import all_routers
 from bot.clock import FakeClock
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.dispatch import Dispatcher, IncomingMessage
-from commands.expertise.matching import topic_key
+from commands.expertise.commands import topic_index
+from commands.expertise.matching import Synonyms, TopicIndex, match_topics, topic_key
 from storage import Database, normalize_url
+from storage.analysis import Analyzer
 from storage.models import Profile, ProfileGroup, ProfileTopic, Topic
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -107,7 +112,11 @@ QUERIES = [
     "Haushalt",
     "Open Data Pilot",
     "Cloud-Migration",
+    "Verträge",  # another form of "Vertrag"
+    "Druckern",  # another form, and the first part of "Druckerflotte"
+    "Papierrechnung",  # nobody: suggestions of the same kind ("XRechnung") and spelling
 ]
+TARGET_MS = 10.0
 
 
 ADJECTIVES = [
@@ -247,15 +256,20 @@ async def measure(
 ) -> None:
     config = load_config(ROOT / "config.example.toml", env={})
     config = replace(config, database_url=url)
-    db = Database(url, connect_args=connect_args)
+    # As bot.app.open_database builds it, with the connection arguments of the benchmark's schema.
+    analyzer = Analyzer(extra_words=[word for group in config.synonyms for word in group])
+    db = Database(url, connect_args=connect_args, analyzer=analyzer)
     try:
         await db.upgrade()
         t0 = time.perf_counter()
         await populate(db, profiles, vocabulary(2000), config.cities, config.groups)
         if db.dialect == "postgresql":
-            # What autovacuum does shortly after a bulk load; without statistics the planner scans tables.
-            async with db.engine.begin() as conn:
-                await conn.exec_driver_sql("ANALYZE")
+            # What autovacuum does shortly after a bulk load (PostgreSQL 13+ also vacuums tables that only grow):
+            # without statistics the planner scans tables, without the visibility map it cannot read the holders
+            # from the index alone.
+            async with db.engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.exec_driver_sql("VACUUM ANALYZE")
         fill_s = time.perf_counter() - t0
         dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=FakeClock(NOW))
         asker = "@person0:buehl.de"
@@ -289,18 +303,45 @@ async def measure(
         b50 = statistics.median(pings)
         print(
             f"{label:<11}{profiles:>8}{queries:>6}  {b50:>7.2f}ms  {p50:>7.2f}ms{p95:>8.2f}ms{max(searches):>8.2f}ms"
-            f"  {p50 / b50:>6.1f}x   {fill_s:>5.1f}s  {'ok' if p95 <= 20 else 'OVER TARGET'}"
+            f"  {p50 / b50:>6.1f}x   {fill_s:>5.1f}s  {'ok' if p95 <= TARGET_MS else 'OVER TARGET'}"
         )
         worst = max(per_query, key=lambda q: statistics.median(per_query[q]))
         print(f"{'':<11}slowest query: !werweiss {worst} (p50 {statistics.median(per_query[worst]):.1f} ms)")
+        await analysis_cost(db, config, queries)
     finally:
         await db.dispose()
+
+
+async def analysis_cost(db: Database, config: Config, runs: int) -> None:
+    """The analysis on its own, per question as the bot runs it (words cached after the warm-up, the index built)."""
+    synonyms = Synonyms(config.synonyms)
+    async with db.transaction() as repos:
+        index = await topic_index(repos, synonyms)
+        vocabulary = await repos.profiles.vocabulary()
+    analysed, matched = [], []
+    for i in range(runs):
+        query = QUERIES[i % len(QUERIES)]
+        start = time.perf_counter()
+        db.analyzer.terms(query)
+        middle = time.perf_counter()
+        match_topics(query, index)
+        analysed.append((middle - start) * 1000)
+        matched.append((time.perf_counter() - middle) * 1000)
+    start = time.perf_counter()
+    TopicIndex(db.analyzer, vocabulary, synonyms)
+    build_ms = (time.perf_counter() - start) * 1000
+    print(
+        f"{'':<11}analysis per query: question analysed p50 {statistics.median(analysed) * 1000:.0f} µs / "
+        f"p95 {percentile(analysed, 95) * 1000:.0f} µs; matched against the analysed vocabulary (analysis included) "
+        f"p50 {statistics.median(matched):.2f} ms / p95 {percentile(matched, 95):.2f} ms; index of "
+        f"{len(vocabulary)} topics built in {build_ms:.0f} ms once per vocabulary version"
+    )
 
 
 async def main(profiles: int, queries: int, pg_url: str | None) -> None:
     print(
         f"{'backend':<11}{'people':>8}{'runs':>6}  {'ping p50':>9}  {'search p50':>9}{'p95':>10}{'max':>10}  "
-        f"{'ratio':>6}  {'fill':>6}  target p95 <= 20 ms"
+        f"{'ratio':>6}  {'fill':>6}  target p95 <= {TARGET_MS:.0f} ms"
     )
     with tempfile.TemporaryDirectory(prefix="redi-bench-search-") as tmp:
         await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", profiles, queries)

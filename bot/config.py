@@ -41,6 +41,16 @@ DEFAULT_GROUPS = (
     "Projektmanagement",
     "Recht und Datenschutz",
 )
+# The network's common synonym groups for `!werweiss`: what a config without `[expertise].synonyms` gets (the
+# demo too). A config's own list replaces them; `synonyms = []` turns synonyms off. config.example.toml shows
+# them (a test keeps both alike).
+DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("eAkte", "elektronische Akte", "DMS", "Dokumentenmanagement"),
+    ("XRechnung", "E-Rechnung", "elektronische Rechnung", "e-invoice"),
+    ("OZG", "Onlinezugangsgesetz"),
+    ("Datenschutz", "DSGVO", "GDPR"),
+    ("Barrierefreiheit", "barrierefrei", "accessibility"),
+)
 _USER_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
 _ROOM_ID = re.compile(r"^![^:\s]+(:[A-Za-z0-9.\-]+(:\d+)?)?$")
 _SERVER = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$")
@@ -82,7 +92,7 @@ class Config:
     room_groups: Mapping[str, str] = field(default_factory=dict)
     invite_servers: frozenset[str] = frozenset()
     invite_users: frozenset[str] = frozenset()
-    synonyms: tuple[tuple[str, ...], ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = DEFAULT_SYNONYMS
     reminder_offsets: tuple[timedelta, ...] = (timedelta(days=1), timedelta(minutes=15))
     jitsi_base_url: str | None = None
     page_size: int = 5
@@ -250,14 +260,16 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
             raise ConfigError(i.key("allowed_users"), f"{uid!r} ist keine Matrix-ID wie @name:example.org")
 
     e = root.table("expertise", {"synonyms", "page_size", "activity_days"})
-    raw_synonyms = e.data.get("synonyms", [])
-    if not isinstance(raw_synonyms, list) or not all(
-        isinstance(group, list) and all(isinstance(word, str) for word in group) for group in raw_synonyms
-    ):
-        raise ConfigError(e.key("synonyms"), 'muss eine Liste von Listen sein, z. B. [["eAkte", "DMS"]]')
-    synonyms = tuple(tuple(w.strip() for w in group if w.strip()) for group in raw_synonyms)
-    if any(len(group) < 2 for group in synonyms):
-        raise ConfigError(e.key("synonyms"), "jede Gruppe braucht mindestens zwei Wörter")
+    synonyms = DEFAULT_SYNONYMS
+    if "synonyms" in e.data:  # a list of the config's own replaces the default groups; [] turns them off
+        raw_synonyms = e.data["synonyms"]
+        if not isinstance(raw_synonyms, list) or not all(
+            isinstance(group, list) and all(isinstance(word, str) for word in group) for group in raw_synonyms
+        ):
+            raise ConfigError(e.key("synonyms"), 'muss eine Liste von Listen sein, z. B. [["eAkte", "DMS"]]')
+        synonyms = tuple(tuple(w.strip() for w in group if w.strip()) for group in raw_synonyms)
+        if any(len(group) < 2 for group in synonyms):
+            raise ConfigError(e.key("synonyms"), "jede Gruppe braucht mindestens zwei Wörter")
     page_size = e.integer("page_size", 5, minimum=1)
     if page_size > 20:
         raise ConfigError(e.key("page_size"), "höchstens 20, sonst werden die Antworten zu lang")

@@ -274,6 +274,11 @@ class Analyzer:
         text = _GENDER.sub("", unicodedata.normalize("NFC", text))
         return [term for run in _WORD_RUN.findall(text) if (term := self._word(run)) is not None]
 
+    def knows(self, word: str) -> bool:
+        """Whether a folded word is in the dictionary (German, or common English) or one of the extra words: a real
+        word, which a search should not read as a misspelling of another ("Kasse" is no typo of "Klasse")."""
+        return word in self._german or word in self._english or word in self._extras
+
     def index_tokens(self, text: str) -> list[str]:
         """What a full-text index holds for `text`: each word's `Term.keys`, in order."""
         return [key for term in self.terms(text) for key in term.keys]
@@ -422,9 +427,14 @@ class TermIndex(Generic[K]):
         self._buckets: dict[str, list[tuple[K, Term]]] = {}
         for key, text in entries:
             for term in analyzer.terms(text):
-                if not term.stop:
-                    for probe in _probes(term):
-                        self._buckets.setdefault(probe, []).append((key, term))
+                self.add(key, term)
+
+    def add(self, key: K, term: Term) -> None:
+        """File one word already analysed under `key`, e.g. each word of a topic under (topic, position), when a
+        caller needs to know which word of an entry is related."""
+        if not term.stop:
+            for probe in _probes(term):
+                self._buckets.setdefault(probe, []).append((key, term))
 
     def related(self, term: Term, *, at_least: Relation = Relation.SHARED_HEAD) -> dict[K, Relation]:
         """Each entry with a word related to `term` at least as closely as `at_least`, and how closely."""

@@ -5,29 +5,22 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
-    Float,
-    Integer,
-    case,
-    column,
+    bindparam,
     delete,
-    distinct,
     exists,
     func,
-    literal,
-    or_,
     select,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from storage.models import (
     Profile,
@@ -39,6 +32,7 @@ from storage.models import (
     Topic,
     TopicActivity,
     UserSettings,
+    UTCDateTime,
     ensure_utc,
 )
 from storage.sql import check_length as _check_length
@@ -61,6 +55,16 @@ class ProfileRecord:
 
 
 @dataclass(frozen=True)
+class HolderRecord:
+    """What a search answer shows of a person besides their topics."""
+
+    user_id: str
+    display_name: str | None
+    city: str | None
+    groups: tuple[str, ...]  # by name
+
+
+@dataclass(frozen=True)
 class TopicHolder:
     """Someone who knows a topic, and how we know: their profile, or what they did."""
 
@@ -70,10 +74,16 @@ class TopicHolder:
     source: str  # "profile" | "decision" | "substitution"
 
 
+T = TypeVar("T")
+
 COUNT_CAP = 500
 # Changes (to a random value) whenever a topic is added to or dropped from the vocabulary, so each
 # process can keep its copy of the vocabulary and check it with one tiny query per search.
 VOCABULARY_VERSION_KEY = "topics.version"
+
+
+DERIVED_MAX = 8
+"""How many things built from the vocabulary a process keeps (one per search configuration in practice)."""
 
 
 class Caches:
@@ -82,6 +92,8 @@ class Caches:
 
     def __init__(self) -> None:
         self.vocabulary: tuple[str | None, list[tuple[str, str]], dict[str, int]] | None = None
+        # What callers built from the vocabulary (a search index), by their name: (version, object).
+        self.derived: dict[Hashable, tuple[str | None, object]] = {}
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,96 @@ class RankedPage:
     user_ids: list[str]
     total: int  # all matching people, at most COUNT_CAP
     capped: bool  # there are more than COUNT_CAP
+
+
+class _Holders:
+    """The people who know some weighted topics, as written SQL for ranking and counting them.
+
+    Written, not built with SQLAlchemy's expression language: building and compiling that statement cost
+    three times what the database needs to run it, and no compiled form could be reused (the weights differ
+    with every question). Only ints and floats formed here are inlined, never text: the weights as a VALUES
+    list (hundreds of bound parameters would cost more than the query, and a join evaluates each weight once
+    per row), the topic ids, limit and offset. The rest is bound.
+
+    Each (person, topic) is one row of `h`, once: activity on a topic the person also entered is left out (it
+    changes neither kind nor score), so `count(*)` counts distinct topics without the per-group sort of
+    `count(DISTINCT ...)`.
+    """
+
+    def __init__(
+        self,
+        weights: Mapping[str, tuple[int, float]],
+        ids: Mapping[str, int],
+        since: datetime,
+        *,
+        city: str | None,
+        exclude_city: str | None,
+        exclude_user: str | None,
+    ) -> None:
+        values = ", ".join(
+            f"({int(ids[key])}, {int(kind)}, {float(kind) + float(score)!r})"
+            for key, (kind, score) in weights.items()
+            if key in ids
+        )
+        # The ids once more as a plain list: with it both planners read the holders through the topic index.
+        topic_ids = ", ".join(str(int(topic_id)) for topic_id in ids.values())
+        self._params: list[BindParameter[Any]] = [
+            bindparam("since", ensure_utc(since, "activity_since"), type_=UTCDateTime())
+        ]
+        joins, conditions = "", []
+        if exclude_user is not None:
+            conditions.append("h.user_id <> :exclude_user")
+            self._params.append(bindparam("exclude_user", exclude_user))
+        if city is not None or exclude_city is not None:
+            # People without a profile have no city: they never match "in X" but do match "not in X".
+            joins = " LEFT JOIN profiles p ON p.user_id = h.user_id"
+            conditions.append("p.city = :city" if city is not None else "(p.city IS NULL OR p.city <> :city)")
+            self._params.append(bindparam("city", city if city is not None else exclude_city))
+        self._from = f"""
+            WITH m (topic_id, kind, ks) AS (VALUES {values}),
+            h AS (
+                SELECT pt.user_id, pt.topic_id, 1 AS from_profile, m.kind, m.ks
+                FROM m JOIN profile_topics pt ON pt.topic_id = m.topic_id
+                WHERE pt.topic_id IN ({topic_ids})
+                UNION ALL
+                SELECT DISTINCT ta.user_id, ta.topic_id, 0 AS from_profile, m.kind, m.ks
+                FROM m JOIN topic_activity ta ON ta.topic_id = m.topic_id
+                WHERE ta.topic_id IN ({topic_ids}) AND ta.at >= :since AND NOT EXISTS (
+                    SELECT 1 FROM profile_topics known WHERE known.user_id = ta.user_id AND known.topic_id = ta.topic_id
+                )
+            )
+            SELECT {{columns}} FROM h{joins} {"WHERE " + " AND ".join(conditions) if conditions else ""}
+            """
+
+    def ranking(self, postgresql: bool, limit: int, offset: int) -> TextClause:
+        """User ids, best first, and on PostgreSQL how many there are in all. `max(ks)` is the best kind plus
+        the best score at that kind (scores are > 0), `max(from_profile * kind)` the best kind among the
+        person's own entries."""
+        user = _user_column(postgresql)
+        total = ", count(*) OVER () AS total" if postgresql else ""
+        return text(
+            self._from.replace("{columns}", f"{user} AS user_id{total}")
+            + f"""
+            GROUP BY {user}
+            ORDER BY max(h.kind) DESC,
+                CASE WHEN max(h.from_profile * h.kind) = max(h.kind) THEN 1 ELSE 0 END DESC,
+                count(*) DESC,
+                max(h.ks) DESC,
+                {user}
+            LIMIT {int(limit)} OFFSET {int(offset)}
+            """
+        ).bindparams(*self._params)
+
+    def count(self, postgresql: bool, cap: int) -> TextClause:
+        """How many people, counted up to `cap` (the weights don't matter here)."""
+        inner = self._from.replace("{columns}", f"DISTINCT {_user_column(postgresql)}") + f" LIMIT {int(cap)}"
+        return text(f"SELECT count(*) FROM ({inner}) counted").bindparams(*self._params)
+
+
+def _user_column(postgresql: bool) -> str:
+    """Ordered by code point on both backends, as rank_people sorts; on PostgreSQL also much cheaper to sort and
+    group by than the database's locale collation."""
+    return 'h.user_id COLLATE "C"' if postgresql else "h.user_id"
 
 
 class ProfileRepository:
@@ -147,18 +249,37 @@ class ProfileRepository:
 
     async def vocabulary(self) -> list[tuple[str, str]]:
         """(key, label) of every topic someone knows; small compared with the number of people."""
+        return (await self._versioned_vocabulary())[1]
+
+    async def vocabulary_index(self, name: Hashable, build: Callable[[list[tuple[str, str]]], T]) -> T:
+        """`build(vocabulary)`, kept per process until the vocabulary changes: a search index over every topic is
+        built once per version instead of once per question. `name` tells apart what callers build (and with
+        which settings); it must be hashable and equal for equal settings."""
+        version, vocabulary = await self._versioned_vocabulary()
+        derived = self._caches.derived
+        cached = derived.get(name)
+        if cached is not None and cached[0] == version:
+            return cast(T, cached[1])
+        built = build(vocabulary)
+        derived.pop(name, None)
+        if len(derived) >= DERIVED_MAX:
+            del derived[next(iter(derived))]
+        derived[name] = (version, built)
+        return built
+
+    async def _versioned_vocabulary(self) -> tuple[str | None, list[tuple[str, str]]]:
         version = (
             await self._session.execute(select(SyncState.value).where(SyncState.key == VOCABULARY_VERSION_KEY))
         ).scalar_one_or_none()
         cached = self._caches.vocabulary
         if cached is not None and cached[0] == version:
             self._topic_id_by_key = cached[2]
-            return cached[1]
+            return version, cached[1]
         rows = (await self._session.execute(select(Topic.key, Topic.label, Topic.id))).all()
         vocabulary = [(key, label) for key, label, _ in rows]
         self._topic_id_by_key = {key: topic_id for key, _, topic_id in rows}
         self._caches.vocabulary = (version, vocabulary, self._topic_id_by_key)
-        return vocabulary
+        return version, vocabulary
 
     async def _vocabulary_changed(self) -> None:
         value = uuid.uuid4().hex
@@ -168,31 +289,63 @@ class ProfileRepository:
             .on_conflict_do_update(index_elements=["key"], set_={"value": value})
         )
 
-    async def holders(
-        self, keys: Sequence[str], *, activity_since: datetime, user_ids: Sequence[str] | None = None
-    ) -> list[TopicHolder]:
-        """Who knows which of these topics (optionally only among `user_ids`), from profiles and activity."""
-        if not keys:
-            return []
-        by_profile_stmt = (
-            select(ProfileTopic.user_id, Topic.key, ProfileTopic.label)
-            .join(Topic, Topic.id == ProfileTopic.topic_id)
-            .where(Topic.key.in_(keys))
+    async def page_of_holders(
+        self, user_ids: Sequence[str], keys: Sequence[str], *, activity_since: datetime
+    ) -> tuple[dict[str, HolderRecord], list[TopicHolder]]:
+        """One page of a search: these people's names, cities and groups, and which of these topics each knows
+        (from their profile, or what they did), in one statement: every round trip counts when a search should
+        take milliseconds. People without a profile (activity only) have no record."""
+        if not user_ids or not keys:
+            return {}, []
+        ids = await self._topic_ids_of(keys)
+        if not ids:
+            return {}, []
+        key_of = {topic_id: key for key, topic_id in ids.items()}
+        topic_ids = ", ".join(str(int(topic_id)) for topic_id in ids.values())  # ints formed here, never text
+        # Four kinds of row in one result: 0 a profile, 1 a group, 2 a topic entered, 3 a topic acted on.
+        statement = text(
+            f"""
+            SELECT 0 AS part, user_id, display_name AS text1, city AS text2, CAST(NULL AS INTEGER) AS topic_id
+            FROM profiles WHERE user_id IN :users
+            UNION ALL
+            SELECT 1, user_id, group_name, NULL, NULL FROM profile_groups WHERE user_id IN :users
+            UNION ALL
+            SELECT 2, user_id, label, 'profile', topic_id FROM profile_topics
+            WHERE user_id IN :users AND topic_id IN ({topic_ids})
+            UNION ALL
+            SELECT DISTINCT 3, ta.user_id, t.label, ta.source, ta.topic_id
+            FROM topic_activity ta JOIN topics t ON t.id = ta.topic_id
+            WHERE ta.user_id IN :users AND ta.topic_id IN ({topic_ids}) AND ta.at >= :since
+            ORDER BY 1, 2, 3
+            """
+        ).bindparams(
+            bindparam("users", list(user_ids), expanding=True),
+            bindparam("since", ensure_utc(activity_since, "activity_since"), type_=UTCDateTime()),
         )
-        by_activity_stmt = (
-            select(TopicActivity.user_id, Topic.key, Topic.label, TopicActivity.source)
-            .join(Topic, Topic.id == TopicActivity.topic_id)
-            .where(Topic.key.in_(keys), TopicActivity.at >= ensure_utc(activity_since, "activity_since"))
-            .distinct()
-        )
-        if user_ids is not None:
-            by_profile_stmt = by_profile_stmt.where(ProfileTopic.user_id.in_(user_ids))
-            by_activity_stmt = by_activity_stmt.where(TopicActivity.user_id.in_(user_ids))
-        # One statement for both: every round trip counts when a search should take milliseconds.
-        rows = await self._session.execute(
-            union_all(by_profile_stmt.add_columns(literal("profile").label("source")), by_activity_stmt)
-        )
-        return [TopicHolder(user_id, key, label, source) for user_id, key, label, source in rows]
+        people: dict[str, HolderRecord] = {}
+        groups: dict[str, list[str]] = {}
+        holders: list[TopicHolder] = []
+        for part, user_id, text1, text2, topic_id in await self._session.execute(statement):
+            if part == 0:
+                people[user_id] = HolderRecord(user_id, text1, text2, ())
+            elif part == 1:
+                groups.setdefault(user_id, []).append(text1)
+            else:
+                holders.append(TopicHolder(user_id, key_of[topic_id], text1, text2))
+        for user_id, names in groups.items():
+            if user_id in people:
+                people[user_id] = replace(people[user_id], groups=tuple(names))
+        return people, holders
+
+    async def _topic_ids_of(self, keys: Iterable[str]) -> dict[str, int]:
+        """Topic ids by key: from this unit of work's copy of the vocabulary if it has them all (a search asked
+        for it first), else from the database."""
+        keys = list(keys)
+        known = self._topic_id_by_key
+        if known is not None and all(key in known for key in keys):
+            return {key: known[key] for key in keys}
+        rows = await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(keys)))
+        return {key: topic_id for key, topic_id in rows}
 
     async def rank_holders(
         self,
@@ -201,93 +354,37 @@ class ProfileRepository:
         activity_since: datetime,
         city: str | None = None,
         exclude_city: str | None = None,
+        exclude_user: str | None = None,
         limit: int,
         offset: int = 0,
     ) -> RankedPage:
         """One page of the people who know any of the weighted topics, best first.
 
         `weights` maps topic key -> (match kind, score in (0, 1]). The order is the one of
-        `commands.expertise.matching.rank_people` (a test checks both agree), computed by the database,
-        so a popular topic with thousands of holders costs one aggregate query instead of thousands of
-        rows in Python. The total is counted only up to COUNT_CAP: nobody pages through more.
+        `commands.expertise.matching.rank_people` (a test checks both agree), computed by the database, so a
+        popular topic with thousands of holders costs one aggregate query instead of thousands of rows in
+        Python. `exclude_user` is the person asking: nobody is their own answer. The total is counted only
+        when there is more than this page, and only up to COUNT_CAP: nobody pages through more.
         """
-        known = self._topic_id_by_key
-        if known is not None and all(key in known for key in weights):
-            ids = {key: known[key] for key in weights}
-        else:
-            rows = await self._session.execute(select(Topic.key, Topic.id).where(Topic.key.in_(list(weights))))
-            ids = {key: topic_id for key, topic_id in rows}
+        ids = await self._topic_ids_of(weights)
         if not ids:
             return RankedPage([], 0, capped=False)
-        topic_ids = list(ids.values())
-        holders_of_topics = union_all(
-            select(ProfileTopic.user_id, ProfileTopic.topic_id, literal(1).label("from_profile")).where(
-                ProfileTopic.topic_id.in_(topic_ids)
-            ),
-            select(TopicActivity.user_id, TopicActivity.topic_id, literal(0).label("from_profile"))
-            .where(
-                TopicActivity.topic_id.in_(topic_ids),
-                TopicActivity.at >= ensure_utc(activity_since, "activity_since"),
-            )
-            .distinct(),
-        ).subquery("hs")
-        # The per-topic weights go into the SQL text as a VALUES list of number literals: hundreds of
-        # bound parameters cost SQLAlchemy more time than the whole query costs the database, and a
-        # join evaluates each weight once per row (a CASE would be evaluated in every aggregate).
-        # Only ints and floats formed here are inlined, never text.
-        rows_sql = ", ".join(
-            f"({int(ids[k])}, {int(w[0])}, {float(w[0]) + float(w[1])!r})" for k, w in weights.items() if k in ids
+        holders = _Holders(
+            weights, ids, activity_since, city=city, exclude_city=exclude_city, exclude_user=exclude_user
         )
-        m = (
-            text(f"(VALUES {rows_sql})")
-            .columns(column("column1", Integer), column("column2", Integer), column("column3", Float))
-            .subquery("m")
-        )
-        holders = (
-            select(
-                holders_of_topics.c.user_id,
-                holders_of_topics.c.topic_id,
-                holders_of_topics.c.from_profile,
-                m.c.column2.label("kind"),
-                m.c.column3.label("ks"),
-            )
-            .join(m, m.c.column1 == holders_of_topics.c.topic_id)
-            .subquery("h")
-        )
-        best = func.max(holders.c.kind)
-        best_from_profile = func.max(case((holders.c.from_profile == 1, holders.c.kind), else_=0))
-        user_id: ColumnElement[Any] = holders.c.user_id
-        if self._session.get_bind().dialect.name == "postgresql":
-            # Code point order on both backends, as rank_people sorts; also much cheaper to sort and
-            # group by than the database's locale collation.
-            user_id = user_id.collate("C")
-        ranked = (
-            select(user_id.label("user_id"))
-            .group_by(user_id)
-            .order_by(
-                best.desc(),
-                case((best_from_profile == best, 1), else_=0).desc(),
-                func.count(distinct(holders.c.topic_id)).desc(),
-                func.max(holders.c.ks).desc(),  # = best kind + best score at that kind (scores are > 0)
-                user_id,
-            )
-            .limit(limit + 1)  # one more tells whether there is a next page without counting all
-            .offset(offset)
-        )
-        distinct_users = select(holders_of_topics.c.user_id).distinct()  # the weights don't matter here
-        if city is not None or exclude_city is not None:
-            # People without a profile have no city: they never match "in X" but do match "not in X".
-            ranked = ranked.outerjoin(Profile, Profile.user_id == holders.c.user_id)
-            distinct_users = distinct_users.outerjoin(Profile, Profile.user_id == holders_of_topics.c.user_id)
-            condition = (
-                Profile.city == city if city is not None else or_(Profile.city.is_(None), Profile.city != exclude_city)
-            )
-            ranked, distinct_users = ranked.where(condition), distinct_users.where(condition)
-        page = list((await self._session.execute(ranked)).scalars())
+        # PostgreSQL counts everyone in the same statement, a window over the groups it forms anyway. SQLite does
+        # better counting apart, and only when needed: a window makes it keep every group, where ORDER BY with
+        # LIMIT keeps only the best (measured with bench/search.py: each way is the faster on its backend).
+        postgresql = self._session.get_bind().dialect.name == "postgresql"
+        # One more than the page tells whether there is a next page without counting all.
+        rows = (await self._session.execute(holders.ranking(postgresql, limit + 1, offset))).all()
+        page = [str(row[0]) for row in rows]
         if len(page) <= limit and (page or offset == 0):
             return RankedPage(page, offset + len(page), capped=False)  # this is the last page
-        counted = select(func.count()).select_from(distinct_users.limit(COUNT_CAP + 1).subquery())
-        total = int((await self._session.execute(counted)).scalar_one())
+        if postgresql and rows:
+            total = int(rows[0][1])
+        else:
+            total = int((await self._session.execute(holders.count(postgresql, COUNT_CAP + 1))).scalar_one())
         return RankedPage(page[:limit], min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
     # -- writing ---------------------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.config import DEFAULT_SYNONYMS, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,23 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
     assert config.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'redi-bot.sqlite3'}"
     assert len(config.cities) == 9 and "Rheinstetten" in config.cities, "re@di's cities are the default"
     assert "Recht und Datenschutz" in config.groups
+
+
+def test_synonyms_default_to_the_networks_groups_and_can_be_replaced_or_turned_off(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, MINIMAL), env={}).synonyms == DEFAULT_SYNONYMS
+    assert load_config(write(tmp_path, MINIMAL + "[expertise]\npage_size = 3\n"), env={}).synonyms == DEFAULT_SYNONYMS
+    assert load_config(write(tmp_path, MINIMAL + "[expertise]\nsynonyms = []\n"), env={}).synonyms == ()
+    own = load_config(write(tmp_path, MINIMAL + '[expertise]\nsynonyms = [["Kita", " Kindergarten "]]\n'), env={})
+    assert own.synonyms == (("Kita", "Kindergarten"),), "a list of the config's own replaces the defaults"
+
+
+def test_example_config_shows_the_default_synonyms() -> None:
+    """The example shows the defaults as a comment (an admin copies them to extend them): both must agree."""
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    start = text.index("# synonyms = [")
+    end = text.index("# ]", start) + len("# ]")
+    shown = tomllib.loads("\n".join(line.removeprefix("#").strip() for line in text[start:end].splitlines()))
+    assert tuple(tuple(group) for group in shown["synonyms"]) == DEFAULT_SYNONYMS
 
 
 def test_secrets_come_from_the_environment(tmp_path: Path) -> None:

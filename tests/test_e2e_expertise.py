@@ -49,6 +49,27 @@ async def test_profiles_and_questions_across_cities(start_bot: StartBot, make_us
     assert "niemanden gefunden" in await ask(cem, room, bot, "!werweiss XRechnung")
 
 
+async def test_questions_in_other_forms_and_compounds(start_bot: StartBot, make_user: MakeUser) -> None:
+    """Issue #12 through the homeserver, each answer as the person asking reads it: another form of a word, a
+    compound, the network's default synonyms (the config names none), and never the asker."""
+    bot = await start_bot()
+    anna = await make_user("anna", displayname="Anna Schmidt")
+    ben = await make_user("ben", displayname="Ben Braun")
+    room = await anna.create_room(name="Netzwerk", invite=[bot.user_id, ben.user_id])
+    await ben.join(room)
+    await anna.wait_for_join(room, bot.user_id)
+
+    entered = await ask(anna, room, bot, "!ichweiss Vertrag, XRechnung, Druckerflotte")
+    assert "Eingetragen: Vertrag, XRechnung, Druckerflotte." in entered
+    assert "1. Anna Schmidt — Vertrag (andere Wortform)" in await ask(ben, room, bot, "!werweiss Verträge")
+    assert "1. Anna Schmidt — XRechnung (Wortteil)" in await ask(ben, room, bot, "!werweiss XRechnungsportal")
+    assert "1. Anna Schmidt — Druckerflotte (Wortteil)" in await ask(ben, room, bot, "!werweiss Druckern")
+    answer = await ask(ben, room, bot, "!werweiss e-rechnung")
+    assert "1. Anna Schmidt — XRechnung (verwandter Begriff)" in answer
+    assert "Vertrag" not in answer and "Druckerflotte" not in answer
+    assert "niemanden gefunden" in await ask(anna, room, bot, "!werweiss Verträge"), "the asker is no answer"
+
+
 CSV = (
     "matrix_id;name;stadt;gruppen;themen;notiz\n"
     "@dora:localhost;Dora Daum;Bruchsal;eAkte;LoRaWAN, Sensorik;Mo–Do\n"

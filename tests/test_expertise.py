@@ -115,7 +115,43 @@ async def test_who_knows_ranks_exact_synonym_part_fuzzy(bot: Dispatcher) -> None
     assert text.index("Dora") < text.index("Anna Schmidt"), "exact before synonym"
     assert "Sensork" not in text
     assert "Sensorik (ähnlich geschrieben)" in await say(bot, ANNA, "!werweiss Sensork")
-    assert "Rechnungseingang (Teilbegriff)" in await say(bot, ANNA, "!werweiss Eingang")
+    assert "Rechnungseingang (Wortteil)" in await say(bot, ANNA, "!werweiss Eingang")
+
+
+async def test_the_issues_questions(bot: Dispatcher) -> None:
+    """Issue #12 as new users tried it: precision, word forms, the default synonyms, and the asker."""
+    await directory(bot)
+    # The adjective of the synonym "elektronische Rechnung" found every E-Rechnung and XRechnung person.
+    text = await say(bot, CEM, "!werweiss elektronische Akte")
+    assert "1. Dora – Bruchsal — elektronische Akte\n" in text
+    assert "2. Anna Schmidt – Bühl · eAkte, Digitale Rechnung — eAkte (verwandter Begriff)\n" in text + "\n", text
+    assert "Ben" not in text and "XRechnung" not in text and "E-Rechnung" not in text
+    # Whoever asks is no answer to their own question.
+    text = await say(bot, ANNA, "!werweiss elektronische Akte")
+    assert "1. Dora" in text and "Anna" not in text
+    assert "Anna" not in await say(bot, ANNA, "!werweiss XRechnung")
+    # Word forms.
+    await say(bot, DORA, "!ichweiss Vertrag, Drucken, Digitalisierung")
+    assert "Dora – Bruchsal — Vertrag (andere Wortform)" in await say(bot, CEM, "!werweiss Verträge")
+    assert "Dora – Bruchsal — Drucken (andere Wortform)" in await say(bot, CEM, "!werweiss Drucker")
+    assert "Digitalisierung (andere Wortform)" in await say(bot, CEM, "!werweiss digitalisieren")
+    # The example config names no synonyms: it gets the network's default groups.
+    text = await say(bot, CEM, "!werweiss e-rechnung")
+    assert "1. Ben – Rastatt — E-Rechnung\n" in text, text
+    assert "2. Anna Schmidt – Bühl · eAkte, Digitale Rechnung — XRechnung (verwandter Begriff)" in text
+    await say(bot, CEM, "!language en")
+    assert "Dora – Bruchsal — Digitalisierung (another form of the word)" in await say(
+        bot, CEM, "!whoknows digitalisieren"
+    )
+
+
+async def test_synonyms_can_be_turned_off(db: Database, tmp_path: Path) -> None:
+    example = load_config(ROOT / "config.example.toml", env={})
+    config = replace(example, data_dir=tmp_path, database_url="unused", synonyms=())
+    bot = Dispatcher(routers=all_routers(), config=config, db=db, clock=FakeClock(NOW))
+    await directory(bot)
+    text = await say(bot, CEM, "!werweiss e-rechnung")
+    assert "1. Ben" in text and "Anna" not in text
 
 
 async def test_city_filters_and_paging(bot: Dispatcher) -> None:
@@ -146,8 +182,11 @@ async def test_nobody_found_suggests_related_topics(bot: Dispatcher) -> None:
     text = await say(bot, ANNA, "!werweiss Friedhofsverwaltung")
     assert "Zu „Friedhofsverwaltung“ habe ich niemanden gefunden." in text
     assert "!ichweiss Friedhofsverwaltung" in text
-    text = await say(bot, ANNA, "!werweiss Sensoren")
+    text = await say(bot, ANNA, "!werweiss Sensormatik")
     assert "niemanden gefunden" in text and "Vielleicht hilft: !werweiss Sensorik" in text
+    # Two kinds of Rechnung are no answer to each other, but a suggestion.
+    text = await say(bot, CEM, "!werweiss Papierrechnung")
+    assert "niemanden gefunden" in text and "Vielleicht hilft: !werweiss XRechnung, !werweiss E-Rechnung" in text
 
 
 async def test_activity_counts_as_knowledge_and_is_marked(bot: Dispatcher, db: Database) -> None:
@@ -198,26 +237,29 @@ async def test_database_ranking_agrees_with_rank_people(db: Database, seed: int)
     """The database ranks big result sets; rank_people is the readable definition. Both must agree."""
     import random
 
-    from commands.expertise.matching import Hit, MatchKind, Person, TopicMatch, rank_people
+    from commands.expertise.matching import Hit, Person, Reason, TopicMatch, rank_people
 
     rng = random.Random(seed)
     topics = [(f"thema{i}", f"Thema {i}") for i in range(12)]
     users = [f"@{rng.choice(['a', 'B', 'c', 'Ä'])}user{i}:x.de" for i in range(40)]
     hits: dict[str, list[Hit]] = {}
-    weights = {key: (int(rng.choice(list(MatchKind))), rng.choice([0.25, 0.5, 0.75, 1.0])) for key, _ in topics}
+    reasons = {key: rng.choice(list(Reason)) for key, _ in topics}
+    weights = {key: (int(reasons[key].kind), rng.choice([0.25, 0.5, 0.75, 1.0])) for key, _ in topics}
     async with db.transaction() as repos:
         for user_id in users:
             await repos.profiles.ensure(user_id, None)
             chosen = rng.sample(topics, rng.randint(0, 3))
             await repos.profiles.add_topics(user_id, chosen)
             for key, label in chosen:
-                kind, score = weights[key]
-                hits.setdefault(user_id, []).append(Hit(TopicMatch(key, label, MatchKind(kind), score), "profile"))
+                hits.setdefault(user_id, []).append(
+                    Hit(TopicMatch(key, label, reasons[key], weights[key][1]), "profile")
+                )
             if rng.random() < 0.3:
                 key, label = rng.choice(topics)
                 await repos.profiles.record_activity(user_id, (key, label), source="decision", ref_id=1, at=NOW)
-                kind, score = weights[key]
-                hits.setdefault(user_id, []).append(Hit(TopicMatch(key, label, MatchKind(kind), score), "decision"))
+                hits.setdefault(user_id, []).append(
+                    Hit(TopicMatch(key, label, reasons[key], weights[key][1]), "decision")
+                )
     expected = [r.person.user_id for r in rank_people(hits, {u: Person(u, None, None, ()) for u in users})]
     async with db.transaction() as repos:
         await repos.profiles.vocabulary()
@@ -229,3 +271,34 @@ async def test_database_ranking_agrees_with_rank_people(db: Database, seed: int)
             pages += page.user_ids
             assert page.total == len(expected)
     assert pages == expected
+
+
+async def test_database_counts_pages_and_leaves_out_the_asker(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The total behind "Noch N weitere": each person once (a topic entered and acted on counts once), capped,
+    also when paging past the end; the asker is neither listed nor counted."""
+    import storage.profiles
+
+    users = [f"@user{i:02}:x.de" for i in range(25)]
+    async with db.transaction() as repos:
+        for user_id in users:
+            await repos.profiles.ensure(user_id, None)
+            await repos.profiles.add_topics(user_id, [("thema", "Thema")])
+        for user_id in [users[0], "@doer1:x.de", "@doer2:x.de"]:  # users[0] entered it too
+            await repos.profiles.record_activity(user_id, ("thema", "Thema"), source="decision", ref_id=1, at=NOW)
+
+    async def page(offset: int, **filters: str) -> tuple[list[str], int, bool]:
+        async with db.transaction() as repos:
+            since = NOW - timedelta(days=1)
+            found = await repos.profiles.rank_holders(
+                {"thema": (5, 1.0)}, activity_since=since, limit=5, offset=offset, **filters
+            )
+            return found.user_ids, found.total, found.capped
+
+    first, total, capped = await page(0)
+    assert first == users[:5] and (total, capped) == (27, False)
+    assert await page(25) == (["@doer1:x.de", "@doer2:x.de"], 27, False), "the last page"
+    assert await page(30) == ([], 27, False), "past the end"
+    assert (await page(0, exclude_user=users[0]))[:2] == (users[1:6], 26)
+    monkeypatch.setattr(storage.profiles, "COUNT_CAP", 20)
+    assert (await page(0))[1:] == (20, True)
+    assert (await page(30))[1:] == (20, True)

@@ -25,10 +25,11 @@ from commands.expertise.importing import (
 )
 from commands.expertise.matching import (
     Hit,
-    MatchKind,
     Person,
     RankedPerson,
+    Reason,
     Synonyms,
+    TopicIndex,
     TopicMatch,
     match_topics,
     rank_people,
@@ -86,21 +87,31 @@ def parse_search(text: str, cities: Sequence[str]) -> Search:
     return Search(query=text)
 
 
+async def topic_index(repos: Repositories, synonyms: Synonyms) -> TopicIndex:
+    """Every known topic and the synonyms, analysed once per vocabulary version (and synonym configuration)."""
+    return await repos.profiles.vocabulary_index(
+        ("werweiss", synonyms), lambda vocabulary: TopicIndex(repos.analyzer, vocabulary, synonyms)
+    )
+
+
 async def find_people(
     repos: Repositories,
     search: Search,
     *,
     synonyms: Synonyms,
+    asker: str | None,
     own_city: str | None,
     activity_since: datetime,
     limit: int,
     offset: int = 0,
 ) -> tuple[list[RankedPerson], RankedPage]:
-    """One page of the people who know about `search`, best first, and how many there are in all.
+    """One page of the people who know about `search`, best first, and how many there are in all; never the
+    `asker`, who is no answer to their own question.
 
-    Matching runs over the topic vocabulary (small); ranking runs in the database, so a topic with
-    thousands of holders costs one aggregate query. Used by the command and the benchmark."""
-    matches = match_topics(search.query, await repos.profiles.vocabulary(), synonyms)
+    Matching runs over the analysed topic vocabulary (small, and cached); ranking runs in the database, so a
+    topic with thousands of holders costs one aggregate query. Used by the command, substitution suggestions
+    and the benchmark."""
+    matches = match_topics(search.query, await topic_index(repos, synonyms))
     if not matches:
         return [], RankedPage([], 0, capped=False)
     by_key = {m.key: m for m in matches}
@@ -109,12 +120,12 @@ async def find_people(
         activity_since=activity_since,
         city=search.city,
         exclude_city=search.exclude_city or (own_city if search.exclude_own_city else None),
+        exclude_user=asker,
         limit=limit,
         offset=offset,
     )
     page = result.user_ids
-    holders = await repos.profiles.holders(list(by_key), activity_since=activity_since, user_ids=page)
-    records = await repos.profiles.get_many(page)
+    records, holders = await repos.profiles.page_of_holders(page, list(by_key), activity_since=activity_since)
     people = {
         uid: Person(uid, p.display_name, p.city, p.groups) if (p := records.get(uid)) else Person(uid, None, None, ())
         for uid in page
@@ -123,7 +134,7 @@ async def find_people(
     for holder in holders:
         match = by_key[holder.key]
         hits.setdefault(holder.user_id, []).append(
-            Hit(TopicMatch(match.key, holder.label, match.kind, match.score), holder.source)
+            Hit(TopicMatch(match.key, holder.label, match.reason, match.score), holder.source)
         )
     # rank_people orders each person's hits; the database already ordered the people.
     ranked = {r.person.user_id: r for r in rank_people(hits, people)}
@@ -140,13 +151,14 @@ async def find_people(
     help_en="Finds colleagues who know about a topic",
     details_de=(
         "Beispiele: `!werweiss XRechnung`, `!werweiss eAkte in Bühl`, `!werweiss DMS nicht in Rastatt`, "
-        "`!werweiss Sensorik woanders` (nicht aus deiner Stadt). Groß-/Kleinschreibung, Umlaute, Bindestriche "
-        "und kleine Tippfehler sind egal; Teile von Wörtern und verwandte Begriffe werden auch gefunden."
+        "`!werweiss Sensorik woanders` (nicht aus deiner Stadt). Groß-/Kleinschreibung, Umlaute, Bindestriche, "
+        "Wortformen („Verträge“ findet „Vertrag“) und kleine Tippfehler sind egal; Teile von Wörtern und verwandte "
+        "Begriffe werden auch gefunden."
     ),
     details_en=(
         "Examples: `!whoknows XRechnung`, `!whoknows eAkte in Bühl`, `!whoknows DMS not in Rastatt`, "
-        "`!whoknows sensors elsewhere` (not from your city). Case, umlauts, hyphens and small typos don't "
-        "matter; parts of words and related terms are found too."
+        "`!whoknows sensors elsewhere` (not from your city). Case, umlauts, hyphens, word forms (“Verträge” "
+        "finds “Vertrag”) and small typos don't matter; parts of words and related terms are found too."
     ),
     labels={"text": ("Begriff", "term")},
     replay_safe=True,
@@ -190,6 +202,7 @@ async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
         ctx.repos,
         search,
         synonyms=Synonyms(ctx.config.synonyms),
+        asker=ctx.sender,
         own_city=own_city,
         activity_since=ctx.clock.now() - ctx.config.activity_window,
         limit=size,
@@ -198,7 +211,7 @@ async def _answer(ctx: CommandContext, search: Search, *, page: int) -> Reply:
     query = Markdown(f"„{md_escape(search.query)}“" if ctx.language == "de" else f"“{md_escape(search.query)}”")
     where = _where(ctx, search, own_city)
     if result.total == 0:
-        return _nobody(ctx, search, query, where, await ctx.repos.profiles.vocabulary())
+        return _nobody(ctx, search, query, where, await topic_index(ctx.repos, Synonyms(ctx.config.synonyms)))
     start = (page - 1) * size
     if not ranked:
         raise NotFound("who.no_more", query=query)
@@ -241,13 +254,8 @@ def _person_line(ctx: CommandContext, ranked: RankedPerson) -> str:
     topics: list[str] = []
     for hit in ranked.hits:
         label = md_escape(hit.topic.label)
-        notes = []
-        if hit.topic.kind is MatchKind.SYNONYM:
-            notes.append(ctx.t("who.kind.synonym"))
-        elif hit.topic.kind is MatchKind.PART:
-            notes.append(ctx.t("who.kind.part"))
-        elif hit.topic.kind is MatchKind.FUZZY:
-            notes.append(ctx.t("who.kind.fuzzy"))
+        # Why this topic answers (an exact match needs no word), and where the knowledge comes from.
+        notes = [] if hit.topic.reason is Reason.EXACT else [ctx.t(f"who.kind.{hit.topic.reason.value}")]
         if hit.source != "profile":
             notes.append(ctx.t(f"who.source.{hit.source}"))
         topics.append(f"{label} ({', '.join(notes)})" if notes else label)
@@ -258,9 +266,9 @@ def _person_line(ctx: CommandContext, ranked: RankedPerson) -> str:
     return line + " — " + ", ".join(dict.fromkeys(topics))
 
 
-def _nobody(ctx: CommandContext, search: Search, query: str, where: str, vocabulary: list[tuple[str, str]]) -> Reply:
+def _nobody(ctx: CommandContext, search: Search, query: str, where: str, index: TopicIndex) -> Reply:
     lines = [ctx.t("who.nobody", query=query, where=where)]
-    related = related_topics(search.query, vocabulary)
+    related = related_topics(search.query, index)
     if related:
         lines.append(ctx.t("who.related", topics=", ".join(md_code(f"{ctx.prefix}werweiss {r}") for r in related)))
     substitution = ctx.registry.find("vertretung")

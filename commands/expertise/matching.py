@@ -1,18 +1,28 @@
 """Which profile topics answer a `!werweiss` question, and whom to name first.
 
-Pure functions only: the repository loads topics and people, these decide what counts as a match.
-Matching works on folded keys (`storage.text.fold`), so case, umlauts (ä=ae, ß=ss), accents, hyphens and
-spaces never matter ("E-Akte" = "eAkte" = "e akte"). Kinds of match, best first:
+A question and every known topic are read by the one German analysis (`storage.analysis`: fold → words →
+compound parts → stems), so case, umlauts (ä = ae, ß = ss), hyphens, spaces and word forms don't matter
+("E-Akte" = "eAkte" = "e akte"). Kinds of match, best first; the reply names the reason of each (`Reason`):
 
-EXACT    the whole query is the topic.
-SYNONYM  the whole query and the topic are in one configured synonym group ("DMS" ~ "eAkte").
-PART     German compounds and multi-word questions: "Rechnung" finds "XRechnung" and "Rechnungseingang",
-         "Fragen zur XRechnung" finds "XRechnung", "invoice" finds the group of "e-invoice".
-FUZZY    small typos: "Sensork" finds "Sensorik", "Datenschtuz" finds "Datenschutz".
+EXACT    the same words once folded; a question's fillers don't count ("Fragen zur XRechnung" is "XRechnung").
+SYNONYM  the question, or a form of it, is in one configured synonym group with the topic ("DMS" ~ "eAkte").
+STEM     the same words in another form: "Verträge" ~ "Vertrag", "digitalisieren" ~ "Digitalisierung".
+PART     a compound part ("Rechnung" ~ "XRechnung", "Rechnungseingang"; "Papierrechnung" ~ "Rechnung"), or a
+         word of a longer topic or question ("Intranet" ~ "Social Intranet", "KI" ~ "KI im Bürgerservice").
+FUZZY    a typo: "Sensork" ~ "Sensorik". Two real words are never typos of each other ("Kasse"/"Klasse").
 
-Precision matters more than recall: naming the wrong colleague costs more than a "Vielleicht meinst du"
-suggestion (`related_topics`). Hence short words only ever match whole words, infixes need six letters,
-and an edit only counts as a typo when a person could plausibly have made it (see `_is_typo`).
+Precision matters more than recall: naming the wrong colleague costs more than a "Vielleicht hilft" suggestion
+(`related_topics`). Hence:
+- A question is answered as a whole. Only when no topic answers all of its words are parts of it looked up, the
+  longest first ("Fragen zu XRechnung und eAkte"), and never an adjective alone ("elektronische").
+- A synonym group is reached only by the whole question or a form of it: neither "elektronische" nor "Akte"
+  reaches the group of "elektronische Akte". A synonym then leads to the topics that contain it, never to more
+  general ones ("DMS" finds "eAkte-Einführung" through "eAkte", but not "Management" through
+  "Dokumentenmanagement").
+- Two compounds of the same kind ("Haushaltsplan" and "Projektplan", `Relation.SHARED_HEAD`) are no answer,
+  only a suggestion.
+- The analysis keeps lexicalised words whole, so "Haus" finds no "Haushalt" (the budget) and "Recht" no
+  "Rechnung" (docs/text-analysis.md).
 """
 
 from __future__ import annotations
@@ -20,13 +30,13 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, LCSseq, Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
+from storage.analysis import STOP_WORDS, Analyzer, Relation, Term, TermIndex, relate
 from storage.text import fold
 
 __all__ = [
@@ -35,7 +45,9 @@ __all__ = [
     "MatchKind",
     "Person",
     "RankedPerson",
+    "Reason",
     "Synonyms",
+    "TopicIndex",
     "TopicMatch",
     "clean_label",
     "match_topics",
@@ -48,47 +60,72 @@ __all__ = [
 SOURCE_PROFILE = "profile"
 """`Hit.source` of a topic the person entered; other sources ("decision", "substitution") are derived."""
 
-MIN_PART = 4
-"""A query must have this many letters to match as the start or end of a longer topic (and vice versa)."""
-MIN_INFIX = 6
-"""A part in the middle of a compound needs more letters: "akte" hides in "Charakter", "recht" in
-"Gerechtigkeit", but a six-letter infix ("rechnung" in "Eingangsrechnungsprüfung") is rarely an accident."""
-MIN_WORD = 2
-"""Shorter queries ("IT", "KI", "EU") match a topic only exactly or as one of its whole words."""
+MIN_SUGGEST = 4
+"""Shorter queries are compared with suggestions as a whole only ("IT" would resemble every topic with "it")."""
 MIN_FUZZY = 5
 """No typo tolerance below this length: one edit turns most short words into other words."""
-MIN_FUZZY_AFFIX = 6
-"""A typo inside a compound part ("Rechnug" in "XRechnung") needs a longer query than a whole-word typo."""
+MIN_FUZZY_PART = 6
+"""A typo inside a compound part ("Rechnug" for the "Rechnung" of "XRechnung") needs a longer word."""
 MAX_QUERY_CHARS = 200
-MAX_QUERY_TOKENS = 12
-MAX_PHRASE_TOKENS = 3
+MAX_QUERY_WORDS = 12
 
-# Function words and question fillers, folded ("über" = "ueber"). They never match on their own when a
-# query is split into words, but stay part of the whole query: "Recht und Datenschutz" is a topic.
-_STOP_WORDS_TEXT = """
-der die das den dem des ein eine einen einem einer eines und oder zu zur zum mit ueber fuer von vom
-im in am an auf bei beim aus nach um wie was wer wen wem wo kennt sich auskennt weiss jemand ich
-suche bitte thema themen frage fragen hilfe
-the a of about for with on at to or regarding re who knows anyone someone question questions help topic
+_QUESTION_WORDS_TEXT = """
+kennt sich auskennt weiss jemand ich suche bitte thema themen frage fragen hilfe
+regarding re who knows anyone someone question questions help topic
 """
-_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
+"""Fillers of a question, beside the function words of the analysis (`storage.analysis.STOP_WORDS`, folded):
+they never match on their own. Topics keep them: someone may know "Hilfe zur Pflege"."""
 
-_WORD_SPLIT = re.compile(r"[\W_]+")
-_QUERY_SPLIT = re.compile(r"[\s,;/|+&]+")
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
 _TOPIC_SEPARATORS = re.compile(r"[,;\n\r]+")
 _LIST_MARKER = re.compile(r"^(?:[-*•·–—]+|\d{1,3}[.)])\s+")
+_LONE_LETTER = re.compile(r"(?<![^\W_])([^\W\d_])\s+(?=[^\W\d_]{2})")
 _QUOTES = "\"'`„“”‚‘’«»‹›"
 _EDGE_PUNCTUATION = ".,;:!?…"
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 
 
 class MatchKind(enum.IntEnum):
-    """How a topic answers a query; a higher value is a better answer."""
+    """How well a topic answers a query; a higher value is a better answer."""
 
     FUZZY = 1
     PART = 2
-    SYNONYM = 3
-    EXACT = 4
+    STEM = 3
+    SYNONYM = 4
+    EXACT = 5
+
+
+class Reason(enum.StrEnum):
+    """Why a topic answers a query, as the reply explains it (`who.kind.<value>`); each belongs to one kind."""
+
+    EXACT = "exact"
+    SYNONYM = "synonym"
+    """The question is a synonym of the topic, or of a form of it ("DMS" ~ "eAkte", "E-Akten")."""
+    STEM = "stem"
+    """Another form of the same words ("Verträge" ~ "Vertrag")."""
+    COMPOUND = "compound"
+    """A part of a compound ("Rechnung" ~ "XRechnung", "Papierrechnung" ~ "Rechnung")."""
+    WORD = "part"
+    """A word of a longer topic or question ("Intranet" ~ "Social Intranet")."""
+    SYNONYM_PART = "synonym_part"
+    """A topic containing a synonym of the question ("DMS" ~ "eAkte-Einführung")."""
+    FUZZY = "fuzzy"
+
+    @property
+    def kind(self) -> MatchKind:
+        return _KIND_OF[self]
+
+
+_KIND_OF = {
+    Reason.EXACT: MatchKind.EXACT,
+    Reason.SYNONYM: MatchKind.SYNONYM,
+    Reason.STEM: MatchKind.STEM,
+    Reason.COMPOUND: MatchKind.PART,
+    Reason.WORD: MatchKind.PART,
+    Reason.SYNONYM_PART: MatchKind.PART,
+    Reason.FUZZY: MatchKind.FUZZY,
+}
 
 
 def topic_key(label: str) -> str:
@@ -132,28 +169,19 @@ def split_topics(text: str) -> list[str]:
     return topics
 
 
-def _words(text: str) -> tuple[str, ...]:
-    """Folded words of a label or term, split at spaces, hyphens and other punctuation."""
-    return tuple(w for w in (fold(part) for part in _WORD_SPLIT.split(unicodedata.normalize("NFC", text))) if w)
-
-
-@lru_cache(maxsize=16384)
-def _label_words(label: str) -> tuple[str, ...]:
-    # Cached because the same vocabulary is matched against every query; the function is pure.
-    return _words(label)
-
-
 class Synonyms:
     """Configured groups of words that mean the same ("eAkte", "elektronische Akte", "DMS").
 
     Groups that share a word are merged: with ["eAkte", "DMS"] and ["DMS", "Dokumentenmanagement"],
     "eAkte" and "Dokumentenmanagement" are synonyms too. That keeps the relation symmetric and
     transitive, so which member someone types never changes the answer. The price: one overly broad word
-    in two groups joins them; config review has to catch that.
+    in two groups joins them; config review has to catch that. Equal groups make equal `Synonyms`, so an
+    index built for one configuration serves every command with it.
     """
 
     def __init__(self, groups: Iterable[Iterable[str]]) -> None:
         parent: dict[str, str] = {}
+        spellings: dict[str, str] = {}
 
         def root(key: str) -> str:
             while parent[key] != key:
@@ -161,7 +189,6 @@ class Synonyms:
                 key = parent[key]
             return key
 
-        by_word: dict[str, set[str]] = {}
         for group in groups:
             if isinstance(group, str):
                 raise TypeError(f"a synonym group must be a list of words, not the string {group!r}")
@@ -172,11 +199,7 @@ class Synonyms:
                     continue
                 keys.append(key)
                 parent.setdefault(key, key)
-                words = _words(term)
-                if len(words) > 1:
-                    for word in words:
-                        if len(word) >= MIN_WORD:
-                            by_word.setdefault(word, set()).add(key)
+                spellings.setdefault(key, " ".join(term.split()))
             for key in keys[1:]:
                 parent[root(key)] = root(keys[0])
         members: dict[str, set[str]] = {}
@@ -187,21 +210,28 @@ class Synonyms:
             frozen = frozenset(group_keys)
             for key in group_keys:
                 self._group[key] = frozen
-        self._terms_by_word = {word: frozenset(keys) for word, keys in by_word.items()}
+        self._spellings = spellings
+        self._identity = frozenset(self._group.values())
 
     @property
     def terms(self) -> frozenset[str]:
         """Every folded term of every group."""
         return frozenset(self._group)
 
+    def spelling(self, key: str) -> str:
+        """A term as first configured ("elektronische Akte" for "elektronischeakte"): the analysis needs its words."""
+        return self._spellings[key]
+
     def related(self, key: str) -> frozenset[str]:
         """Folded keys meaning the same as `key` (which may be a label; it is folded), without `key`."""
         key = topic_key(key)
         return self._group.get(key, frozenset()) - {key}
 
-    def terms_with_word(self, word: str) -> frozenset[str]:
-        """Multi-word terms that contain `word` as a whole word: "invoice" -> {"einvoice"}."""
-        return self._terms_by_word.get(word, frozenset())
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Synonyms) and self._identity == other._identity
+
+    def __hash__(self) -> int:
+        return hash(self._identity)
 
     def __repr__(self) -> str:
         groups = sorted({tuple(sorted(group)) for group in self._group.values()})
@@ -214,99 +244,12 @@ class TopicMatch:
 
     key: str
     label: str
-    kind: MatchKind
+    reason: Reason
     score: float
 
-
-@dataclass(frozen=True, slots=True)
-class _Probe:
-    """A folded string looked up in the vocabulary, and the best kind a match through it can earn."""
-
-    key: str
-    cap: MatchKind
-    weight: float
-    parts: bool  # may also be found inside longer topics
-    fuzzy: bool  # may also be found with typos
-    fuzzy_parts: bool = False  # ... with typos in a word or compound part of a topic
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    key: str
-    tokens: tuple[str, ...]  # folded, without stop words; "E-Akte" stays one token
-    subwords: tuple[str, ...]  # tokens split at hyphens too: "IT-Sicherheit" -> "it", "sicherheit"
-    phrases: tuple[str, ...]  # runs of 2-3 consecutive tokens, joined
-
-
-def _parse_query(query: str) -> _Query | None:
-    raw_tokens = [t for t in _QUERY_SPLIT.split(clean_label(query[:MAX_QUERY_CHARS])) if fold(t)]
-    # "E Akte" and "X Rechnung" are spellings of one word, not a letter and a word.
-    merged: list[str] = []
-    for raw in raw_tokens:
-        previous = fold(merged[-1]) if merged else ""
-        if len(previous) == 1 and previous not in _STOP_WORDS:
-            merged[-1] += raw
-        else:
-            merged.append(raw)
-    merged = merged[:MAX_QUERY_TOKENS]
-    key = fold("".join(merged))
-    if not key:
-        return None
-    folded = [fold(t) for t in merged]
-    content = [t for t in folded if t not in _STOP_WORDS]
-    subwords = [w for raw in merged if fold(raw) not in _STOP_WORDS for w in _words(raw) if len(w) >= MIN_WORD]
-    phrases: list[str] = []
-    for size in range(2, MAX_PHRASE_TOKENS + 1):
-        for start in range(len(folded) - size + 1):
-            run = folded[start : start + size]
-            if run[0] not in _STOP_WORDS and run[-1] not in _STOP_WORDS:
-                phrases.append("".join(run))
-    return _Query(
-        key=key,
-        tokens=tuple(dict.fromkeys(content)),
-        subwords=tuple(dict.fromkeys(subwords)),
-        phrases=tuple(dict.fromkeys(p for p in phrases if p != key)),
-    )
-
-
-def _probes(query: _Query, synonyms: Synonyms) -> list[_Probe]:
-    def coverage(key: str) -> float:
-        return 0.5 + 0.5 * min(1.0, len(key) / len(query.key))
-
-    # Typos in single words of a longer query are looked for word by word, not across the whole query.
-    single_word = query.tokens in ((), (query.key,))
-    direct = [_Probe(query.key, MatchKind.EXACT, 1.0, parts=True, fuzzy=True, fuzzy_parts=single_word)]
-    for token in query.tokens:
-        if token != query.key:
-            direct.append(_Probe(token, MatchKind.PART, coverage(token), parts=True, fuzzy=True, fuzzy_parts=True))
-    for phrase in query.phrases:
-        direct.append(_Probe(phrase, MatchKind.PART, coverage(phrase), parts=True, fuzzy=False))
-    for word in query.subwords:
-        if word != query.key and word not in query.tokens:
-            direct.append(_Probe(word, MatchKind.PART, coverage(word) * 0.9, parts=False, fuzzy=False))
-
-    derived: list[_Probe] = []
-    for probe in direct:
-        # A synonym of the whole query is SYNONYM, and may itself be part of a longer topic
-        # ("DMS" -> "eAkte" -> "eAkte-Einführung" is PART); a synonym of one word of it is PART.
-        for key in synonyms.related(probe.key):
-            cap = min(probe.cap, MatchKind.SYNONYM)
-            weight = probe.weight if cap is MatchKind.SYNONYM else probe.weight * 0.9
-            derived.append(_Probe(key, cap, weight, parts=probe.parts, fuzzy=False))
-        if probe.cap is MatchKind.EXACT or probe.fuzzy:
-            # "invoice" is a word of the synonym "e-invoice": its whole group is a PART answer.
-            for term in synonyms.terms_with_word(probe.key):
-                for key in synonyms.related(term) | {term}:
-                    derived.append(_Probe(key, MatchKind.PART, probe.weight * 0.7, parts=False, fuzzy=False))
-    if len(query.key) >= MIN_FUZZY:
-        # A typo in a synonym ("XRechnug") finds the whole group, but only by equality: no typo-of-a-part.
-        for term in synonyms.terms:
-            distance = _typo_distance(query.key, term)
-            if distance:
-                for key in synonyms.related(term) | {term}:
-                    weight = _fuzzy_score(query.key, distance) * 0.9
-                    derived.append(_Probe(key, MatchKind.FUZZY, weight, parts=False, fuzzy=False))
-    return direct + derived
+    @property
+    def kind(self) -> MatchKind:
+        return self.reason.kind
 
 
 # --- typos -------------------------------------------------------------------------------------------
@@ -393,176 +336,335 @@ def _fuzzy_score(key: str, distance: int) -> float:
     return 1.0 - distance / (len(key) + 1)
 
 
-# --- matching ----------------------------------------------------------------------------------------
+# --- the vocabulary, analysed -------------------------------------------------------------------------
 
 
-def _part_position(part: str, whole: str, words: Sequence[str]) -> float:
-    """How well `part` fits inside the topic or query `whole` (with folded `words`); 0 if it does not.
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A topic, a synonym or a question, analysed."""
 
-    A whole word fits best; the end of a compound is its head ("Rechnung" in "XRechnung" is a kind of
-    Rechnung) and fits better than its start ("Rechnungseingang"); the middle fits least.
+    key: str
+    label: str
+    terms: tuple[Term, ...]
+    """Its content words, in order: no function words, and for a question no fillers."""
+    content: str
+    """Their folded words joined: what it says without the function words ("rechtdatenschutz")."""
+    modifiers: frozenset[int]
+    """Positions of adjectives before another word ("elektronische" of "elektronische Akte"): never an answer on
+    their own."""
+
+
+@dataclass(frozen=True, slots=True)
+class _WordHit:
+    """How one word of a query relates to one word of a topic."""
+
+    kind: MatchKind  # EXACT, STEM, PART or FUZZY
+    weight: float
+    compound: bool  # through a compound part
+    wider: bool = False  # the query word contains the topic word ("Papierrechnung" and "Rechnung")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    reason: Reason
+    score: float
+
+    def beats(self, other: _Found | None) -> bool:
+        return other is None or (self.reason.kind, self.score) > (other.reason.kind, other.score)
+
+
+_Hits = dict[int, dict[int, _WordHit]]
+"""Per topic (its index), per word position: how one word of the query relates to that word."""
+
+_WORD_LEVEL = {
+    Relation.EXACT: (MatchKind.EXACT, 1.0),
+    Relation.STEM: (MatchKind.STEM, 0.95),
+    Relation.HEAD: (MatchKind.PART, 0.9),  # "Rechnung" in "XRechnung": a kind of it, the closer part
+    Relation.PART: (MatchKind.PART, 0.8),  # "Rechnung" in "Rechnungseingang"
+}
+_PART_TYPO = 0.8
+"""A typo of a compound part is less likely meant than a typo of a whole word."""
+_SYNONYM_WEIGHT = 0.9
+
+
+class TopicIndex:
+    """Every known topic and the synonym groups, analysed once, for `match_topics`.
+
+    Built per vocabulary version (`ProfileRepository.vocabulary_index`): analysing 2,000 topics takes tens of
+    milliseconds, a question against the index well under one. Words are looked up through a `TermIndex` (no
+    scan over the topics); typos through rapidfuzz over the distinct spellings.
     """
-    if len(part) >= MIN_WORD and part in words:
-        return 1.0
-    if len(part) < MIN_PART or part == whole:
-        return 0.0
-    if whole.endswith(part) or any(w.endswith(part) and w != part for w in words):
-        return 0.9
-    if whole.startswith(part) or any(w.startswith(part) for w in words):
-        return 0.8
-    if len(part) >= MIN_INFIX and part in whole:
-        return 0.6
-    return 0.0
 
+    def __init__(self, analyzer: Analyzer, vocabulary: Iterable[tuple[str, str]], synonyms: Synonyms) -> None:
+        self.analyzer = analyzer
+        self.synonyms = synonyms
+        self.topics: list[_Entry] = []
+        self._by_key: dict[str, int] = {}
+        self._by_content: dict[str, list[int]] = {}
+        self._words: TermIndex[tuple[int, int]] = TermIndex(analyzer, ())
+        self._spellings: dict[str, list[tuple[int, int, bool]]] = {}  # word or part -> (topic, position, is part)
+        odd: set[str] = set()
+        for key, label in vocabulary:
+            if not key or key in self._by_key:
+                continue
+            topic = self._entry(key, label, fillers=True)
+            number = len(self.topics)
+            self.topics.append(topic)
+            self._by_key[key] = number
+            if topic.content:  # not a topic of function words only
+                self._by_content.setdefault(topic.content, []).append(number)
+            for position, term in enumerate(topic.terms):
+                self._words.add((number, position), term)
+                self._spellings.setdefault(term.word, []).append((number, position, False))
+                if not self._is_word(term):
+                    odd.add(term.word)
+                for part in term.parts:
+                    if len(part) >= MIN_FUZZY_PART and part != term.word:
+                        self._spellings.setdefault(part, []).append((number, position, True))
+                        if not analyzer.knows(part):
+                            odd.add(part)
+        self._all_spellings = list(self._spellings)
+        self._odd_spellings = sorted(odd)
+        """Spellings that are no real word (misspelled topics): the only ones a real word may be a typo of."""
+        self._members = {key: self._entry(key, synonyms.spelling(key), fillers=True) for key in synonyms.terms}
+        self._containing: dict[str, dict[int, _Found]] = {}
 
-class _Best:
-    """The best (kind, score) found so far for each topic key."""
+    @property
+    def vocabulary(self) -> list[tuple[str, str]]:
+        return [(topic.key, topic.label) for topic in self.topics]
 
-    def __init__(self) -> None:
-        self.found: dict[str, tuple[MatchKind, float]] = {}
+    def _entry(self, key: str, text: str, *, fillers: bool) -> _Entry:
+        terms = [term for term in self.analyzer.terms(text) if not term.stop]
+        if not fillers:
+            terms = [term for term in terms if term.word not in QUESTION_WORDS] or terms
+        unique = tuple({term.word: term for term in terms}.values())[:MAX_QUERY_WORDS]
+        modifiers = frozenset(i for i in range(len(unique) - 1) if self._is_adjective(unique[i]))
+        return _Entry(key, text, unique, "".join(term.word for term in unique), modifiers)
 
-    def kind(self, key: str) -> int:
-        found = self.found.get(key)
-        return found[0] if found else 0
+    def _is_adjective(self, term: Term) -> bool:
+        """An inflected adjective: "elektronische", "digitalen" (whose base the dictionary knows), not a compound."""
+        return not term.parts and any(
+            term.word.endswith(ending) and len(base := term.word[: -len(ending)]) >= 3 and self.analyzer.knows(base)
+            for ending in _ADJECTIVE_ENDINGS
+        )
 
-    def offer(self, key: str, kind: MatchKind, score: float) -> None:
-        score = min(score, 1.0)
-        current = self.found.get(key)
-        if current is None or (kind, score) > current:
-            self.found[key] = (kind, score)
+    def _is_word(self, term: Term) -> bool:
+        """A real word: in the dictionary, or a compound of real words ("Stadtrad" is no typo of "Stadtrat")."""
+        if self.analyzer.knows(term.word):
+            return True
+        return bool(term.parts) and all(len(part) == 1 or self.analyzer.knows(part) for part in term.parts)
 
+    # -- one question ---------------------------------------------------------------------------------------
+    def match(self, query: str) -> dict[int, _Found]:
+        """The topics answering `query` (by their index), each with its best reason."""
+        text = clean_label(query[:MAX_QUERY_CHARS])
+        # "E Akte" and "X Rechnung" are spellings of one word, not a letter and a word.
+        text = _LONE_LETTER.sub(lambda m: m[1] + ("-" if fold(m[1]) not in STOP_WORDS else " "), text)
+        key = fold(text)
+        if not key:
+            return {}
+        question = self._entry(key, text, fillers=False)
+        found: dict[int, _Found] = {}
+        for number in [self._by_key.get(key), *self._by_content.get(question.content, ())]:
+            if number is not None:
+                _offer(found, number, _Found(Reason.EXACT, 1.0))
+        if not question.terms:  # function words only: the very same topic at most
+            return found
+        hits = [self._word_hits(term) for term in question.terms]
+        for number, answer in self._covering(question.terms, hits).items():
+            _offer(found, number, answer)
+        for number, answer in self._through_synonyms(question.terms, key, weight=1.0, partial=False).items():
+            _offer(found, number, answer)
+        if found or len(question.terms) == 1:
+            return found
+        # Nothing answers the whole question: its longest parts that something answers, each as a part.
+        size = len(question.terms)
+        for length in range(size - 1, 0, -1):
+            for start in range(size - length + 1):
+                if length == 1 and start in question.modifiers:
+                    continue  # "elektronische" of "elektronische Signatur" is not a question
+                run = question.terms[start : start + length]
+                run_hits = hits[start : start + length]
+                weight = length / size
+                content = "".join(term.word for term in run)
+                for number in self._by_content.get(content, ()):
+                    _offer(found, number, _Found(Reason.WORD, weight))
+                for number, answer in self._covering(run, run_hits).items():
+                    _offer(found, number, _as_part(answer, weight))
+                for number, answer in self._through_synonyms(run, None, weight=weight, partial=True).items():
+                    _offer(found, number, answer)
+            if found:
+                return found
+        return found
 
-def _match_forward_parts(probe: _Probe, keys: Sequence[str], labels: Mapping[str, str], best: _Best) -> None:
-    """Topics that contain the probe: "rechnung" in "xrechnung", "ki" as a word of "KI im Bürgerservice"."""
-    part = probe.key
-    if len(part) < MIN_WORD:
-        return
-    kind = min(probe.cap, MatchKind.PART)
-    for key in [k for k in keys if part in k and k != part]:
-        position = _part_position(part, key, _label_words(labels[key]))
-        if position:
-            coverage = len(part) / len(key)
-            best.offer(key, kind, probe.weight * position * (0.5 + 0.5 * coverage))
+    def _word_hits(self, term: Term, *, typos: bool = True, contained: bool = False) -> _Hits:
+        """The topic words related to one word of a query. `contained`: only topic words that are or contain it,
+        not its parts (a synonym leads to "eAkte-Einführung", not to "Management")."""
+        hits: _Hits = {}
+        for (number, position), relation in self._words.related(term, at_least=Relation.PART).items():
+            compound = relation <= Relation.HEAD
+            # One word is a part of the other: the one with more parts contains the other.
+            wider = compound and len(self.topics[number].terms[position].parts) < len(term.parts)
+            if contained and wider:
+                continue
+            kind, weight = _WORD_LEVEL[relation]
+            hits.setdefault(number, {})[position] = _WordHit(kind, weight, compound, wider)
+        if typos:
+            for (number, position), weight in self._typos(term).items():
+                hits.setdefault(number, {}).setdefault(position, _WordHit(MatchKind.FUZZY, weight, compound=False))
+        return hits
 
+    def _covering(self, run: Sequence[Term], hits: Sequence[_Hits]) -> dict[int, _Found]:
+        """Topics that answer every word of `run`.
 
-def _match_backward_parts(query: _Query, labels: Mapping[str, str], best: _Best) -> None:
-    """Topics that are part of a query word: "XRechnung" in "XRechnungsportal", "IT" in "IT-Sicherheit"."""
-    for token in query.tokens:
-        n = len(token)
-        candidates: set[str] = set()
-        for length in range(MIN_PART, n):
-            candidates.add(token[:length])
-            candidates.add(token[n - length :])
-        for length in range(MIN_INFIX, n - 1):
-            candidates.update(token[i : i + length] for i in range(1, n - length))
-        for key in candidates & labels.keys():
-            position = _part_position(key, token, ())
-            if position:
-                coverage = 0.5 + 0.5 * len(key) / len(query.key)
-                best.offer(key, MatchKind.PART, position * coverage)
+        A topic answers only through a word that says what it is about: not through its adjective alone
+        ("sichere Backup" is no answer to "IT-Sicherheit"). And a topic that is only a part of a word of the run
+        must lie wholly inside the run: "Papierrechnung" finds "Rechnung", but "Cloud-Migration" does not find
+        "Cloud Beratung", which is about something else as well."""
+        answers: dict[int, _Found] = {}
+        candidates = set(hits[0]).intersection(*hits[1:]) if hits else set()
+        content = sum(len(term.word) for term in run)
+        for number in candidates:
+            topic = self.topics[number]
+            best = [max(word_hits[number].values(), key=lambda hit: (hit.kind, hit.weight)) for word_hits in hits]
+            met = {position for word_hits in hits for position in word_hits[number]}
+            if met <= topic.modifiers or (any(hit.wider for hit in best) and len(met) < len(topic.terms)):
+                continue
+            # Topic words met by a word of the run in the same or another form.
+            same = {p for word_hits in hits for p, hit in word_hits[number].items() if hit.kind >= MatchKind.STEM}
+            answers[number] = _judge(best, same, len(run), topic, content)
+        return answers
 
+    def _through_synonyms(
+        self, run: Sequence[Term], whole_key: str | None, *, weight: float, partial: bool
+    ) -> dict[int, _Found]:
+        """Topics containing a synonym of `run` taken as a whole (or of a typo of it, for a whole question)."""
+        answers: dict[int, _Found] = {}
+        content = "".join(term.word for term in run)
+        for key, member in self._members.items():
+            if key == whole_key or member.content == content or _same_words(run, member.terms):
+                typo = 0.0
+            elif (
+                not partial
+                and len(content) >= MIN_FUZZY
+                and not all(self._is_word(term) for term in run)  # two real words are no typos of each other
+                and (distance := _typo_distance(content, member.content))
+            ):
+                typo = _fuzzy_score(content, distance)
+            else:
+                continue
+            for other in self.synonyms.related(key):
+                for number, found in self._containing_member(other).items():
+                    if typo:
+                        answer = _Found(Reason.FUZZY, typo * found.score * _SYNONYM_WEIGHT)
+                    elif found.reason.kind >= MatchKind.STEM and not partial:
+                        answer = _Found(Reason.SYNONYM, found.score)
+                    else:
+                        answer = _Found(Reason.SYNONYM_PART, found.score * weight * _SYNONYM_WEIGHT)
+                    _offer(answers, number, answer)
+        return answers
 
-def _match_fuzzy(probe: _Probe, keys: Sequence[str], labels: Mapping[str, str], best: _Best) -> None:
-    """Typos against whole topics, their words, and (for longer queries) the start or end of compounds."""
-    text = probe.key
-    allowed = _allowed_edits(len(text))
-    if not allowed:
-        return
-    kind = min(probe.cap, MatchKind.FUZZY)
-    for key, _, _ in process.extract(text, keys, scorer=OSA.distance, score_cutoff=allowed, limit=None):
-        distance = _typo_distance(text, key)
-        if distance:
-            best.offer(key, kind, probe.weight * _fuzzy_score(text, distance))
-    if not probe.fuzzy_parts:
-        return
-    # Prefilter in C: each edit costs a typo at most one letter of the longest common subsequence.
-    candidates = process.extract(text, keys, scorer=LCSseq.similarity, score_cutoff=len(text) - allowed, limit=None)
-    for key, _, _ in candidates:
-        if text in key or best.kind(key) > MatchKind.FUZZY:
-            continue  # already found as a part, which beats any typo reading
-        score = 0.0
-        for word in _label_words(labels[key]):
-            distance = _typo_distance(text, word) if word != key else 0
-            if distance:
-                score = max(score, 0.9 * _fuzzy_score(text, distance))
-        if len(text) >= MIN_FUZZY_AFFIX:
-            for whole in {key, *_label_words(labels[key])}:
-                if len(whole) <= len(text):
+    def _containing_member(self, key: str) -> dict[int, _Found]:
+        """Topics that are, or contain, the synonym `key` (exact or in another form); computed once per index."""
+        known = self._containing.get(key)
+        if known is None:
+            member = self._members[key]
+            hits = [self._word_hits(term, typos=False, contained=True) for term in member.terms]
+            known = self._covering(member.terms, hits)
+            for number in self._by_content.get(member.content, ()):
+                known[number] = _Found(Reason.EXACT, 1.0)
+            self._containing[key] = known
+        return known
+
+    def _typos(self, term: Term) -> dict[tuple[int, int], float]:
+        """Topic words (and long compound parts) that `term` is a plausible typo of, or that are typos of it."""
+        word = term.word
+        allowed = _allowed_edits(len(word))
+        if not allowed:
+            return {}
+        real = word in self._spellings or self._is_word(term)
+        pool = self._odd_spellings if real else self._all_spellings
+        found: dict[tuple[int, int], float] = {}
+        for spelling, _, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=allowed, limit=None):
+            distance = _typo_distance(word, spelling)
+            if not distance:
+                continue
+            for number, position, is_part in self._spellings[spelling]:
+                if is_part and len(word) < MIN_FUZZY_PART:
                     continue
-                for window in _affix_windows(whole, len(text)):
-                    # Where a compound part ends is unknown, so its last letter must agree too and the
-                    # typo be inside: otherwise a sliding window turns "XRechnung" into "rechnunge".
-                    same_ends = window != text and window[-1] == text[-1]
-                    distance = _typo_distance(text, window) if same_ends else 0
-                    if distance:
-                        score = max(score, 0.8 * _fuzzy_score(text, distance))
-        if score:
-            best.offer(key, kind, probe.weight * score)
+                weight = _fuzzy_score(word, distance) * (_PART_TYPO if is_part else 1.0)
+                if weight > found.get((number, position), 0.0):
+                    found[(number, position)] = weight
+        return found
+
+    def shared_heads(self, query: str) -> list[str]:
+        """Labels of topics of the same kind as a word of `query` ("XRechnung" for "Papierrechnung"): suggestions,
+        not answers."""
+        labels: dict[str, None] = {}
+        for term in self.analyzer.terms(query[:MAX_QUERY_CHARS]):
+            for (number, _), relation in self._words.related(term).items():
+                if relation is Relation.SHARED_HEAD:
+                    labels[self.topics[number].label] = None
+        return list(labels)
 
 
-def _affix_windows(whole: str, length: int) -> Iterator[str]:
-    """Start and end of a compound as long as the query or one letter longer (a letter the query lacks)."""
-    for size in (length, length + 1):
-        if size < len(whole):
-            yield whole[:size]
-            yield whole[-size:]
+def _same_words(run: Sequence[Term], terms: Sequence[Term]) -> bool:
+    """The same words in the same order, each in the same or another form ("elektronischen Akten")."""
+    return len(run) == len(terms) and all(relate(a, b) >= Relation.STEM for a, b in zip(run, terms, strict=True))
 
 
-def match_topics(
-    query: str,
-    vocabulary: Iterable[tuple[str, str]],
-    synonyms: Synonyms,
-    *,
-    limit: int | None = None,
-) -> list[TopicMatch]:
-    """The known topics answering `query`, best first: by kind, then score, then label.
+def _judge(best: Sequence[_WordHit], same_words: set[int], size: int, topic: _Entry, content: int) -> _Found:
+    """The reason and score of a topic answering each of `size` query words (`best`: each one's closest hit)."""
+    kind = min(hit.kind for hit in best)
+    if kind >= MatchKind.STEM and size == len(topic.terms) and len(same_words) == len(topic.terms):
+        return _Found(Reason.EXACT if kind is MatchKind.EXACT else Reason.STEM, 1.0)
+    # A topic with much more than the question asked for is a less likely answer.
+    specific = 0.5 + 0.5 * min(1.0, content / max(1, len(topic.content)))
+    score = specific * sum(hit.weight for hit in best) / len(best)
+    if kind is MatchKind.FUZZY:
+        return _Found(Reason.FUZZY, score)
+    return _Found(Reason.COMPOUND if any(hit.compound for hit in best) else Reason.WORD, score)
 
-    `vocabulary` holds (key, label) of every distinct topic; each topic appears at most once, with the
-    best kind any reading of the query earns it.
-    """
-    parsed = _parse_query(query)
-    if parsed is None:
-        return []
-    labels: dict[str, str] = {}
-    for key, label in vocabulary:
-        if key and key not in labels:
-            labels[key] = label
-    if not labels:
-        return []
-    keys = list(labels)
-    best = _Best()
-    for probe in _probes(parsed, synonyms):
-        if probe.key in labels:
-            best.offer(probe.key, probe.cap, probe.weight)
-        if probe.parts:
-            _match_forward_parts(probe, keys, labels, best)
-        if probe.fuzzy:
-            _match_fuzzy(probe, keys, labels, best)
-    _match_backward_parts(parsed, labels, best)
+
+def _as_part(found: _Found, weight: float) -> _Found:
+    """An answer to part of the question is at best a PART answer."""
+    reason = found.reason if found.reason.kind <= MatchKind.PART else Reason.WORD
+    return _Found(reason, found.score * weight)
+
+
+def _offer(answers: dict[int, _Found], number: int, found: _Found) -> None:
+    if found.beats(answers.get(number)):
+        answers[number] = _Found(found.reason, max(0.0001, min(1.0, round(found.score, 4))))
+
+
+def match_topics(query: str, index: TopicIndex, *, limit: int | None = None) -> list[TopicMatch]:
+    """The known topics answering `query`, best first: by kind, then score, then label; each topic once, with
+    the best reason any reading of the query earns it."""
     matches = [
-        TopicMatch(key, labels[key], kind, max(round(score, 4), 0.0001)) for key, (kind, score) in best.found.items()
+        TopicMatch(index.topics[number].key, index.topics[number].label, found.reason, found.score)
+        for number, found in index.match(query).items()
     ]
     matches.sort(key=lambda m: (-m.kind, -m.score, m.label.casefold(), m.key))
     return matches if limit is None else matches[:limit]
 
 
-def related_topics(query: str, vocabulary: Iterable[tuple[str, str]], *, limit: int = 5) -> list[str]:
-    """Labels of known topics that look like `query`, for "Vielleicht meinst du: …" when nobody matched.
+def related_topics(query: str, index: TopicIndex, *, limit: int = 5) -> list[str]:
+    """Labels of known topics for "Vielleicht hilft: …" when nobody matched, the closest first.
 
-    Deliberately looser than `match_topics` ("Internet" suggests "Intranet"): the person chooses. Short
-    queries are compared as a whole only, or "IT" would suggest every topic containing "it".
+    Deliberately looser than `match_topics`: topics of the same kind ("XRechnung" for "Papierrechnung"), then
+    spellings that look alike ("Internet" suggests "Intranet"); the person chooses. Short queries are compared
+    as a whole only, or "IT" would suggest every topic containing "it".
     """
     key = topic_key(query[:MAX_QUERY_CHARS])
     if not key or limit <= 0:
         return []
-    labels: dict[str, str] = {}
-    for topic, label in vocabulary:
-        if topic and topic != key and topic not in labels:
-            labels[topic] = label
-    scorer = fuzz.WRatio if len(key) >= MIN_PART else fuzz.ratio
+    labels: dict[str, str] = {topic.key: topic.label for topic in index.topics if topic.key != key}
+    scorer = fuzz.WRatio if len(key) >= MIN_SUGGEST else fuzz.ratio
     found = process.extract(key, list(labels), scorer=scorer, score_cutoff=_RELATED_CUTOFF, limit=None)
     found.sort(key=lambda hit: (-hit[1], abs(len(hit[0]) - len(key)), labels[hit[0]].casefold()))
-    return [labels[topic] for topic, _, _ in found[:limit]]
+    suggestions = dict.fromkeys(label for label in index.shared_heads(query) if topic_key(label) != key)
+    suggestions.update(dict.fromkeys(labels[topic] for topic, _, _ in found))
+    return list(suggestions)[:limit]
 
 
 _RELATED_CUTOFF = 75.0

@@ -17,8 +17,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "That's over {count} people – narrow it down (e.g. `in Bühl`) or page on: `{prefix}more`",
     },
     "who.page": {"de": "Seite {page}", "en": "page {page}"},
+    # Why a topic answers a question, one text per commands.expertise.matching.Reason (an exact match has none).
     "who.kind.synonym": {"de": "verwandter Begriff", "en": "related term"},
+    "who.kind.stem": {"de": "andere Wortform", "en": "another form of the word"},
+    "who.kind.compound": {"de": "Wortteil", "en": "part of the word"},
     "who.kind.part": {"de": "Teilbegriff", "en": "part of the term"},
+    "who.kind.synonym_part": {"de": "über einen verwandten Begriff", "en": "through a related term"},
     "who.kind.fuzzy": {"de": "ähnlich geschrieben", "en": "similar spelling"},
     "who.source.decision": {"de": "aus Beschlüssen", "en": "from decisions"},
     "who.source.substitution": {"de": "hat dazu vertreten", "en": "stood in for it"},

@@ -342,6 +342,7 @@ async def _suggest(ctx: CommandContext, record: RequestRecord) -> list[str]:
             ctx.repos,
             Search(topic, exclude_city=record.requester_city),
             synonyms=Synonyms(ctx.config.synonyms),
+            asker=record.requester,
             own_city=record.requester_city,
             activity_since=ctx.clock.now() - ctx.config.activity_window,
             limit=limit + 1,
