@@ -5,12 +5,16 @@
 Fill: German decision texts built from a domain vocabulary with Zipf popularity (a few words are in
 thousands of decisions, most in a handful), 10 groups, 0–3 tags each, a quoted message for a third of
 them, spread over three years; some superseded or revoked. Rows go in with multi-row INSERTs through the
-repository's tables, and the full-text index is filled with the repository's own index text and statement;
-then ANALYZE, as autovacuum (PostgreSQL) or `PRAGMA optimize` would.
+repository's tables without their index text; then the index is built as the bot builds it at its start after
+an upgrade (`rebuild_index_if_stale`: every text analysed and written, SQLite's FTS5 table rebuilt), and timed
+on its own; then ANALYZE, as autovacuum (PostgreSQL) or `PRAGMA optimize` would.
 
 Measured: `DecisionRepository.search` in a unit of work, as `!beschluesse` calls it (1–2 words, a group,
-`seit:`, some with a tag, some finding nothing; 20 a page with the total), and an export of 10,000
-decisions (fetch, CSV, Markdown). The query plan of a word + group + since search is printed too.
+`seit:`, some with a tag, some finding nothing, some a word start; 20 a page with the total), the worst cases
+outside the mix (the most common word, 2- and 3-letter word starts and a function word with no filter at all),
+the analysis of a search's words on its own (first time, and with its words cached), and an export of 10,000
+decisions (fetch, CSV, Markdown). The query plans of a word + group + since search and of a word start with no
+filter are printed too.
 """
 
 from __future__ import annotations
@@ -30,21 +34,22 @@ from zoneinfo import ZoneInfo
 
 from common import percentile
 from sqlalchemy import event, insert
-from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from commands.decisions.render import DecisionRow, decisions_csv, decisions_markdown
 from storage import Database, normalize_url
-from storage.decisions import index_text
-from storage.models import DECISION_FTS, Decision, DecisionTag
+from storage.analysis import Analyzer
+from storage.decisions import INDEX_VERSION_KEY
+from storage.fulltext import fts5_match, pg_tsquery, search_terms
+from storage.models import Decision, DecisionTag
 from storage.text import fold
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
 YEARS = 3
 CHUNK = 2000
-SEARCH_P95_MS = 50
+SEARCH_P95_MS = 25
 EXPORT_S = 2.0
 
 GROUPS = (
@@ -200,7 +205,7 @@ async def fill(db: Database, count: int, corpus: Corpus, rng: random.Random) -> 
                         "context_state": "kept" if context else None,
                         "status": status,
                         "note": "überholt" if status != "active" else None,
-                        "search_text": index_text(text, labels, context),
+                        "search_text": "",  # built afterwards, as the bot's start builds it (`build_index`)
                         "created_at": created_at,
                         "updated_at": created_at,
                     }
@@ -209,25 +214,53 @@ async def fill(db: Database, count: int, corpus: Corpus, rng: random.Random) -> 
             await conn.execute(insert(Decision), decisions)
             if tags:
                 await conn.execute(insert(DecisionTag), tags)
-            if db.dialect == "sqlite":  # the statement DecisionRepository.add uses, many rows at once
-                await conn.execute(
-                    sql_text(f"INSERT INTO {DECISION_FTS}(rowid, search_text) VALUES (:id, :body)"),
-                    [{"id": d["id"], "body": d["search_text"]} for d in decisions],
-                )
+
+
+async def build_index(db: Database) -> tuple[float, float]:
+    """Seconds to build the index from nothing (every text analysed and written), and to check it again after
+    the analysis changed without changing any text (a synonym no decision uses: every text analysed, none
+    written). Then ANALYZE."""
+    times = []
+    for stale in ("1", "stale"):
+        async with db.transaction() as repos:
+            await repos.sync.set(INDEX_VERSION_KEY, stale)
+        start = time.perf_counter()
+        async with db.transaction() as repos:
+            assert await repos.decisions.rebuild_index_if_stale()
+        times.append(time.perf_counter() - start)
+    async with db.engine.begin() as conn:
         await conn.exec_driver_sql("ANALYZE")
+    return times[0], times[1]
+
+
+def analysis_cost(db: Database, mix: Sequence[Search]) -> tuple[float, float, float, float]:
+    """µs to analyse a search's words into its full-text query, p50 and p95: with a new analyzer (no word seen
+    before: the first search after the start) and with the database's (its words cached)."""
+    query = fts5_match if db.dialect == "sqlite" else pg_tsquery
+    figures = []
+    for analyzer in (Analyzer(), Analyzer(), db.analyzer):  # the first new one warms the lexicon and the code
+        samples = []
+        for search in mix:
+            start = time.perf_counter()
+            query(search_terms(analyzer, search.words))
+            samples.append((time.perf_counter() - start) * 1e6)
+        figures.append((statistics.median(samples), percentile(samples, 95)))
+    (cold_p50, cold_p95), (warm_p50, warm_p95) = figures[1], figures[2]
+    return cold_p50, cold_p95, warm_p50, warm_p95
 
 
 @dataclass(frozen=True)
 class Search:
     words: tuple[str, ...]
     group: str | None  # None: no group filter (the network room, or a person in every group)
-    since: datetime
+    since: datetime | None  # None: no date filter
     tags: tuple[str, ...] = ()
 
     def describe(self) -> str:
         extra = f" #{self.tags[0]}" if self.tags else ""
         group = f" gruppe:{self.group!r}" if self.group else ""
-        return f"{' '.join(self.words)}{group} seit:{self.since:%d.%m.%Y}{extra}"
+        since = f" seit:{self.since:%d.%m.%Y}" if self.since else ""
+        return f"{' '.join(self.words)}{group}{since}{extra}"
 
 
 def searches(corpus: Corpus, rng: random.Random, count: int) -> list[Search]:
@@ -266,7 +299,7 @@ async def explain(db: Database, search: Search) -> str:
     captured: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "OVER ()" in statement:
+        if "ORDER BY decisions.created_at" in statement and ("MATCH" in statement or "@@" in statement):
             captured.append((statement, parameters))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
@@ -314,7 +347,7 @@ async def export(db: Database, count: int) -> tuple[float, float, float, int]:
 
 
 async def measure(label: str, url: str, count: int, runs: int, connect_args: dict[str, Any] | None = None) -> str:
-    """Fill, search, export; prints a table row and returns the plan of a popular search."""
+    """Fill, index, search, export; prints the figures and returns the query plans."""
     rng = random.Random(7)
     corpus = Corpus.build(rng)
     db = Database(url, connect_args=connect_args)
@@ -323,6 +356,11 @@ async def measure(label: str, url: str, count: int, runs: int, connect_args: dic
         t0 = time.perf_counter()
         await fill(db, count, corpus, rng)
         fill_s = time.perf_counter() - t0
+        built_s, checked_s = await build_index(db)
+        print(
+            f"{label}: {count} decisions filled in {fill_s:.1f} s; index built in {built_s:.1f} s "
+            f"(every text analysed and written), checked again in {checked_s:.1f} s (analysed, nothing written)"
+        )
         mix = searches(corpus, random.Random(11), runs)
         for search in mix[:10]:  # warm caches and connections
             await run_search(db, search)
@@ -334,36 +372,47 @@ async def measure(label: str, url: str, count: int, runs: int, connect_args: dic
         times = [ms for ms, _, _ in samples]
         p50, p95 = statistics.median(times), percentile(times, 95)
         zero = sum(1 for _, total, _ in samples if total == 0)
-        fetch_s, csv_s, md_s, size = await export(db, min(10_000, count))
-        export_s = fetch_s + csv_s + md_s
+        verdict = "ok" if p95 <= SEARCH_P95_MS else "OVER"
         print(
-            f"{label:<11}{count:>8}{fill_s:>7.1f}s{len(mix):>6}{zero:>6}"
-            f"  {p50:>6.1f}ms{p95:>8.1f}ms{max(times):>8.1f}ms"
-            f"  {'ok' if p95 <= SEARCH_P95_MS else 'OVER':<5}{fetch_s:>7.2f}s{csv_s:>6.2f}s{md_s:>6.2f}s"
-            f"{export_s:>7.2f}s  {'ok' if export_s <= EXPORT_S else 'OVER'}  ({size / 1e6:.1f} MB)"
+            f"  search mix ({len(mix)}, {zero} without hits): p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+            f"max {max(times):.1f} ms  {verdict}"
+        )
+        cold_p50, cold_p95, warm_p50, warm_p95 = analysis_cost(db, mix)
+        print(
+            f"  of which analysing the words: p50 {cold_p50:.0f} µs, p95 {cold_p95:.0f} µs the first time; "
+            f"p50 {warm_p50:.0f} µs, p95 {warm_p95:.0f} µs with the words cached"
         )
         ms, total, worst = max(samples, key=lambda sample: sample[0])
-        print(f"{'':<11}slowest: {worst.describe()} ({total} hits, {ms:.1f} ms)")
+        print(f"  slowest: {worst.describe()} ({total} hits, {ms:.1f} ms)")
         busiest = max(samples, key=lambda sample: sample[1])
-        print(f"{'':<11}most hits: {busiest[2].describe()} ({busiest[1]} hits, {busiest[0]:.1f} ms)")
-        # Worst cases, outside the mix: the most common word in the biggest group over all three years,
-        # and in no group over the last year.
+        print(f"  most hits: {busiest[2].describe()} ({busiest[1]} hits, {busiest[0]:.1f} ms)")
+        # Worst cases, outside the mix: the most common word, word starts and a function word that are in half
+        # the log, with no filter at all (`seit:` and a group, where named).
         top = corpus.nouns[0][0]
-        for search in (
+        stress = [
             Search((top,), GROUPS[0], NOW - timedelta(days=365 * YEARS)),
             Search((top,), None, NOW - timedelta(days=365)),
-        ):
+            Search((top,), None, None),
+            *(Search((start,), None, None) for start in ("de", "re", "sc", "ve", "ver", "sch", "ein", "die")),
+        ]
+        medians = []
+        for search in stress:
             worst_times = []
             for _ in range(5):
                 start = time.perf_counter()
                 total = await run_search(db, search)
                 worst_times.append((time.perf_counter() - start) * 1000)
-            print(f"{'':<11}stress: {search.describe()} ({total} hits, median {statistics.median(worst_times):.1f} ms)")
+            medians.append(statistics.median(worst_times))
+            print(f"  stress: {search.describe()} ({total} hits, median {medians[-1]:.1f} ms)")
+        print(f"  worst case: {max(medians):.1f} ms  {'ok' if max(medians) <= SEARCH_P95_MS else 'OVER'}")
+        fetch_s, csv_s, md_s, size = await export(db, min(10_000, count))
+        export_s = fetch_s + csv_s + md_s
+        print(
+            f"  export of {min(10_000, count)}: fetch {fetch_s:.2f} s, csv {csv_s:.2f} s, md {md_s:.2f} s, "
+            f"{export_s:.2f} s in all ({size / 1e6:.1f} MB)  {'ok' if export_s <= EXPORT_S else 'OVER'}"
+        )
         plans = []
-        for search in (
-            Search((top,), GROUPS[0], NOW - timedelta(days=365)),
-            Search((top,), None, NOW - timedelta(days=365)),
-        ):
+        for search in (Search((top,), GROUPS[0], NOW - timedelta(days=365)), Search(("ver",), None, None)):
             plans.append(f"{label}: {search.describe()}\n{await explain(db, search)}")
         return "\n".join(plans)
     finally:
@@ -371,10 +420,6 @@ async def measure(label: str, url: str, count: int, runs: int, connect_args: dic
 
 
 async def main(count: int, runs: int, pg_url: str | None) -> None:
-    print(
-        f"{'backend':<11}{'rows':>8}{'fill':>8}{'runs':>6}{'0-hit':>6}  {'p50':>8}{'p95':>10}{'max':>10}"
-        f"  {'':<5}{'fetch':>8}{'csv':>7}{'md':>7}{'export':>8}"
-    )
     plans = []
     with tempfile.TemporaryDirectory(prefix="redi-bench-decisions-") as tmp:
         plans.append(await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", count, runs))
@@ -396,8 +441,11 @@ async def main(count: int, runs: int, pg_url: str | None) -> None:
                 async with admin.connect() as conn:
                     await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
                 await admin.dispose()
-    print(f"\ntargets: search p95 <= {SEARCH_P95_MS} ms (20 a page, with total), export of 10,000 <= {EXPORT_S:.0f} s")
-    print("\nquery plans (page query of a word + group + since search):")
+    print(
+        f"\ntargets: search p95 and worst case <= {SEARCH_P95_MS} ms (20 a page, with the total), "
+        f"export of 10,000 <= {EXPORT_S:.0f} s"
+    )
+    print("\nquery plans (the statement that reads the hits, of a word + group + since search and a word start):")
     print("\n".join(plans))
 
 

@@ -56,7 +56,7 @@ class App:
         await self.db.upgrade()
         async with self.db.transaction() as repos:
             if await repos.decisions.rebuild_index_if_stale():
-                log.info("rebuilt the decision search index (the way texts are indexed changed)")
+                log.info("rebuilt the decision search index (a new index format, or the analysis or synonyms changed)")
             # Commands older than the maximum age are never answered again, so their records can go.
             old = self.clock.now() - 2 * self.config.max_command_age
             await repos.ledger.prune_commands(before=old)

@@ -5,12 +5,19 @@ decision that supersedes the old one, a withdrawal a revocation; both leave an a
 decision replied to is copied when it is logged, so editing or redacting that message later changes only
 `context_state` (and the audit trail), never what the decision says.
 
-Full text: `decisions.search_text` holds `fold_for_index(text, tags, replied-to text)`. On SQLite the FTS5
-table `decision_fts` indexes it (external content: the text is stored once, in `decisions`); `add` inserts
-the index entry in the same transaction as the row, and nothing else ever needs to, because search_text
-never changes after `add`. On PostgreSQL a GIN index on `to_tsvector('simple', search_text)` indexes it, and
-the database keeps it current. Queries come from `fts5_match`/`pg_tsquery`, so nothing a user types can
-become an operator. When `INDEX_VERSION` changes, `rebuild_index_if_stale()` recomputes everything.
+Full text (`storage.fulltext`): `decisions.search_text` holds `decision_index_text(...)` of the text, tags and
+replied-to text, made by the database's one `Analyzer`. On SQLite the FTS5 table `decision_fts` indexes it
+(external content: the text is stored once, in `decisions`; with an index of 3-letter prefixes); `add` inserts
+the index entry in the same transaction as the row, and nothing else needs to, because search_text changes only
+in `rebuild_index_if_stale()`. On PostgreSQL the stored generated column `search_vector` holds its tsvector, with
+a GIN index (storage.models.POSTGRESQL_ONLY), and the database keeps both current. Queries come from
+`fts5_match`/`pg_tsquery`, so nothing a user types can become an operator. When the index format
+(`INDEX_VERSION`) or the analysis (`Analyzer.fingerprint`: library versions, rules, the configured synonyms)
+changes, `rebuild_index_if_stale()` recomputes what differs.
+
+A text search ranks its hits (`storage.fulltext.rank`: the word itself, another form, a compound part, a word
+start; then by date) when there are at most `RANK_LIMIT`; with more it counts no further and lists them by date
+(`SearchPage.capped`), so a search for a word in half the log costs no more than one for a rare word.
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, column, func, literal_column, select, table, true, update
+from sqlalchemy import Integer, Row, Select, case, column, func, literal_column, select, table, true, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
-from storage.fulltext import INDEX_VERSION, fold_for_index, fts5_match, pg_tsquery
+from storage.analysis import Analyzer, Term
+from storage.fulltext import INDEX_VERSION, fts5_match, index_text, pg_tsquery, rank, search_terms
 from storage.models import (
     DECISION_FTS,
     Decision,
@@ -50,17 +59,40 @@ DECISION_STATUSES = ("active", "superseded", "revoked")
 CONTEXT_STATES = ("edited", "redacted")
 ITEM_KINDS = ("info", "decision", "action")
 INDEX_VERSION_KEY = "decisions.index_version"
-"""sync_state key: the `INDEX_VERSION` that `search_text` (and SQLite's FTS5 index) were built with."""
+"""sync_state key: the `INDEX_VERSION` and analyzer fingerprint that `search_text` (and SQLite's FTS5 index) were
+built with, as `index_version()` writes them."""
+RANK_LIMIT = 1000
+"""A text search ranks and counts at most this many hits; beyond that it lists the newest (or oldest) first and
+says there are more (`SearchPage.capped`)."""
 
 _FTS = table(DECISION_FTS, column("rowid", Integer))
 _REINDEX_CHUNK = 1000
 _PROBE_ABOVE = 2000
-"""SQLite: with more full-text hits than this, a group/room/author index leads (see `_text_condition`)."""
+"""SQLite: with more full-text hits (or decisions with a tag) than this, a date index leads and probes them (see
+`_text_condition`)."""
 
 
-def index_text(text: str, tags: Sequence[str], context_text: str | None) -> str:
+def _fts_match(query: str) -> ColumnElement[bool]:
+    return literal_column(DECISION_FTS).op("MATCH", is_comparison=True)(query)
+
+
+_FTS_HITS = select(_FTS.c.rowid)
+_WITH_TEXT = (Decision.id, Decision.search_text)
+
+
+def _at_most(hits: Select[Any]) -> ScalarSelect[int]:
+    """How many rows `hits` has, counting no further than `_PROBE_ABOVE + 1` (SQLite's plan needs no more)."""
+    return select(func.count()).select_from(hits.limit(_PROBE_ABOVE + 1).subquery()).scalar_subquery()
+
+
+def decision_index_text(analyzer: Analyzer, text: str, tags: Sequence[str], context_text: str | None) -> str:
     """What `decisions.search_text` holds and the full-text index is built from (bulk loads use it too)."""
-    return fold_for_index("\n".join([text, *tags, context_text or ""]))
+    return index_text(analyzer, "\n".join([text, *tags, context_text or ""]))
+
+
+def index_version(analyzer: Analyzer) -> str:
+    """What `INDEX_VERSION_KEY` holds for an index built by `analyzer` in the current format."""
+    return f"{INDEX_VERSION} {analyzer.fingerprint}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +129,8 @@ class AuditRecord:
 @dataclass(frozen=True)
 class SearchPage:
     decisions: list[DecisionRecord]
-    total: int  # all matches, not only this page
+    total: int  # all matches, not only this page; `RANK_LIMIT` when capped
+    capped: bool = False  # a text search with more than `RANK_LIMIT` matches: not counted further, not ranked
 
 
 _DECISION_COLUMNS = (
@@ -166,8 +199,9 @@ def _clean_tags(tags: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 class DecisionRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, analyzer: Analyzer) -> None:
         self._session = session
+        self._analyzer = analyzer
 
     @property
     def _dialect(self) -> str:
@@ -196,7 +230,7 @@ class DecisionRepository:
         labels, keys = _clean_tags(tags)
         now = ensure_utc(now, "now")
         has_context = context_text is not None or context_event_id is not None
-        search_text = index_text(text, labels, context_text)
+        search_text = decision_index_text(self._analyzer, text, labels, context_text)
         row = (
             await self._session.execute(
                 _insert(self._session, Decision)
@@ -341,12 +375,13 @@ class DecisionRepository:
         offset: int = 0,
         newest_first: bool = True,
     ) -> SearchPage:
-        """Decisions matching every given filter, newest first, one page of them and the number of all.
+        """Decisions matching every given filter, one page of them and the number of all.
 
         `groups` None means any group (an empty list: none); `since <= created_at < until`; `tags` are
         folded keys, all required; `words` go through the full-text index (words with nothing searchable
         in them, like "***", match nothing); `status` 'all' means any status; `ids` any of them.
-        `limit=None` returns all (exports)."""
+        Newest first (`newest_first=False`: oldest first); a page of a text search has the best matches first
+        and counts at most `RANK_LIMIT` (see the module). `limit=None` returns all, by date (exports)."""
         if status not in (*DECISION_STATUSES, "all"):
             raise ValueError(f"status must be one of {(*DECISION_STATUSES, 'all')}, not {status!r}")
         if offset < 0 or (limit is not None and limit < 0):
@@ -361,16 +396,17 @@ class DecisionRepository:
         if until is not None:
             conditions.append(Decision.created_at < ensure_utc(until, "until"))
         for key in dict.fromkeys(tags):
-            conditions.append(Decision.id.in_(select(DecisionTag.decision_id).where(DecisionTag.key == key)))
+            conditions.append(await self._tag_condition(key))
         if author is not None:
             conditions.append(Decision.author == author)
         if status != "all":
             conditions.append(Decision.status == status)
         if ids:
             conditions.append(Decision.id.in_(list(ids)))
+        terms = search_terms(self._analyzer, words)
+        many_hits = False
         if words:
-            narrowed = groups is not None or room_id is not None or author is not None
-            matches = await self._text_condition(words, narrowed=narrowed)
+            matches, many_hits = await self._text_condition(terms)
             if matches is None:
                 return SearchPage([], 0)
             conditions.append(matches)
@@ -387,8 +423,11 @@ class DecisionRepository:
             ).all()
             total = offset + len(rows) if rows or not offset else await self._count(conditions)
             return SearchPage([_decision(row) for row in rows], total)
+        capped = False
         if words:
-            page, total = await self._page_of_text_hits(conditions, newest_first, limit, offset)
+            page, total, capped = await self._page_of_text_hits(
+                conditions, order, terms, limit, offset, read_texts=limit > 0 and not many_hits
+            )
         else:
             # No text: the (…, created_at, status) indexes give the page in order, and the count from the
             # index alone; a window over everything would sort the whole log for one page.
@@ -400,62 +439,100 @@ class DecisionRepository:
             seen_the_end = 0 < len(page) < limit or (not page and not offset and limit > 0)
             total = offset + len(page) if seen_the_end else await self._count(conditions)
         if not page:
-            return SearchPage([], total)
+            return SearchPage([], total, capped)
         found = {
             row.id: _decision(row)
             for row in await self._session.execute(select(*_DECISION_COLUMNS).where(Decision.id.in_(page)))
         }
-        return SearchPage([found[decision_id] for decision_id in page], total)
+        return SearchPage([found[decision_id] for decision_id in page], total, capped)
 
     async def _page_of_text_hits(
-        self, conditions: Sequence[ColumnElement[bool]], newest_first: bool, limit: int, offset: int
-    ) -> tuple[list[int], int]:
-        """The page's ids and the count of all hits in one statement: the full-text hits are an unordered
-        set anyway, so they are counted in the same pass that sorts (created_at, id), never whole rows.
-        The window sits in a subquery: on the bare table PostgreSQL's LIMIT costing would walk created_at
-        backwards and compute every row's tsvector, as if it could stop after one page."""
-        hits = (
-            select(Decision.id, Decision.created_at, func.count().over().label("total"))
-            .where(*conditions)
-            .subquery("hits")
-        )
-        if newest_first:
-            order = (hits.c.created_at.desc(), hits.c.id.desc())
-        else:
-            order = (hits.c.created_at.asc(), hits.c.id.asc())
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        order: Sequence[ColumnElement[Any]],
+        terms: Sequence[Term],
+        limit: int,
+        offset: int,
+        *,
+        read_texts: bool,
+    ) -> tuple[list[int], int, bool]:
+        """The page's ids, the count of all hits (at most `RANK_LIMIT`) and whether there are more.
+
+        The first `RANK_LIMIT + 1` hits by date: if that is all of them, they are ranked here by their index
+        texts (`storage.fulltext.rank`; the sort is stable, so the date order stays within a rank) and the page
+        is cut from them. If not, they are too many to rank and the page is the date order's. Either way the
+        database reads no more than `RANK_LIMIT + 1` hits, and it can stop early: with many hits it walks a date
+        index and tests each row (SQLite: see `_text_condition`; PostgreSQL plans that itself, and the stored
+        tsvector makes each test cheap). `read_texts`:
+        read the texts with the hits, as is cheap when their rows are read anyway (not for a walk that SQLite
+        answers from the date index alone: then they are read afterwards, if the hits are few enough to rank)."""
+        columns = _WITH_TEXT if read_texts else _WITH_TEXT[:1]
         rows = (
-            await self._session.execute(select(hits.c.id, hits.c.total).order_by(*order).limit(limit).offset(offset))
+            await self._session.execute(select(*columns).where(*conditions).order_by(*order).limit(RANK_LIMIT + 1))
         ).all()
-        if rows:
-            return [row.id for row in rows], int(rows[0].total)
-        return [], 0 if not offset and limit else await self._count(conditions)
+        ids = [row.id for row in rows]
+        if len(ids) > RANK_LIMIT:
+            if offset + limit <= len(ids):
+                return ids[offset : offset + limit], RANK_LIMIT, True
+            stmt = select(Decision.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+            return list(await self._session.scalars(stmt)), RANK_LIMIT, True
+        if limit and len(ids) > 1:
+            if not read_texts:
+                rows = (await self._session.execute(select(*_WITH_TEXT).where(Decision.id.in_(ids)))).all()
+            texts: dict[int, str] = {row.id: row.search_text for row in rows}
+            ids.sort(key=lambda decision_id: rank(terms, texts[decision_id]))
+        return ids[offset : offset + limit], len(ids), False
 
-    async def _text_condition(self, words: Sequence[str], *, narrowed: bool) -> ColumnElement[bool] | None:
-        """The full-text condition, None if nothing can match. The text is only ever matched in the index.
+    async def _text_condition(self, terms: Sequence[Term]) -> tuple[ColumnElement[bool] | None, bool]:
+        """The full-text condition (None if nothing can match), and whether SQLite is to probe it (many hits).
+        The text is only ever matched in the index.
 
-        SQLite: `id IN (FTS5 hits)`, which drives the query through the rowid. When a group, room or author
-        filter is there too and the word is common (FTS5 tells us how common, SQLite's planner cannot
-        know), reading that filter's index is cheaper than fetching every hit's row: then the condition
-        is written `id + 0 IN (…)`, which SQLite cannot use to drive (its documented way to disqualify an
-        index), so the filter's index leads and the hits become a set it probes."""
+        SQLite: `id IN (FTS5 hits)`, which drives the query through the rowid: right for a few hits. For many,
+        reading a date index in order (that of the group, room or author filter if there is one) and stopping
+        after `RANK_LIMIT + 1` is cheaper than fetching and sorting every hit's row: then the condition is
+        written `id + 0 IN (…)`, which SQLite cannot use to drive (its documented way to disqualify an index), so
+        a date index leads and the hits become a set it probes. SQLite's planner cannot know how many hits there
+        are; FTS5 tells us, counting to `_PROBE_ABOVE + 1`: the hits of the words and stems alone (one list each,
+        cheap), and only if those are few, with the word starts (a prefix merges the lists of every word it
+        begins, which costs the more the more words there are)."""
         if self._dialect == "sqlite":
-            query = fts5_match(words)
-            if query is None:
-                return None
-            match = literal_column(DECISION_FTS).op("MATCH", is_comparison=True)(query)
-            if not narrowed:
-                return Decision.id.in_(select(_FTS.c.rowid).where(match))
-            count = await self._session.scalar(select(func.count()).select_from(_FTS).where(match))
-            if not count:
-                return None
-            key = Decision.id + literal_column("0") if count > _PROBE_ABOVE else Decision.id
-            return key.in_(select(_FTS.c.rowid).where(match))
-        tsquery_text = pg_tsquery(words)
+            query = fts5_match(terms)
+            exact = fts5_match(terms, prefixes=False)
+            if query is None or exact is None:
+                return None, False
+            match = _fts_match(query)
+            found = await self._session.scalar(
+                select(
+                    case(
+                        (_at_most(_FTS_HITS.where(_fts_match(exact))) > _PROBE_ABOVE, _PROBE_ABOVE + 1),
+                        else_=_at_most(_FTS_HITS.where(match)),
+                    )
+                )
+            )
+            if not found:
+                return None, False
+            many = found > _PROBE_ABOVE
+            key = Decision.id + literal_column("0") if many else Decision.id
+            return key.in_(select(_FTS.c.rowid).where(match)), many
+        tsquery_text = pg_tsquery(terms)
         if tsquery_text is None:
-            return None
+            return None, False
+        # The statement is prepared (asyncpg); after five runs PostgreSQL may keep a generic plan, made without
+        # the tsquery: it guesses a few hits, and a word in half the log then costs 100 ms instead of 5. Plans
+        # made for the words at hand walk a date index for many hits and use the GIN index for few.
+        await self._session.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
         tsquery = func.to_tsquery(sql_text("'simple'::regconfig"), tsquery_text)
         condition: ColumnElement[bool] = decision_search_vector().op("@@", is_comparison=True)(tsquery)
-        return condition
+        return condition, False
+
+    async def _tag_condition(self, key: str) -> ColumnElement[bool]:
+        """Decisions with the tag. SQLite: like the full-text hits (`_text_condition`), a common tag is a set to
+        probe, not a list to drive the query: "#Pflicht" may be on thousands of decisions, of which a group and a
+        date filter leave a few hundred."""
+        tagged = select(DecisionTag.decision_id).where(DecisionTag.key == key)
+        if self._dialect == "sqlite" and (await self._session.scalar(select(_at_most(tagged))) or 0) > _PROBE_ABOVE:
+            return (Decision.id + literal_column("0")).in_(tagged)
+        return Decision.id.in_(tagged)
 
     async def _count(self, conditions: Sequence[ColumnElement[bool]]) -> int:
         total = await self._session.scalar(select(func.count()).select_from(Decision).where(*conditions))
@@ -474,18 +551,20 @@ class DecisionRepository:
         return {group: int(count) for group, count in rows}
 
     async def rebuild_index_if_stale(self) -> bool:
-        """Recompute every `search_text` (and SQLite's FTS5 index from it) if `fold_for_index` changed
-        since they were built, i.e. `INDEX_VERSION` differs from the stored one. For the bot's start;
-        True if it rebuilt. Cheap when current: one key lookup."""
-        version = str(INDEX_VERSION)
+        """Recompute `search_text` (and SQLite's FTS5 index from it) if the index format or the analysis changed
+        since it was built, i.e. `index_version()` differs from the stored one: after an upgrade of the bot or of
+        its libraries, or when the configured synonyms change. For the bot's start; True if it checked every
+        decision. Only texts that come out different are written. Cheap when current: one key lookup."""
+        version = index_version(self._analyzer)
         stored = await self._session.scalar(select(SyncState.value).where(SyncState.key == INDEX_VERSION_KEY))
         if stored == version:
             return False
         last_id = 0
+        changed = 0
         while True:
             rows = (
                 await self._session.execute(
-                    select(Decision.id, Decision.text, Decision.tags, Decision.context_text)
+                    select(Decision.id, Decision.text, Decision.tags, Decision.context_text, Decision.search_text)
                     .where(Decision.id > last_id)
                     .order_by(Decision.id)
                     .limit(_REINDEX_CHUNK)
@@ -493,15 +572,16 @@ class DecisionRepository:
             ).all()
             if not rows:
                 break
-            await self._session.execute(
-                update(Decision),
-                [
-                    {"id": row.id, "search_text": index_text(row.text, row.tags.split("\n"), row.context_text)}
-                    for row in rows
-                ],
-            )
+            updates = []
+            for row in rows:
+                new_text = decision_index_text(self._analyzer, row.text, row.tags.split("\n"), row.context_text)
+                if new_text != row.search_text:
+                    updates.append({"id": row.id, "search_text": new_text})
+            if updates:
+                await self._session.execute(update(Decision), updates)
+                changed += len(updates)
             last_id = rows[-1].id
-        if self._dialect == "sqlite":
+        if self._dialect == "sqlite" and changed:
             await self._session.execute(sql_text(f"INSERT INTO {DECISION_FTS}({DECISION_FTS}) VALUES ('rebuild')"))
         insert = _insert(self._session, SyncState).values(key=INDEX_VERSION_KEY, value=version)
         await self._session.execute(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -414,28 +415,30 @@ class Decision(Base):
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
     supersedes: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
     note: Mapped[str | None] = mapped_column(Text)
-    # fold_for_index(text, tags, context) as of INDEX_VERSION: what the full-text index is built from.
-    # SQLite: the external-content FTS5 table `decision_fts` (DECISION_FTS) reads it; PostgreSQL: the GIN
-    # index below is on its tsvector.
+    # storage.decisions.decision_index_text(text, tags, context), "words | stems | parts" as of the index version
+    # in sync_state (format and analyzer fingerprint): what the full-text index is built from.
+    # SQLite: the external-content FTS5 table `decision_fts` (DECISION_FTS) reads it; PostgreSQL: the generated
+    # column `search_vector` (POSTGRESQL_ONLY) holds its tsvector, with a GIN index.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
-def decision_search_vector() -> Any:
-    """The indexed expression on PostgreSQL; a query must spell it exactly like this to use the index."""
-    # A literal, not a bound parameter, or a prepared statement's generic plan cannot match the index; text()
-    # rather than literal_column(), which would keep the Index from finding its table.
-    return func.to_tsvector(text("'simple'::regconfig"), Decision.__table__.c.search_text)
-
-
-Index("ix_decisions_search_text", decision_search_vector(), postgresql_using="gin").ddl_if(dialect="postgresql")
-
 DECISION_FTS = "decision_fts"
-"""SQLite only: an FTS5 virtual table (external content: `decisions.search_text`, rowid = decision id)
-created by migration 0006 and kept in step by storage.decisions in the same transaction."""
+"""SQLite only: an FTS5 virtual table (external content: `decisions.search_text`, rowid = decision id, an index of
+3-letter prefixes) created by migrations 0006 and 0013 and kept in step by storage.decisions in the same
+transaction."""
 
-POSTGRESQL_ONLY_INDEXES = frozenset({"ix_decisions_search_text"})
+POSTGRESQL_ONLY = frozenset({"search_vector", "ix_decisions_search_vector"})
+"""PostgreSQL only, created by migration 0013 and not in the models: `decisions.search_vector`, a stored generated
+column `to_tsvector('simple', search_text)`, and its GIN index. Stored, not computed per row as an expression
+index would have it, because a search with many hits walks a date index and tests each row until it has enough
+(storage.decisions); parsing the text for every row made that 40 µs a row. SQLite has no tsvector."""
+
+
+def decision_search_vector() -> Any:
+    """`decisions.search_vector` (PostgreSQL only, see `POSTGRESQL_ONLY`), for `@@` conditions."""
+    return literal_column("decisions.search_vector")
 
 
 class DecisionTag(Base):
@@ -541,15 +544,14 @@ class SearchCount(Base):
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Alembic filter for reflected names: the FTS5 table and its shadow tables are not in the models
-    (SQLAlchemy cannot describe a virtual table), so autogenerate and the model comparison skip them."""
-    return not (type_ == "table" and name is not None and name.startswith(DECISION_FTS))
+    """Alembic filter for reflected names: the FTS5 table and its shadow tables (SQLAlchemy cannot describe a
+    virtual table) and PostgreSQL's tsvector column and its index are not in the models, so autogenerate and the
+    model comparison skip them."""
+    if type_ == "table" and name is not None and name.startswith(DECISION_FTS):
+        return False
+    return not (type_ in ("column", "index") and name in POSTGRESQL_ONLY)
 
 
 def schema_filters(dialect: str) -> dict[str, Any]:
-    """`include_name`/`include_object` for Alembic's context (env.py and the model comparison test)."""
-
-    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES and dialect != "postgresql")
-
-    return {"include_name": include_name, "include_object": include}
+    """The filters for Alembic's context (env.py and the model comparison test); the same on both backends."""
+    return {"include_name": include_name}

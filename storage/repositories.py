@@ -495,8 +495,9 @@ class Repositories:
     def for_session(
         cls, session: AsyncSession, caches: Caches | None = None, analyzer: Analyzer | None = None
     ) -> Repositories:
+        analyzer = analyzer if analyzer is not None else default_analyzer()
         return cls(
-            analyzer=analyzer if analyzer is not None else default_analyzer(),
+            analyzer=analyzer,
             users=UserSettingsRepository(session),
             sync=SyncStateRepository(session),
             ledger=ReminderLedgerRepository(session),
@@ -507,7 +508,7 @@ class Repositories:
             meetings=MeetingRepository(session),
             reminders=PersonalReminderRepository(session),
             substitutions=SubstitutionRepository(session),
-            decisions=DecisionRepository(session),
+            decisions=DecisionRepository(session, analyzer),
             minutes=MinutesRepository(session),
             outbox=OutboxRepository(session),
         )

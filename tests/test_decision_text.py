@@ -17,15 +17,10 @@ from bot.errors import BadArgument, render
 from bot.replies import html_to_plain, render_html
 from commands.decisions.query import (
     MAX_SEARCH_WORDS,
-    MAX_TERMS,
     DecisionQuery,
     DecisionQueryError,
     describe_decision_query,
-    fold_for_index,
-    fts5_match,
     parse_decision_query,
-    pg_tsquery,
-    search_terms,
 )
 from commands.decisions.render import (
     DecisionRow,
@@ -38,6 +33,19 @@ from commands.decisions.render import (
     yearly_report_markdown,
 )
 from commands.decisions.texts import MESSAGES
+from storage.analysis import Analyzer, default_analyzer
+from storage.fulltext import (
+    MAX_TERM_CHARS,
+    MAX_TERMS,
+    MIN_PREFIX,
+    HitKind,
+    fts5_match,
+    hit_kind,
+    index_text,
+    pg_tsquery,
+    rank,
+    search_terms,
+)
 from tests.messages import CATALOG, shown
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -260,6 +268,8 @@ def test_search_is_said_back() -> None:
 
 
 # --- Full text ---------------------------------------------------------------------------------------------
+# What a search looks for and what the index holds (storage.fulltext); which decisions a search finds, on both
+# backends, is tested with the repository (tests/test_decision_storage.py).
 
 DOCUMENTS = {
     1: "Ab 2027 nehmen alle Städte E-Rechnungen an.",
@@ -273,22 +283,27 @@ DOCUMENTS = {
 }
 
 
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return default_analyzer()
+
+
 @pytest.fixture
-def fts() -> Iterator[sqlite3.Connection]:
+def fts(analyzer: Analyzer) -> Iterator[sqlite3.Connection]:
+    """An FTS5 table as migration 0013 creates it, filled with the index texts."""
     db = sqlite3.connect(":memory:")
     try:
-        db.execute("CREATE VIRTUAL TABLE decisions USING fts5(body)")
+        db.execute("CREATE VIRTUAL TABLE decisions USING fts5(body, detail=column, prefix='3')")
     except sqlite3.OperationalError:  # pragma: no cover - every CPython build we use has FTS5
         pytest.skip("SQLite without FTS5")
-    db.executemany(
-        "INSERT INTO decisions(rowid, body) VALUES (?, ?)", [(i, fold_for_index(t)) for i, t in DOCUMENTS.items()]
-    )
+    rows = [(i, index_text(analyzer, t)) for i, t in DOCUMENTS.items()]
+    db.executemany("INSERT INTO decisions(rowid, body) VALUES (?, ?)", rows)
     yield db
     db.close()
 
 
-def found(db: sqlite3.Connection, *words: str) -> set[int]:
-    expression = fts5_match(words)
+def found(db: sqlite3.Connection, analyzer: Analyzer, *words: str) -> set[int]:
+    expression = fts5_match(search_terms(analyzer, words))
     assert expression is not None
     return {rowid for (rowid,) in db.execute("SELECT rowid FROM decisions WHERE decisions MATCH ?", (expression,))}
 
@@ -296,7 +311,7 @@ def found(db: sqlite3.Connection, *words: str) -> set[int]:
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        (("Rechnung",), {1, 2, 3}),  # E-Rechnungen, XRechnung, Rechnungseingang; not Eingangsrechnung (see module)
+        (("Rechnung",), {1, 2, 3, 4}),  # E-Rechnungen, XRechnung, Rechnungseingang, Eingangsrechnung
         (("E-Rechnung",), {1}),
         (("erechnung",), {1}),
         (("XRechnung", "Pflicht"), {2}),
@@ -310,19 +325,15 @@ def found(db: sqlite3.Connection, *words: str) -> set[int]:
         (("Hauptstrasse",), {7}),  # ß = ss
         (("café",), {7}),
         (("Löschfristen", "für", "die", "eAkte"), {6}),  # function words are not required
+        (("Beschlüsse", "zur", "eAkte"), {6}),  # nor is the word for what is searched
+        (("Rech",), {1, 2, 3, 4}),  # a word start, in compounds too
+        (("Or",), set()),  # two letters are a whole word, not the start of "Oder" and "Organisation"
     ],
 )
 def test_full_text_finds_what_a_colleague_means(
-    fts: sqlite3.Connection, words: tuple[str, ...], expected: set[int]
+    fts: sqlite3.Connection, analyzer: Analyzer, words: tuple[str, ...], expected: set[int]
 ) -> None:
-    assert found(fts, *words) == expected
-
-
-def test_closed_compound_tail_is_not_found_by_prefix(fts: sqlite3.Connection) -> None:
-    # The documented limit: "Eingangsrechnung" and "Hauptstraße" have no seam, so only their start is found.
-    assert 4 not in found(fts, "Rechnung")
-    assert found(fts, "Eingang") == {4}
-    assert found(fts, "Strasse") == set()
+    assert found(fts, analyzer, *words) == expected
 
 
 INJECTIONS = [
@@ -343,59 +354,113 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize("attempt", INJECTIONS)
-def test_operators_typed_by_a_user_are_only_words(fts: sqlite3.Connection, attempt: str) -> None:
-    terms = search_terms([attempt])
-    expression = fts5_match([attempt])
+def test_operators_typed_by_a_user_are_only_words(fts: sqlite3.Connection, analyzer: Analyzer, attempt: str) -> None:
+    terms = search_terms(analyzer, [attempt])
+    expression = fts5_match(terms)
     assert expression is not None
     rows = {r for (r,) in fts.execute("SELECT rowid FROM decisions WHERE decisions MATCH ?", (expression,))}
-    # Exactly the documents that hold a word starting with every term: no OR, NOT, NEAR or column filter.
-    indexed = {i: fold_for_index(t).split() for i, t in DOCUMENTS.items()}
-    expected = {i for i, tokens in indexed.items() if all(any(tok.startswith(t) for tok in tokens) for t in terms)}
+    # Exactly the documents that hold, for every word, its stem or a token it begins: no OR, NOT, NEAR, filter.
+    indexed = {i: index_text(analyzer, t).split() for i, t in DOCUMENTS.items()}
+    expected = {
+        i
+        for i, tokens in indexed.items()
+        if all(
+            t.stem in tokens
+            or any(tok.startswith(t.word) if len(t.word) >= MIN_PREFIX else tok == t.word for tok in tokens)
+            for t in terms
+        )
+    }
     assert rows == expected
     assert fts.execute("SELECT count(*) FROM decisions").fetchone() == (len(DOCUMENTS),)
 
 
-def test_or_is_a_word_not_an_operator(fts: sqlite3.Connection) -> None:
-    assert found(fts, "Pegel", "OR", "Rechnung") == set()  # "or" would need a word starting with "or" … and Rechnung
-    assert found(fts, "Pegel", "OR") == {8}  # … which "Organisation" is
+def test_or_is_a_word_not_an_operator(fts: sqlite3.Connection, analyzer: Analyzer) -> None:
+    assert found(fts, analyzer, "Pegel", "ODER", "Rechnung") == set()  # "oder" is a word here … and Rechnung
+    assert found(fts, analyzer, "Pegel", "ODER") == {8}  # … which only document 8 has
 
 
-def test_expressions_hold_only_safe_characters() -> None:
-    for attempt in [*INJECTIONS, 'a"b"c', "x:y", "Größe–Maß", "naïve café"]:
-        expression = fts5_match([attempt])
-        tsquery = pg_tsquery([attempt])
-        assert expression is None or re.fullmatch(r'"[0-9a-z]+"\*( AND "[0-9a-z]+"\*)*', expression), expression
-        assert tsquery is None or re.fullmatch(r"[0-9a-z]+:\*( & [0-9a-z]+:\*)*", tsquery), tsquery
+def test_expressions_hold_only_safe_characters(analyzer: Analyzer) -> None:
+    token = r'"[0-9a-z]+"\*?'
+    group = rf"(?:{token}|\({token}(?: OR {token})+\))"
+    pg_token = r"[0-9a-z]+(?::\*)?"
+    pg_group = rf"(?:{pg_token}|\({pg_token}(?: \| {pg_token})+\))"
+    for attempt in [*INJECTIONS, 'a"b"c', "x:y", "Größe–Maß", "naïve café", "Verträge über IT"]:
+        terms = search_terms(analyzer, [attempt])
+        expression = fts5_match(terms)
+        tsquery = pg_tsquery(terms)
+        assert expression is None or re.fullmatch(rf"{group}(?: AND {group})*", expression), expression
+        assert tsquery is None or re.fullmatch(rf"{pg_group}(?: & {pg_group})*", tsquery), tsquery
 
 
-def test_tsquery_joins_prefixes() -> None:
-    assert pg_tsquery(["E-Rechnung", "für", "Bürger:innen"]) == "erechnung:* & buerger:* & innen:*"
+def test_queries_look_for_the_word_start_and_the_stem(analyzer: Analyzer) -> None:
+    terms = search_terms(analyzer, ["Verträge", "für", "Bürger:innen", "IT"])
+    assert [t.word for t in terms] == ["vertraege", "buerger", "it"]  # "für" left out, the gender marker too
+    assert fts5_match(terms) == '("vertraege"* OR "vertrag") AND ("buerger"* OR "burg") AND "it"'
+    assert pg_tsquery(terms) == "(vertraege:* | vertrag) & (buerger:* | burg) & it"
+    assert fts5_match(search_terms(analyzer, ["workshops"])) == '("workshops"* OR "workshop")'  # English stem
 
 
 @pytest.mark.parametrize("words", [[], ["***"], ['""'], ["()", "-", ":"], ["   "]])
-def test_nothing_searchable_gives_no_expression(words: list[str]) -> None:
-    assert search_terms(words) == ()
-    assert fts5_match(words) is None
-    assert pg_tsquery(words) is None
+def test_nothing_searchable_gives_no_expression(analyzer: Analyzer, words: list[str]) -> None:
+    assert search_terms(analyzer, words) == ()
+    assert fts5_match(()) is None
+    assert pg_tsquery(()) is None
 
 
-def test_only_function_words_are_still_searched() -> None:
-    assert search_terms(["und", "oder"]) == ("und", "oder")
+def test_function_words_and_the_searched_thing_alone_are_still_searched(analyzer: Analyzer) -> None:
+    assert [t.word for t in search_terms(analyzer, ["und", "oder"])] == ["und", "oder"]
+    assert [t.word for t in search_terms(analyzer, ["Beschlüsse", "zum"])] == ["beschluesse"]
+    assert [t.word for t in search_terms(analyzer, ["decisions", "on", "invoices"])] == ["invoices"]
 
 
-def test_terms_are_bounded() -> None:
+def test_terms_are_bounded(analyzer: Analyzer) -> None:
     many = [f"wort{n}" for n in range(MAX_TERMS + 5)]
-    assert len(search_terms(many)) == MAX_TERMS
-    (long_term,) = search_terms(["x" * 500])
-    assert len(long_term) < 100
+    assert len(search_terms(analyzer, many)) == MAX_TERMS
+    (long_term,) = search_terms(analyzer, ["x" * 500])
+    assert fts5_match([long_term]) == '"' + "x" * MAX_TERM_CHARS + '"*'
 
 
-def test_index_text_splits_compounds() -> None:
-    assert fold_for_index("Die E-Rechnung") == "die erechnung rechnung"
-    assert fold_for_index("XRechnung, eAkte") == "xrechnung rechnung eakte akte"
-    assert fold_for_index("Online-Bürger-Service") == "onlinebuergerservice buergerservice service"
-    assert fold_for_index("Straße; Café!") == "strasse cafe"
-    assert fold_for_index("„“ — …") == ""
+def test_index_text_has_words_stems_and_parts(analyzer: Analyzer) -> None:
+    assert index_text(analyzer, "Die Papierrechnungen") == (
+        "die papierrechnungen | papierrechn | papier rechnungen papi rechnung"
+    )
+    assert index_text(analyzer, "E-Rechnung, eAkte") == "erechnung eakte | erechn eakt | rechnung akte akt"
+    assert index_text(analyzer, "Online-Bürger-Service") == (  # with the tail "buergerservice"
+        "onlinebuergerservice | onlineburgerservic | online buerger service onlin burg servic buergerservice"
+    )
+    assert index_text(analyzer, "Straße; Café!") == "strasse cafe | strass caf | "
+    assert index_text(analyzer, "„“ — …") == " |  | "
+    assert max(map(len, index_text(analyzer, "x" * 500).split())) == MAX_TERM_CHARS
+
+
+@pytest.mark.parametrize(
+    ("word", "text", "kind"),
+    [
+        ("Rechnung", "Die Rechnung kommt.", HitKind.WORD),
+        ("Rechnungen", "Die Rechnung kommt.", HitKind.FORM),
+        ("Verträge", "Der Vertrag läuft aus.", HitKind.FORM),
+        ("workshop", "Two workshops in May.", HitKind.FORM),
+        ("Rechnung", "Keine Papierrechnung mehr.", HitKind.PART),
+        ("Akte", "Die eAkten-Einführung beginnt.", HitKind.PART),
+        ("Rechn", "Die Rechnung kommt.", HitKind.START),
+        ("Haus", "Der Haushalt ist beschlossen.", HitKind.START),
+    ],
+)
+def test_hits_are_ranked_by_how_they_match(analyzer: Analyzer, word: str, text: str, kind: HitKind) -> None:
+    (term,) = search_terms(analyzer, [word])
+    assert hit_kind(term, index_text(analyzer, text)) == kind
+
+
+def test_the_word_itself_ranks_before_its_forms_parts_and_starts(analyzer: Analyzer) -> None:
+    texts = ["Der Haushalt steht.", "Das Vereinshaus.", "Das Haus der Vereine.", "Zwei Häuser."]
+    terms = search_terms(analyzer, ["Haus"])
+    ranked = sorted(texts, key=lambda text: rank(terms, index_text(analyzer, text)))
+    assert ranked == ["Das Haus der Vereine.", "Zwei Häuser.", "Das Vereinshaus.", "Der Haushalt steht."]
+    # With several words, the worst match counts first: both words as written beat one of them as a part.
+    terms = search_terms(analyzer, ["Rechnung", "Pflicht"])
+    both = rank(terms, index_text(analyzer, "Die Rechnung ist Pflicht."))
+    part = rank(terms, index_text(analyzer, "Die XRechnung ist Pflicht."))
+    assert both < part
 
 
 # --- Rendering ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from bot.dispatch import IncomingMessage, Quoted
 from commands.decisions import ActionJobs
 from storage import Database
+from storage import decisions as decision_storage
 from tests.harness import BERLIN, GROUP_ROOM, Bot
 
 SENSORIK_ROOM, COORD_ROOM, DM = "!sensorik:example.org", "!koordination:example.org", "!dm-koord:example.org"
@@ -104,6 +105,22 @@ async def test_paging(bot: Bot) -> None:
     assert ": 12" in first and "seite:2" in first and "#12" in first and "#2 " not in first
     second = await bot.say(BEN, "!beschluesse Plattform seite:2")
     assert "#1" in second and "#2" in second and "#12" not in second
+
+
+async def test_best_matches_first_and_many_hits_by_date(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    await bot.say(ANNA, "!beschluss Die Rechnung des Caterers zahlen wir sofort")
+    await bot.say(ANNA, "!beschluss Keine Papierrechnungen mehr ab 2027")
+    await bot.say(ANNA, "!beschluss Die XRechnung wird Pflicht")
+    found = await bot.say(BEN, "!beschluesse Rechnung")
+    assert ": 3" in found and found.index("#1 ") < found.index("#3 ") < found.index("#2 "), "the word, then parts"
+    assert "die besten Treffer zuerst" in await bot.say(BEN, "!hilfe !beschluesse")
+    monkeypatch.setattr(decision_storage, "RANK_LIMIT", 2)
+    many = await bot.say(BEN, "!beschluesse Rechnung")
+    assert "mehr als 2, die neuesten zuerst" in many and many.index("#3 ") < many.index("#2 ") < many.index("#1 ")
+    await bot.say(ANNA, "!beschluss aufheben 3 doppelt")
+    await bot.say(ANNA, "!beschluss aufheben 2 doppelt")
+    hidden = await bot.say(BEN, "!beschluesse Rechnung")
+    assert ": 1" in hidden and "Weitere sind ersetzt oder aufgehoben" in hidden
 
 
 async def test_who_may_log_coordinators_only(db: Database, tmp_path: Path) -> None:

@@ -18,18 +18,16 @@ Searching, in one line: `!beschluesse XRechnung gruppe:"Digitale Rechnung" seit:
   2026 is 1.12.2025), except that `bis:` never ends before `seit:` (`seit:1.10. bis:31.12.` is the last
   quarter of 2026). `seit:` in the future is refused. `von:`/`from:` with a date is `seit:` ("von 1.1. bis
   31.3." is how people write a range).
-- Search words are required, each as a word start; function words ("für", "the") are dropped from the
-  full-text query. A quoted phrase is read as its words (no phrase search, see `fold_for_index`).
+- Search words are required; function words ("für", "the") and words that only say what is searched for
+  ("Beschlüsse") are dropped from the full-text query. A quoted phrase is read as its words (no phrase search).
 - `status:` defaults to `aktiv`: what holds now, neither superseded nor revoked. That answers "what did we
   decide about X?"; `status:alle` also shows the history. The handler should say when hidden matches exist.
 - `#Wort` is a tag, `#17` decision number 17, a bare Matrix id or pill (`@anna:example.org`) the author.
 
-Full text: storage indexes `fold_for_index(text)` and matches `fts5_match(...)` (SQLite FTS5) or
-`to_tsquery('simple', pg_tsquery(...))` (PostgreSQL). Both sides are folded by `storage.text.fold`, so the
-query language is plain `[0-9a-z]` tokens, each a prefix, all required: nothing a user types can become an
-operator. Prefix matching finds a word's start and, because the index also holds the tail parts of hyphenated
-and camel-case compounds, "Rechnung" finds "E-Rechnung", "XRechnung" and "Rechnungseingang". It cannot find
-the tail of a closed compound: "Rechnung" does not find "Eingangsrechnung" (see `fold_for_index`).
+Full text: storage analyses the search words as it analysed the decisions (`storage.fulltext`, one German
+analysis for the decision log and who-knows): a word finds its other forms ("Verträge" / "Vertrag"), the
+compounds it is part of ("Rechnung" finds "Papierrechnung" and "XRechnung") and, from three letters on, the
+words it begins; "Recht" does not find "Rechnung". Nothing a user types can become an operator.
 """
 
 from __future__ import annotations
@@ -48,28 +46,21 @@ from bot.errors import BadArgument, Localized, code
 from bot.i18n import LANGUAGES
 from bot.schedule_parsing import ScheduleError, parse_date
 from commands.arguments import resolve_name
-from storage.fulltext import INDEX_VERSION, MAX_TERMS, fold_for_index, fts5_match, pg_tsquery, search_terms
 from storage.text import fold
 
 __all__ = [
-    "INDEX_VERSION",
     "MAX_SEARCH_WORDS",
-    "MAX_TERMS",
     "DecisionQuery",
     "DecisionQueryError",
     "StatusFilter",
     "describe_decision_query",
-    "fold_for_index",
-    "fts5_match",
     "parse_decision_query",
-    "pg_tsquery",
-    "search_terms",
 ]
 
 StatusFilter = Literal["active", "superseded", "revoked", "all"]
 
 MAX_SEARCH_WORDS = 12
-"""More words than this are refused: every word is a required prefix, so more only finds less."""
+"""More words than this are refused: every word is required, so more only finds less."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ class DecisionQuery:
     """A parsed `!beschluesse` search. Empty filters mean "no restriction"."""
 
     words: tuple[str, ...] = ()
-    """Search words as written (quotes removed); `search_terms` makes index terms of them."""
+    """Search words as written (quotes removed); storage analyses them (`storage.fulltext.search_terms`)."""
     group: str | None = None
     """The configured group's canonical name."""
     since: date | None = None

@@ -26,12 +26,15 @@ _PAGE = re.compile(r"(?:^|\s)(?:seite|page):(\S+)\s*$", re.IGNORECASE)
     help_de="Sucht Beschlüsse (Begriff, gruppe:, seit:, bis:, #Schlagwort, von:, status:)",
     help_en="Searches decisions (term, group:, since:, until:, #tag, from:, status:)",
     details_de=(
-        '`!beschluesse XRechnung gruppe:"Digitale Rechnung" seit:1.1.2026 #Pflicht status:alle` – neueste zuerst. '
+        '`!beschluesse XRechnung gruppe:"Digitale Rechnung" seit:1.1.2026 #Pflicht status:alle` – die besten '
+        "Treffer zuerst (das Wort selbst, dann andere Formen, Teile zusammengesetzter Wörter, Wortanfänge), sonst "
+        "die neuesten. "
         "Im Gruppenraum sucht er in der Gruppe; die Koordination sucht im eigenen Raum oder per Direktnachricht "
         "über alle Gruppen."
     ),
     details_en=(
-        '`!decisions XRechnung group:"Digitale Rechnung" since:1.1.2026 #duty status:all` – newest first. '
+        '`!decisions XRechnung group:"Digitale Rechnung" since:1.1.2026 #duty status:all` – best matches first '
+        "(the word itself, then other forms, parts of compounds, word starts), otherwise newest first. "
         "In a group room it searches the group; coordinators search all groups in their room or a direct message."
     ),
     labels={"text": ("Suche", "search")},
@@ -68,14 +71,16 @@ async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> R
         lines = [ctx.t("dec.none", query=heading)]
     else:
         names = await display_names(ctx.repos, [d.author for d in result.decisions])
-        lines = [ctx.t("dec.results", query=heading, total=result.total)]
+        lines = [ctx.t("dec.results_many" if result.capped else "dec.results", query=heading, total=result.total)]
         lines.append("\n".join(_line(ctx, d, names, tz) for d in result.decisions))
         if page * PAGE < result.total:
             command = f"{ctx.prefix}{ctx.invoked_as} {raw.strip()}".strip()
             lines.append(ctx.t("dec.next_page", command=command, page=page + 1))
-    if query.status == "active" and not query.ids:
+    if query.status == "active" and not query.ids and not result.capped:
         everything = await search(status="all", limit=0)
-        if everything.total > result.total:
+        if everything.capped:
+            lines.append(ctx.t("dec.hidden_many"))
+        elif everything.total > result.total:
             lines.append(ctx.t("dec.hidden", count=everything.total - result.total))
     return Reply.text("\n\n".join(lines))
 

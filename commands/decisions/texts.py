@@ -87,6 +87,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Queries
     "dec.results": {"de": "**Beschlüsse** – {query}: {total}", "en": "**Decisions** – {query}: {total}"},
+    "dec.results_many": {
+        "de": "**Beschlüsse** – {query}: mehr als {total}, die neuesten zuerst. Mit weiteren Wörtern, `gruppe:` "
+        "oder `seit:` grenzt du die Suche ein.",
+        "en": "**Decisions** – {query}: more than {total}, newest first. Narrow it down with more words, `group:` "
+        "or `since:`.",
+    },
     "dec.none": {
         "de": "Keine Beschlüsse gefunden ({query}).",
         "en": "No decisions found ({query}).",
@@ -94,6 +100,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dec.hidden": {
         "de": "{count} weitere sind ersetzt oder aufgehoben: mit `status:alle` siehst du auch die.",
         "en": "{count} more are superseded or revoked: add `status:all` to see them.",
+    },
+    "dec.hidden_many": {
+        "de": "Weitere sind ersetzt oder aufgehoben: mit `status:alle` siehst du auch die.",
+        "en": "More are superseded or revoked: add `status:all` to see them.",
     },
     "dec.next_page": {"de": "Weiter: `{command} seite:{page}`", "en": "Next: `{command} page:{page}`"},
     "dec.scope_room": {"de": "dieser Raum", "en": "this room"},
