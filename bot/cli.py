@@ -64,7 +64,13 @@ def main(verbose: bool) -> None:
 @main.command()
 @CONFIG_OPTION
 def run(config_path: Path) -> None:
-    """Startet den Bot (läuft bis SIGTERM/Strg-C) / run the bot."""
+    """Startet den Bot (läuft bis SIGTERM/Strg-C) / run the bot.
+
+    SIGHUP (`kill -HUP <pid>`, `systemctl reload`) liest die Konfiguration neu: Räume und Gruppen,
+    Koordination, Städte, Einladungen, Erinnerungen … gelten sofort; was einen Neustart braucht, steht im
+    Protokoll. Eine fehlerhafte Datei ändert nichts. / SIGHUP reloads the config (the log says what changed
+    and what needs a restart).
+    """
     from bot.app import build_app
     from bot.matrix import LoginRequired
 
@@ -76,6 +82,7 @@ def run(config_path: Path) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         app = build_app(config)
+        loop.add_signal_handler(signal.SIGHUP, app.request_reload, config_path)
         await app.serve(stop)
         log.info("stopped cleanly")
 

@@ -613,8 +613,9 @@ class Dispatcher:
     async def _run(
         self, message: IncomingMessage, name: str, rest: str, reaction: ReactionHandler | None = None
     ) -> Reply | None:
-        prefix = self.config.command_prefix
-        t = self.catalog.translator(self.config.default_language)
+        config = self.config  # one command, one config (a reload may replace it meanwhile)
+        prefix = config.command_prefix
+        t = self.catalog.translator(config.default_language)
         command = self.registry.find(name)
         if command is not None and rest and reaction is None:
             first, *tail = rest.split(maxsplit=1)
@@ -627,8 +628,8 @@ class Dispatcher:
         is_moderator = message.sender_power >= COORDINATOR_POWER_LEVEL
         # Network-wide rights never come from a room the sender controls (anyone may open a room with
         # the bot and be its admin there): only from the config, or moderation of a configured room.
-        in_network_room = message.room_id in self.config.room_groups or message.room_id == self.config.network_room
-        is_coordinator = message.sender in self.config.coordinators or (is_moderator and in_network_room)
+        in_network_room = message.room_id in config.room_groups or message.room_id == config.network_room
+        is_coordinator = message.sender in config.coordinators or (is_moderator and in_network_room)
         try:
             if command is not None and command.role is Role.COORDINATOR and not is_coordinator:
                 t = await self._translator(message.sender)
@@ -677,7 +678,7 @@ class Dispatcher:
                     message=message,
                     command=command,
                     invoked_as=name,
-                    config=self.config,
+                    config=config,
                     clock=self.clock,
                     repos=repos,
                     t=t,

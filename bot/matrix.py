@@ -40,6 +40,7 @@ from nio import (
     RoomMemberEvent,
     RoomMessageText,
     RoomPreset,
+    RoomResolveAliasResponse,
     RoomSendResponse,
     SyncResponse,
     ToDeviceMessage,
@@ -90,6 +91,7 @@ MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
 # How long an introduction waits for a room just joined to show up in a sync (nio sends only into rooms it knows).
 INTRODUCTION_WAIT_S = 60.0
 DECLINES_REMEMBERED = 1000  # (inviter, room) pairs whose declined invite was logged as a warning already
+ALIAS_TRIES = 3  # a room alias is asked for this often when the homeserver cannot be reached
 
 
 class Greeter(Protocol):
@@ -780,6 +782,27 @@ class MatrixTransport:
             "the config (SIGHUP) or restart; then invite the bot again",
             inviter, room_id, server, allowed,
         )  # fmt: skip
+
+    async def resolve_alias(self, alias: str) -> str | None:
+        """The room id a room alias (`#eakte:example.org`) stands for, or None if the homeserver knows no such
+        alias. Raises MatrixError if it cannot say (unreachable, or another error)."""
+        client = self.client
+        assert client is not None, "connect() first"
+        delay, tries = MAX_BACKOFF_S / 4, 1
+        while True:
+            try:
+                response = await client.room_resolve_alias(alias)
+                break
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                if tries == ALIAS_TRIES:
+                    raise MatrixError(f"homeserver not reachable: {exc}") from exc
+            await asyncio.sleep(delay)
+            delay, tries = min(delay * 2, MAX_BACKOFF_S), tries + 1
+        if isinstance(response, RoomResolveAliasResponse):
+            return str(response.room_id)
+        if response.status_code == "M_NOT_FOUND":
+            return None
+        raise MatrixError(f"{response.status_code} {response.message}")
 
     def _introduce(self, room_id: str, *, direct: bool) -> None:
         """Say hello in a room just joined, once it shows up in a sync (in the background: the sync loop goes on)."""

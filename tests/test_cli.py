@@ -149,7 +149,9 @@ def test_login_takes_the_password_from_the_environment_or_the_config_without_ask
     assert asked.exit_code == 0 and "Passwort für @bot:localhost:" in asked.output and used[-1] == "getippt"
 
 
-def test_help_says_where_the_password_comes_from() -> None:
+def test_help_says_where_the_password_comes_from_and_what_sighup_does() -> None:
     login = CliRunner().invoke(main, ["login", "--help"], terminal_width=200)
     assert "[env var: REDI_MATRIX_PASSWORD]" in login.output
     assert "REDI_MATRIX_PASSWORD oder [matrix].password der Konfiguration – dann fragt login nicht" in login.output
+    run = CliRunner().invoke(main, ["run", "--help"], terminal_width=200)
+    assert "SIGHUP (`kill -HUP <pid>`, `systemctl reload`) liest die Konfiguration neu" in run.output
