@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, ConfigError, Reloaded, load_config, reload_config
 from bot.dispatch import Dispatcher, Feature, FileSource, Router
-from bot.matrix import MatrixTransport
+from bot.matrix import MatrixError, MatrixTransport
 from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
 from commands import decisions, expertise, help, meetings, substitutions
@@ -46,9 +48,15 @@ class App:
     transport: MatrixTransport
     scheduler: Scheduler
     planner: Planner
+    greeter: Introductions | None = None
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
     _caught_up: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _connected: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _reloads: set[asyncio.Task[Reloaded | None]] = field(default_factory=set, init=False)
+    # The room each alias of the config named when last asked: kept while the homeserver cannot be asked again.
+    _room_ids: dict[str, str] = field(default_factory=dict, init=False)
 
     async def start(self) -> None:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
@@ -62,6 +70,8 @@ class App:
             await repos.ledger.prune_commands(before=old)
             await repos.outbox.prune(before=old)
         await self.transport.connect()
+        self._use(await self._with_room_ids(self.config))  # before the first command: rooms are compared by id
+        self._connected.set()
         self.scheduler.start()
         self._planning = asyncio.create_task(self._plan_after_first_sync())
         self._plan_tally_flush()
@@ -96,11 +106,100 @@ class App:
     async def run(self) -> None:
         await self.transport.run(self.dispatcher.handle)
 
+    def _use(self, config: Config) -> None:
+        """Hand a config to every part that reads it for each command, invite or room the bot arrives in."""
+        self.config = config
+        self.dispatcher.config = config
+        self.transport.config = config
+        if self.greeter is not None:
+            self.greeter.config = config
+
+    async def _with_room_ids(self, config: Config) -> Config:
+        """`config` with the room ids its room aliases stand for, asked from the homeserver. An alias it cannot
+        resolve is logged with what to do, and its entry is left out (or, while the homeserver cannot be asked,
+        kept with the room the alias named before)."""
+        ids: dict[str, str] = {}
+        for alias in config.room_aliases():
+            where = " and ".join(
+                key
+                for key, named in (
+                    ("[network].network_room", alias == config.network_room),
+                    (f'[rooms] "{alias}"', alias in config.room_groups),
+                )
+                if named
+            )
+            try:
+                room_id = await self.transport.resolve_alias(alias)
+            except MatrixError as exc:
+                room_id = self._room_ids.get(alias)
+                if room_id is not None:
+                    log.warning(
+                        "%s: could not ask the homeserver for the room alias %s (%s); using %s, the room it named "
+                        "before", where, alias, exc, room_id,
+                    )  # fmt: skip
+                else:
+                    log.error(
+                        "%s: could not ask the homeserver for the room alias %s (%s); the entry is ignored until the "
+                        "config is reloaded (SIGHUP) or the bot restarted", where, alias, exc,
+                    )  # fmt: skip
+            else:
+                if room_id is None:
+                    self._room_ids.pop(alias, None)
+                    log.error(
+                        "%s: the homeserver knows no room alias %s, so the entry is ignored. Check the spelling, or "
+                        "write the room id instead (Element: Room settings → Advanced → Internal room ID), then "
+                        "reload the config (SIGHUP)", where, alias,
+                    )  # fmt: skip
+                elif self._room_ids.get(alias) != room_id:  # said once, and again when it names another room
+                    log.info("%s: the room alias %s is the room %s", where, alias, room_id)
+            if room_id is not None:
+                ids[alias] = self._room_ids[alias] = room_id
+        resolved, problems = config.with_room_ids(ids)
+        for problem in problems:
+            log.warning("%s", problem)
+        return resolved
+
+    def request_reload(self, path: Path) -> None:
+        """What SIGHUP does: read the config file again, in the background (see `reload`)."""
+        task = asyncio.create_task(self.reload(path))
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def reload(self, path: Path, env: Mapping[str, str] | None = None) -> Reloaded | None:
+        """Read the config file again and use from now on what can change while the bot runs (rooms and groups,
+        coordinators, cities, invites, meeting reminders …: `bot.config.RELOADABLE`); log which keys changed, and
+        which wait for a restart. A config with a mistake changes nothing: the bot goes on with the one it has."""
+        await self._connected.wait()  # room aliases are resolved by the homeserver
+        async with self._reload_lock:
+            try:
+                new = load_config(path, env)
+            except ConfigError as exc:
+                log.error("config not reloaded, the bot goes on with the one it has: %s", exc)
+                return None
+            except Exception:
+                log.exception("config not reloaded, the bot goes on with the one it has")
+                return None
+            result = reload_config(self.config, await self._with_room_ids(new))
+            self._use(result.config)
+            if result.changed:
+                log.info("config reloaded from %s; in use now: %s", path, ", ".join(result.changed))
+            else:
+                log.info("config reloaded from %s; nothing that can change while the bot runs has changed", path)
+            if result.need_restart:
+                log.warning(
+                    "config: %s changed, which takes a restart; until then the bot keeps the old values",
+                    ", ".join(result.need_restart),
+                )
+            return result
+
     async def stop(self, runner: asyncio.Task[None] | None = None, grace: float = 10.0) -> None:
         """Everything that uses the database ends before it closes, and is let finish rather than cut
         off: a task cancelled inside a unit of work can leave an SQLite write transaction open, which
         blocks the next start ("database is locked")."""
         self.transport.request_stop()
+        for reload in list(self._reloads):  # a reload waiting for the homeserver must not outlive the bot
+            reload.cancel()
+        await asyncio.gather(*self._reloads, return_exceptions=True)
         if runner is not None:
             await asyncio.gather(runner, return_exceptions=True)  # the sync loop writes the sync token
         if self._planning is not None:
@@ -168,7 +267,8 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     transport = MatrixTransport(config, db, clock)
     parts = build_parts(config, clock, db, sender=transport, files=transport)
     transport.outbox = parts.outbox
-    transport.greeter = Introductions(db, parts.outbox, config, clock)
+    greeter = Introductions(db, parts.outbox, config, clock)
+    transport.greeter = greeter
     return App(
         config=config,
         clock=clock,
@@ -177,4 +277,5 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         transport=transport,
         scheduler=parts.scheduler,
         planner=parts.planner,
+        greeter=greeter,
     )

@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from bot import __version__
 from bot.config import Config, ConfigError, load_config
@@ -63,7 +64,13 @@ def main(verbose: bool) -> None:
 @main.command()
 @CONFIG_OPTION
 def run(config_path: Path) -> None:
-    """Startet den Bot (läuft bis SIGTERM/Strg-C) / run the bot."""
+    """Startet den Bot (läuft bis SIGTERM/Strg-C) / run the bot.
+
+    SIGHUP (`kill -HUP <pid>`, `systemctl reload`) liest die Konfiguration neu: Räume und Gruppen,
+    Koordination, Städte, Einladungen, Erinnerungen … gelten sofort; was einen Neustart braucht, steht im
+    Protokoll. Eine fehlerhafte Datei ändert nichts. / SIGHUP reloads the config (the log says what changed
+    and what needs a restart).
+    """
     from bot.app import build_app
     from bot.matrix import LoginRequired
 
@@ -75,6 +82,7 @@ def run(config_path: Path) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         app = build_app(config)
+        loop.add_signal_handler(signal.SIGHUP, app.request_reload, config_path)
         await app.serve(stop)
         log.info("stopped cleanly")
 
@@ -86,12 +94,30 @@ def run(config_path: Path) -> None:
 
 @main.command()
 @CONFIG_OPTION
-@click.option("--password", envvar="REDI_MATRIX_PASSWORD", help="sonst wird gefragt / else prompted")
+@click.option(
+    "--password",
+    envvar="REDI_MATRIX_PASSWORD",
+    show_envvar=True,
+    help="Passwort des Bots; sonst aus REDI_MATRIX_PASSWORD oder [matrix].password, erst dann wird gefragt "
+    "/ the bot's password; else from REDI_MATRIX_PASSWORD or [matrix].password, only then prompted",
+)
 def login(config_path: Path, password: str | None) -> None:
-    """Meldet den Bot einmal an und speichert Gerät und Token / log in once."""
+    """Meldet den Bot einmal an und speichert Gerät und Token / log in once.
+
+    Das Passwort kommt aus --password, der Umgebungsvariable REDI_MATRIX_PASSWORD oder [matrix].password
+    der Konfiguration – dann fragt login nicht (für Skripte); sonst wird es verdeckt abgefragt.
+    / The password comes from --password, REDI_MATRIX_PASSWORD or [matrix].password without a prompt
+    (scripts); otherwise it is asked for.
+    """
     from bot.matrix import LoginRequired, password_login
 
     config = _load(config_path)
+    source = click.get_current_context().get_parameter_source("password")
+    if password and source is ParameterSource.ENVIRONMENT:
+        click.echo("Passwort aus REDI_MATRIX_PASSWORD (keine Rückfrage).", err=True)
+    elif not password and config.matrix.password:
+        password = config.matrix.password
+        click.echo(f"Passwort aus [matrix].password in {config_path} (keine Rückfrage).", err=True)
     if not password:
         password = click.prompt(f"Passwort für {config.matrix.user_id}", hide_input=True)
     try:

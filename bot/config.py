@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,14 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
 )
 _USER_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
 _ROOM_ID = re.compile(r"^![^:\s]+(:[A-Za-z0-9.\-]+(:\d+)?)?$")
+_ROOM_ALIAS = re.compile(r"^#[^:\s]+:[A-Za-z0-9.\-]+(:\d+)?$")
 _SERVER = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$")
+
+
+_NO_ROOM = (
+    'keine Raum-ID wie "!abc:example.org" und keine Raum-Adresse wie "#eakte:example.org" '
+    "(die Raum-ID zeigt Element unter Raumeinstellungen → Erweitert)"
+)
 
 
 class ConfigError(Exception):
@@ -107,6 +114,38 @@ class Config:
 
     def group_of_room(self, room_id: str) -> str | None:
         return self.room_groups.get(room_id)
+
+    def room_aliases(self) -> list[str]:
+        """The room aliases (`#eakte:example.org`) the config names where a room id can stand: the homeserver
+        resolves them at start (and on a reload) into the room ids the bot compares with."""
+        rooms = [self.network_room, *self.room_groups] if self.network_room else list(self.room_groups)
+        return list(dict.fromkeys(room for room in rooms if is_room_alias(room)))
+
+    def with_room_ids(self, ids: Mapping[str, str]) -> tuple[Config, list[str]]:
+        """The config with every room alias replaced by the room id the homeserver gave for it (`ids`); an alias
+        missing there names no room the bot can know and is left out. Also returns what the admin should hear: a
+        room named twice in `[rooms]` (by id and alias, or by two aliases) with different groups, where the id
+        (else the first entry) wins."""
+        problems: list[str] = []
+        network_room = self.network_room
+        if network_room is not None and is_room_alias(network_room):
+            network_room = ids.get(network_room)
+        room_groups = {room: group for room, group in self.room_groups.items() if not is_room_alias(room)}
+        for alias, group in self.room_groups.items():
+            room_id = ids.get(alias) if is_room_alias(alias) else None
+            if room_id is None:
+                continue
+            known = room_groups.setdefault(room_id, group)
+            if known != group:
+                problems.append(
+                    f'[rooms] "{alias}" = "{group}" is the room {room_id}, which [rooms] already gives the group '
+                    f'"{known}"; it stays in "{known}"'
+                )
+        return replace(self, network_room=network_room, room_groups=room_groups), problems
+
+
+def is_room_alias(room: str) -> bool:
+    return room.startswith("#")
 
 
 class _Table:
@@ -232,8 +271,8 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         if dupes:
             raise ConfigError(n.key(key), f"enthält einen Namen doppelt: {sorted(dupes)[0]}")
     network_room = n.string("network_room")
-    if network_room and not _ROOM_ID.match(network_room):
-        raise ConfigError(n.key("network_room"), f"{network_room!r} ist keine Raum-ID wie !abc:example.org")
+    if network_room and not (_ROOM_ID.match(network_room) or _ROOM_ALIAS.match(network_room)):
+        raise ConfigError(n.key("network_room"), f"{network_room!r} ist {_NO_ROOM}")
     coordinators = n.strings("coordinators")
     for uid in coordinators:
         if not _USER_ID.match(uid):
@@ -243,8 +282,8 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     group_by_fold = {fold(g): g for g in groups}
     room_groups: dict[str, str] = {}
     for room_id, group in rooms.data.items():
-        if not _ROOM_ID.match(room_id):
-            raise ConfigError(rooms.key(room_id), "der Schlüssel muss eine Raum-ID wie !abc:example.org sein")
+        if not (_ROOM_ID.match(room_id) or _ROOM_ALIAS.match(room_id)):
+            raise ConfigError(rooms.key(room_id), f"der Schlüssel ist {_NO_ROOM}")
         if not isinstance(group, str) or fold(group) not in group_by_fold:
             raise ConfigError(rooms.key(room_id), f"{group!r} ist keine der Gruppen aus [network].groups")
         room_groups[room_id] = group_by_fold[fold(group)]
@@ -330,3 +369,58 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
 def _german(error: ScheduleError) -> str:
     """A parser's refusal as the config's other messages are: German plain text (the admin edits a file)."""
     return render(error, Catalog(SCHEDULE_MESSAGES), "de", "!", plain=True)
+
+
+# What a running bot takes over when it reads its config again (SIGHUP), by field of `Config`, with the key an admin
+# writes: what is read afresh for every command, invite or room the bot joins.
+RELOADABLE: Mapping[str, str] = {
+    "cities": "[network].cities",
+    "groups": "[network].groups",
+    "network_room": "[network].network_room",
+    "coordinators": "[network].coordinators",
+    "room_groups": "[rooms]",
+    "invite_servers": "[invites].allowed_servers",
+    "invite_users": "[invites].allowed_users",
+    "max_command_age": "[bot].max_command_age_seconds",
+    "reminder_offsets": "[meetings].reminder_offsets",
+    "jitsi_base_url": "[meetings].jitsi_base_url",
+    "page_size": "[expertise].page_size",
+    "activity_window": "[expertise].activity_days",
+    "substitution_suggestions": "[substitutions].suggestions",
+    "decisions_by_coordinators_only": "[decisions].who_may_log",
+}
+# What only a restart changes: the account and its connection, where the data lives, and what is built once at
+# start: the search index (synonyms), the scheduled messages (prefix, language, time zone, reminder lead and grace).
+NEEDS_RESTART: Mapping[str, str] = {
+    "matrix": "[matrix]",
+    "data_dir": "[bot].data_dir",
+    "database_url": "[bot].database_url",
+    "command_prefix": "[bot].command_prefix",
+    "default_language": "[bot].default_language",
+    "timezone": "[bot].timezone",
+    "reminder_grace": "[bot].reminder_grace_seconds",
+    "synonyms": "[expertise].synonyms",
+    "substitution_reminder": "[substitutions].reminder_before",
+}
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """A config read again while the bot runs: what it uses from now on, and what changed."""
+
+    config: Config  # the new values of the reloadable keys, the ones in use of the others
+    changed: tuple[str, ...]  # keys whose new values are in use now
+    need_restart: tuple[str, ...]  # keys that changed but keep their old values until a restart
+
+
+def reload_config(current: Config, new: Config) -> Reloaded:
+    """Take over from `new` what can change while the bot runs, keep the rest of `current`; say which keys changed
+    (`[rooms]`, `[network].coordinators`, …, secrets by name only)."""
+    changed = tuple(key for name, key in RELOADABLE.items() if getattr(current, name) != getattr(new, name))
+    was, now = current.matrix, new.matrix
+    need_restart = [f"[matrix].{f.name}" for f in fields(MatrixConfig) if getattr(was, f.name) != getattr(now, f.name)]
+    need_restart += [
+        key for name, key in NEEDS_RESTART.items() if name != "matrix" and getattr(current, name) != getattr(new, name)
+    ]
+    kept = {name: getattr(current, name) for name in NEEDS_RESTART}
+    return Reloaded(config=replace(new, **kept), changed=changed, need_restart=tuple(need_restart))

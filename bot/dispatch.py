@@ -158,7 +158,8 @@ class Command:
     # event id in their unit of work, so one delivered again after a crash is not carried out twice.
     replay_safe: bool = False
     parent: Command | None = None  # a subcommand (`!termin absagen`) belongs to its command (`!termin`)
-    name_en: str | None = None  # the name English speakers see, where no English alias comes first
+    # The name English speakers see, where the first English-looking alias is not it ("wer-weiss", "gruppe").
+    name_en: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -185,17 +186,40 @@ class Command:
         return " ".join([prefix + " ".join(words), *(p.placeholder(language) for p in self.params)])
 
 
+def _check_name_en(command: Command) -> None:
+    if command.name_en is not None and command.name_en not in command.names:
+        # What help shows must be a name the bot understands.
+        raise ValueError(f"{command.name!r}: name_en {command.name_en!r} is none of its names")
+
+
 def _umlaut_free(name: str) -> set[str]:
     return {name, name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")}
 
 
 class Router:
-    """One per command family; the composition root passes all routers to the dispatcher."""
+    """One per command family; the composition root passes all routers to the dispatcher.
 
-    def __init__(self, family: str, *, title_de: str, title_en: str, messages: Messages | None = None) -> None:
+    A feature's router is an area of `!hilfe`: its title, the word that names it (`!hilfe termine`, `!help
+    meetings`; by default the first word of the German title and the family) and the commands the overview
+    highlights (by default its first three members' commands, in the order they are declared)."""
+
+    def __init__(
+        self,
+        family: str,
+        *,
+        title_de: str,
+        title_en: str,
+        messages: Messages | None = None,
+        area_de: str | None = None,
+        area_en: str | None = None,
+        highlights: Sequence[str] = (),
+    ) -> None:
         self.family = family
         self.title_de = title_de
         self.title_en = title_en
+        self.area_de = area_de or title_de.split()[0].lower()
+        self.area_en = area_en or family
+        self.highlights = tuple(highlights)  # command names; the registry checks they are this router's
         self.messages: Messages = messages or {}
         self.commands: list[Command] = []
         self.reactions: list[ReactionHandler] = []
@@ -205,6 +229,17 @@ class Router:
 
     def title(self, language: str) -> str:
         return self.title_en if language == "en" else self.title_de
+
+    def area_word(self, language: str) -> str:
+        return self.area_en if language == "en" else self.area_de
+
+    def highlighted(self, count: int = 3) -> list[Command]:
+        """The commands `!hilfe` names for this area: the declared highlights, else the first `count` commands
+        members may use."""
+        if self.highlights:
+            by_name = {c.name: c for c in self.commands}
+            return [by_name[name] for name in self.highlights]
+        return [c for c in self.commands if c.role is Role.MEMBER][:count]
 
     def command(
         self,
@@ -220,6 +255,7 @@ class Router:
         wants_file: bool = False,
         wants_quote: bool = False,
         replay_safe: bool = False,
+        name_en: str | None = None,
     ) -> Callable[[Handler], Handler]:
         _plain_help(name, help_de, help_en)
 
@@ -239,6 +275,7 @@ class Router:
                     wants_file=wants_file,
                     wants_quote=wants_quote,
                     replay_safe=replay_safe,
+                    name_en=name_en,
                 )
             )
             return handler
@@ -432,7 +469,11 @@ class Registry:
         self.routers = list(routers)
         self._by_key: dict[str, Command] = {}
         for router in self.routers:
+            unknown = set(router.highlights) - {c.name for c in router.commands}
+            if unknown:
+                raise ValueError(f"{router.family} highlights {sorted(unknown)}, which it does not declare")
             for command in router.commands:
+                _check_name_en(command)
                 for name in command.names:
                     key = fold(name)
                     if key in self._by_key and self._by_key[key] is not command:
@@ -444,6 +485,7 @@ class Registry:
                 parent = self._by_key.get(fold(parent_name))
                 if parent is None:
                     raise ValueError(f"subcommand {sub.name!r} of unknown command {parent_name!r}")
+                _check_name_en(sub)
                 linked = dataclasses.replace(sub, parent=parent)
                 words = self._subcommands.setdefault(parent.name, {})
                 for word in linked.names:
@@ -571,8 +613,9 @@ class Dispatcher:
     async def _run(
         self, message: IncomingMessage, name: str, rest: str, reaction: ReactionHandler | None = None
     ) -> Reply | None:
-        prefix = self.config.command_prefix
-        t = self.catalog.translator(self.config.default_language)
+        config = self.config  # one command, one config (a reload may replace it meanwhile)
+        prefix = config.command_prefix
+        t = self.catalog.translator(config.default_language)
         command = self.registry.find(name)
         if command is not None and rest and reaction is None:
             first, *tail = rest.split(maxsplit=1)
@@ -585,8 +628,8 @@ class Dispatcher:
         is_moderator = message.sender_power >= COORDINATOR_POWER_LEVEL
         # Network-wide rights never come from a room the sender controls (anyone may open a room with
         # the bot and be its admin there): only from the config, or moderation of a configured room.
-        in_network_room = message.room_id in self.config.room_groups or message.room_id == self.config.network_room
-        is_coordinator = message.sender in self.config.coordinators or (is_moderator and in_network_room)
+        in_network_room = message.room_id in config.room_groups or message.room_id == config.network_room
+        is_coordinator = message.sender in config.coordinators or (is_moderator and in_network_room)
         try:
             if command is not None and command.role is Role.COORDINATOR and not is_coordinator:
                 t = await self._translator(message.sender)
@@ -635,7 +678,7 @@ class Dispatcher:
                     message=message,
                     command=command,
                     invoked_as=name,
-                    config=self.config,
+                    config=config,
                     clock=self.clock,
                     repos=repos,
                     t=t,

@@ -40,6 +40,7 @@ from nio import (
     RoomMemberEvent,
     RoomMessageText,
     RoomPreset,
+    RoomResolveAliasResponse,
     RoomSendResponse,
     SyncResponse,
     ToDeviceMessage,
@@ -89,6 +90,8 @@ CREATOR_POWER_LEVEL = 1000
 MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
 # How long an introduction waits for a room just joined to show up in a sync (nio sends only into rooms it knows).
 INTRODUCTION_WAIT_S = 60.0
+DECLINES_REMEMBERED = 1000  # (inviter, room) pairs whose declined invite was logged as a warning already
+ALIAS_TRIES = 3  # a room alias is asked for this often when the homeserver cannot be reached
 
 
 class Greeter(Protocol):
@@ -261,6 +264,7 @@ class MatrixTransport:
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
         self._invites: dict[str, list[Any]] = {}  # invites not answered yet (the homeserver was away)
+        self._declined: dict[tuple[str | None, str], None] = {}  # declines already explained in the log, oldest first
         # The bot's room keys as first shared (session id -> room, key at index 0), to share again with a device
         # of someone meant to read the room that asks for it (nio answers only the bot's own devices).
         self._room_keys: dict[str, tuple[str, str]] = {}
@@ -747,7 +751,7 @@ class MatrixTransport:
                 log.info("joined %s, invited by %s", room_id, inviter)
                 self._introduce(room_id, direct=_invited_as_direct(invite_state, self.user_id))
             return
-        log.info("declining invite to %s from %s: not on the allowlist", room_id, inviter)
+        self._explain_decline(room_id, inviter)
         method, path = Api.room_leave(client.access_token, room_id)
         reason = (
             "Ich trete nur Räumen bei, in die mich Mitglieder des re@di-Netzwerks einladen. "
@@ -756,6 +760,49 @@ class MatrixTransport:
         response = await client._send(RoomLeaveResponse, method, path, json.dumps({"reason": reason}))
         if isinstance(response, ErrorResponse):
             log.warning("could not decline the invite to %s: %s", room_id, response.message)
+
+    def _explain_decline(self, room_id: str, inviter: str | None) -> None:
+        """Tell the admin why an invite is declined and what to change, once per inviter and room: an allowlist
+        still on the example's `example.org` declines every invite, and the people inviting only see the bot leave."""
+        key = (inviter, room_id)
+        if key in self._declined:
+            log.debug("declining the invite to %s from %s again", room_id, inviter)
+            return
+        self._declined[key] = None
+        while len(self._declined) > DECLINES_REMEMBERED:
+            del self._declined[next(iter(self._declined))]
+        if inviter is None:
+            log.warning("declined the invite to %s: it does not say who invited the bot", room_id)
+            return
+        server = inviter.partition(":")[2]
+        allowed = ", ".join(sorted(self.config.invite_servers)) or "none"
+        log.warning(
+            "declined the invite of %s to %s: their server %s is not in [invites].allowed_servers (now: %s), nor are "
+            "they in [invites].allowed_users. If the bot should join, add the server or the account there and reload "
+            "the config (SIGHUP) or restart; then invite the bot again",
+            inviter, room_id, server, allowed,
+        )  # fmt: skip
+
+    async def resolve_alias(self, alias: str) -> str | None:
+        """The room id a room alias (`#eakte:example.org`) stands for, or None if the homeserver knows no such
+        alias. Raises MatrixError if it cannot say (unreachable, or another error)."""
+        client = self.client
+        assert client is not None, "connect() first"
+        delay, tries = MAX_BACKOFF_S / 4, 1
+        while True:
+            try:
+                response = await client.room_resolve_alias(alias)
+                break
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                if tries == ALIAS_TRIES:
+                    raise MatrixError(f"homeserver not reachable: {exc}") from exc
+            await asyncio.sleep(delay)
+            delay, tries = min(delay * 2, MAX_BACKOFF_S), tries + 1
+        if isinstance(response, RoomResolveAliasResponse):
+            return str(response.room_id)
+        if response.status_code == "M_NOT_FOUND":
+            return None
+        raise MatrixError(f"{response.status_code} {response.message}")
 
     def _introduce(self, room_id: str, *, direct: bool) -> None:
         """Say hello in a room just joined, once it shows up in a sync (in the background: the sync loop goes on)."""

@@ -1,9 +1,9 @@
 """General commands: help generated from the registry, health check, language choice.
 
-`!hilfe` is a short overview: one line per area (a feature's router: its title and its first commands), then how to
-get more. `!hilfe termine` (an area: a word of the router's title, or its family, `!help meetings`) lists the area's
-commands with their usage; `!hilfe termin` (a command) explains one. Where an area and a command share a name
-(`!termine`), the area wins and `!hilfe !termine`, with the prefix, means the command.
+`!hilfe` is a short overview: one line per area (a feature's router: its title and the commands it highlights), then
+how to get more. `!hilfe termine` (an area: the word its router declares, `!help meetings`, or a word of its title)
+lists the area's commands with their usage; `!hilfe termin` (a command) explains one. Where an area and a command
+share a name (`!termine`), the area wins and `!hilfe !termine`, with the prefix, means the command.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from commands.timezones import room_timezone
 from storage.text import fold
 
 GENERAL = "general"
-FEATURED = 3  # commands per area in the overview: the first ones the feature declares (members' commands)
-# The word that names an area in German where its title has none ("Wer weiß was"); in English the family name does.
-AREA_WORDS_DE = {"expertise": "wissen"}
 
 router = Router(
     "general",
@@ -126,21 +123,13 @@ async def show_help(ctx: CommandContext, *, command: str | None = None) -> Reply
     return Reply.text("\n\n".join(lines))
 
 
-def area_word(router: Router, language: str) -> str:
-    """The word that names a router's area in `!hilfe <Bereich>`: the first word of its German title ("termine"),
-    in English its family ("meetings")."""
-    if language == "en":
-        return router.family
-    return AREA_WORDS_DE.get(router.family) or router.title_de.split()[0].lower()
-
-
 def find_area(registry: Registry, word: str) -> Router | None:
     """The area a word names: its area word in either language (before a command of that name: `!hilfe termine`),
     else a word of its title of four letters or more that names no command (`!hilfe protokolle`)."""
     key = fold(word.strip())
     routers = [router for router in registry.routers if router.commands]
     for router in routers:
-        if key in {fold(area_word(router, "de")), fold(area_word(router, "en"))}:
+        if key in {fold(router.area_word("de")), fold(router.area_word("en"))}:
             return router
     if registry.find(key) is not None:
         return None
@@ -155,8 +144,8 @@ def _names(commands: list[Command], prefix: str, language: str) -> str:
 
 
 def _overview(ctx: CommandContext) -> str:
-    """One line per area with its first commands, the general commands, how to get more: short, whatever the
-    features declare."""
+    """One line per area with the commands it highlights, the general commands, how to get more: short, whatever
+    the features declare."""
     prefix, lang = ctx.prefix, ctx.language
     lines = []
     example = ""  # the first area's first command
@@ -165,15 +154,15 @@ def _overview(ctx: CommandContext) -> str:
         if router.family == GENERAL:
             general = [c for c in router.commands if c.name != "hilfe"]
             continue
-        members = [c for c in router.commands if c.role is Role.MEMBER]
-        if not members:
+        shown = router.highlighted()
+        if not shown:
             continue
-        shown, rest = members[:FEATURED], len(router.commands) - min(len(members), FEATURED)
+        rest = len(router.commands) - len(shown)
         example = example or shown[0].spoken_name(lang)
         names = _names(shown, prefix, lang)
         if rest:
             names = ctx.t("help.others", commands=names, count=rest)
-        more = md_code(f"{prefix}{'help' if lang == 'en' else 'hilfe'} {area_word(router, lang)}")
+        more = md_code(f"{prefix}{'help' if lang == 'en' else 'hilfe'} {router.area_word(lang)}")
         lines.append(f"- {ctx.t('help.area', title=router.title(lang), commands=names, more=more)}")
     parts = [ctx.t("help.title"), "\n".join(lines)]
     if general:

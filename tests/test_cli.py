@@ -6,10 +6,13 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot import __version__
 from bot.cli import main
+from bot.config import Config
+from bot.matrix import Credentials
 from storage import Database
 from storage.db import head_revision
 
@@ -114,3 +117,41 @@ def test_export_decisions_as_csv_and_markdown(tmp_path: Path) -> None:
     assert f"1 Beschluss nach {out} geschrieben." in result.output, "one decision: singular"
     result = CliRunner().invoke(main, ["export", "decisions", "-c", str(config), "--group", "Atlantis"])
     assert result.exit_code != 0 and "Gruppen:" in result.output
+
+
+def test_login_takes_the_password_from_the_environment_or_the_config_without_asking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[str] = []
+
+    async def fake_login(config: Config, password: str) -> Credentials:
+        used.append(password)
+        return Credentials(config.matrix.homeserver, config.matrix.user_id, "GERAET", "token")
+
+    monkeypatch.setattr("bot.matrix.password_login", fake_login)
+    config = tmp_path / "config.toml"
+    config.write_text('[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@bot:localhost"\n', encoding="utf-8")
+    runner = CliRunner()
+    # No input is given: a prompt would abort.
+    result = runner.invoke(main, ["login", "-c", str(config)], env={"REDI_MATRIX_PASSWORD": "aus-der-umgebung"})
+    assert result.exit_code == 0, result.output
+    assert "Passwort aus REDI_MATRIX_PASSWORD (keine Rückfrage)." in result.output
+    assert "Angemeldet als @bot:localhost, Gerät GERAET." in result.output
+    config.write_text(config.read_text(encoding="utf-8") + 'password = "aus-der-datei"\n', encoding="utf-8")
+    result = runner.invoke(main, ["login", "-c", str(config)], env={"REDI_MATRIX_PASSWORD": ""})
+    assert result.exit_code == 0, result.output
+    assert f"Passwort aus [matrix].password in {config} (keine Rückfrage)." in result.output
+    result = runner.invoke(main, ["login", "-c", str(config), "--password", "von-hand"])
+    assert result.exit_code == 0 and "keine Rückfrage" not in result.output
+    assert used == ["aus-der-umgebung", "aus-der-datei", "von-hand"]
+    config.write_text(config.read_text(encoding="utf-8").replace('password = "aus-der-datei"\n', ""), "utf-8")
+    asked = runner.invoke(main, ["login", "-c", str(config)], env={"REDI_MATRIX_PASSWORD": ""}, input="getippt\n")
+    assert asked.exit_code == 0 and "Passwort für @bot:localhost:" in asked.output and used[-1] == "getippt"
+
+
+def test_help_says_where_the_password_comes_from_and_what_sighup_does() -> None:
+    login = CliRunner().invoke(main, ["login", "--help"], terminal_width=200)
+    assert "[env var: REDI_MATRIX_PASSWORD]" in login.output
+    assert "REDI_MATRIX_PASSWORD oder [matrix].password der Konfiguration – dann fragt login nicht" in login.output
+    run = CliRunner().invoke(main, ["run", "--help"], terminal_width=200)
+    assert "SIGHUP (`kill -HUP <pid>`, `systemctl reload`) liest die Konfiguration neu" in run.output

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_SYNONYMS, ConfigError, load_config
+from bot.config import DEFAULT_SYNONYMS, NEEDS_RESTART, RELOADABLE, Config, ConfigError, load_config, reload_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,6 +96,9 @@ def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
             "Gruppen",
         ),
         ('[invites]\nallowed_users = ["@x"]', "invites.allowed_users", "Matrix-ID"),
+        ('[rooms]\n"eakte" = "eAkte"', "rooms.eakte", "Raumeinstellungen → Erweitert"),
+        ('[rooms]\n"#eakte" = "eAkte"', "rooms.#eakte", 'Raum-Adresse wie "#eakte:example.org"'),
+        ('[network]\nnetwork_room = "netzwerk"', "network.network_room", 'Raum-ID wie "!abc:example.org"'),
         ('[expertise]\nsynonyms = ["eAkte", "DMS"]', "expertise.synonyms", "Liste von Listen"),
         ('[expertise]\nsynonyms = [["eAkte"]]', "expertise.synonyms", "mindestens zwei"),
         ("[expertise]\npage_size = 50", "expertise.page_size", "höchstens 20"),
@@ -140,3 +144,85 @@ def test_room_groups_are_matched_loosely(tmp_path: Path) -> None:
     text = MINIMAL + '[network]\ngroups = ["Digitale Rechnung"]\n[rooms]\n"!r:localhost" = "digitale-rechnung"'
     config = load_config(write(tmp_path, text), env={})
     assert config.group_of_room("!r:localhost") == "Digitale Rechnung"
+
+
+def test_rooms_may_be_named_by_alias_and_are_compared_by_id(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        '[network]\nnetwork_room = "#netzwerk:localhost"\n'
+        '[rooms]\n"#eakte:localhost" = "eAkte"\n"!s:localhost" = "Sensorik"\n"#weg:localhost" = "Intranet"\n'
+        '"#auch-eakte:localhost" = "Sensorik"\n'
+    )
+    config = load_config(write(tmp_path, text), env={})
+    assert config.room_aliases() == [
+        "#netzwerk:localhost",
+        "#eakte:localhost",
+        "#weg:localhost",
+        "#auch-eakte:localhost",
+    ]
+    ids = {
+        "#netzwerk:localhost": "!n:localhost",
+        "#eakte:localhost": "!e:localhost",
+        "#auch-eakte:localhost": "!e:localhost",
+    }
+    resolved, problems = config.with_room_ids(ids)
+    assert resolved.network_room == "!n:localhost"
+    assert dict(resolved.room_groups) == {"!s:localhost": "Sensorik", "!e:localhost": "eAkte"}, "#weg names no room"
+    assert resolved.room_aliases() == []
+    assert problems == [
+        '[rooms] "#auch-eakte:localhost" = "Sensorik" is the room !e:localhost, which [rooms] already gives the group '
+        '"eAkte"; it stays in "eAkte"'
+    ]
+    unresolved, _ = config.with_room_ids({})
+    assert unresolved.network_room is None and dict(unresolved.room_groups) == {"!s:localhost": "Sensorik"}
+
+
+def test_every_setting_either_reloads_or_needs_a_restart() -> None:
+    names = {f.name for f in fields(Config)}
+    assert set(RELOADABLE) | set(NEEDS_RESTART) == names and not set(RELOADABLE) & set(NEEDS_RESTART)
+
+
+def test_a_reload_takes_over_what_can_change_and_names_what_needs_a_restart(tmp_path: Path) -> None:
+    current = load_config(write(tmp_path, MINIMAL), env={})
+    edited = MINIMAL.replace("http://127.0.0.1:8008", "https://matrix.example.org").replace("secret", "new") + (
+        '[bot]\ncommand_prefix = "?"\ntimezone = "Europe/Lisbon"\n'
+        '[network]\ncoordinators = ["@koordination:localhost"]\n'
+        '[rooms]\n"!e:localhost" = "eAkte"\n'
+        '[invites]\nallowed_servers = ["buehl.de"]\n'
+        '[meetings]\nreminder_offsets = ["1h"]\n'
+    )
+    new = load_config(write(tmp_path, edited), env={})
+    result = reload_config(current, new)
+    assert result.changed == (
+        "[network].coordinators",
+        "[rooms]",
+        "[invites].allowed_servers",
+        "[meetings].reminder_offsets",
+    )
+    assert result.need_restart == (
+        "[matrix].homeserver",
+        "[matrix].password",
+        "[bot].command_prefix",
+        "[bot].timezone",
+    ), "secrets by name only"
+    used = result.config
+    assert used.coordinators == {"@koordination:localhost"} and used.group_of_room("!e:localhost") == "eAkte"
+    assert used.may_invite("@anna:buehl.de") and not used.may_invite("@anna:localhost")
+    assert used.reminder_offsets == (timedelta(hours=1),)
+    assert used.command_prefix == "!" and used.timezone.key == "Europe/Berlin", "kept until a restart"
+    assert used.matrix == current.matrix
+    again = reload_config(used, new)
+    assert again.changed == () and again.need_restart == result.need_restart, "still waiting for the restart"
+
+
+def test_the_example_config_says_what_reloads_and_what_needs_a_restart() -> None:
+    header = (ROOT / "config.example.toml").read_text(encoding="utf-8").split("\n[matrix]")[0]
+    text = " ".join(line.lstrip("# ") for line in header.splitlines())
+    at_once = text.split("At once:")[1].split("Only after a restart:")[0]
+    restart = text.split("Only after a restart:")[1].split("The log")[0]
+    for key in RELOADABLE.values():
+        table, _, name = key.partition(".")
+        assert (name or table) in at_once or table in at_once, key
+        assert not name or name not in restart, key
+    for key in NEEDS_RESTART.values():
+        name = key.partition(".")[2] or key
+        assert name in restart and name not in at_once, key

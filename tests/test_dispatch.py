@@ -16,10 +16,9 @@ import pytest
 from bot.app import all_routers
 from bot.clock import FakeClock
 from bot.config import Config, load_config
-from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, Role, Router
+from bot.dispatch import CommandContext, Dispatcher, IncomingMessage, Registry, Role, Router
 from bot.errors import NotFound
 from bot.replies import MAX_CONTENT_BYTES, Reply, md_escape, message_content
-from commands.help import area_word
 from storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +183,7 @@ async def test_help_overview_and_details_in_both_languages(dispatcher: Dispatche
     overview = await ask(dispatcher, "!hilfe")
     assert "– mehr: !hilfe test" in overview and "Mehr zu einem Befehl" in overview
     for router in dispatcher.registry.routers:
-        area = await ask(dispatcher, f"!hilfe {area_word(router, 'de')}")
+        area = await ask(dispatcher, f"!hilfe {router.area_word('de')}")
         assert all(command.help_de in area for command in router.commands), "an area lists all its commands"
     detail = await ask(dispatcher, "!hilfe sprache")
     assert "Stellt deine Sprache ein" in detail
@@ -300,3 +299,21 @@ async def test_subcommands_are_declared_and_their_help_is_generated(config: Conf
         assert "Usage: ?meeting cancel <no.>" in missing
     finally:
         await db.dispose()
+
+
+def test_an_area_highlights_only_its_own_commands_and_english_names_are_real_names() -> None:
+    # A router that highlights a command it does not declare, or an English name the bot would not understand,
+    # is caught when the registry is built (at start), not by someone reading `!help`.
+    wrong = Router("wrong", title_de="Falsch", title_en="Wrong", highlights=("ping",))
+    with pytest.raises(ValueError, match="highlights"):
+        Registry([wrong])
+    odd = Router("odd", title_de="Komisch", title_en="Odd")
+
+    @odd.command("gruppen", aliases=["gruppe"], name_en="groups", help_de="Gruppen", help_en="groups")
+    async def groups(ctx: CommandContext) -> Reply:
+        return Reply.text("")
+
+    with pytest.raises(ValueError, match="name_en 'groups'"):
+        Registry([odd])
+    plain = Router("plain", title_de="Termine und mehr", title_en="Meetings")
+    assert (plain.area_word("de"), plain.area_word("en")) == ("termine", "plain"), "defaults: title, family"

@@ -167,12 +167,20 @@ async def test_commands_older_than_max_age_are_not_answered(start_bot: StartBot,
     assert not [m for m in ida.received() if reply_to(bot, stale)(m)]
 
 
-async def test_invites_only_from_the_allowlist(start_bot: StartBot, make_user: MakeUser) -> None:
+async def test_invites_only_from_the_allowlist(
+    start_bot: StartBot, make_user: MakeUser, caplog: pytest.LogCaptureFixture
+) -> None:
     friend = await make_user("freundin")
     stranger = await make_user("fremd")
     bot = await start_bot(servers=(), users=(friend.user_id,))
-    refused = await stranger.create_room(name="Fremder Raum", invite=[bot.user_id])
-    await stranger.wait_for_membership(refused, bot.user_id, "leave")
+    with caplog.at_level(logging.WARNING, logger="bot.matrix"):
+        refused = await stranger.create_room(name="Fremder Raum", invite=[bot.user_id])
+        await stranger.wait_for_membership(refused, bot.user_id, "leave")
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.matrix"] == [
+        f"declined the invite of {stranger.user_id} to {refused}: their server localhost is not in "
+        "[invites].allowed_servers (now: none), nor are they in [invites].allowed_users. If the bot should join, add "
+        "the server or the account there and reload the config (SIGHUP) or restart; then invite the bot again"
+    ]
     accepted = await friend.create_room(name="Erlaubter Raum", invite=[bot.user_id])
     await friend.wait_for_join(accepted, bot.user_id)
 

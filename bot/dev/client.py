@@ -448,8 +448,10 @@ class DevClient:
         invite: Sequence[str] = (),
         encrypted: bool = False,
         direct: bool = False,
+        alias: str | None = None,
     ) -> str:
-        """Create a private room; returns once this client's sync knows it, so sending works at once."""
+        """Create a private room; returns once this client's sync knows it, so sending works at once. `alias` is
+        the local part of a room alias to give it (`eakte` for `#eakte:<server>`)."""
         initial_state: list[dict[str, Any]] = []
         if encrypted:
             initial_state.append(
@@ -462,6 +464,7 @@ class DevClient:
         response = _check(
             await self._client.room_create(
                 visibility=RoomVisibility.private,
+                alias=alias,
                 name=name,
                 invite=list(invite),
                 is_direct=direct,

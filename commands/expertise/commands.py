@@ -44,7 +44,14 @@ from storage.text import fold
 
 SEARCH_KIND = "werweiss"
 
-router = Router("expertise", title_de="Wer weiß was", title_en="Who knows what", messages=MESSAGES)
+router = Router(
+    "expertise",
+    title_de="Wer weiß was",
+    title_en="Who knows what",
+    messages=MESSAGES,
+    area_de="wissen",
+    highlights=("werweiss", "ichweiss", "profil"),
+)
 
 _LEAD_WORDS = re.compile(r"^(?:mit|über|ueber|zu|zum|zur|about|on)\s+", re.IGNORECASE)
 _TRAIL_WORDS = re.compile(r"\s+(?:aus|bescheid)\s*$", re.IGNORECASE)
@@ -147,6 +154,7 @@ async def find_people(
 @router.command(
     "werweiss",
     aliases=["wer-weiss", "werweiß", "whoknows", "who-knows"],
+    name_en="whoknows",
     help_de="Findet Kolleg:innen, die sich mit einem Thema auskennen",
     help_en="Finds colleagues who know about a topic",
     details_de=(
@@ -370,6 +378,7 @@ async def set_city(ctx: CommandContext, *, city: Annotated[str, CITY] | None = N
 @router.command(
     "gruppen",
     aliases=["gruppe", "groups"],
+    name_en="groups",
     help_de="Setzt die Projektgruppen, in denen du mitarbeitest",
     help_en="Sets the project groups you work in",
     details_de="Mehrere mit Komma trennen; `!gruppen keine` trägt dich überall aus.",
@@ -480,6 +489,7 @@ def render_profile(ctx: CommandContext, profile: ProfileRecord) -> str:
 @router.command(
     "import",
     aliases=["importieren"],
+    name_en="import",
     help_de="Importiert Profile aus einer CSV-/TOML-Datei (als Antwort auf die Datei; erst Probelauf)",
     help_en="Imports profiles from a CSV/TOML file (as a reply to the file; dry run first)",
     details_de=(

@@ -41,7 +41,13 @@ from storage.text import fold, slug
 MAX_TITLE = 200
 MAX_TEXT = 1000
 
-router = Router("meetings", title_de="Termine", title_en="Meetings", messages=MESSAGES)
+router = Router(
+    "meetings",
+    title_de="Termine",
+    title_en="Meetings",
+    messages=MESSAGES,
+    highlights=("termin", "termine", "erinnere"),
+)
 _catalog = Catalog(MESSAGES)
 
 

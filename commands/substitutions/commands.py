@@ -31,7 +31,13 @@ from storage.text import MATRIX_USER_ID, fold
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")
 
-router = Router("substitutions", title_de="Vertretungen", title_en="Substitutions", messages={**MESSAGES, **RULE_TEXTS})
+router = Router(
+    "substitutions",
+    title_de="Vertretungen",
+    title_en="Substitutions",
+    messages={**MESSAGES, **RULE_TEXTS},
+    highlights=("vertretung", "übernehme", "vertretungen"),
+)
 _catalog = Catalog(MESSAGES)
 ANNOUNCED = "substitutions.announced"
 
