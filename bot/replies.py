@@ -74,6 +74,72 @@ def md_escape(text: str) -> str:
     return Markdown(_LINE_BREAKS.sub("\\\n", _MD_SPECIAL.sub(r"\\\1", text.strip())))
 
 
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Where a line starts, the character that would begin a block: a heading, a quote, a bullet, a setext underline or
+# thematic break, a table's delimiter row; and the delimiter of an ordered list's number.
+_BLOCK_START = re.compile(
+    r"#{1,6}(?=\s|$)|>|[-+](?=\s|$)|[-=]+\s*$|([-_*])(?:\s*\1){2,}\s*$|\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$"
+)
+_ORDERED = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
+_CLOSING_HASHES = re.compile(r"(?<=\s)#+\s*$")  # a heading's closing sequence
+_LINE_BREAK_RUN = re.compile(r"[ \t]*(?:(?:\r\n|\r|\n|\u2028|\u2029)[ \t]*)+")  # with the blank lines between
+
+
+def md_text(text: str, *, table_cell: bool = False) -> str:
+    """User text in a Markdown file that people also read as plain text (exports, minutes, the yearly report).
+
+    Escapes only what would be Markdown where it stands, so "Sa., 28.11.2026, 22:29", "Online-Bürgerservice",
+    "#eAkte" and "Mitarbeiter*innen" read as written in an editor, while a link, an image, HTML, a heading, a list,
+    a quote, a code span, emphasis or a table in it stays text when rendered (`md_escape` escapes every
+    punctuation mark instead: right for chat, where nobody reads the source). Bare addresses are left as written:
+    a renderer that links them shows the address itself. `table_cell`: inside a table row, where "|" ends the cell.
+    Line breaks become hard breaks inside the same paragraph, as with `md_escape`."""
+    text = text.strip()
+    lone_star = text.count("*") == 1  # one "*" between letters ("Mitarbeiter*innen") has no partner
+    tildes = text.count("~") > 1  # strikethrough needs two
+    lines = _LINE_BREAK_RUN.split(text)
+    return Markdown("  \n".join(_text_line(line, lone_star, tildes, table_cell) for line in lines))
+
+
+def _text_line(line: str, lone_star: bool, tildes: bool, table_cell: bool) -> str:
+    escape: set[int] = set()
+    if _BLOCK_START.match(line):
+        escape.add(0)
+    elif (number := _ORDERED.match(line)) is not None:
+        escape.add(number.end())
+    if (closing := _CLOSING_HASHES.search(line)) is not None:
+        escape.add(closing.start())
+    for index, char in enumerate(line):
+        before = line[index - 1] if index else ""
+        after = line[index + 1] if index + 1 < len(line) else ""
+        if char == "\\":
+            special = not after or after in _ASCII_PUNCTUATION
+        elif char == "`":
+            special = True
+        elif char == "*":
+            special = not (lone_star and before.isalnum() and after.isalnum())
+        elif char == "_":
+            special = not (before.isalnum() and after.isalnum())  # "_" inside a word never emphasises
+        elif char == "~":
+            special = tildes
+        elif char == "[":
+            special = index == 0 or after == "^"  # a reference definition, a task box, a footnote
+        elif char == "]":
+            special = after in ("(", "[")  # a link's destination or reference follows
+        elif char == "<":
+            special = after != "" and ((after.isascii() and after.isalpha()) or after in "/!?")
+        elif char == "&":
+            special = _ENTITY.match(line, index) is not None
+        elif char == "|":
+            special = table_cell
+        else:
+            continue
+        if special:
+            escape.add(index)
+    return "".join("\\" + char if index in escape else char for index, char in enumerate(line))
+
+
 def md_code(text: str) -> str:
     """User text as an inline code span: literal inside, whatever backticks it contains."""
     text = _LINE_BREAKS.sub(" ", text)  # a code span cannot cross a blank line; keep it on one
