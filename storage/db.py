@@ -146,10 +146,11 @@ class Database:
         async with self._write_lock, self.sessions() as session, session.begin():
             yield Repositories.for_session(session, self.caches, self.analyzer)
 
-    async def upgrade(self) -> None:
-        """Apply all migrations (``alembic upgrade head``) in one transaction; a no-op when up to date."""
+    async def upgrade(self, revision: str = "head") -> None:
+        """Apply all migrations (``alembic upgrade head``) in one transaction; a no-op when up to date. Tests of a
+        migration's data stop at an earlier `revision` first."""
         async with self.engine.connect() as connection:
-            await connection.run_sync(self._upgrade)
+            await connection.run_sync(self._upgrade, revision)
 
     async def current_revision(self) -> str | None:
         """The applied Alembic revision, None for a database never migrated."""
@@ -159,7 +160,7 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
-    def _upgrade(self, connection: Connection) -> None:
+    def _upgrade(self, connection: Connection, revision: str) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         if self.dialect == "sqlite":
@@ -170,7 +171,7 @@ class Database:
             with connection.begin():
                 if self.dialect == "postgresql":
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
                 if self.dialect == "sqlite":
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:

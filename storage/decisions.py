@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, case, column, func, literal_column, select, table, true, update
+from sqlalchemy import Integer, Row, Select, Text, case, cast, column, func, literal_column, select, table, true, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -58,6 +58,8 @@ MAX_USER = 255
 DECISION_STATUSES = ("active", "superseded", "revoked")
 CONTEXT_STATES = ("edited", "redacted")
 ITEM_KINDS = ("info", "decision", "action")
+ACTION_NUMBER_KEY = "minutes.action_number"
+"""sync_state key: the highest action item number given out (`MinutesRepository.add_item`)."""
 INDEX_VERSION_KEY = "decisions.index_version"
 """sync_state key: the `INDEX_VERSION` and analyzer fingerprint that `search_text` (and SQLite's FTS5 index) were
 built with, as `index_version()` writes them."""
@@ -619,7 +621,8 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class ItemRecord:
-    id: int
+    id: int  # the row; shared by infos, decision entries and action items
+    number: int | None  # an action item's number, as people see it ("Aufgabe #3"); None for other kinds
     session_id: int | None  # None: an action item given outside minutes (`!aufgabe`)
     room_id: str
     group: str | None
@@ -646,6 +649,7 @@ _SESSION_COLUMNS = (
 )
 _ITEM_COLUMNS = (
     MinutesItem.id,
+    MinutesItem.number,
     MinutesItem.session_id,
     MinutesItem.room_id,
     MinutesItem.group_name,
@@ -669,6 +673,7 @@ def _session(row: Row[*tuple[Any, ...]]) -> SessionRecord:
 def _item(row: Row[*tuple[Any, ...]]) -> ItemRecord:
     return ItemRecord(
         id=row.id,
+        number=row.number,
         session_id=row.session_id,
         room_id=row.room_id,
         group=row.group_name,
@@ -766,10 +771,12 @@ class MinutesRepository:
             check_length("owner", owner, MAX_USER)
         if isinstance(due, datetime):  # a datetime is a date too; a due day has no time or zone
             raise TypeError("due is a date, not a datetime")
+        number = await self._next_action_number() if kind == "action" else None
         row = (
             await self._session.execute(
                 _insert(self._session, MinutesItem)
                 .values(
+                    number=number,
                     session_id=session_id,
                     room_id=room_id,
                     group_name=group,
@@ -785,6 +792,21 @@ class MinutesRepository:
             )
         ).one()
         return _item(row)
+
+    async def _next_action_number(self) -> int:
+        """The next action item number: a counter row, incremented in place, so two items added at once (on
+        PostgreSQL) wait for each other instead of taking the same number. Where the counter is missing it starts
+        after the highest number there is."""
+        highest = select(func.coalesce(func.max(MinutesItem.number), 0) + 1).where(MinutesItem.kind == "action")
+        insert = _insert(self._session, SyncState).values(
+            key=ACTION_NUMBER_KEY, value=cast(highest.scalar_subquery(), Text())
+        )
+        value = await self._session.scalar(
+            insert.on_conflict_do_update(
+                index_elements=["key"], set_={"value": cast(cast(SyncState.value, Integer) + 1, Text())}
+            ).returning(SyncState.value)
+        )
+        return int(value or 0)
 
     async def undo_last(self, session_id: int, *, now: datetime, author: str | None = None) -> ItemRecord | None:
         """Withdraw the newest entry still shown (of `author`, if given); None if there is none. Withdrawing a
@@ -821,6 +843,15 @@ class MinutesRepository:
 
     async def get_item(self, item_id: int) -> ItemRecord | None:
         row = (await self._session.execute(select(*_ITEM_COLUMNS).where(MinutesItem.id == item_id))).one_or_none()
+        return None if row is None else _item(row)
+
+    async def get_action(self, number: int) -> ItemRecord | None:
+        """The action item people know as "Aufgabe #`number`" (done or taken back ones too)."""
+        row = (
+            await self._session.execute(
+                select(*_ITEM_COLUMNS).where(MinutesItem.kind == "action", MinutesItem.number == number)
+            )
+        ).one_or_none()
         return None if row is None else _item(row)
 
     async def open_actions(

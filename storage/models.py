@@ -476,9 +476,21 @@ class MinutesItem(Base):
             sqlite_where=text("kind = 'action' AND done_at IS NULL AND withdrawn_at IS NULL"),
             postgresql_where=text("kind = 'action' AND done_at IS NULL AND withdrawn_at IS NULL"),
         ),
+        # "Aufgabe #3" is the action item's number among action items, not its row id (shared with infos and
+        # decision entries); `!erledigt 3` finds it here.
+        Index(
+            "uq_minutes_items_action_number",
+            "number",
+            unique=True,
+            sqlite_where=text("kind = 'action'"),
+            postgresql_where=text("kind = 'action'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # Action items only: the number people see (storage.decisions.ACTION_NUMBER_KEY counts them). Those from before
+    # migration 0014 kept their row id as their number, so every number ever shown still means the same item.
+    number: Mapped[int | None]
     session_id: Mapped[int | None] = mapped_column(ForeignKey("minutes_sessions.id"), index=True)
     room_id: Mapped[str] = mapped_column(String(255))
     group_name: Mapped[str | None] = mapped_column(String(128))

@@ -10,13 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, insert
 
 from storage import Database
 from storage import decisions as decision_storage
 from storage.analysis import Analyzer
 from storage.decisions import INDEX_VERSION_KEY, AuditRecord, DecisionRecord, SearchPage, index_version
 from storage.fulltext import HitKind
+from storage.models import MinutesItem
 from storage.text import fold
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -752,3 +753,63 @@ async def test_sessions_in_a_range(db: Database) -> None:
         assert [
             s.id for s in await repos.minutes.sessions(since=T0, until=T0 + timedelta(days=30), groups=[RECHT])
         ] == [third.id]
+
+
+# --- action item numbers --------------------------------------------------------------------------------------
+
+
+async def _item(db: Database, kind: str, text: str = "x", **fields: Any) -> Any:
+    async with db.transaction() as repos:
+        return await repos.minutes.add_item(
+            room_id=ROOM, group=SENSORIK, kind=kind, text=text, author=ANNA, now=T0, **fields
+        )
+
+
+async def test_action_items_are_numbered_among_themselves(db: Database) -> None:
+    """ "Aufgabe #1" is the first action item, whatever infos and decision entries were noted before it."""
+    await _item(db, "info")
+    await _item(db, "decision")
+    first = await _item(db, "action", "Angebot einholen", owner=BEN)
+    await _item(db, "info")
+    second = await _item(db, "action", "Raum buchen")
+    assert (first.number, second.number) == (1, 2) and first.id == 3
+    async with db.transaction() as repos:
+        assert await repos.minutes.get_action(1) == first
+        assert await repos.minutes.get_action(2) == second
+        assert await repos.minutes.get_action(3) is None, "row 3 is action #1, not #3"
+        info = await repos.minutes.get_item(1)
+        assert info is not None and info.number is None, "infos have no number of their own"
+        assert [a.number for a in await repos.minutes.open_actions()] == [1, 2]
+
+
+async def test_concurrent_action_items_get_different_numbers(db: Database) -> None:
+    items = await asyncio.gather(*(_item(db, "action", f"Aufgabe {n}") for n in range(6)))
+    assert sorted(item.number for item in items) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_numbers_shown_before_migration_0014_still_find_their_action_items(fresh_db: Database) -> None:
+    """Migration 0014 renumbers nothing: an action item keeps the number it was shown with (its row id), so
+    `!erledigt 5` from an old reminder still closes that item and no other; new ones continue after the highest."""
+    await fresh_db.upgrade("0013")
+    kinds = [("info", None), ("decision", None), ("action", BEN), ("info", None), ("action", ANNA)]
+    async with fresh_db.engine.begin() as connection:
+        for kind, owner in kinds:
+            await connection.execute(
+                insert(MinutesItem).values(
+                    room_id=ROOM, group_name=SENSORIK, kind=kind, text=kind, author=ANNA, created_at=T0, owner=owner
+                )
+            )
+    await fresh_db.upgrade()
+    async with fresh_db.transaction() as repos:
+        old = [await repos.minutes.get_action(number) for number in (3, 5)]
+        assert [(a.id, a.number, a.owner) for a in old if a] == [(3, 3, BEN), (5, 5, ANNA)]
+        assert await repos.minutes.get_action(1) is None and await repos.minutes.get_action(4) is None
+        others = [await repos.minutes.get_item(n) for n in (1, 2, 4)]
+        assert [(item.kind, item.number) for item in others if item] == [
+            ("info", None),
+            ("decision", None),
+            ("info", None),
+        ]
+    await _item(fresh_db, "info")
+    new = await _item(fresh_db, "action", "Neu")
+    assert (new.id, new.number) == (7, 6), "the next number after the highest shown"
