@@ -114,8 +114,11 @@ class Bot:
         mentions: tuple[str, ...] = (),
         power: int = 0,
         quoting: Quoted | None = None,
+        sender_name: str | None = None,
     ) -> str:
-        reply = await self.reply(sender, body, room=room, mentions=mentions, power=power, quoting=quoting)
+        reply = await self.reply(
+            sender, body, room=room, mentions=mentions, power=power, quoting=quoting, sender_name=sender_name
+        )
         return _body(reply)
 
     async def reply(
@@ -127,7 +130,9 @@ class Bot:
         mentions: tuple[str, ...] = (),
         power: int = 0,
         quoting: Quoted | None = None,
+        sender_name: str | None = None,
     ) -> Reply:
+        """`sender_name`: the display name the room shows for the sender, as the transport passes it on."""
         self._events += 1
         self.quotes = {quoting.event_id: quoting} if quoting else {}
         message = IncomingMessage(
@@ -139,6 +144,7 @@ class Bot:
             mentions=mentions,
             sender_power=power,
             reply_to=quoting.event_id if quoting else None,
+            sender_name=sender_name,
         )
         self.last_event = message.event_id
         reply = await self.handle(message)

@@ -113,8 +113,13 @@ def test_export_decisions_as_csv_and_markdown(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Sensoren tauschen" in out.read_text(encoding="utf-8") and "DMS B" in out.read_text(encoding="utf-8")
     assert f"2 Beschlüsse nach {out} geschrieben." in result.output
+    assert out.read_text(encoding="utf-8").startswith("## Beschlüsse\n\n### eAkte\n"), "a title, no escapes"
     result = CliRunner().invoke(main, ["export", "decisions", "-c", str(config), "--group", "eakte", "-o", str(out)])
     assert f"1 Beschluss nach {out} geschrieben." in result.output, "one decision: singular"
+    result = CliRunner().invoke(
+        main, ["export", "decisions", "-c", str(config), "--group", "eakte", "--format", "md", "-o", str(out)]
+    )
+    assert out.read_text(encoding="utf-8").startswith("## Beschlüsse – Gruppe eAkte\n"), "the group said once"
     result = CliRunner().invoke(main, ["export", "decisions", "-c", str(config), "--group", "Atlantis"])
     assert result.exit_code != 0 and "Gruppen:" in result.output
 

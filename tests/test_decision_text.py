@@ -25,6 +25,7 @@ from commands.decisions.query import (
 from commands.decisions.render import (
     DecisionRow,
     GroupReport,
+    MeetingHeld,
     MinutesItem,
     MinutesSession,
     decisions_csv,
@@ -241,8 +242,9 @@ def test_every_refusal_renders_in_both_languages(text: str, groups: tuple[str, .
     assert type(error) is DecisionQueryError and isinstance(error, BadArgument)  # with the usage line
     assert error.key == key
     for language in ("de", "en"):
-        template = MESSAGES[key][language]
-        assert all("{" + name + "}" in template for name in error.params), (language, error.params)
+        texts = MESSAGES[key][language]
+        for template in [texts] if isinstance(texts, str) else texts.values():  # plural forms: each of them
+            assert all("{" + name + "}" in template for name in error.params), (language, error.params)
         assert "{" not in render(error, CATALOG, language, "!")  # every placeholder filled, no KeyError
 
 
@@ -265,6 +267,10 @@ def test_search_is_said_back() -> None:
         "„Haushalt“, Gruppe Sensorik, seit 1.1.2026, #XRechnung, von @anna:example.org, auch ersetzte und aufgehobene"
     )
     assert describe_decision_query(parse("bis:31.3.2026"), language="en") == "until 31 Mar 2026, in force only"
+    # Where the reply names the group as the search's scope, and knows the person's name, it says each once.
+    assert describe_decision_query(query, language="de", with_group=False, author_name="Anna Berger") == (
+        "„Haushalt“, seit 1.1.2026, #XRechnung, von Anna Berger, auch ersetzte und aufgehobene"
+    )
 
 
 # --- Full text ---------------------------------------------------------------------------------------------
@@ -584,7 +590,7 @@ def test_decision_list_shows_user_text_literally() -> None:
     # A blank line cannot end the item either: it becomes one line break.
     assert "*evil* <b>bold</b> [x](https://evil.example)\n# no heading\n1. no list\n> no quote" in plain
     assert "aufgehoben: <script>" in plain
-    assert "\\#\\*tag\\*" in markdown and "*tag*" in plain
+    assert "#\\*tag\\*" in markdown and "*tag*" in plain
     assert html.count("<li>") == 1  # the later lines stay in the decision's item
 
 
@@ -612,7 +618,7 @@ def test_decision_list_is_grouped_and_chronological() -> None:
         "Ohne Gruppe",
     ]
     assert plain.index("#4") < plain.index("#5")
-    assert "#9 · 1.9.2026 · Anna Müller: Funk · ersetzt durch #12 · Nachricht" in plain
+    assert f"#9 · 1.9.2026 · Anna Müller ({ANNA}): Funk · ersetzt durch #12 · Nachricht" in plain
     assert 'href="https://matrix.to/#/!r:example.org/$e?via=example.org"' in render_html(markdown)
     english = decisions_markdown(rows[1:2], tz=BERLIN, title="", language="en")
     assert html_to_plain(render_html(english)).splitlines()[0] == "No group"
@@ -650,7 +656,7 @@ ITEMS = [
         utc(2026, 11, 21, 14, 10),
         owner="@carla:example.org",
         due=date(2026, 12, 1),
-        ref_id=None,
+        number=4,
     ),
     MinutesItem("info", "Neue Pegelsensoren sind geliefert.", ANNA, utc(2026, 11, 21, 13, 5), None, None, None),
     MinutesItem("decision", "Wir nehmen LoRaWAN.", "@bob:example.org", utc(2026, 11, 21, 13, 40), None, None, 17),
@@ -663,10 +669,11 @@ def test_minutes_show_sections_people_and_time() -> None:
     lines = plain.splitlines()
     assert lines[0] == "Protokoll: Sensorik-Treffen *November*"
     assert "Gruppe Sensorik · Sa., 21.11.2026, 14:00–15:30 Uhr" in plain
-    assert "Teilnehmende: Anna Müller, @bob:example.org" in plain
+    assert f"Teilnehmende: Anna Müller ({ANNA}), @bob:example.org" in plain, "in full, as readers find them"
     assert plain.index("Infos") < plain.index("Beschlüsse") < plain.index("Aufgaben")
-    assert "• #17 Wir nehmen LoRaWAN. (@bob:example.org)" in plain
-    assert "• Angebote für Gateways einholen – zuständig: Carla, bis 1.12.2026" in plain
+    assert "1. Neue Pegelsensoren sind geliefert. (Anna Müller)" in plain, "infos numbered as when they were noted"
+    assert "• #17 Wir nehmen LoRaWAN. (@bob:example.org)" in plain, "the decision's number"
+    assert "• #4 Angebote für Gateways einholen – zuständig: Carla (@carla:example.org), bis 1.12.2026" in plain
 
 
 def test_minutes_in_english_and_still_running() -> None:
@@ -694,42 +701,93 @@ def test_yearly_report() -> None:
             decision(17, utc(2026, 7, 1), "Alte Sensoren bleiben.", status="superseded", superseded_by=18),
             decision(18, utc(2026, 11, 21), "Wir nehmen LoRaWAN."),
         ],
-        meetings_held=10,
+        meetings=[
+            MeetingHeld("Jour fixe Sensorik", [date(2026, 11, 3), date(2026, 11, 17), date(2026, 12, 1)]),
+            MeetingHeld("Workshop Pegel", [date(2026, 6, 12)]),
+        ],
         minutes=[SESSION],
         open_actions=[
-            MinutesItem("action", "Ohne Frist", ANNA, utc(2026, 3, 1), None, None, None),
+            MinutesItem("action", "Ohne Frist", ANNA, utc(2026, 3, 1), None, None, 2),
             ITEMS[0],
         ],
     )
-    quiet = GroupReport(name="Recht | Datenschutz", decisions=[], meetings_held=0, minutes=[], open_actions=[])
+    quiet = GroupReport(name="Recht | Datenschutz", decisions=[], meetings=[], minutes=[], open_actions=[])
+    intranet = GroupReport(name="Intranet", decisions=[], meetings=[], minutes=[], open_actions=[ITEMS[0]])
     balance = ("Vertretungen", "| Stadt | gegeben |\n|---|---|\n| Bühl | 3 |")
     markdown = yearly_report_markdown(
-        2026, [sensorik, quiet], tz=BERLIN, extra_sections=[balance], language="de", names=NAMES
+        2026, [sensorik, quiet, intranet], tz=BERLIN, extra_sections=[balance], language="de", names=NAMES
     )
     html = render_html(markdown)
     plain = html_to_plain(html)
     assert plain.splitlines()[0] == "Jahresbericht 2026"
-    # Overview: one row per group and the sums, the group name's "|" kept inside its cell.
-    assert "<td>Sensorik</td>\n<td>2</td>\n<td>10</td>\n<td>1</td>\n<td>2</td>" in html
-    assert "<td>Recht | Datenschutz</td>\n<td>0</td>" in html
-    assert "<td><strong>2</strong></td>\n<td><strong>10</strong></td>" in html
-    assert "Beschlüsse (2; davon 1 gültig, 1 ersetzt, 0 aufgehoben)" in plain
+    # Overview: one row per group with entries and the sums; a quiet group is named once, without a section.
+    assert "<td>Sensorik</td>\n<td>2</td>\n<td>4</td>\n<td>1</td>\n<td>2</td>" in html
+    assert "<td>Intranet</td>\n<td>0</td>\n<td>0</td>\n<td>0</td>\n<td>1</td>" in html
+    assert "<td><strong>2</strong></td>\n<td><strong>4</strong></td>" in html
+    assert "Ohne Einträge im Jahr 2026: Recht | Datenschutz." in plain
+    assert "<h2>Recht | Datenschutz</h2>" not in html and "Keine Beschlüsse" not in plain
+    assert "Beschlüsse (2, davon 1 ersetzt)" in plain
     assert "ersetzt durch #18" in plain
+    # The meetings held, by title with their days, not just a count.
+    assert "Termine (4)\n\n• Jour fixe Sensorik: 3.11., 17.11., 1.12.\n• Workshop Pegel: 12.6." in plain
     assert "Sa., 21.11.2026, 14:00–15:30 Uhr: Sensorik-Treffen *November*" in plain
-    # Open actions with a due date first.
-    assert plain.index("Angebote für Gateways einholen – zuständig: Carla") < plain.index("Ohne Frist")
-    assert "Keine Beschlüsse, Protokolle oder offenen Aufgaben in 2026." in plain
+    # Open actions with a due date first, with their numbers and their owners in full.
+    owner = "#4 Angebote für Gateways einholen – zuständig: Carla (@carla:example.org)"
+    assert plain.index(owner) < plain.index("#2 Ohne Frist")
     assert plain.index("Vertretungen") > plain.index("Ohne Frist")
     assert "<td>Bühl</td>" in html  # extra sections are ready Markdown
+
+
+def test_yearly_report_of_one_group_has_no_sum_row() -> None:
+    report = GroupReport("eAkte", [decision(1, utc(2026, 2, 1), "DMS")], [], [], [])
+    plain = html_to_plain(render_html(yearly_report_markdown(2026, [report], tz=BERLIN, language="de")))
+    assert "Summe" not in plain and "Ohne Einträge" not in plain and "Beschlüsse (1)" in plain
 
 
 def test_yearly_report_in_english() -> None:
     plain = html_to_plain(render_html(yearly_report_markdown(2026, [], tz=BERLIN, language="en")))
     assert [line for line in plain.splitlines() if line] == [
-        "Annual report 2026",
+        "Yearly report 2026",
         "Overview",
-        "No groups in the report.",
+        "Nothing recorded in 2026: no decisions, meetings, minutes or open action items.",
     ]
+    quiet = GroupReport("eAkte", [], [], [], [])
+    german = html_to_plain(render_html(yearly_report_markdown(2026, [quiet], tz=BERLIN, language="de")))
+    assert "Im Jahr 2026 ist nichts festgehalten" in german and "eAkte" not in german
+
+
+# --- Files as people read them: in an editor, and rendered -------------------------------------------------
+
+EDITOR_TEXT = "Online-Bürgerservice ab Sa., 28.11.2026, 22:29 live: #eAkte für Mitarbeiter*innen (Details: www.x.de)"
+
+
+def test_files_read_as_written_in_an_editor_and_render_the_same() -> None:
+    """What issue #13 saw in an editor: "Sa\\., 28\\.11\\.2026, 22\\:29", "Online\\-Bürgerservice", "\\#eAkte"."""
+    session = MinutesSession(5, "Jour fixe Online-Bürgerservice", "!r:example.org", "Online-Bürgerservice", ANNA,
+                             utc(2026, 11, 28, 21, 0), utc(2026, 11, 28, 21, 29))  # fmt: skip
+    items = [
+        MinutesItem("info", EDITOR_TEXT, ANNA, utc(2026, 11, 28, 21, 5), None, None, None),
+        MinutesItem("action", EDITOR_TEXT, ANNA, utc(2026, 11, 28, 21, 6), "@carla:example.org", None, 1),
+    ]
+    rows = [decision(1, utc(2026, 11, 28, 21, 10), EDITOR_TEXT, group="Online-Bürgerservice", tags=("eAkte",))]
+    report = GroupReport("Online-Bürgerservice", rows, [MeetingHeld("Jour fixe (Online-Bürgerservice)",
+                         [date(2026, 11, 28)])], [session], items[1:])  # fmt: skip
+    files = {
+        "minutes": minutes_markdown(session, items, tz=BERLIN, language="de", names=NAMES),
+        "export": decisions_markdown(rows, tz=BERLIN, title="Beschlüsse – Gruppe Online-Bürgerservice", language="de"),
+        "report": yearly_report_markdown(2026, [report], tz=BERLIN, language="de", names=NAMES),
+    }
+    for name, markdown in files.items():
+        assert "\\" not in markdown, f"{name}: no escapes where nothing would be Markdown"
+        assert EDITOR_TEXT in markdown, name
+        plain = html_to_plain(render_html(markdown))
+        assert EDITOR_TEXT in plain, f"{name}: rendered, the text reads the same"
+        assert "<a " not in render_html(markdown).replace('<a href="https://matrix.to', ""), name
+    assert "Gruppe Online-Bürgerservice · Sa., 28.11.2026, 22:00–22:29 Uhr" in files["minutes"]
+    assert "- Sa., 28.11.2026, 22:00–22:29 Uhr: Jour fixe Online-Bürgerservice" in files["report"]
+    assert "- Jour fixe (Online-Bürgerservice): 28.11." in files["report"]
+    assert f"Teilnehmende: Anna Müller ({ANNA})" in files["minutes"]
+    assert "zuständig: Carla (@carla:example.org)" in files["report"]
 
 
 def test_rows_refuse_what_storage_must_not_send() -> None:

@@ -1,12 +1,13 @@
 """The decision log end to end through a real homeserver: logging as a reply (context fetched and kept, also
 after the source is edited and deleted), minutes, searching with filters, supersede and revoke with
-permissions, and the export arriving as an uploaded file."""
+permissions, and the export arriving as an uploaded file; people named by their display names, action items
+numbered among themselves, as the client receives the messages."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.dev.client import DevClient
+from bot.dev.client import DevClient, ReceivedMessage
 from tests.conftest import RunningBot, StartBot
 from tests.fixtures_matrix import MakeUser
 
@@ -14,9 +15,14 @@ pytestmark = pytest.mark.e2e
 
 
 async def ask(user: DevClient, room: str, bot: RunningBot, body: str, *, reply_to: str | None = None) -> str:
+    return (await answer(user, room, bot, body, reply_to=reply_to)).body
+
+
+async def answer(
+    user: DevClient, room: str, bot: RunningBot, body: str, *, reply_to: str | None = None
+) -> ReceivedMessage:
     event_id = await user.send_text(room, body, reply_to=reply_to)
-    reply = await user.wait_for_message(lambda m: m.sender == bot.user_id and m.reply_to == event_id, timeout=30)
-    return reply.body
+    return await user.wait_for_message(lambda m: m.sender == bot.user_id and m.reply_to == event_id, timeout=30)
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
@@ -24,10 +30,11 @@ async def test_decisions_minutes_search_revise_export(
     start_bot: StartBot, make_user: MakeUser, encrypted: bool
 ) -> None:
     bot = await start_bot()
-    anna, ben = await make_user("anna"), await make_user("ben")
+    anna, ben = await make_user("anna", displayname="Anna Berger"), await make_user("ben", displayname="Ben Müller")
     room = await anna.create_room(name="eAkte", invite=[bot.user_id, ben.user_id], encrypted=encrypted)
     await ben.join(room)
     await anna.wait_for_join(room, bot.user_id)
+    await ask(ben, room, bot, "!ichweiss Aktenplan")  # Ben's profile: his name as the room shows it
 
     # A decision as a reply: the replied-to message is copied, and stays when it is edited and deleted.
     source = await ben.send_text(room, "Vorschlag: Wir testen das DMS von Anbieter B ab März.")
@@ -48,12 +55,17 @@ async def test_decisions_minutes_search_revise_export(
     shown = await ask(ben, room, bot, "!beschluss 1")
     assert "Anbieter B ab März" in shown, "the log keeps its own copy of the source"
     assert "gelöscht" in shown
+    assert "Bezieht sich auf Ben Müller:" in shown and ben.user_id not in shown, "a name, not a Matrix id"
 
     # Minutes with an info, a decision and an action item; the file is uploaded at the end.
     assert "läuft" in await ask(anna, room, bot, "!sitzung start Jour fixe eAkte")
-    await ask(anna, room, bot, "!info Schulung war gut besucht")
+    assert "Info 1 im Protokoll" in await ask(anna, room, bot, "!info Schulung war gut besucht")
     await ask(anna, room, bot, "!beschluss Aktenplan wird bis Juni überarbeitet #Aktenplan")
-    await ask(anna, room, bot, f"!aufgabe {ben.user_id} bis 15.12. Entwurf Aktenplan schicken")
+    task = await answer(anna, room, bot, f"!aufgabe {ben.user_id} bis 15.12. Entwurf Aktenplan schicken")
+    # The first action item is #1 (after an info and a decision); Ben is named with a pill and not pinged.
+    assert task.body.startswith("Aufgabe #1 für Ben Müller bis 15.12."), task.body
+    assert task.formatted_body is not None and ">Ben Müller</a> bis 15.12." in task.formatted_body
+    assert task.content.get("m.mentions") == {}, "Ben did not say !erwähnen ja"
     end_id = await anna.send_text(room, "!sitzung ende")
     minutes = await anna.wait_for_message(
         lambda m: (
@@ -63,6 +75,7 @@ async def test_decisions_minutes_search_revise_export(
         timeout=30,
     )
     assert "Schulung war gut besucht" in minutes.body and "Entwurf Aktenplan schicken" in minutes.body
+    assert f"#1 Entwurf Aktenplan schicken – zuständig: Ben Müller ({ben.user_id})" in minutes.body
     upload = await anna.wait_for_message(
         lambda m: m.sender == bot.user_id and m.msgtype == "m.file" and m.reply_to == end_id, timeout=30
     )

@@ -9,14 +9,17 @@ from typing import Any, Literal
 
 from bot.dispatch import CommandContext
 from bot.errors import BadArgument, NotFound
-from bot.replies import Reply, md_escape, mention_link, message_content
+from bot.i18n import Catalog
+from bot.replies import Reply, md_escape, message_content
 from bot.schedule_parsing import parse_date
 from commands import rights
-from commands.decisions.shared import MAX_TEXT, check_may_log, room_group, router
+from commands.decisions.shared import MAX_TEXT, check_may_log, people, room_group, router
 from commands.decisions.texts import MESSAGES
 from commands.timezones import room_timezone
 from storage.decisions import ItemRecord
 from storage.text import MATRIX_USER_ID
+
+_catalog = Catalog(MESSAGES)
 
 
 @router.command(
@@ -31,7 +34,7 @@ from storage.text import MATRIX_USER_ID
 )
 async def action(ctx: CommandContext, *, text: str | None = None) -> Reply:
     check_may_log(ctx)
-    owner, due, what = await _parse_action(ctx, text or "")
+    owner, owner_name, due, what = await _parse_action(ctx, text or "")
     now = ctx.clock.now()
     session = await ctx.repos.minutes.open_session(ctx.room_id)
     item = await ctx.repos.minutes.add_item(
@@ -49,22 +52,33 @@ async def action(ctx: CommandContext, *, text: str | None = None) -> Reply:
         ctx.replan("action", item.id)
     due_text = ctx.t("act.due", day=md_escape(_day(due, ctx.language))) if due else ""
     reminder = ctx.t("act.reminder") if due and owner.startswith("@") else ""
-    return Reply.text(
-        ctx.t("act.added", id=item.id, owner=_owner(owner), due=due_text, text=md_escape(what), reminder=reminder)
-    )
+    # The pill names the owner; it pings them only if they said `!erwähnen ja` (and not whoever notes their own).
+    named = await people(ctx, [owner], known={owner: owner_name})
+    lines = [
+        ctx.t(
+            "act.added",
+            number=item.number,
+            owner=named.link(owner),
+            due=due_text,
+            text=md_escape(what),
+            reminder=reminder,
+        )
+    ]
+    if session is not None:
+        lines.append(ctx.t("dec.in_minutes", title=md_escape(session.title)))
+    mentions = named.mentions(owner) if owner != ctx.sender else []
+    return Reply.text("\n\n".join(lines), mentions=mentions)
 
 
 def _day(day: date, language: str) -> str:
     return day.strftime("%d.%m.%Y") if language == "de" else day.strftime("%d %b %Y")
 
 
-def _owner(owner: str) -> str:
-    return mention_link(owner, None) if owner.startswith("@") and ":" in owner else md_escape(owner)
-
-
-async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | None, str]:
+async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, str | None, date | None, str]:
+    """Who, their name as the sender's client showed it (for a pill), the due day, and what."""
     rest = text.strip()
     owner: str | None = None
+    shown: str | None = None
     mxid = MATRIX_USER_ID.match(rest)
     if mxid:
         owner, rest = mxid.group(0), rest[mxid.end() :].strip()
@@ -77,7 +91,8 @@ async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | Non
         if name and rest.casefold().startswith(name.casefold()):
             rest = rest[len(name) :]
         elif ":" in rest[:80]:
-            rest = rest.split(":", 1)[1]
+            shown, rest = rest.split(":", 1)
+            shown = " ".join(shown.split()) or None
         rest = rest.lstrip(" :,")
     elif rest.startswith("@"):
         first = rest.split(maxsplit=1)
@@ -96,7 +111,7 @@ async def _parse_action(ctx: CommandContext, text: str) -> tuple[str, date | Non
         raise BadArgument("act.usage")
     if len(rest) > MAX_TEXT:
         raise BadArgument("dec.too_long", limit=MAX_TEXT)
-    return owner, due, rest
+    return owner, shown, due, rest
 
 
 @router.command(
@@ -122,12 +137,13 @@ async def actions(ctx: CommandContext, *, which: Literal["meine", "mine", "alle"
         scope = ""
     if not items:
         return Reply.text(ctx.t("act.none", scope=scope))
+    shown = items[:50]
+    named = await people(ctx, [item.owner for item in shown])
     lines = [ctx.t("act.list", scope=scope)]
-    for item in items[:50]:
+    for item in shown:
         due = ctx.t("act.due", day=md_escape(_day(item.due, ctx.language))) if item.due else ""
-        lines.append(
-            "- " + ctx.t("act.line", id=item.id, text=md_escape(item.text), owner=_owner(item.owner or "?"), due=due)
-        )
+        owner = named.link(item.owner) if item.owner else "?"
+        lines.append("- " + ctx.t("act.line", number=item.number, text=md_escape(item.text), owner=owner, due=due))
     return Reply.text("\n".join(lines))
 
 
@@ -136,21 +152,22 @@ async def actions(ctx: CommandContext, *, which: Literal["meine", "mine", "alle"
     aliases=["done"],
     help_de="Meldet eine Aufgabe als erledigt",
     help_en="Marks an action item as done",
-    labels={"item_id": ("Nr", "no")},
+    labels={"number": ("Nr", "no")},
 )
-async def done(ctx: CommandContext, *, item_id: int) -> Reply:
-    item = await ctx.repos.minutes.get_item(item_id)
-    if item is None or item.kind != "action" or item.withdrawn_at is not None:
-        raise NotFound("act.not_found", id=item_id)
-    rights.require(ctx, "action", owners=(item.owner, item.author), room_id=item.room_id, record_id=item_id)
-    if not await ctx.repos.minutes.complete(item_id, by=ctx.sender, now=ctx.clock.now()):
-        return Reply.text(ctx.t("act.already_done", id=item_id))
-    ctx.replan("action", item_id)
-    return Reply.text(ctx.t("act.done", id=item_id))
+async def done(ctx: CommandContext, *, number: int) -> Reply:
+    """`number` is the one people see ("Aufgabe #3"), not the row id."""
+    item = await ctx.repos.minutes.get_action(number)
+    if item is None or item.withdrawn_at is not None:
+        raise NotFound("act.not_found", number=number)
+    rights.require(ctx, "action", owners=(item.owner, item.author), room_id=item.room_id, record_id=number)
+    if not await ctx.repos.minutes.complete(item.id, by=ctx.sender, now=ctx.clock.now()):
+        return Reply.text(ctx.t("act.already_done", number=number))
+    ctx.replan("action", item.id)
+    return Reply.text(ctx.t("act.done", number=number))
 
 
 def action_reminder_content(item: ItemRecord, language: str) -> dict[str, Any]:
     """The owner's direct message on an action item's due day."""
     group = f" ({md_escape(item.group)})" if item.group else ""
-    text = MESSAGES["act.remind"][language].format(id=item.id, text=md_escape(item.text), group=group)
+    text = _catalog.text(language, "act.remind", number=item.number, text=md_escape(item.text), group=group)
     return message_content(Reply.text(text))

@@ -1,5 +1,5 @@
-"""`!export` (decisions as CSV or Markdown) and `!jahresbericht` (the yearly report); `export_decisions` and
-`build_report` serve the command line too."""
+"""`!export` (decisions as CSV or Markdown) and `!jahresbericht` (the yearly report); `export_decisions` serves the
+command line too."""
 
 from __future__ import annotations
 
@@ -9,15 +9,24 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
+
 from bot.dispatch import CommandContext
 from bot.errors import BadArgument, Forbidden
-from bot.replies import Attachment, Reply, md_escape
+from bot.i18n import Catalog
+from bot.replies import Attachment, Reply, md_escape, md_text
 from bot.schedule_parsing import occurrences
 from commands.arguments import Year
-from commands.decisions.render import GroupReport, decisions_csv, decisions_markdown, yearly_report_markdown
+from commands.decisions.render import (
+    GroupReport,
+    MeetingHeld,
+    decisions_csv,
+    decisions_markdown,
+    yearly_report_markdown,
+)
 from commands.decisions.shared import (
     decision_row,
-    display_names,
+    load_people,
     minutes_item,
     minutes_session,
     read_query,
@@ -29,7 +38,10 @@ from commands.decisions.texts import MESSAGES
 from commands.substitutions.commands import balance_table
 from commands.timezones import room_timezone
 from storage import Repositories
+from storage.decisions import DecisionRecord, ItemRecord, SessionRecord
 from storage.text import fold, slug
+
+_catalog = Catalog(MESSAGES)
 
 
 @router.command(
@@ -65,6 +77,7 @@ async def export(ctx: CommandContext, *, text: str | None = None) -> Reply:
         tz=tz,
         language=ctx.language,
         scope_label=scope.label,
+        scope_title=scope.described,
         group_order=ctx.config.groups,
     )
     return Reply.text(ctx.t("exp.done", count=count, kind=kind.upper()), attachments=[attachment])
@@ -80,21 +93,28 @@ async def export_decisions(
     tz: ZoneInfo,
     language: str,
     scope_label: str,
+    scope_title: str = "",
     group_order: Sequence[str] = (),
 ) -> tuple[Attachment, int]:
-    """All decisions of the scope (every status, oldest first) as CSV or Markdown; also for the CLI."""
+    """All decisions of the scope (every status, oldest first) as CSV or Markdown; also for the CLI. `scope_label`
+    goes into the file name ("eAkte"), `scope_title` into the title ("Gruppe eAkte", by default for one group)."""
     since = datetime(year, 1, 1, tzinfo=tz) if year else None
     until = datetime(year + 1, 1, 1, tzinfo=tz) if year else None
     result = await repos.decisions.search(
         groups=groups, room_id=room_id, since=since, until=until, status="all", limit=None, newest_first=False
     )
-    names = await display_names(repos, list({d.author for d in result.decisions}))
-    rows = [decision_row(d, names) for d in result.decisions]
+    named = await load_people(repos, [d.author for d in result.decisions])
+    rows = [decision_row(d, named.names) for d in result.decisions]
     label = " ".join(x for x in (scope_label, str(year) if year else "") if x)
     name = f"beschluesse-{slug(label) or 'alle'}"
     if kind == "csv":
         return Attachment(f"{name}.csv", "text/csv", decisions_csv(rows, tz=tz)), len(rows)
-    title = MESSAGES["exp.title"][language].format(scope=label)
+    if not scope_title and groups is not None and len(groups) == 1:  # the command line names only the group
+        scope_title = _catalog.text(language, "dec.scope_group", group=groups[0])
+    described = ", ".join(x for x in (scope_title or scope_label, str(year) if year else "") if x)
+    title = (
+        _catalog.text(language, "exp.title", scope=described) if described else _catalog.text(language, "exp.title_all")
+    )
     markdown = decisions_markdown(rows, tz=tz, title=title, language=language, group_order=group_order)
     return Attachment(f"{name}.md", "text/markdown", markdown.encode("utf-8")), len(rows)
 
@@ -104,6 +124,11 @@ async def export_decisions(
     aliases=["annualreport", "yearlyreport"],
     help_de="Erstellt den Jahresbericht (Beschlüsse, Termine, Protokolle, Aufgaben, Vertretungen) als Datei",
     help_en="Builds the yearly report (decisions, meetings, minutes, action items, substitutions) as a file",
+    details_de="Im Gruppenraum der Bericht der Gruppe; im Netzwerkraum oder per Direktnachricht (Koordination) der "
+    "des ganzen Netzwerks: jede Gruppe mit Einträgen, dazu die Beschlüsse, Termine, Protokolle und Aufgaben des "
+    "Netzwerkraums.",
+    details_en="In a group room the group's report; in the network room or a direct message (coordinators) the "
+    "whole network's: each group with entries, and the network room's decisions, meetings, minutes and action items.",
     labels={"year": ("Jahr", "year")},
     replay_safe=True,
 )
@@ -117,13 +142,18 @@ async def yearly_report(ctx: CommandContext, *, year: Annotated[int, Year(ahead=
     await ctx.tally.flush(ctx.repos.search_stats)  # the searches of the last minutes count too
     markdown, totals = await build_report(
         ctx.repos, chosen, groups, tz=tz, language=ctx.language, room_groups=dict(ctx.config.room_groups),
-        whole_network=own is None,
+        network_room=ctx.config.network_room if own is None else None, whole_network=own is None,
+        now=ctx.clock.now(),
     )  # fmt: skip
     scope = f" ({md_escape(own)})" if own else ""
     attachment = Attachment(
         f"jahresbericht-{chosen}{'-' + slug(own) if own else ''}.md", "text/markdown", markdown.encode("utf-8")
     )
-    return Reply.text(ctx.t("rep.done", year=chosen, scope=scope, **totals), attachments=[attachment])
+    counts = [ctx.t(f"rep.count.{kind}", count=count) for kind, count in totals.items() if count]
+    if not counts:
+        return Reply.text(ctx.t("rep.done_empty", year=chosen, scope=scope), attachments=[attachment])
+    listed = format_list(counts, locale=ctx.language)
+    return Reply.text(ctx.t("rep.done", year=chosen, scope=scope, counts=listed), attachments=[attachment])
 
 
 async def build_report(
@@ -134,41 +164,71 @@ async def build_report(
     tz: ZoneInfo,
     language: str,
     room_groups: dict[str, str],
+    network_room: str | None,
     whole_network: bool,
+    now: datetime,
 ) -> tuple[str, dict[str, int]]:
-    """The yearly report as Markdown and its totals (also used by `redi-bot export report`)."""
+    """The yearly report as Markdown and its totals: a section for each of `groups`, and with a `network_room` one
+    for the network's own decisions, meetings, minutes and action items (those of the network room that belong to
+    no group). Meetings count up to `now`: held, not planned."""
     since, until = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
     found = await repos.decisions.search(
         groups=list(groups), since=since, until=until, status="all", limit=None, newest_first=False
     )
-    names = await display_names(repos, list({d.author for d in found.decisions}))
     sessions = await repos.minutes.sessions(since=since, until=until, groups=list(groups))
     open_items = await repos.minutes.open_actions(groups=list(groups))
-    held = await _meetings_held(repos, since, until, room_groups)
-    reports = []
+    rooms = [*room_groups, *([network_room] if network_room is not None else [])]
+    held = await _meetings_held(repos, since, min(until, now), rooms)
+    decisions: list[DecisionRecord] = list(found.decisions)
+    parts: list[tuple[str, list[DecisionRecord], list[MeetingHeld], list[SessionRecord], list[ItemRecord]]] = []
+    if network_room is not None:
+        network = await repos.decisions.search(
+            room_id=network_room, since=since, until=until, status="all", limit=None, newest_first=False
+        )
+        own = [d for d in network.decisions if d.group is None]
+        every_session = await repos.minutes.sessions(since=since, until=until)
+        own_sessions = [s for s in every_session if s.room_id == network_room and s.group is None]
+        own_items = [i for i in await repos.minutes.open_actions(room_id=network_room) if i.group is None]
+        name = _catalog.text(language, "rep.network")
+        network_meetings = [] if network_room in room_groups else held.get(network_room, [])
+        parts.append((name, own, network_meetings, own_sessions, own_items))
+        decisions += own
+        sessions += own_sessions
+        open_items += own_items
     for group in groups:
-        reports.append(
-            GroupReport(
-                name=group,
-                decisions=[decision_row(d, names) for d in found.decisions if d.group == group],
-                meetings_held=held.get(group, 0),
-                minutes=[minutes_session(s) for s in sessions if s.group == group],
-                open_actions=[minutes_item(i) for i in open_items if i.group == group],
+        parts.append(
+            (
+                group,
+                [d for d in found.decisions if d.group == group],
+                [meeting for room, g in room_groups.items() if g == group for meeting in held.get(room, [])],
+                [s for s in sessions if s.group == group],
+                [i for i in open_items if i.group == group],
             )
         )
+    named = await load_people(repos, [*(d.author for d in decisions), *(i.owner for i in open_items)])
+    reports = [
+        GroupReport(
+            name=name,
+            decisions=[decision_row(d, named.names) for d in part_decisions],
+            meetings=part_meetings,
+            minutes=[minutes_session(s) for s in part_sessions],
+            open_actions=[minutes_item(i) for i in part_items],
+        )
+        for name, part_decisions, part_meetings, part_sessions, part_items in parts
+    ]
     extra: list[tuple[str, str]] = []
     if whole_network:
         table = await balance_table(repos, year, tz, language)
         if table:
-            extra.append((MESSAGES["rep.balance"][language], table))
+            extra.append((_catalog.text(language, "rep.balance"), table))
         asked = await repos.search_stats.top(since=since.date(), until=until.date())
         if asked:
-            lines = [f"{n}. {md_escape(label)} ({count}×)" for n, (label, count) in enumerate(asked, 1)]
-            extra.append((MESSAGES["rep.asked"][language], "\n".join(lines)))
-    markdown = yearly_report_markdown(year, reports, tz=tz, extra_sections=extra, language=language)
+            lines = [f"{n}. {md_text(label)} ({count}×)" for n, (label, count) in enumerate(asked, 1)]
+            extra.append((_catalog.text(language, "rep.asked"), "\n".join(lines)))
+    markdown = yearly_report_markdown(year, reports, tz=tz, extra_sections=extra, language=language, names=named.names)
     totals = {
-        "decisions": len(found.decisions),
-        "meetings": sum(held.get(g, 0) for g in groups),
+        "decisions": len(decisions),
+        "meetings": sum(report.meetings_held for report in reports),
         "minutes": len(sessions),
         "actions": len(open_items),
     }
@@ -176,11 +236,12 @@ async def build_report(
 
 
 async def _meetings_held(
-    repos: Repositories, since: datetime, until: datetime, room_groups: dict[str, str]
-) -> dict[str, int]:
-    """Occurrences of each group's meetings in [since, until) that were not skipped or cancelled before."""
-    counts: dict[str, int] = {}
-    for room_id, group in room_groups.items():
+    repos: Repositories, since: datetime, until: datetime, rooms: Sequence[str]
+) -> dict[str, list[MeetingHeld]]:
+    """Each room's meetings in [since, until) with the days they took place: occurrences not skipped, before
+    the meeting was cancelled."""
+    held: dict[str, list[MeetingHeld]] = {}
+    for room_id in dict.fromkeys(rooms):
         for meeting in await repos.meetings.in_room(room_id, cancelled_since=since):
             end = min(until, meeting.cancelled_at) if meeting.cancelled_at else until
             tz = ZoneInfo(meeting.timezone)
@@ -192,5 +253,7 @@ async def _meetings_held(
                 count=400,
                 exdates=meeting.skips,
             )
-            counts[group] = counts.get(group, 0) + sum(1 for d in dates if since <= d < end)
-    return counts
+            days = [d.astimezone(tz).date() for d in dates if since <= d < end]
+            if days:
+                held.setdefault(room_id, []).append(MeetingHeld(meeting.title, days))
+    return held

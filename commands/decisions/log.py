@@ -9,13 +9,13 @@ from datetime import datetime
 
 from bot.dispatch import CommandContext, IncomingMessage, bounded_text, is_number_word, record_number
 from bot.errors import BadArgument, Localized
-from bot.replies import Reply, md_escape, mention_link
+from bot.replies import Reply, md_escape
 from bot.schedule_parsing import format_when
 from commands import rights
 from commands.decisions.shared import (
     MAX_TEXT,
     check_may_log,
-    display_names,
+    people,
     permalink,
     room_group,
     router,
@@ -154,7 +154,7 @@ async def _show(ctx: CommandContext, decision_id: int) -> Reply:
     record = await visible_decision(ctx, decision_id)
     audit = await ctx.repos.decisions.audit(decision_id)
     tz = await room_timezone(ctx)
-    names = await display_names(ctx.repos, [record.author, *(a.actor for a in audit if a.actor)])
+    named = await people(ctx, [record.author, record.context_sender, *(a.actor for a in audit)])
     lines = [
         ctx.t(
             "dec.show",
@@ -162,7 +162,7 @@ async def _show(ctx: CommandContext, decision_id: int) -> Reply:
             status=ctx.t(f"dec.status.{record.status}"),
             when=md_escape(format_when(record.created_at.astimezone(tz), language=ctx.language)),
             group=md_escape(record.group or ctx.t("dec.no_group")),
-            author=mention_link(record.author, names.get(record.author)),
+            author=named.link(record.author),
             text=md_escape(record.text),
         )
     ]
@@ -171,7 +171,7 @@ async def _show(ctx: CommandContext, decision_id: int) -> Reply:
     if record.context_text is not None:
         context = ctx.t(
             "dec.context",
-            sender=mention_link(record.context_sender or "?", None),
+            sender=named.link(record.context_sender) if record.context_sender else "?",
             text=md_escape(record.context_text[:500]),
         )
         if record.context_state in ("edited", "redacted"):
@@ -187,7 +187,7 @@ async def _show(ctx: CommandContext, decision_id: int) -> Reply:
         lines.append(ctx.t("dec.link", link=record.permalink))
     steps = []
     for item in audit:
-        who = mention_link(item.actor, names.get(item.actor)) if item.actor else "🤖"
+        who = named.link(item.actor) if item.actor else "🤖"
         label = ctx.t(f"dec.audit.{item.action}") if f"dec.audit.{item.action}" in ctx.t.catalog else item.action
         detail = f" – {md_escape(item.detail)}" if item.detail else ""
         steps.append(f"- {item.at.astimezone(tz).strftime('%d.%m.%Y %H:%M')} {who}: {label}{detail}")

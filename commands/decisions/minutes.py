@@ -4,18 +4,20 @@ deleted."""
 
 from __future__ import annotations
 
+from babel.lists import format_list
+
 from bot.dispatch import CommandContext, bounded_text
 from bot.errors import BadArgument, Forbidden, Localized
-from bot.replies import Attachment, Reply, md_escape, mention_link
+from bot.replies import Attachment, Reply, md_escape
 from bot.schedule_parsing import format_when
 from commands import rights
 from commands.decisions.render import minutes_markdown
 from commands.decisions.shared import (
     MAX_TEXT,
     check_may_log,
-    display_names,
     minutes_item,
     minutes_session,
+    people,
     room_group,
     router,
 )
@@ -41,7 +43,15 @@ async def minutes(ctx: CommandContext, *, _words: str | None = None) -> Reply:
     items = await ctx.repos.minutes.items(session.id)
     tz = await room_timezone(ctx)
     when = md_escape(format_when(session.started_at.astimezone(tz), language=ctx.language))
-    return Reply.text(ctx.t("min.status", title=md_escape(session.title), when=when, count=len(items)))
+    counts = [
+        ctx.t(f"min.count.{kind}", count=count)
+        for kind in ("info", "decision", "action")
+        if (count := sum(item.kind == kind for item in items))
+    ]
+    if not counts:
+        return Reply.text(ctx.t("min.status_empty", title=md_escape(session.title), when=when))
+    listed = format_list(counts, locale=ctx.language)
+    return Reply.text(ctx.t("min.status", title=md_escape(session.title), when=when, items=listed))
 
 
 @router.subcommand(
@@ -75,12 +85,8 @@ async def _start(ctx: CommandContext, title: str) -> Reply:
         running = await ctx.repos.minutes.open_session(ctx.room_id)
         assert running is not None
         when = md_escape(format_when(running.started_at.astimezone(tz), language=ctx.language))
-        raise BadArgument(
-            "min.already",
-            title=running.title,
-            when=when,
-            who=mention_link(running.started_by, None),
-        )
+        named = await people(ctx, [running.started_by])
+        raise BadArgument("min.already", title=running.title, when=when, who=named.link(running.started_by))
     return Reply.text(ctx.t("min.started", title=md_escape(title), prefix=ctx.prefix))
 
 
@@ -100,10 +106,9 @@ async def _end(ctx: CommandContext) -> Reply:
     ended = await ctx.repos.minutes.end(session.id, now=ctx.clock.now())
     items = await ctx.repos.minutes.items(session.id)
     tz = await room_timezone(ctx)
-    people = [session.started_by, *(i.author for i in items), *(i.owner for i in items if i.owner)]
-    names = {k: v for k, v in (await display_names(ctx.repos, people)).items() if v}
+    named = await people(ctx, [session.started_by, *(i.author for i in items), *(i.owner for i in items)])
     text = minutes_markdown(
-        minutes_session(ended), [minutes_item(i) for i in items], tz=tz, language=ctx.language, names=names
+        minutes_session(ended), [minutes_item(i) for i in items], tz=tz, language=ctx.language, names=named.names
     )
     day = ended.started_at.astimezone(tz).strftime("%Y-%m-%d")
     filename = f"protokoll-{slug(ended.title) or 'sitzung'}-{day}.md"
@@ -128,8 +133,9 @@ async def info(ctx: CommandContext, *, text: str | None = None) -> Reply:
         room_id=ctx.room_id, group=session.group, kind="info", text=text.strip(), author=ctx.sender,
         now=ctx.clock.now(), session_id=session.id,
     )  # fmt: skip
-    count = len(await ctx.repos.minutes.items(session.id))
-    return Reply.text(ctx.t("min.noted", kind=ctx.t("min.kind.info"), number=count))
+    # Infos have no number of their own: "Info 2" is the second in these minutes, as the file lists them.
+    number = sum(item.kind == "info" for item in await ctx.repos.minutes.items(session.id))
+    return Reply.text(ctx.t("min.noted", number=number, title=md_escape(session.title)))
 
 
 @router.command(
@@ -156,7 +162,6 @@ async def undo(ctx: CommandContext) -> Reply:
             reason = "im Protokoll zurückgenommen" if ctx.language == "de" else "taken back in the minutes"
             await ctx.repos.decisions.revoke(record.id, actor=ctx.sender, reason=reason, now=ctx.clock.now())
             extra = ctx.t("min.undone_decision", id=record.id)
-    kind = {"info": "Info", "decision": "Beschluss", "action": "Aufgabe"}[item.kind]
-    if ctx.language == "en":
-        kind = {"info": "info", "decision": "decision", "action": "action item"}[item.kind]
-    return Reply.text(ctx.t("min.undone", kind=kind, text=md_escape(item.text[:200]), extra=extra))
+    number = item.decision_id if item.kind == "decision" else item.number
+    what = ctx.t(f"min.undone.{item.kind}", number=number)
+    return Reply.text(ctx.t("min.undone", what=what, text=md_escape(item.text[:200]), extra=extra))

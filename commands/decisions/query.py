@@ -539,8 +539,12 @@ _STATUS_FILTER_EN = {
 }
 
 
-def describe_decision_query(query: DecisionQuery, *, language: str) -> str:
-    """The search said back in plain text (escape it for Markdown): "„XRechnung“, Gruppe Sensorik, seit …"."""
+def describe_decision_query(
+    query: DecisionQuery, *, language: str, with_group: bool = True, author_name: str | None = None
+) -> str:
+    """The search said back in plain text (escape it for Markdown): "„XRechnung“, Gruppe Sensorik, seit …".
+    `with_group=False` leaves the group out where the reply names it already (the search's scope); `author_name`
+    names `von:`'s person as people know them."""
     check_language(language)
     de = language == "de"
     parts: list[str] = []
@@ -549,7 +553,7 @@ def describe_decision_query(query: DecisionQuery, *, language: str) -> str:
         parts.append(f"„{phrase}“" if de else f"“{phrase}”")
     if query.ids:
         parts.append(("Nr. " if de else "no. ") + ", ".join(f"#{n}" for n in query.ids))
-    if query.group:
+    if query.group and with_group:
         parts.append(f"Gruppe {query.group}" if de else f"group {query.group}")
     if query.since:
         parts.append(f"seit {day_de(query.since)}" if de else f"since {day_en(query.since)}")
@@ -557,6 +561,7 @@ def describe_decision_query(query: DecisionQuery, *, language: str) -> str:
         parts.append(f"bis {day_de(query.until)}" if de else f"until {day_en(query.until)}")
     parts.extend(f"#{label}" for label in query.tag_labels)
     if query.author:
-        parts.append(f"von {query.author}" if de else f"by {query.author}")
+        author = author_name or query.author
+        parts.append(f"von {author}" if de else f"by {author}")
     parts.append((_STATUS_FILTER_DE if de else _STATUS_FILTER_EN)[query.status])
     return ", ".join(parts)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.dispatch import CommandContext, is_number_word, record_number
 from bot.errors import BadArgument, Localized
-from bot.replies import Reply, md_escape, mention_link
+from bot.replies import Reply, md_escape
 from commands.decisions.query import describe_decision_query
-from commands.decisions.shared import display_names, read_query, router, search_scope
+from commands.decisions.shared import People, people, read_query, router, search_scope
 from commands.timezones import room_timezone
 from storage.decisions import DecisionRecord
 
@@ -65,14 +65,17 @@ async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> R
         ids=query.ids,
     )
     result = await search(status=query.status, limit=PAGE, offset=(page - 1) * PAGE)
-    described = describe_decision_query(query, language=ctx.language) or ""
-    heading = md_escape(", ".join(x for x in (scope.label, described) if x))
+    named = await people(ctx, [query.author, *(d.author for d in result.decisions)])
+    # The scope names the group ("Gruppe eAkte"); a `gruppe:` of the search is that scope, so it is not said twice.
+    described = describe_decision_query(
+        query, language=ctx.language, with_group=False, author_name=named.names.get(query.author or "")
+    )
+    heading = md_escape(", ".join(x for x in (scope.described, described) if x))
     if result.total == 0:
         lines = [ctx.t("dec.none", query=heading)]
     else:
-        names = await display_names(ctx.repos, [d.author for d in result.decisions])
-        lines = [ctx.t("dec.results_many" if result.capped else "dec.results", query=heading, total=result.total)]
-        lines.append("\n".join(_line(ctx, d, names, tz) for d in result.decisions))
+        lines = [ctx.t("dec.results_many" if result.capped else "dec.results", query=heading, count=result.total)]
+        lines.append("\n".join(_line(ctx, d, named, tz) for d in result.decisions))
         if page * PAGE < result.total:
             command = f"{ctx.prefix}{ctx.invoked_as} {raw.strip()}".strip()
             lines.append(ctx.t("dec.next_page", command=command, page=page + 1))
@@ -85,11 +88,11 @@ async def search_decisions(ctx: CommandContext, *, text: str | None = None) -> R
     return Reply.text("\n\n".join(lines))
 
 
-def _line(ctx: CommandContext, record: DecisionRecord, names: dict[str, str | None], tz: ZoneInfo) -> str:
+def _line(ctx: CommandContext, record: DecisionRecord, named: People, tz: ZoneInfo) -> str:
     day = record.created_at.astimezone(tz).strftime("%d.%m.%Y")
     status = "" if record.status == "active" else f" ({ctx.t(f'dec.status.{record.status}')})"
     link = f" · [↗]({record.permalink})" if record.permalink else ""
     group = md_escape(record.group or ctx.t("dec.no_group"))
     text = md_escape(record.text if len(record.text) <= 300 else record.text[:300] + "…")
-    author = mention_link(record.author, names.get(record.author))
+    author = named.link(record.author)
     return f"- **#{record.id}** · {day} · {group} · {author}: {text}{status}{link}"

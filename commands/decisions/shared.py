@@ -3,13 +3,15 @@ person may see and search, and the rows the renderers (`render`) take."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from bot.dispatch import CommandContext, Router
 from bot.errors import Forbidden, NotFound
+from bot.replies import md_escape, mention_link
 from commands.decisions.query import DecisionQuery, parse_decision_query
-from commands.decisions.render import DecisionRow, MinutesItem, MinutesSession
+from commands.decisions.render import DecisionRow, MinutesItem, MinutesSession, is_user_id
 from commands.decisions.texts import MESSAGES
 from commands.timezones import room_timezone
 from storage import Repositories
@@ -33,7 +35,7 @@ def permalink(room_id: str, event_id: str) -> str:
     return f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(event_id, safe='$:')}"
 
 
-def decision_row(record: DecisionRecord, names: dict[str, str | None]) -> DecisionRow:
+def decision_row(record: DecisionRecord, names: Mapping[str, str]) -> DecisionRow:
     return DecisionRow(
         id=record.id,
         created_at=record.created_at,
@@ -50,9 +52,43 @@ def decision_row(record: DecisionRecord, names: dict[str, str | None]) -> Decisi
     )
 
 
-async def display_names(repos: Repositories, user_ids: Sequence[str]) -> dict[str, str | None]:
-    profiles = await repos.profiles.get_many(user_ids)
-    return {uid: (profiles[uid].display_name if uid in profiles else None) for uid in user_ids}
+@dataclass(frozen=True)
+class People:
+    """How the decision commands name people: by the display name of their profile (for whoever sent the command,
+    else the name their client shows), in chat as a pill, in files as "Anna Berger (@anna:example.org)"
+    (`commands.decisions.render`). A pill is a link, not a call: only who said `!erwähnen ja` (`pings`) may be
+    put in a message's m.mentions, and only where the message is about them."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    pings: frozenset[str] = frozenset()
+
+    def link(self, user: str) -> str:
+        """A person in a chat message: a pill with their name; an owner written as a name, as written."""
+        return mention_link(user, self.names.get(user)) if is_user_id(user) else md_escape(user)
+
+    def mentions(self, *users: str) -> list[str]:
+        """Of `users`, who may be pinged."""
+        return [user for user in dict.fromkeys(users) if user in self.pings]
+
+
+async def load_people(
+    repos: Repositories, user_ids: Iterable[str | None], *, known: Mapping[str, str | None] | None = None
+) -> People:
+    """The names (and ping choices) of these people; `known` names the ones without a profile name, e.g. the
+    sender as their client shows them."""
+    ids = [user for user in dict.fromkeys(user_ids) if user]
+    profiles = await repos.profiles.get_many(ids)
+    names = {user: name for user, name in (known or {}).items() if name}
+    names.update({user: p.display_name for user, p in profiles.items() if p.display_name})
+    return People(names, frozenset(user for user, p in profiles.items() if p.allow_mentions))
+
+
+async def people(
+    ctx: CommandContext, user_ids: Iterable[str | None], *, known: Mapping[str, str | None] | None = None
+) -> People:
+    """`load_people` for a command: the sender is named as their client shows them if their profile has no name."""
+    known = {ctx.sender: ctx.message.sender_name} | {user: name for user, name in (known or {}).items() if name}
+    return await load_people(ctx.repos, [ctx.sender, *user_ids], known=known)
 
 
 async def visible_decision(ctx: CommandContext, decision_id: int, *, lock: bool = False) -> DecisionRecord:
@@ -67,12 +103,15 @@ async def visible_decision(ctx: CommandContext, decision_id: int, *, lock: bool 
 
 
 class SearchScope:
-    """Which decisions a search may see: the room's group, the room, or (coordinators) all groups."""
+    """Which decisions a search may see: the room's group, the room, or (coordinators) all groups. `label` names it
+    in file names ("eAkte"), `described` in what the bot says and in titles ("Gruppe eAkte", "alle Gruppen"); both
+    are plain text."""
 
-    def __init__(self, groups: list[str] | None, room_id: str | None, label: str) -> None:
+    def __init__(self, groups: list[str] | None, room_id: str | None, label: str, described: str) -> None:
         self.groups = groups
         self.room_id = room_id
         self.label = label
+        self.described = described
 
 
 def search_scope(ctx: CommandContext, asked_group: str | None) -> SearchScope:
@@ -80,12 +119,14 @@ def search_scope(ctx: CommandContext, asked_group: str | None) -> SearchScope:
     if asked_group is not None:
         if not ctx.is_coordinator and asked_group != own:
             raise Forbidden("dec.cross_group", group=own or ctx.t("dec.scope_room"))
-        return SearchScope([asked_group], None, asked_group)
+        return SearchScope([asked_group], None, asked_group, str(ctx.t("dec.scope_group", group=asked_group)))
     if own is not None:
-        return SearchScope([own], None, own)
+        return SearchScope([own], None, own, str(ctx.t("dec.scope_group", group=own)))
     if ctx.is_coordinator:
-        return SearchScope(None, None, ctx.t("dec.scope_all"))
-    return SearchScope(None, ctx.room_id, ctx.t("dec.scope_room"))
+        all_groups = str(ctx.t("dec.scope_all"))
+        return SearchScope(None, None, all_groups, all_groups)
+    room = str(ctx.t("dec.scope_room"))
+    return SearchScope(None, ctx.room_id, room, room)
 
 
 async def read_query(ctx: CommandContext, text: str) -> DecisionQuery:
@@ -94,7 +135,8 @@ async def read_query(ctx: CommandContext, text: str) -> DecisionQuery:
 
 
 def minutes_item(item: ItemRecord) -> MinutesItem:
-    return MinutesItem(item.kind, item.text, item.author, item.created_at, item.owner, item.due, item.decision_id)
+    number = item.decision_id if item.kind == "decision" else item.number
+    return MinutesItem(item.kind, item.text, item.author, item.created_at, item.owner, item.due, number)
 
 
 def minutes_session(session: SessionRecord) -> MinutesSession:

@@ -1,8 +1,13 @@
 """What the decision, minutes, action-item and export commands say, in German and English: `dec.*` the
 decision log and its searches, `decq.*` a search the bot will not guess at (raised by `query`), `min.*` minutes,
-`act.*` action items, `exp.*` and `rep.*` the export and the yearly report."""
+`act.*` action items, `exp.*` and `rep.*` the export and the yearly report, `file.*` the files (`render`).
 
-MESSAGES: dict[str, dict[str, str]] = {
+Numbers are shown one way per kind: "Beschluss #17" and "Aufgabe #3" are record numbers that commands take
+(`!beschluss 17`, `!erledigt 3`), each counted on its own; "Info 2" is the place of an info in its minutes."""
+
+from bot.i18n import Messages
+
+MESSAGES: Messages = {
     "dec.usage": {
         "de": "So hältst du einen Beschluss fest: `{example_de}` – auch als Antwort auf die Nachricht, um die es geht.",
         "en": "This is how you log a decision: `{example_en}` – also as a reply to the message it is about.",
@@ -18,8 +23,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Only coordinators log decisions, minutes and action items here (`[decisions].who_may_log`).",
     },
     "dec.too_many_tags": {
-        "de": "Das sind {count} Schlagworte; höchstens {limit} gehen, z. B. `#eAkte #Vergabe`.",
-        "en": "That is {count} tags; at most {limit} work, e.g. `#eAkte #Vergabe`.",
+        "de": {
+            "one": "Das ist {count} Schlagwort; höchstens {limit} gehen, z. B. `#eAkte #Vergabe`.",
+            "other": "Das sind {count} Schlagworte; höchstens {limit} gehen, z. B. `#eAkte #Vergabe`.",
+        },
+        "en": {
+            "one": "That is {count} tag; at most {limit} work, e.g. `#eAkte #Vergabe`.",
+            "other": "That is {count} tags; at most {limit} work, e.g. `#eAkte #Vergabe`.",
+        },
     },
     "dec.too_long": {
         "de": "Das ist zu lang: höchstens {limit} Zeichen. Fass den Beschluss kürzer und antworte damit auf "
@@ -86,20 +97,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Decision #{id} is revoked; it stays in the log, with the reason.",
     },
     # Queries
-    "dec.results": {"de": "**Beschlüsse** – {query}: {total}", "en": "**Decisions** – {query}: {total}"},
+    "dec.results": {
+        "de": {"one": "**{count} Beschluss** – {query}", "other": "**{count} Beschlüsse** – {query}"},
+        "en": {"one": "**{count} decision** – {query}", "other": "**{count} decisions** – {query}"},
+    },
     "dec.results_many": {
-        "de": "**Beschlüsse** – {query}: mehr als {total}, die neuesten zuerst. Mit weiteren Wörtern, `gruppe:` "
-        "oder `seit:` grenzt du die Suche ein.",
-        "en": "**Decisions** – {query}: more than {total}, newest first. Narrow it down with more words, `group:` "
-        "or `since:`.",
+        "de": {
+            "one": "**Mehr als {count} Beschluss** – {query}; die neuesten zuerst. Mit weiteren Wörtern, `gruppe:` "
+            "oder `seit:` grenzt du die Suche ein.",
+            "other": "**Mehr als {count} Beschlüsse** – {query}; die neuesten zuerst. Mit weiteren Wörtern, "
+            "`gruppe:` oder `seit:` grenzt du die Suche ein.",
+        },
+        "en": {
+            "one": "**More than {count} decision** – {query}; newest first. Narrow it down with more words, "
+            "`group:` or `since:`.",
+            "other": "**More than {count} decisions** – {query}; newest first. Narrow it down with more words, "
+            "`group:` or `since:`.",
+        },
     },
     "dec.none": {
         "de": "Keine Beschlüsse gefunden ({query}).",
         "en": "No decisions found ({query}).",
     },
     "dec.hidden": {
-        "de": "{count} weitere sind ersetzt oder aufgehoben: mit `status:alle` siehst du auch die.",
-        "en": "{count} more are superseded or revoked: add `status:all` to see them.",
+        "de": {
+            "one": "{count} weiterer ist ersetzt oder aufgehoben: mit `status:alle` siehst du auch den.",
+            "other": "{count} weitere sind ersetzt oder aufgehoben: mit `status:alle` siehst du auch die.",
+        },
+        "en": {
+            "one": "{count} more is superseded or revoked: add `status:all` to see it.",
+            "other": "{count} more are superseded or revoked: add `status:all` to see them.",
+        },
     },
     "dec.hidden_many": {
         "de": "Weitere sind ersetzt oder aufgehoben: mit `status:alle` siehst du auch die.",
@@ -107,6 +135,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "dec.next_page": {"de": "Weiter: `{command} seite:{page}`", "en": "Next: `{command} page:{page}`"},
     "dec.scope_room": {"de": "dieser Raum", "en": "this room"},
+    "dec.scope_group": {"de": "Gruppe {group}", "en": "group {group}"},
     "dec.scope_all": {"de": "alle Gruppen", "en": "all groups"},
     "dec.cross_group": {
         "de": "Gruppenübergreifend suchen darf die Koordination (in ihrem Raum oder per Direktnachricht). "
@@ -171,10 +200,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "`from:`.",
     },
     "decq.too_many_words": {
-        "de": "Das sind {count} Suchwörter; höchstens {limit} gehen, und jedes muss vorkommen. Nimm die wichtigsten, "
-        "z. B. `XRechnung Pflicht`.",
-        "en": "That is {count} search words; at most {limit} fit, and each must occur. Keep the important ones, "
-        "e.g. `XRechnung duty`.",
+        "de": {
+            "one": "Das ist {count} Suchwort; höchstens {limit} gehen, und jedes muss vorkommen. Nimm die "
+            "wichtigsten, z. B. `XRechnung Pflicht`.",
+            "other": "Das sind {count} Suchwörter; höchstens {limit} gehen, und jedes muss vorkommen. Nimm die "
+            "wichtigsten, z. B. `XRechnung Pflicht`.",
+        },
+        "en": {
+            "one": "That is {count} search word; at most {limit} fit, and each must occur. Keep the important ones, "
+            "e.g. `XRechnung duty`.",
+            "other": "That is {count} search words; at most {limit} fit, and each must occur. Keep the important "
+            "ones, e.g. `XRechnung duty`.",
+        },
     },
     "decq.bad_date": {
         "de": "„{name}:{value}“ verstehe ich nicht als Datum. Schreib z. B. {example}.",
@@ -208,16 +245,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No minutes are running here. Start: `{prefix}minutes start jour fixe`",
     },
     "min.status": {
-        "de": "Protokoll „{title}“ läuft seit {when}: {count} Punkte.",
-        "en": "Minutes “{title}” running since {when}: {count} items.",
+        "de": "Protokoll „{title}“ läuft seit {when}: {items}.",
+        "en": "Minutes “{title}” running since {when}: {items}.",
+    },
+    "min.status_empty": {
+        "de": "Protokoll „{title}“ läuft seit {when}; noch ist nichts notiert.",
+        "en": "Minutes “{title}” running since {when}; nothing noted yet.",
+    },
+    "min.count.info": {
+        "de": {"one": "{count} Info", "other": "{count} Infos"},
+        "en": {"one": "{count} info item", "other": "{count} info items"},
+    },
+    "min.count.decision": {
+        "de": {"one": "{count} Beschluss", "other": "{count} Beschlüsse"},
+        "en": {"one": "{count} decision", "other": "{count} decisions"},
+    },
+    "min.count.action": {
+        "de": {"one": "{count} Aufgabe", "other": "{count} Aufgaben"},
+        "en": {"one": "{count} action item", "other": "{count} action items"},
     },
     "min.default_title": {"de": "Sitzung vom {day}", "en": "Meeting of {day}"},
-    "min.noted": {"de": "Notiert ({kind} {number} im Protokoll).", "en": "Noted ({kind} {number} in the minutes)."},
-    "min.kind.info": {"de": "Info", "en": "info"},
-    "min.undone": {
-        "de": "Zurückgenommen: {kind} „{text}“.{extra}",
-        "en": "Taken back: {kind} “{text}”.{extra}",
+    "min.noted": {
+        "de": "Notiert: Info {number} im Protokoll „{title}“.",
+        "en": "Noted: info item {number} in the minutes “{title}”.",
     },
+    "min.undone": {
+        "de": "Zurückgenommen: {what} „{text}“.{extra}",
+        "en": "Taken back: {what} “{text}”.{extra}",
+    },
+    "min.undone.info": {"de": "Info", "en": "info item"},
+    "min.undone.decision": {"de": "Beschluss #{number}", "en": "decision #{number}"},
+    "min.undone.action": {"de": "Aufgabe #{number}", "en": "action item #{number}"},
     "min.undone_decision": {
         "de": " Beschluss #{id} ist damit aufgehoben (er bleibt im Log).",
         "en": " Decision #{id} is revoked with it (it stays in the log).",
@@ -237,8 +295,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Like this: `{prefix}action @maria:example.org by 10.12. get a quote`",
     },
     "act.added": {
-        "de": "Aufgabe #{id} für {owner}{due}: {text}{reminder}",
-        "en": "Action item #{id} for {owner}{due}: {text}{reminder}",
+        "de": "Aufgabe #{number} für {owner}{due}: {text}{reminder}",
+        "en": "Action item #{number} for {owner}{due}: {text}{reminder}",
     },
     "act.due": {"de": " bis {day}", "en": " by {day}"},
     "act.reminder": {
@@ -251,35 +309,104 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "act.list": {"de": "**Offene Aufgaben**{scope}", "en": "**Open action items**{scope}"},
     "act.none": {"de": "Keine offenen Aufgaben{scope}. 🎉", "en": "No open action items{scope}. 🎉"},
-    "act.line": {"de": "#{id} {text} – {owner}{due}", "en": "#{id} {text} – {owner}{due}"},
-    "act.done": {"de": "Aufgabe #{id} ist erledigt. Danke!", "en": "Action item #{id} is done. Thank you!"},
-    "act.already_done": {"de": "Aufgabe #{id} war schon erledigt.", "en": "Action item #{id} was already done."},
+    "act.line": {"de": "**#{number}** {text} – {owner}{due}", "en": "**#{number}** {text} – {owner}{due}"},
+    "act.done": {"de": "Aufgabe #{number} ist erledigt. Danke!", "en": "Action item #{number} is done. Thank you!"},
+    "act.already_done": {
+        "de": "Aufgabe #{number} war schon erledigt.",
+        "en": "Action item #{number} was already done.",
+    },
     "act.not_found": {
-        "de": "Eine offene Aufgabe #{id} gibt es nicht. Offene Aufgaben: `{prefix}aufgaben`",
-        "en": "There is no action item #{id}. Open ones: `{prefix}actions`",
+        "de": "Eine offene Aufgabe #{number} gibt es nicht. Offene Aufgaben: `{prefix}aufgaben`",
+        "en": "There is no open action item #{number}. Open ones: `{prefix}actions`",
     },
     "act.remind": {
-        "de": "⏰ Heute fällig – Aufgabe #{id}: {text}{group}",
-        "en": "⏰ Due today – action item #{id}: {text}{group}",
+        "de": "⏰ Heute fällig – Aufgabe #{number}: {text}{group}",
+        "en": "⏰ Due today – action item #{number}: {text}{group}",
     },
     # Export and report
     "exp.usage": {
         "de": "So geht's: `{prefix}export beschluesse csv` oder `{prefix}export beschluesse md eAkte 2026`",
         "en": "Like this: `{prefix}export decisions csv` or `{prefix}export decisions md eAkte 2026`",
     },
-    "exp.done": {"de": "{count} Beschlüsse als {kind}-Datei.", "en": "{count} decisions as a {kind} file."},
-    "exp.title": {"de": "Beschlüsse {scope}", "en": "Decisions {scope}"},
+    "exp.done": {
+        "de": {"one": "{count} Beschluss als {kind}-Datei.", "other": "{count} Beschlüsse als {kind}-Datei."},
+        "en": {"one": "{count} decision as a {kind} file.", "other": "{count} decisions as a {kind} file."},
+    },
+    "exp.title": {"de": "Beschlüsse – {scope}", "en": "Decisions – {scope}"},
+    "exp.title_all": {"de": "Beschlüsse", "en": "Decisions"},
     "rep.forbidden": {
         "de": "Den Jahresbericht über alle Gruppen erstellt die Koordination; in einem Gruppenraum gibt es "
         "den Bericht der Gruppe.",
         "en": "The yearly report across all groups is for the coordinators; a group room gets its group's report.",
     },
     "rep.done": {
-        "de": "Jahresbericht {year}{scope}: {decisions} Beschlüsse, {meetings} Termine, {minutes} Protokolle, "
-        "{actions} offene Aufgaben. Die Datei hängt an.",
-        "en": "Yearly report {year}{scope}: {decisions} decisions, {meetings} meetings, {minutes} minutes, "
-        "{actions} open action items. The file is attached.",
+        "de": "Jahresbericht {year}{scope}: {counts}. Die Datei hängt an.",
+        "en": "Yearly report {year}{scope}: {counts}. The file is attached.",
     },
+    "rep.done_empty": {
+        "de": "Jahresbericht {year}{scope}: keine Beschlüsse, Termine, Protokolle oder offenen Aufgaben. Die Datei "
+        "hängt an.",
+        "en": "Yearly report {year}{scope}: no decisions, meetings, minutes or open action items. The file is "
+        "attached.",
+    },
+    "rep.count.decisions": {
+        "de": {"one": "{count} Beschluss", "other": "{count} Beschlüsse"},
+        "en": {"one": "{count} decision", "other": "{count} decisions"},
+    },
+    "rep.count.meetings": {
+        "de": {"one": "{count} Termin", "other": "{count} Termine"},
+        "en": {"one": "{count} meeting", "other": "{count} meetings"},
+    },
+    "rep.count.minutes": {
+        "de": {"one": "{count} Protokoll", "other": "{count} Protokolle"},
+        "en": {"one": "{count} set of minutes", "other": "{count} sets of minutes"},
+    },
+    "rep.count.actions": {
+        "de": {"one": "{count} offene Aufgabe", "other": "{count} offene Aufgaben"},
+        "en": {"one": "{count} open action item", "other": "{count} open action items"},
+    },
+    "rep.network": {"de": "Netzwerk (ohne Gruppe)", "en": "Network (no group)"},
     "rep.balance": {"de": "Vertretungsbilanz", "en": "Substitution balance"},
     "rep.asked": {"de": "Meistgefragte Themen bei Wer weiß was", "en": "Most-asked topics in who knows what"},
+    # The files (`render`): read in an editor as often as rendered, so they name people in full and dates plainly.
+    "file.no_group": {"de": "Ohne Gruppe", "en": "No group"},
+    "file.no_decisions": {"de": "Keine Beschlüsse gefunden.", "en": "No decisions found."},
+    "file.superseded_by": {"de": "ersetzt durch #{id}", "en": "superseded by #{id}"},
+    "file.note": {"de": "Hinweis", "en": "Note"},
+    "file.link": {"de": "Nachricht", "en": "message"},
+    "file.minutes": {"de": "Protokoll: {title}", "en": "Minutes: {title}"},
+    "file.group": {"de": "Gruppe {group}", "en": "Group {group}"},
+    "file.participants": {"de": "Teilnehmende: {people}", "en": "Participants: {people}"},
+    "file.infos": {"de": "Infos", "en": "Information"},
+    "file.decisions": {"de": "Beschlüsse", "en": "Decisions"},
+    "file.actions": {"de": "Aufgaben", "en": "Action items"},
+    "file.owner": {"de": "zuständig: {person}", "en": "owner: {person}"},
+    "file.due": {"de": "bis {day}", "en": "due {day}"},
+    "file.no_entries": {"de": "Keine Einträge.", "en": "No entries."},
+    "file.span": {"de": "{day}, {start}–{end} Uhr", "en": "{day}, {start}–{end}"},
+    "file.span_running": {"de": "{day}, ab {start} Uhr (läuft noch)", "en": "{day}, from {start} (still running)"},
+    "file.report": {"de": "Jahresbericht {year}", "en": "Yearly report {year}"},
+    "file.overview": {"de": "Überblick", "en": "Overview"},
+    "file.column.group": {"de": "Gruppe", "en": "Group"},
+    "file.column.decisions": {"de": "Beschlüsse", "en": "Decisions"},
+    "file.column.meetings": {"de": "Termine", "en": "Meetings"},
+    "file.column.minutes": {"de": "Protokolle", "en": "Minutes"},
+    "file.column.actions": {"de": "Offene Aufgaben", "en": "Open action items"},
+    "file.total": {"de": "Summe", "en": "Total"},
+    "file.nothing": {
+        "de": "Im Jahr {year} ist nichts festgehalten: keine Beschlüsse, Termine, Protokolle oder offenen Aufgaben.",
+        "en": "Nothing recorded in {year}: no decisions, meetings, minutes or open action items.",
+    },
+    "file.quiet": {
+        "de": "Ohne Einträge im Jahr {year}: {groups}.",
+        "en": "Nothing recorded in {year}: {groups}.",
+    },
+    "file.section": {"de": "{title} ({count})", "en": "{title} ({count})"},
+    "file.section_decisions": {
+        "de": "Beschlüsse ({count}, davon {statuses})",
+        "en": "Decisions ({count}; {statuses})",
+    },
+    "file.status_count.superseded": {"de": "{count} ersetzt", "en": "{count} superseded"},
+    "file.status_count.revoked": {"de": "{count} aufgehoben", "en": "{count} revoked"},
+    "file.meeting": {"de": "{title}: {dates}", "en": "{title}: {dates}"},
 }
