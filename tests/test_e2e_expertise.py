@@ -98,6 +98,7 @@ async def test_coordinator_imports_profiles_from_a_file(
     assert "So geht's" in await ask(coordinator, room, bot, "!import")
     dry_run = await ask(coordinator, room, bot, "!import", reply_to=upload)
     assert "2 neu" in dry_run and "!import anwenden" in dry_run
+    assert "Erwähnen" not in dry_run, "no erwaehnen column: nobody is pinged, so there is nothing to say"
     assert "niemanden gefunden" in await ask(member, room, bot, "!werweiss LoRaWAN")
 
     applied = await ask(coordinator, room, bot, "!import anwenden", reply_to=upload)
@@ -106,3 +107,4 @@ async def test_coordinator_imports_profiles_from_a_file(
     assert "1. Emil Engel – Gaggenau · Sensorik — Sensorik" in answer
     profile = await ask(member, room, bot, "!profil @dora:localhost")
     assert "Stadt: Bruchsal" in profile and "Themen: LoRaWAN, Sensorik" in profile and "Notiz: Mo–Do" in profile
+    assert "Erwähnen erlaubt: nein" in profile, "pings are opt-in, for imported profiles too"

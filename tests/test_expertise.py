@@ -14,10 +14,11 @@ from bot.app import all_routers
 from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.dispatch import Dispatcher, IncomingMessage
-from bot.replies import message_content
+from bot.replies import html_to_plain, message_content, render_html
 from commands.arguments import resolve_name
 from commands.expertise.commands import Search, parse_search
 from storage import Database
+from tests.messages import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
 _EVENTS = itertools.count()  # every message its own event id, as in Matrix
@@ -170,11 +171,27 @@ async def test_city_filters_and_paging(bot: Dispatcher) -> None:
     first = await say(bot, BEN, "!werweiss eAkte")  # page size is 2 in these tests
     # Dora knows two matching topics (eAkte, and its synonym "elektronische Akte"), Anna one.
     assert "1. Dora" in first and "2. Anna" in first and "Cem" not in first
-    assert "Noch 1 weitere: !mehr" in first
+    assert "Noch 1 weitere Person: !mehr" in first
     second = await say(bot, BEN, "!more")
     assert "Seite 2" in second and "3. Cem" in second and "Anna" not in second
     assert "Das waren alle Treffer" in await say(bot, BEN, "!mehr")
     assert "keine Suche zum Weiterblättern" in await say(bot, BEN, "!mehr", room="!other:x")
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "more", "many"),
+    [
+        ("de", 1, "Noch 1 weitere Person: !mehr", "Das ist mehr als 1 Person – grenz die Suche ein"),
+        ("de", 2, "Noch 2 weitere Personen: !mehr", "Das sind mehr als 2 Personen – grenz die Suche ein"),
+        ("en", 1, "1 more person: !more", "That's more than 1 person – narrow it down"),
+        ("en", 2, "2 more people: !more", "That's more than 2 people – narrow it down"),
+    ],
+)
+def test_more_people_read_right_for_one_and_for_many(language: str, count: int, more: str, many: str) -> None:
+    """ "Noch 1 weitere" said nothing of whom; the count and its noun agree, as the reader gets them."""
+    for key, expected in (("who.more", more), ("who.many_more", many)):
+        html = render_html(CATALOG.text(language, key, count=count, prefix="!"))
+        assert html_to_plain(html).startswith(expected) and "<code>" in html
 
 
 async def test_nobody_found_suggests_related_topics(bot: Dispatcher) -> None:

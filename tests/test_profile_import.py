@@ -467,11 +467,28 @@ def test_plan_creates_with_defaults() -> None:
     (change,) = plan.changes
     assert change.action == "create" and change.line == 2
     assert change.result == ExistingProfile(
-        "@anna.schmidt:buehl.de", None, "Bühl", (), ("E-Akte",), None, allow_mentions=True
+        "@anna.schmidt:buehl.de", None, "Bühl", (), ("E-Akte",), None, allow_mentions=False
     )
     assert change.changes == ("Stadt: Bühl", "Themen: E-Akte")
     assert change.changes_en == ("City: Bühl", "Topics: E-Akte")
     assert (plan.created, plan.updated, plan.unchanged) == (1, 0, 0)
+
+
+def test_new_profiles_are_pinged_only_if_the_file_says_ja() -> None:
+    """Pings are opt-in (issue #13): a file without an `erwaehnen` column, or with an empty cell, creates profiles
+    that are named without a ping; only "ja" switches them on, and the coordinator's report says which."""
+    rows, problems, _ = parse(
+        "matrix_id,name,stadt,erwaehnen\n@anna:buehl.de,Anna,Bühl,ja\n@ben:rastatt.de,Ben,Rastatt,\n"
+    )
+    no_column, _, _ = parse("matrix_id,name\n@cem:buehl.de,Cem\n")
+    assert problems == []
+    plan = plan_import([*rows, *no_column], {}, topic_key=topic_key)
+    assert [c.result.allow_mentions for c in plan.changes] == [True, False, False]
+    for language, yes in (("de", "Erwähnen: ja"), ("en", "Mentions: yes")):
+        report = plain(render_report(plan, [], [], language=language, dry_run=True))
+        lines = [line for line in report.splitlines() if "@" in line]
+        assert [yes in line for line in lines] == [True, False, False], report
+        assert "nein" not in report and " no" not in "".join(lines)
 
 
 def test_empty_cells_keep_what_is_stored() -> None:

@@ -10,7 +10,7 @@ Rules (the report repeats the merge rules, so coordinators need not read this):
   the rows that are fine, so a dry run can say what the rest would do; the caller must not apply
   anything while the problem list is not empty.
 * An empty cell, a missing column or a missing TOML key means "keep what is stored" (for a new
-  profile: nothing, and mentions allowed). A blank spreadsheet cell far more often means "don't
+  profile: nothing, and no pings: they are opt-in). A blank spreadsheet cell far more often means "don't
   know" than "delete", and a half-filled sheet must not wipe profiles people wrote themselves.
   So nothing can be cleared by import; that is what the profile commands are for.
 * Name, city, note and "mentions" given in the file replace the stored value. Groups given replace
@@ -71,7 +71,7 @@ class ProfileData:
     groups: tuple[str, ...]
     topics: tuple[str, ...]
     note: str | None
-    allow_mentions: bool | None  # None: keep the stored choice (new profiles: allowed)
+    allow_mentions: bool | None  # None: keep the stored choice (new profiles: no pings, they are opt-in)
 
 
 @dataclass(frozen=True)
@@ -866,7 +866,7 @@ def plan_import(
                 groups=wanted.groups,
                 topics=_merge_topics((), wanted.topics, topic_key),
                 note=wanted.note,
-                allow_mentions=True if wanted.allow_mentions is None else wanted.allow_mentions,
+                allow_mentions=bool(wanted.allow_mentions),  # pings are opt-in: only a "ja" in the file
             )
             de, en = _describe_new(result)
             change = ProfileChange(wanted.user_id, row.line, "create", de, en, result)
@@ -926,9 +926,9 @@ def _describe_new(profile: ExistingProfile) -> tuple[tuple[str, ...], tuple[str,
     if profile.note:
         de.append(f"Notiz: {_q_de(profile.note, 40)}")
         en.append(f"Note: {_q_en(profile.note, 40)}")
-    if not profile.allow_mentions:
-        de.append("Erwähnen: nein")
-        en.append("Mentions: no")
+    if profile.allow_mentions:
+        de.append("Erwähnen: ja")
+        en.append("Mentions: yes")
     return tuple(de), tuple(en)
 
 

@@ -1,7 +1,9 @@
 """What the who-knows-what commands say, in German and English: `who.*` the search, `profile.*`, `topics.*`,
 `city.*`, `groups.*`, `note.*` and `mentions.*` a person's profile, `import.*` the profile import."""
 
-MESSAGES: dict[str, dict[str, str]] = {
+from bot.i18n import Messages
+
+MESSAGES: Messages = {
     "who.heading": {
         "de": "**Wer kennt sich mit {query} aus?**{where}",
         "en": "**Who knows about {query}?**{where}",
@@ -9,12 +11,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "who.where_city": {"de": " (in {city})", "en": " (in {city})"},
     "who.where_not_city": {"de": " (nicht in {city})", "en": " (not in {city})"},
     "who.more": {
-        "de": "Noch {count} weitere: `{prefix}mehr`",
-        "en": "{count} more: `{prefix}more`",
+        "de": {
+            "one": "Noch {count} weitere Person: `{prefix}mehr`",
+            "other": "Noch {count} weitere Personen: `{prefix}mehr`",
+        },
+        "en": {"one": "{count} more person: `{prefix}more`", "other": "{count} more people: `{prefix}more`"},
     },
     "who.many_more": {
-        "de": "Das sind über {count} Leute – grenz die Suche ein (z. B. `in Bühl`) oder blättere: `{prefix}mehr`",
-        "en": "That's over {count} people – narrow it down (e.g. `in Bühl`) or page on: `{prefix}more`",
+        "de": {
+            "one": "Das ist mehr als {count} Person – grenz die Suche ein (z. B. `in Bühl`) oder blättere: "
+            "`{prefix}mehr`",
+            "other": "Das sind mehr als {count} Personen – grenz die Suche ein (z. B. `in Bühl`) oder blättere: "
+            "`{prefix}mehr`",
+        },
+        "en": {
+            "one": "That's more than {count} person – narrow it down (e.g. `in Bühl`) or page on: `{prefix}more`",
+            "other": "That's more than {count} people – narrow it down (e.g. `in Bühl`) or page on: `{prefix}more`",
+        },
     },
     "who.page": {"de": "Seite {page}", "en": "page {page}"},
     # Why a topic answers a question, one text per commands.expertise.matching.Reason (an exact match has none).
