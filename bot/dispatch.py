@@ -15,7 +15,7 @@ import re
 import secrets
 import types
 import typing
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol, get_args, get_origin
@@ -108,6 +108,11 @@ class FileSource(Protocol):
     async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> Attachment | None: ...
 
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None: ...
+
+    def display_names(self, room_id: str, user_ids: Collection[str]) -> dict[str, str]:
+        """The display names these people have in this room (else in any room the bot shares with them): how
+        the people in the room see them, for those without a name in their profile."""
+        ...
 
 
 class Converter(Protocol):
@@ -426,6 +431,7 @@ class CommandContext:
     attachment: Attachment | None = None
     quoted: Quoted | None = None
     planner: Planner | None = None
+    files: FileSource | None = None  # the transport: names of room members
     tally: SearchTally = field(default_factory=SearchTally)  # `!werweiss` topics, written in batches
 
     @property
@@ -447,6 +453,10 @@ class CommandContext:
     @property
     def group(self) -> str | None:
         return self.config.group_of_room(self.message.room_id)
+
+    def member_names(self, user_ids: Collection[str]) -> dict[str, str]:
+        """Display names of these people as the room shows them (empty without a transport)."""
+        return self.files.display_names(self.room_id, user_ids) if self.files is not None else {}
 
     def replan(self, kind: str, ref_id: int) -> None:
         """Once this command's unit of work committed, plan the record's scheduled messages anew."""
@@ -689,6 +699,7 @@ class Dispatcher:
                     attachment=attachment,
                     quoted=quoted,
                     planner=self.planner,
+                    files=self.files,
                     tally=self.tally,
                 )
                 kwargs = await convert_arguments(ctx, kwargs)

@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -974,6 +974,22 @@ class MatrixTransport:
         filename = str(content.get("filename") or content.get("body") or "datei")
         mimetype = str((content.get("info") or {}).get("mimetype") or "application/octet-stream")
         return Attachment(filename=filename, mimetype=mimetype, data=data)
+
+    def display_names(self, room_id: str, user_ids: Collection[str]) -> dict[str, str]:
+        """Names as nio's member lists hold them: this room's first, then any other room shared with the person."""
+        if self.client is None:
+            return {}
+        known = self.client.rooms
+        rooms = [known[room_id]] if room_id in known else []
+        rooms += [room for rid, room in known.items() if rid != room_id]
+        names: dict[str, str] = {}
+        for user_id in user_ids:
+            for room in rooms:
+                member = room.users.get(user_id)
+                if member is not None and member.display_name:
+                    names[user_id] = member.display_name
+                    break
+        return names
 
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
         """Sender and text of a message (decrypted if need be), e.g. the one a `!beschluss` replies to."""

@@ -4,6 +4,7 @@ the test database, a fake clock, and a recording sender; what commands say goes 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ class Bot:
         )  # fmt: skip
         self.jobs = parts.planner.of(SubstitutionJobs)
         self.quotes: dict[str, Quoted] = {}
+        self.member_names: dict[str, str] = {}  # display names in the rooms, for people without a profile name
         self.dms: list[tuple[str, str]] = []  # (user, body) of every followup DM, in order
         self.edits: list[tuple[str, str, str]] = []  # (room, edited event, new body) of followup edits
         self.announcements: list[tuple[str, str, list[str]]] = []  # (room, body, mentioned) posted
@@ -153,6 +155,10 @@ class Bot:
 
     async def fetch_attachment(self, room_id: str, event_id: str, *, max_bytes: int) -> None:
         return None
+
+    def display_names(self, room_id: str, user_ids: Collection[str]) -> dict[str, str]:
+        """Room members' display names, as a test sets them in `member_names`."""
+        return {user: self.member_names[user] for user in user_ids if user in self.member_names}
 
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
         return self.quotes.get(event_id)

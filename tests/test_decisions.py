@@ -414,3 +414,18 @@ async def test_files_read_cleanly_in_an_editor(bot: Bot) -> None:
         markdown = file.data.decode()
         assert "\\" not in markdown and text in markdown, file.filename
         assert text in html_to_plain(render_html(markdown)), "rendered, it reads the same"
+
+
+async def test_people_without_a_profile_are_named_as_the_room_shows_them(bot: Bot) -> None:
+    """No profile, no name of their own in the bot's records: lists and files still name them as the room does."""
+    carl = "@carl:ettlingen.de"
+    bot.member_names = {carl: "Carl Clemens", BEN: "Ben aus Rastatt"}
+    await bot.say(ANNA, f"!aufgabe {carl} bis 15.12. Beamer reservieren")
+    listed, html, _ = read(await bot.reply(BEN, "!aufgaben"))
+    assert "#1 Beamer reservieren – Carl Clemens bis 15.12.2026" in listed and carl not in listed
+    assert f'<a href="https://matrix.to/#/{carl}">Carl Clemens</a>' in html
+    await bot.say(BEN, "!beschluss Beamer nur mit Reservierung")
+    report = (await bot.reply(BEN, "!jahresbericht")).attachments[0].data.decode()
+    assert f"Carl Clemens ({carl})" in report and f"Ben aus Rastatt ({BEN})" in report
+    export = (await bot.reply(BEN, "!export beschluesse csv")).attachments[0].data.decode()
+    assert "Ben aus Rastatt" in export

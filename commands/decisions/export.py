@@ -4,7 +4,7 @@ command line too."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from commands.decisions.render import (
     MeetingHeld,
     decisions_csv,
     decisions_markdown,
+    is_user_id,
     yearly_report_markdown,
 )
 from commands.decisions.shared import (
@@ -79,8 +80,13 @@ async def export(ctx: CommandContext, *, text: str | None = None) -> Reply:
         scope_label=scope.label,
         scope_title=scope.described,
         group_order=ctx.config.groups,
+        member_names=ctx.member_names,
     )
     return Reply.text(ctx.t("exp.done", count=count, kind=kind.upper()), attachments=[attachment])
+
+
+MemberNames = Callable[[Collection[str]], Mapping[str, str]]
+"""Display names as the room shows them (`CommandContext.member_names`), for people without a profile name."""
 
 
 async def export_decisions(
@@ -95,6 +101,7 @@ async def export_decisions(
     scope_label: str,
     scope_title: str = "",
     group_order: Sequence[str] = (),
+    member_names: MemberNames | None = None,
 ) -> tuple[Attachment, int]:
     """All decisions of the scope (every status, oldest first) as CSV or Markdown; also for the CLI. `scope_label`
     goes into the file name ("eAkte"), `scope_title` into the title ("Gruppe eAkte", by default for one group)."""
@@ -103,7 +110,8 @@ async def export_decisions(
     result = await repos.decisions.search(
         groups=groups, room_id=room_id, since=since, until=until, status="all", limit=None, newest_first=False
     )
-    named = await load_people(repos, [d.author for d in result.decisions])
+    authors = [d.author for d in result.decisions]
+    named = await load_people(repos, authors, known=member_names(set(authors)) if member_names else None)
     rows = [decision_row(d, named.names) for d in result.decisions]
     label = " ".join(x for x in (scope_label, str(year) if year else "") if x)
     name = f"beschluesse-{slug(label) or 'alle'}"
@@ -143,7 +151,7 @@ async def yearly_report(ctx: CommandContext, *, year: Annotated[int, Year(ahead=
     markdown, totals = await build_report(
         ctx.repos, chosen, groups, tz=tz, language=ctx.language, room_groups=dict(ctx.config.room_groups),
         network_room=ctx.config.network_room if own is None else None, whole_network=own is None,
-        now=ctx.clock.now(),
+        now=ctx.clock.now(), member_names=ctx.member_names,
     )  # fmt: skip
     scope = f" ({md_escape(own)})" if own else ""
     attachment = Attachment(
@@ -167,6 +175,7 @@ async def build_report(
     network_room: str | None,
     whole_network: bool,
     now: datetime,
+    member_names: MemberNames | None = None,
 ) -> tuple[str, dict[str, int]]:
     """The yearly report as Markdown and its totals: a section for each of `groups`, and with a `network_room` one
     for the network's own decisions, meetings, minutes and action items (those of the network room that belong to
@@ -205,7 +214,9 @@ async def build_report(
                 [i for i in open_items if i.group == group],
             )
         )
-    named = await load_people(repos, [*(d.author for d in decisions), *(i.owner for i in open_items)])
+    mentioned = [*(d.author for d in decisions), *(i.owner for i in open_items)]
+    known = member_names({u for u in mentioned if u and is_user_id(u)}) if member_names else None
+    named = await load_people(repos, mentioned, known=known)
     reports = [
         GroupReport(
             name=name,

@@ -86,9 +86,14 @@ async def load_people(
 async def people(
     ctx: CommandContext, user_ids: Iterable[str | None], *, known: Mapping[str, str | None] | None = None
 ) -> People:
-    """`load_people` for a command: the sender is named as their client shows them if their profile has no name."""
-    known = {ctx.sender: ctx.message.sender_name} | {user: name for user, name in (known or {}).items() if name}
-    return await load_people(ctx.repos, [ctx.sender, *user_ids], known=known)
+    """`load_people` for a command: people without a name in their profile are named as the room shows them (the
+    sender as their client does)."""
+    ids = [user for user in dict.fromkeys([ctx.sender, *user_ids]) if user]
+    in_room: dict[str, str | None] = dict(ctx.member_names([user for user in ids if is_user_id(user)]))
+    known = (
+        in_room | {ctx.sender: ctx.message.sender_name} | {user: name for user, name in (known or {}).items() if name}
+    )
+    return await load_people(ctx.repos, ids, known=known)
 
 
 async def visible_decision(ctx: CommandContext, decision_id: int, *, lock: bool = False) -> DecisionRecord:
