@@ -1,0 +1,164 @@
+"""Data protection, without a homeserver (SQLite and PostgreSQL): every table that can hold a person is known to the
+export and the erasure (checked against the models), `!meinedaten` sends all of it, and after `!vergissmich` the
+person's Matrix id is in no text column of any table while the groups' records read "ehemaliges Mitglied"."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, LargeBinary, String, select
+
+from bot.dispatch import Quoted
+from commands.privacy.commands import confirmation_code
+from commands.privacy.texts import TABLE_LABELS
+from storage import Database
+from storage.models import Base
+from storage.privacy import NO_PERSON_DATA, PERSON_COLUMNS, text_columns
+from tests.harness import NETWORK, Bot
+
+ANNA, BEN, CLARA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de"
+
+# Column names that say "a person": a new column named like this must be in PERSON_COLUMNS.
+PERSONISH = re.compile(r"(user(_id)?|requester|author|actor|owner|sender|member|person|recipient)$|_by$")
+
+
+def test_every_table_is_either_exported_or_says_why_it_holds_nobody() -> None:
+    tables = set(Base.metadata.tables)
+    assert not set(PERSON_COLUMNS) & set(NO_PERSON_DATA)
+    assert set(PERSON_COLUMNS) | set(NO_PERSON_DATA) == tables, (
+        "a table was added: list its user columns in storage.privacy.PERSON_COLUMNS (then the export and the "
+        "erasure cover it) or say in NO_PERSON_DATA why it holds nobody"
+    )
+    for name, columns in PERSON_COLUMNS.items():
+        assert set(columns) <= set(Base.metadata.tables[name].columns.keys()), name
+
+
+def test_every_column_named_like_a_person_is_exported() -> None:
+    for name, table in Base.metadata.tables.items():
+        for column in table.columns:
+            if not (isinstance(column.type, String) and PERSONISH.search(column.name)):
+                continue
+            assert column.name in PERSON_COLUMNS.get(name, ()), f"{name}.{column.name} looks like a person"
+
+
+def test_every_person_table_has_a_readable_label() -> None:
+    assert set(TABLE_LABELS) == set(PERSON_COLUMNS)
+
+
+@pytest.fixture
+async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
+    bot = Bot(db, tmp_path)
+    for user, city in ((ANNA, "Bühl"), (BEN, "Rastatt"), (CLARA, "Ettlingen")):
+        await bot.say(user, f"!stadt {city}")
+    await bot.say(ANNA, "!ichweiss Engagementplattform")
+    await bot.say(ANNA, "!sprache de")
+    await bot.say(ANNA, "!termin jeden Dienstag 10:00 Jour fixe")
+    await bot.say(ANNA, "!erinnere mich morgen um 9 an die Abgabe")
+    assert "eingetragen" in await bot.say(BEN, "!vertretung 12.12. 10-16 Uhr Digitaltag Bühl")
+    assert "notiert" in await bot.say(ANNA, "!übernehme 1 bin ab 10 Uhr da")
+    await bot.say(ANNA, "!beschluss Wir nehmen Angebot B, Ansprechpartnerin @anna:buehl.de")
+    await bot.say(BEN, "!beschluss Angebot C auch", quoting=Quoted("$src", ANNA, "Angebot C von @anna:buehl.de"))
+    await bot.say(BEN, "!aufgabe @anna:buehl.de bis 15.12. Schulungsraum buchen")
+    await bot.say(BEN, "!ichweiss Engagementplattform")
+    await bot.say(ANNA, "!werweiss Engagementplattform")  # a saved search (for !mehr)
+    yield bot
+
+
+async def test_my_data_sends_every_table_as_json_and_markdown_by_direct_message(bot: Bot) -> None:
+    reply = await bot.reply(ANNA, "!meinedaten")
+    assert reply is not None and "Direktnachricht" in reply.markdown
+    [dm] = reply.followups
+    assert dm.user_id == ANNA
+    json_file, md_file = dm.reply.attachments
+    assert json_file.mimetype == "application/json" and md_file.filename.endswith(".md")
+    document = json.loads(json_file.data)
+    tables = {name: rows for name, rows in document["tables"].items() if rows}
+    for expected in (
+        "user_settings",
+        "profiles",
+        "profile_topics",
+        "meetings",
+        "personal_reminders",
+        "substitution_offers",
+        "decisions",
+        "minutes_items",
+        "saved_queries",
+    ):
+        assert expected in tables, expected
+    assert len(tables["decisions"]) == 2, "authored, and quoted"
+    assert tables["substitution_offers"][0]["note"] == "bin ab 10 Uhr da"
+    summary = md_file.data.decode()
+    assert "## Profil (1 Eintrag)" in summary and "## Beschlüsse (von dir oder dich zitierend) (2 Einträge)" in summary
+    assert "Jour fixe" in summary and "Schulungsraum buchen" in summary
+    # nothing of it stays in the outbox: the files go out at once
+    async with bot.db.transaction() as repos:
+        assert not (await repos.privacy.export(ANNA))["outbox"]
+    await bot.say(ANNA, "!sprache en")
+    english = await bot.reply(ANNA, "!mydata")
+    assert english is not None and "my-data.md" in english.followups[0].reply.attachments[1].filename
+
+
+async def _scan(db: Database, needle: str) -> list[str]:
+    """Every text, JSON and binary column of every table that contains `needle`."""
+    found = []
+    async with db.transaction() as repos:
+        session = repos.privacy._session
+        for name, table in Base.metadata.tables.items():
+            columns = text_columns(table) + [c.name for c in table.columns if isinstance(c.type, JSON | LargeBinary)]
+            for row in (await session.execute(select(table))).mappings():
+                for column in columns:
+                    value: Any = row[column]
+                    if isinstance(value, bytes):
+                        value = value.decode(errors="replace")
+                    elif value is not None and not isinstance(value, str):
+                        value = json.dumps(value, ensure_ascii=False)
+                    if value is not None and needle in value:
+                        found.append(f"{name}.{column}")
+    return found
+
+
+async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowhere(bot: Bot) -> None:
+    assert await _scan(bot.db, ANNA)
+    preview = await bot.say(ANNA, "!vergissmich")
+    assert "Gelöscht werden" in preview and "ehemaliges Mitglied" in preview
+    code = confirmation_code(ANNA, bot.clock.now())
+    assert f"!vergissmich {code}" in preview
+    assert "stimmt nicht" in await bot.say(ANNA, "!vergissmich abcdef" if code != "abcdef" else "!vergissmich 000000")
+    assert "stimmt nicht" in await bot.say(BEN, f"!vergissmich {code}"), "a code is only the person's own"
+
+    done = await bot.say(ANNA, f"!vergissmich {code}")
+    assert "ehemaliges Mitglied 1" in done, done
+    assert [body for user, body in bot.dms if user == BEN and "zurückgezogen" in body], bot.dms
+    assert await _scan(bot.db, ANNA) == []
+    assert "kein Profil" in await bot.say(BEN, f"!profil {ANNA}")
+    shown = await bot.say(BEN, "!beschluss 1")
+    assert "ehemaliges Mitglied 1" in shown and ANNA not in shown
+    quoted = await bot.say(BEN, "!beschluss 2")
+    assert "Angebot C von ehemaliges Mitglied 1" in quoted, quoted
+    assert "(offen)" in await bot.say(BEN, "!vertretung 1")
+
+    # a second person forgotten gets a pseudonym of their own; coordinators were told that, not who
+    await bot.say(CLARA, "!ichweiss Vereine")
+    await bot.say(CLARA, f"!vergissmich {confirmation_code(CLARA, bot.clock.now())}")
+    told = [body for room, body in bot.transport.bodies if room == NETWORK and "Datenschutz" in body]
+    assert told == [
+        "Datenschutz: Eine Person hat ihre Daten beim Bot löschen lassen. In den Aufzeichnungen heißt sie "
+        f"„ehemaliges Mitglied {n}“."
+        for n in (1, 2)
+    ]
+    assert not any(ANNA in body or CLARA in body for _, body in bot.transport.bodies if _ == NETWORK)
+    assert await _scan(bot.db, CLARA) == []
+
+
+async def test_the_code_expires(bot: Bot) -> None:
+    code = confirmation_code(ANNA, bot.clock.now())
+    bot.clock.advance(timedelta(minutes=31))
+    assert "abgelaufen" in await bot.say(ANNA, f"!vergissmich {code}")
+    async with bot.db.transaction() as repos:
+        assert (await repos.privacy.export(ANNA))["profiles"]
