@@ -32,8 +32,12 @@ from storage.models import (
     DECISION_FTS,
     Base,
     Decision,
+    HandledCommand,
     OutboxMessage,
+    PersonalReminder,
     Profile,
+    ReminderLedger,
+    SavedQuery,
     SubstitutionHistory,
     SubstitutionOffer,
     SubstitutionRequest,
@@ -111,6 +115,18 @@ class ForgetResult:
     pseudonymized: dict[str, int]  # table -> rows changed
     withdrawn: list[WithdrawnOffer] = field(default_factory=list)
     cancelled_requests: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PurgeCutoffs:
+    """Per kind of data, the instant before which it goes (now minus the configured retention)."""
+
+    substitution_text: datetime
+    personal_reminders: datetime
+    saved_searches: datetime
+    revoked_quotes: datetime
+    handled_commands: datetime
+    ledger: datetime
 
 
 @dataclass(frozen=True)
@@ -313,23 +329,27 @@ class PrivacyRepository:
                 )
             )
         ).all()
-        sqlite = session.get_bind().dialect.name == "sqlite"
         for row in rows:
-            new_text = decision_index_text(self._analyzer, row.text, row.tags.split("\n"), row.context_text)
-            if new_text == row.search_text:
-                continue
-            await session.execute(update(Decision).where(Decision.id == row.id).values(search_text=new_text))
-            if sqlite:
-                await session.execute(
-                    sql_text(
-                        f"INSERT INTO {DECISION_FTS}({DECISION_FTS}, rowid, search_text) VALUES ('delete', :id, :old)"
-                    ),
-                    {"id": row.id, "old": row.search_text},
-                )
-                await session.execute(
-                    sql_text(f"INSERT INTO {DECISION_FTS}(rowid, search_text) VALUES (:id, :new)"),
-                    {"id": row.id, "new": new_text},
-                )
+            await self._index(row.id, row.search_text, row.text, row.tags, row.context_text)
+
+    async def _index(self, decision_id: int, old: str, text: str, tags: str, context_text: str | None) -> None:
+        """Keep a changed decision's `search_text` and (SQLite) its FTS5 entry in step, as storage.decisions does."""
+        session = self._session
+        new_text = decision_index_text(self._analyzer, text, tags.split("\n"), context_text)
+        if new_text == old:
+            return
+        await session.execute(update(Decision).where(Decision.id == decision_id).values(search_text=new_text))
+        if session.get_bind().dialect.name == "sqlite":
+            await session.execute(
+                sql_text(
+                    f"INSERT INTO {DECISION_FTS}({DECISION_FTS}, rowid, search_text) VALUES ('delete', :id, :old)"
+                ),
+                {"id": decision_id, "old": old},
+            )
+            await session.execute(
+                sql_text(f"INSERT INTO {DECISION_FTS}(rowid, search_text) VALUES (:id, :new)"),
+                {"id": decision_id, "new": new_text},
+            )
 
     async def _set_state(self, key: str, value: str) -> None:
         insert = dialect_insert(self._session, SyncState).values(key=key, value=value)
@@ -339,6 +359,80 @@ class PrivacyRepository:
 
     async def forgotten_count(self) -> int:
         return int(await self._session.scalar(select(SyncState.value).where(SyncState.key == FORGOTTEN_KEY)) or 0)
+
+    # --- retention ----------------------------------------------------------------------------------------
+
+    async def purge(self, before: PurgeCutoffs) -> dict[str, int]:
+        """Delete (or blank) what is older than its kind's cutoff; returns rows touched per kind. Idempotent: a
+        second run with the same cutoffs touches nothing. Decisions and minutes are never deleted here."""
+        session = self._session
+        done: dict[str, int] = {}
+        finished = SubstitutionRequest.state.in_(("done", "expired", "cancelled"))
+        old_requests = select(SubstitutionRequest.id).where(
+            finished, SubstitutionRequest.updated_at < before.substitution_text
+        )
+        result = await session.execute(
+            update(SubstitutionRequest)
+            .where(SubstitutionRequest.id.in_(old_requests), SubstitutionRequest.what != "")
+            .values(what="")
+        )
+        texts = _rowcount(result)
+        result = await session.execute(
+            update(SubstitutionOffer)
+            .where(SubstitutionOffer.request_id.in_(old_requests), SubstitutionOffer.note.is_not(None))
+            .values(note=None)
+        )
+        texts += _rowcount(result)
+        result = await session.execute(
+            update(SubstitutionHistory)
+            .where(SubstitutionHistory.request_id.in_(old_requests), SubstitutionHistory.detail.is_not(None))
+            .values(detail=None)
+        )
+        done["substitution_text"] = texts + _rowcount(result)
+        done["personal_reminders"] = _rowcount(
+            await session.execute(delete(PersonalReminder).where(PersonalReminder.due < before.personal_reminders))
+        )
+        done["saved_searches"] = _rowcount(
+            await session.execute(delete(SavedQuery).where(SavedQuery.updated_at < before.saved_searches))
+        )
+        done["revoked_quotes"] = await self._drop_revoked_quotes(before.revoked_quotes)
+        done["handled_commands"] = _rowcount(
+            await session.execute(delete(HandledCommand).where(HandledCommand.handled_at < before.handled_commands))
+        ) + _rowcount(
+            await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.created_at < before.handled_commands,
+                    OutboxMessage.sent_at.is_not(None) | OutboxMessage.given_up_at.is_not(None),
+                )
+            )
+        )
+        done["ledger"] = _rowcount(
+            await session.execute(
+                delete(ReminderLedger).where(
+                    ReminderLedger.status.in_(("sent", "missed")), ReminderLedger.claimed_at < before.ledger
+                )
+            )
+        )
+        return done
+
+    async def _drop_revoked_quotes(self, before: datetime) -> int:
+        """The copy of another person's message in a decision is needed while the decision is in force; once it was
+        revoked long enough ago, the copy goes (the decision's own text and its audit trail stay)."""
+        rows = (
+            await self._session.execute(
+                select(Decision.id, Decision.text, Decision.tags, Decision.search_text).where(
+                    Decision.status == "revoked",
+                    Decision.updated_at < before,
+                    Decision.context_text.is_not(None) | Decision.context_sender.is_not(None),
+                )
+            )
+        ).all()
+        for row in rows:
+            await self._session.execute(
+                update(Decision).where(Decision.id == row.id).values(context_text=None, context_sender=None)
+            )
+            await self._index(row.id, row.search_text, row.text, row.tags, None)
+        return len(rows)
 
     # --- report ---------------------------------------------------------------------------------------
 

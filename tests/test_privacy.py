@@ -4,23 +4,26 @@ person's Matrix id is in no text column of any table while the groups' records r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, LargeBinary, String, select
+from sqlalchemy import JSON, LargeBinary, String, select, update
 
+from bot.config import Retention
 from bot.dispatch import Quoted
+from commands.privacy import PurgeJobs
 from commands.privacy.commands import confirmation_code
 from commands.privacy.texts import TABLE_LABELS
 from storage import Database
-from storage.models import Base
+from storage.models import Base, SavedQuery
 from storage.privacy import NO_PERSON_DATA, PERSON_COLUMNS, text_columns
-from tests.harness import NETWORK, Bot
+from tests.harness import BERLIN, NETWORK, Bot
 
 ANNA, BEN, CLARA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de"
 
@@ -162,3 +165,45 @@ async def test_the_code_expires(bot: Bot) -> None:
     assert "abgelaufen" in await bot.say(ANNA, f"!vergissmich {code}")
     async with bot.db.transaction() as repos:
         assert (await repos.privacy.export(ANNA))["profiles"]
+
+
+# --- retention ------------------------------------------------------------------------------------------
+
+
+async def test_the_daily_purge_deletes_what_the_config_says_exactly_once(bot: Bot) -> None:
+    assert "abgesagt" in await bot.say(BEN, "!vertretung absagen 1")
+    assert "aufgehoben" in await bot.say(BEN, "!beschluss aufheben 2 doppelt eingetragen")
+    jobs = bot.planner.of(PurgeJobs)
+    assert jobs.retention == bot.config.retention == Retention()
+    first = jobs.next_run(bot.clock.now())
+    assert first.astimezone(BERLIN).time() == time(3, 30) and first > bot.clock.now()
+
+    async with bot.db.transaction() as repos:  # the database's clock wrote it: move it to the test's time
+        await repos.privacy._session.execute(update(SavedQuery).values(updated_at=bot.clock.now()))
+    bot.clock.advance(timedelta(days=32))  # reminders, searches and command records are past their time
+    counts = await jobs.fire(jobs.next_run(bot.clock.now() - timedelta(days=1)))
+    assert counts is not None
+    assert counts["personal_reminders"] == 1 and counts["saved_searches"] == 1 and counts["handled_commands"] > 0, (
+        counts
+    )
+    assert counts["substitution_text"] == 0 and counts["revoked_quotes"] == 0, "a year is not over yet"
+
+    bot.clock.advance(timedelta(days=365))
+    when = jobs.next_run(bot.clock.now() - timedelta(days=1))
+    twice = await asyncio.gather(jobs.fire(when), jobs.fire(when))
+    done = [c for c in twice if c is not None]
+    assert len(done) == 1, twice
+    assert done[0]["substitution_text"] == 3, "the request's text, the offer's note, the history's detail"
+    assert done[0]["revoked_quotes"] == 1
+    assert await jobs.fire(when) is None, "the same day's purge runs once"
+    again = await jobs.fire(jobs.next_run(when))
+    assert again is not None and not any(again.values()), again
+
+    async with bot.db.transaction() as repos:
+        request = await repos.substitutions.get(1)
+        revoked = await repos.decisions.get(2)
+        kept = await repos.decisions.get(1)
+    assert request is not None and request.what == "" and request.state == "cancelled"
+    assert revoked is not None and revoked.context_text is None and revoked.context_sender is None
+    assert kept is not None and "Angebot B" in kept.text, "decisions are the network's records"
+    assert "Angebot B" in await bot.say(BEN, "!beschluesse Angebot"), "the search index was kept in step"
