@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy import JSON, LargeBinary, String, select, update
 
-from bot.config import Retention
+from bot.config import Retention, load_config
 from bot.dispatch import Quoted
 from commands.privacy import PurgeJobs
 from commands.privacy.commands import confirmation_code
+from commands.privacy.notice import readme_section
 from commands.privacy.texts import TABLE_LABELS
 from storage import Database
 from storage.models import Base, SavedQuery
 from storage.privacy import NO_PERSON_DATA, PERSON_COLUMNS, text_columns
-from tests.harness import BERLIN, NETWORK, Bot
+from tests.harness import BERLIN, NETWORK, ROOT, Bot
 
 ANNA, BEN, CLARA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de"
 
@@ -207,3 +208,24 @@ async def test_the_daily_purge_deletes_what_the_config_says_exactly_once(bot: Bo
     assert revoked is not None and revoked.context_text is None and revoked.context_sender is None
     assert kept is not None and "Angebot B" in kept.text, "decisions are the network's records"
     assert "Angebot B" in await bot.say(BEN, "!beschluesse Angebot"), "the search index was kept in step"
+
+
+# --- the notice -----------------------------------------------------------------------------------------
+
+
+def test_the_readme_holds_the_notice_generated_from_the_example_config() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    copied = readme.split("<!-- privacy-notice:start -->\n")[1].split("\n<!-- privacy-notice:end -->")[0]
+    example = load_config(ROOT / "config.example.toml", env={})
+    assert copied == readme_section(example.retention), "run: redi-bot privacy notice --readme, paste it"
+    for table in PERSON_COLUMNS:
+        assert f"`{table}`" in readme, f"the README's table list misses {table}"
+
+
+async def test_privacy_notice_follows_the_config(db: Database, tmp_path: Path) -> None:
+    bot = Bot(db, tmp_path, retention=Retention(personal_reminders_days=1, substitution_text_days=90))
+    german = await bot.say(ANNA, "!datenschutz")
+    assert "persönliche Erinnerungen 1 Tag nach" in german and "Vertretungen 90 Tage nach" in german
+    await bot.say(ANNA, "!sprache en")
+    english = await bot.say(ANNA, "!privacy")
+    assert "personal reminders 1 day after" in english and "!mydata sends" in english, english

@@ -15,6 +15,7 @@ from bot.errors import BadArgument
 from bot.i18n import Catalog
 from bot.replies import Followup, Reply, md_code
 from commands.privacy.export import personal_export
+from commands.privacy.notice import privacy_notice
 from commands.privacy.texts import MESSAGES
 from storage import Repositories
 from storage.privacy import ForgetResult
@@ -24,7 +25,7 @@ router = Router(
     title_de="Datenschutz",
     title_en="Privacy",
     messages=MESSAGES,
-    highlights=("meinedaten", "vergissmich"),
+    highlights=("datenschutz", "meinedaten", "vergissmich"),
 )
 _catalog = Catalog(MESSAGES)
 
@@ -123,3 +124,15 @@ async def forget_followups(
             text += " " + _catalog.text(language, "privacy.forget.reopened", id=withdrawn.request_id)
         followups.append(Followup(Reply.text(text), user_id=withdrawn.requester))
     return followups
+
+
+@router.command(
+    "datenschutz",
+    aliases=["privacy"],
+    help_de="Was ich über Personen speichere, wozu, wie lange, und wie du es siehst oder löschst",
+    help_en="What I store about people, why, for how long, and how to see or delete it",
+    replay_safe=True,
+    name_en="privacy",
+)
+async def privacy(ctx: CommandContext) -> Reply:
+    return Reply.text(privacy_notice(ctx.config.retention, ctx.language, ctx.prefix))

@@ -105,4 +105,68 @@ MESSAGES: Messages = {
         "„{pseudonym}“.",
         "en": "Data protection: someone had their data deleted. In the records they are “{pseudonym}”.",
     },
+    "privacy.days": {
+        "de": {"one": "{count} Tag", "other": "{count} Tage"},
+        "en": {"one": "{count} day", "other": "{count} days"},
+    },
+    "privacy.notice.title": {
+        "de": "**Datenschutz: was ich über Personen speichere, wozu und wie lange**",
+        "en": "**Privacy: what I store about people, why, and for how long**",
+    },
+    "privacy.notice.intro": {
+        "de": "Ich lese nur Nachrichten, die mit `{prefix}` beginnen (Befehle), und speichere keine anderen "
+        "Chatnachrichten. Gespeichert wird:",
+        "en": "I only read messages that start with `{prefix}` (commands) and store no other chat messages. I store:",
+    },
+    "privacy.notice.profile": {
+        "de": "• **Profil** (Name, Stadt, Gruppen, Themen, Notiz, ob du erwähnt werden möchtest): freiwillig, damit "
+        "Kolleg:innen finden, wer sich auskennt. Bis du es löschst (`{prefix}profil löschen`).",
+        "en": "• **Profile** (name, city, groups, topics, note, whether you want to be mentioned): voluntary, so "
+        "colleagues find who knows what. Until you delete it (`{prefix}profile delete`).",
+    },
+    "privacy.notice.settings": {
+        "de": "• **Einstellungen** (Sprache, Zeitzone, Direktchat mit dir): damit ich dir richtig antworte. "
+        "Bis `{prefix}vergissmich`.",
+        "en": "• **Settings** (language, time zone, the direct chat with you): to answer you right. "
+        "Until `{prefix}forgetme`.",
+    },
+    "privacy.notice.meetings": {
+        "de": "• **Termine** (wer sie eingetragen hat) und **persönliche Erinnerungen**: um zu erinnern. Termine "
+        "bleiben, bis sie abgesagt werden; persönliche Erinnerungen {reminders} nach dem Fälligkeitstag.",
+        "en": "• **Meetings** (who added them) and **personal reminders**: to remind. Meetings are kept until "
+        "cancelled; personal reminders {reminders} after they fell due.",
+    },
+    "privacy.notice.substitutions": {
+        "de": "• **Vertretungen** (Anfrage, Angebote, Verlauf, Stadt): um Vertretungen zu vermitteln und die Bilanz "
+        "zu zeigen. Freitext und Notizen abgeschlossener Vertretungen {substitutions} nach dem Abschluss; wer wen "
+        "vertreten hat, bleibt für `{prefix}bilanz`.",
+        "en": "• **Substitutions** (request, offers, history, city): to arrange them and to show the balance. Free "
+        "text and notes of finished requests {substitutions} after they finished; who covered for whom stays for "
+        "`{prefix}balance`.",
+    },
+    "privacy.notice.decisions": {
+        "de": "• **Beschlüsse, Protokolle und Aufgaben** (wer sie eingetragen hat, eine zitierte Nachricht): das "
+        "Gedächtnis des Netzwerks, dauerhaft. Die zitierte Nachricht eines aufgehobenen Beschlusses {quotes} nach "
+        "der Aufhebung.",
+        "en": "• **Decisions, minutes and action items** (who logged them, a quoted message): the network's "
+        "memory, kept. The quoted message of a revoked decision {quotes} after the revocation.",
+    },
+    "privacy.notice.technical": {
+        "de": "• **Technisches**: deine letzte Suche (für `{prefix}mehr`) {searches}; bearbeitete Befehle und "
+        "meine Antworten (damit nach einem Absturz nichts doppelt passiert) {commands}; das Zustellprotokoll "
+        "geplanter Nachrichten (ohne Namen) {ledger}; wie oft ein Thema gesucht wurde (ohne Namen) dauerhaft.",
+        "en": "• **Technical**: your last search (for `{prefix}more`) {searches}; handled commands and my replies "
+        "(so nothing happens twice after a crash) {commands}; the delivery log of scheduled messages (no names) "
+        "{ledger}; how often a topic was searched (no names) kept.",
+    },
+    "privacy.notice.rights": {
+        "de": "**Deine Rechte:** `{prefix}meinedaten` schickt dir alles, was über dich gespeichert ist "
+        "(Art. 15 DSGVO); `{prefix}vergissmich` löscht es (Art. 17), in den Aufzeichnungen der Gruppen wirst du zu "
+        "„ehemaliges Mitglied“. Anfragen per Brief bearbeitet die Administration (`redi-bot privacy export` / "
+        "`forget`). Die Protokolldateien des Bots enthalten keine Nachrichteninhalte.",
+        "en": "**Your rights:** `{prefix}mydata` sends you everything stored about you (GDPR Art. 15); "
+        "`{prefix}forgetme` deletes it (Art. 17), in the groups' records you become “ehemaliges Mitglied” "
+        "(former member). Requests by letter are handled by the admins (`redi-bot privacy export` / `forget`). "
+        "The bot's log files contain no message content.",
+    },
 }

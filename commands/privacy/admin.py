@@ -1,0 +1,68 @@
+"""The same access, erasure and report for requests that arrive by letter (`redi-bot privacy …`): no chat, so what
+the erasure would tell requesters is left in the outbox, and the running bot sends it (at its start, or after the
+next command it handles)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from bot.config import Config
+from bot.i18n import Catalog
+from bot.outbox import outgoing
+from bot.replies import Followup, Reply
+from commands.privacy.commands import forget_followups
+from commands.privacy.export import PersonalExport, personal_export
+from commands.privacy.texts import MESSAGES
+from storage import Database
+from storage.privacy import ForgetResult, KindReport
+
+_catalog = Catalog(MESSAGES)
+
+# Per table, the time column the report shows the age of (tables without one: counts only).
+TIME_COLUMNS = {
+    "user_settings": "updated_at",
+    "profiles": "updated_at",
+    "profile_topics": "created_at",
+    "topic_activity": "at",
+    "saved_queries": "updated_at",
+    "meetings": "created_at",
+    "personal_reminders": "due",
+    "substitution_requests": "updated_at",
+    "substitution_offers": "updated_at",
+    "substitution_history": "at",
+    "minutes_sessions": "started_at",
+    "decisions": "created_at",
+    "decision_audit": "at",
+    "minutes_items": "created_at",
+    "outbox": "created_at",
+    "handled_commands": "handled_at",
+    "reminder_ledger": "claimed_at",
+    "search_counts": "day",
+}
+
+
+async def export_person(db: Database, user_id: str, now: datetime) -> PersonalExport:
+    async with db.transaction() as repos:
+        return await personal_export(repos, user_id, now)
+
+
+async def forget_person(db: Database, config: Config, user_id: str, now: datetime) -> ForgetResult:
+    async with db.transaction() as repos:
+        result = await repos.privacy.forget(user_id, now=now)
+        followups = await forget_followups(
+            repos, result, default_language=config.default_language, prefix=config.command_prefix
+        )
+        if config.network_room:
+            notice = _catalog.text(config.default_language, "privacy.forget.coordinators", pseudonym=result.pseudonym)
+            followups.append(Followup(Reply.text(notice), room_id=config.network_room))
+        if followups:
+            event_id = f"cli-forget-{secrets.token_hex(8)}"
+            messages = outgoing(event_id, followups[0].room_id or "", {}, Reply.quiet(followups=followups))
+            await repos.outbox.add(event_id, messages, now=now)
+    return result
+
+
+async def report(db: Database) -> list[KindReport]:
+    async with db.transaction() as repos:
+        return await repos.privacy.report(TIME_COLUMNS)
