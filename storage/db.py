@@ -121,6 +121,8 @@ class Database:
             connect_args=dict(connect_args or {}),
             # A long-running bot outlives PostgreSQL restarts; SQLite files cannot go stale like that.
             pool_pre_ping=self.dialect == "postgresql",
+            # A failed statement's error (logged with its trace) must not carry what people wrote: no parameters.
+            hide_parameters=True,
         )
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, parsed.database)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import time, timedelta
@@ -229,3 +230,27 @@ async def test_privacy_notice_follows_the_config(db: Database, tmp_path: Path) -
     await bot.say(ANNA, "!sprache en")
     english = await bot.say(ANNA, "!privacy")
     assert "personal reminders 1 day after" in english and "!mydata sends" in english, english
+
+
+# --- logs -----------------------------------------------------------------------------------------------
+
+
+async def test_logs_at_info_and_above_hold_no_message_bodies_or_profile_content(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    bot = Bot(db, tmp_path)
+    secrets = ("Geheimthema", "Privatnotiz", "Vertraulicher Beschluss", "Heimliche Erinnerung", "Anna Arndt")
+    await bot.say(ANNA, "!ichweiss Geheimthema")
+    await bot.say(ANNA, "!notiz Privatnotiz über mich")
+    await bot.say(ANNA, "!beschluss Vertraulicher Beschluss zum Haushalt")
+    await bot.say(ANNA, "!erinnere mich morgen um 9 an die Heimliche Erinnerung")
+    await bot.say(ANNA, "!werweiss Geheimthema")
+    await bot.say(ANNA, "!meinedaten")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    await bot.planner.start()
+    records = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert records, "the jobs say what they planned"
+    for record in records:
+        text = record.getMessage() + (record.exc_text or "")
+        assert not any(secret in text for secret in secrets), text
