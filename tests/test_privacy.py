@@ -98,6 +98,8 @@ async def test_my_data_sends_every_table_as_json_and_markdown_by_direct_message(
         assert expected in tables, expected
     assert len(tables["decisions"]) == 2, "authored, and quoted"
     assert tables["substitution_offers"][0]["note"] == "bin ab 10 Uhr da"
+    sent_to_anna = [body for room, body in bot.transport.bodies if room == f"!dm-{ANNA}"]
+    assert sent_to_anna[-2:] == ["redi-bot-meine-daten.json", "redi-bot-meine-daten.md"], "the files go out too"
     summary = md_file.data.decode()
     assert "## Profil (1 Eintrag)" in summary and "## Beschlüsse (von dir oder dich zitierend) (2 Einträge)" in summary
     assert "Jour fixe" in summary and "Schulungsraum buchen" in summary
@@ -109,7 +111,7 @@ async def test_my_data_sends_every_table_as_json_and_markdown_by_direct_message(
     assert english is not None and "my-data.md" in english.followups[0].reply.attachments[1].filename
 
 
-async def _scan(db: Database, needle: str) -> list[str]:
+async def scan_database(db: Database, needle: str) -> list[str]:
     """Every text, JSON and binary column of every table that contains `needle`."""
     found = []
     async with db.transaction() as repos:
@@ -129,7 +131,7 @@ async def _scan(db: Database, needle: str) -> list[str]:
 
 
 async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowhere(bot: Bot) -> None:
-    assert await _scan(bot.db, ANNA)
+    assert await scan_database(bot.db, ANNA)
     preview = await bot.say(ANNA, "!vergissmich")
     assert "Gelöscht werden" in preview and "ehemaliges Mitglied" in preview
     code = confirmation_code(ANNA, bot.clock.now())
@@ -140,7 +142,7 @@ async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowher
     done = await bot.say(ANNA, f"!vergissmich {code}")
     assert "ehemaliges Mitglied 1" in done, done
     assert [body for user, body in bot.dms if user == BEN and "zurückgezogen" in body], bot.dms
-    assert await _scan(bot.db, ANNA) == []
+    assert await scan_database(bot.db, ANNA) == []
     assert "kein Profil" in await bot.say(BEN, f"!profil {ANNA}")
     shown = await bot.say(BEN, "!beschluss 1")
     assert "ehemaliges Mitglied 1" in shown and ANNA not in shown
@@ -158,7 +160,7 @@ async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowher
         for n in (1, 2)
     ]
     assert not any(ANNA in body or CLARA in body for _, body in bot.transport.bodies if _ == NETWORK)
-    assert await _scan(bot.db, CLARA) == []
+    assert await scan_database(bot.db, CLARA) == []
 
 
 async def test_the_code_expires(bot: Bot) -> None:
