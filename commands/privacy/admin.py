@@ -8,16 +8,12 @@ import secrets
 from datetime import datetime
 
 from bot.config import Config
-from bot.i18n import Catalog
 from bot.outbox import outgoing
-from bot.replies import Followup, Reply
+from bot.replies import Reply
 from commands.privacy.commands import forget_followups
 from commands.privacy.export import PersonalExport, personal_export
-from commands.privacy.texts import MESSAGES
 from storage import Database
 from storage.privacy import ForgetResult, KindReport
-
-_catalog = Catalog(MESSAGES)
 
 # Per table, the time column the report shows the age of (tables without one: counts only).
 TIME_COLUMNS = {
@@ -50,12 +46,7 @@ async def export_person(db: Database, user_id: str, now: datetime) -> PersonalEx
 async def forget_person(db: Database, config: Config, user_id: str, now: datetime) -> ForgetResult:
     async with db.transaction() as repos:
         result = await repos.privacy.forget(user_id, now=now)
-        followups = await forget_followups(
-            repos, result, default_language=config.default_language, prefix=config.command_prefix
-        )
-        if config.network_room:
-            notice = _catalog.text(config.default_language, "privacy.forget.coordinators", pseudonym=result.pseudonym)
-            followups.append(Followup(Reply.text(notice), room_id=config.network_room))
+        followups = await forget_followups(repos, result, config)
         if followups:
             event_id = f"cli-forget-{secrets.token_hex(8)}"
             messages = outgoing(event_id, followups[0].room_id or "", {}, Reply.quiet(followups=followups))

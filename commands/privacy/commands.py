@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from bot.config import Config
 from bot.dispatch import CommandContext, Router
 from bot.errors import BadArgument
 from bot.i18n import Catalog
@@ -84,12 +85,7 @@ async def forget_me(ctx: CommandContext, *, code: str | None = None) -> Reply:
     result = await ctx.repos.privacy.forget(ctx.sender, now=now)
     for request_id in {w.request_id for w in result.withdrawn} | set(result.cancelled_requests):
         ctx.replan("substitution", request_id)
-    followups = await forget_followups(
-        ctx.repos, result, default_language=ctx.config.default_language, prefix=ctx.prefix
-    )
-    if ctx.config.network_room:
-        notice = _catalog.text(ctx.config.default_language, "privacy.forget.coordinators", pseudonym=result.pseudonym)
-        followups.append(Followup(Reply.text(notice), room_id=ctx.config.network_room))
+    followups = await forget_followups(ctx.repos, result, ctx.config)
     deleted = ctx.t("privacy.forget.deleted", count=sum(result.deleted.values()))
     return Reply.text(ctx.t("privacy.forget.done", deleted=deleted, pseudonym=result.pseudonym), followups=followups)
 
@@ -111,11 +107,10 @@ async def _preview(ctx: CommandContext, now: datetime) -> str:
     )
 
 
-async def forget_followups(
-    repos: Repositories, result: ForgetResult, *, default_language: str, prefix: str
-) -> list[Followup]:
-    """Direct messages to the requesters whose request lost an offer (in their language); the CLI sends none."""
-    languages = await repos.users.languages([w.requester for w in result.withdrawn], default=default_language)
+async def forget_followups(repos: Repositories, result: ForgetResult, config: Config) -> list[Followup]:
+    """Direct messages to the requesters whose request lost an offer (in their language), and a note for the
+    coordinators in the network room that someone was forgotten (their pseudonym, not who)."""
+    languages = await repos.users.languages([w.requester for w in result.withdrawn], default=config.default_language)
     followups = []
     for withdrawn in result.withdrawn:
         language = languages[withdrawn.requester]
@@ -123,6 +118,9 @@ async def forget_followups(
         if withdrawn.reopened:
             text += " " + _catalog.text(language, "privacy.forget.reopened", id=withdrawn.request_id)
         followups.append(Followup(Reply.text(text), user_id=withdrawn.requester))
+    if config.network_room:
+        notice = _catalog.text(config.default_language, "privacy.forget.coordinators", pseudonym=result.pseudonym)
+        followups.append(Followup(Reply.text(notice), room_id=config.network_room))
     return followups
 
 
