@@ -58,6 +58,9 @@ _SQLITE_PRAGMAS = (
     "journal_mode=WAL",  # readers (backups, sqlite3 shell) never block the bot; persistent in the file
     "synchronous=NORMAL",  # safe with WAL, far fewer fsyncs
     "foreign_keys=ON",  # off by default in SQLite, per connection
+    # Deleted rows are overwritten, not left in free pages: an erasure (DSGVO Art. 17) must erase. Some builds have
+    # it on by default, others not.
+    "secure_delete=ON",
 )
 
 # Serializes concurrent `upgrade()` calls of several bot processes sharing one PostgreSQL database.

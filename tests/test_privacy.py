@@ -256,3 +256,16 @@ async def test_logs_at_info_and_above_hold_no_message_bodies_or_profile_content(
     for record in records:
         text = record.getMessage() + (record.exc_text or "")
         assert not any(secret in text for secret in secrets), text
+
+
+async def test_after_a_forget_the_sqlite_file_itself_holds_the_id_nowhere(bot: Bot) -> None:
+    """Deleted rows must not linger in free pages, the write-ahead log or the full-text index's segments."""
+    if bot.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL keeps dead rows until VACUUM: see the README")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    await bot.db.engine.dispose()  # the last connection to close checkpoints and removes the write-ahead log
+    path = Path(str(bot.db.engine.url.database))
+    files = [p for p in path.parent.glob(path.name + "*") if p.is_file()]
+    assert files
+    for file in files:
+        assert ANNA.encode() not in file.read_bytes(), file.name
