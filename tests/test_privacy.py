@@ -163,6 +163,16 @@ async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowher
     assert await scan_database(bot.db, CLARA) == []
 
 
+async def test_someone_the_bot_knows_nothing_about_is_told_so(bot: Bot) -> None:
+    stranger = "@fremd:example.org"
+    assert "nichts gespeichert" in await bot.say(stranger, "!vergissmich")
+    assert "nichts gespeichert" in await bot.say(
+        stranger, f"!vergissmich {confirmation_code(stranger, bot.clock.now())}"
+    )
+    async with bot.db.transaction() as repos:
+        assert await repos.privacy.forgotten_count() == 0, "no pseudonym used up"
+
+
 async def test_the_code_expires(bot: Bot) -> None:
     code = confirmation_code(ANNA, bot.clock.now())
     bot.clock.advance(timedelta(minutes=31))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from bot.config import Config
 from bot.dispatch import CommandContext, Router
@@ -78,8 +79,11 @@ async def my_data(ctx: CommandContext) -> Reply:
 )
 async def forget_me(ctx: CommandContext, *, code: str | None = None) -> Reply:
     now = ctx.clock.now()
+    export = await ctx.repos.privacy.export(ctx.sender)
+    if not any(export.values()):  # nothing to delete: no pseudonym, no notice to the coordinators
+        return Reply.text(ctx.t("privacy.export.nothing"))
     if code is None:
-        return Reply.text(await _preview(ctx, now))
+        return Reply.text(await _preview(ctx, export, now))
     if not code_is_valid(ctx.sender, code, now):
         raise BadArgument("privacy.forget.bad_code", code=code)
     result = await ctx.repos.privacy.forget(ctx.sender, now=now)
@@ -90,8 +94,7 @@ async def forget_me(ctx: CommandContext, *, code: str | None = None) -> Reply:
     return Reply.text(ctx.t("privacy.forget.done", deleted=deleted, pseudonym=result.pseudonym), followups=followups)
 
 
-async def _preview(ctx: CommandContext, now: datetime) -> str:
-    export = await ctx.repos.privacy.export(ctx.sender)
+async def _preview(ctx: CommandContext, export: dict[str, list[dict[str, Any]]], now: datetime) -> str:
     open_offers = await ctx.repos.privacy.open_offer_count(ctx.sender)
     open_requests = sum(1 for row in export["substitution_requests"] if row["state"] in ("open", "filled"))
     reminders = sum(1 for row in export["personal_reminders"] if row["cancelled_at"] is None)
