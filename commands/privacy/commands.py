@@ -19,6 +19,7 @@ from bot.replies import Followup, Reply, md_code
 from commands.privacy.export import personal_export
 from commands.privacy.notice import privacy_notice
 from commands.privacy.texts import MESSAGES
+from commands.substitutions.commands import update_announcement
 from storage import Repositories
 from storage.privacy import ForgetResult
 
@@ -90,6 +91,9 @@ async def forget_me(ctx: CommandContext, *, code: str | None = None) -> Reply:
     for request_id in {w.request_id for w in result.withdrawn} | set(result.cancelled_requests):
         ctx.replan("substitution", request_id)
     followups = await forget_followups(ctx.repos, result, ctx.config)
+    # The posted calls change where the state did: a filled request open again, the person's own ones cancelled.
+    for request_id in sorted({w.request_id for w in result.withdrawn if w.reopened} | set(result.cancelled_requests)):
+        followups += await update_announcement(ctx, request_id)
     deleted = ctx.t("privacy.forget.deleted", count=sum(result.deleted.values()))
     return Reply.text(ctx.t("privacy.forget.done", deleted=deleted, pseudonym=result.pseudonym), followups=followups)
 
