@@ -165,6 +165,16 @@ async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowher
     assert await scan_database(bot.db, CLARA) == []
 
 
+async def test_forgetting_an_accepted_helper_opens_the_request_again(bot: Bot) -> None:
+    assert "besetzt" in await bot.say(BEN, f"!zusage 1 {ANNA}")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    [told] = [body for user, body in bot.dms if user == BEN and "zurückgezogen" in body]
+    assert "#1 ist damit wieder offen" in told
+    [(_, _, edited)] = [edit for edit in bot.edits if edit[0] == NETWORK][-1:]
+    assert edited.startswith("🔄 Wieder offen") and ANNA not in edited
+    assert "(offen)" in await bot.say(BEN, "!vertretung 1")
+
+
 async def test_someone_the_bot_knows_nothing_about_is_told_so(bot: Bot) -> None:
     stranger = "@fremd:example.org"
     assert "nichts gespeichert" in await bot.say(stranger, "!vergissmich")
