@@ -368,13 +368,10 @@ def privacy_report(config_path: Path) -> None:
 @click.option("--language", type=click.Choice(["de", "en"]), default=None, help="nur diese Sprache / one language")
 def privacy_notice_command(config_path: Path, language: str | None) -> None:
     """Der Datenschutzhinweis für diese Konfiguration (Markdown) / the privacy notice for this config."""
-    from commands.privacy.notice import privacy_notice, readme_section
+    from commands.privacy.notice import config_notice, readme_section
 
     config = _load(config_path)
-    if language is None:
-        click.echo(readme_section(config.retention))
-    else:
-        click.echo(privacy_notice(config.retention, language, config.command_prefix, paragraphs=True))
+    click.echo(readme_section(config) if language is None else config_notice(config, language, paragraphs=True))
 
 
 def _user_id(text: str) -> str:

@@ -42,6 +42,7 @@ from storage.models import (
     SubstitutionOffer,
     SubstitutionRequest,
     SyncState,
+    TopicActivity,
 )
 from storage.sql import dialect_insert
 
@@ -127,6 +128,7 @@ class PurgeCutoffs:
     revoked_quotes: datetime
     handled_commands: datetime
     ledger: datetime
+    topic_activity: datetime  # older than the window in which the who-knows search counts it
 
 
 @dataclass(frozen=True)
@@ -396,6 +398,9 @@ class PrivacyRepository:
             await session.execute(delete(SavedQuery).where(SavedQuery.updated_at < before.saved_searches))
         )
         done["revoked_quotes"] = await self._drop_revoked_quotes(before.revoked_quotes)
+        done["topic_activity"] = _rowcount(
+            await session.execute(delete(TopicActivity).where(TopicActivity.at < before.topic_activity))
+        )
         done["handled_commands"] = _rowcount(
             await session.execute(delete(HandledCommand).where(HandledCommand.handled_at < before.handled_commands))
         ) + _rowcount(

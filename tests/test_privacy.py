@@ -242,7 +242,7 @@ def test_the_readme_holds_the_notice_generated_from_the_example_config() -> None
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     copied = readme.split("<!-- privacy-notice:start -->\n")[1].split("\n<!-- privacy-notice:end -->")[0]
     example = load_config(ROOT / "config.example.toml", env={})
-    assert copied == readme_section(example.retention), "run: redi-bot privacy notice --readme, paste it"
+    assert copied == readme_section(example), "paste what `redi-bot privacy notice -c config.example.toml` prints"
     for table in PERSON_COLUMNS:
         assert f"`{table}`" in readme, f"the README's table list misses {table}"
 

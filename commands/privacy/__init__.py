@@ -12,7 +12,9 @@ from commands.privacy.jobs import PurgeJobs
 
 
 def _jobs(env: JobEnv, config: Config) -> Sequence[Jobs]:
-    return [PurgeJobs(env, retention=config.retention, timezone=config.timezone)]
+    return [
+        PurgeJobs(env, retention=config.retention, activity_window=config.activity_window, timezone=config.timezone)
+    ]
 
 
 feature = Feature(router, jobs=_jobs)

@@ -17,7 +17,7 @@ from bot.errors import BadArgument
 from bot.i18n import Catalog
 from bot.replies import Followup, Reply, md_code
 from commands.privacy.export import personal_export
-from commands.privacy.notice import privacy_notice
+from commands.privacy.notice import config_notice
 from commands.privacy.texts import MESSAGES
 from commands.substitutions.commands import update_announcement
 from storage import Repositories
@@ -140,4 +140,4 @@ async def forget_followups(repos: Repositories, result: ForgetResult, config: Co
     name_en="privacy",
 )
 async def privacy(ctx: CommandContext) -> Reply:
-    return Reply.text(privacy_notice(ctx.config.retention, ctx.language, ctx.prefix))
+    return Reply.text(config_notice(ctx.config, ctx.language))

@@ -21,7 +21,7 @@ PURGE_AT = time(3, 30)  # local time: nobody is working, and it is after the nig
 RETRY = timedelta(minutes=10)
 
 
-def cutoffs(retention: Retention, now: datetime) -> PurgeCutoffs:
+def cutoffs(retention: Retention, activity_window: timedelta, now: datetime) -> PurgeCutoffs:
     def before(days: int) -> datetime:
         return now - timedelta(days=days)
 
@@ -32,6 +32,7 @@ def cutoffs(retention: Retention, now: datetime) -> PurgeCutoffs:
         revoked_quotes=before(retention.revoked_quotes_days),
         handled_commands=before(retention.handled_commands_days),
         ledger=before(retention.ledger_days),
+        topic_activity=now - activity_window,
     )
 
 
@@ -40,9 +41,10 @@ class PurgeJobs:
 
     kinds = frozenset({KIND})
 
-    def __init__(self, env: JobEnv, *, retention: Retention, timezone: ZoneInfo) -> None:
+    def __init__(self, env: JobEnv, *, retention: Retention, activity_window: timedelta, timezone: ZoneInfo) -> None:
         self.env = env
         self.retention = retention
+        self.activity_window = activity_window
         self.timezone = timezone
 
     def next_run(self, now: datetime) -> datetime:
@@ -71,7 +73,7 @@ class PurgeJobs:
             async with self.env.db.transaction() as repos:
                 entry = await repos.ledger.claim(KIND, 0, when, 0, now=now)
                 if entry is not None:
-                    counts = await repos.privacy.purge(cutoffs(self.retention, now))
+                    counts = await repos.privacy.purge(cutoffs(self.retention, self.activity_window, now))
                     await repos.ledger.mark_batch_sent([entry.id], event_id=KIND, now=now)
         except Exception:
             log.exception("the privacy purge failed; retrying in %s", RETRY)

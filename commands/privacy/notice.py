@@ -3,7 +3,7 @@ the configured retention, so what the bot says and what it does cannot drift apa
 
 from __future__ import annotations
 
-from bot.config import Retention
+from bot.config import Config, Retention
 from bot.i18n import Catalog
 from commands.privacy.texts import MESSAGES
 
@@ -12,7 +12,9 @@ _catalog = Catalog(MESSAGES)
 SECTIONS = ("profile", "settings", "meetings", "substitutions", "decisions", "technical")
 
 
-def privacy_notice(retention: Retention, language: str, prefix: str = "!", *, paragraphs: bool = False) -> str:
+def privacy_notice(
+    retention: Retention, language: str, prefix: str = "!", *, activity_days: int = 365, paragraphs: bool = False
+) -> str:
     """The notice as the bot says it (one line per kind), or with `paragraphs` as a document (README, the
     Verarbeitungsverzeichnis) where a Markdown renderer would join single lines."""
 
@@ -27,6 +29,7 @@ def privacy_notice(retention: Retention, language: str, prefix: str = "!", *, pa
         "searches": gone(retention.saved_searches_days),
         "commands": gone(retention.handled_commands_days),
         "ledger": gone(retention.ledger_days),
+        "activity": gone(activity_days),
     }
     lines = [
         _catalog.text(language, "privacy.notice.title"),
@@ -40,6 +43,12 @@ def privacy_notice(retention: Retention, language: str, prefix: str = "!", *, pa
     return "\n".join(lines)
 
 
-def readme_section(retention: Retention) -> str:
+def readme_section(config: Config) -> str:
     """What the README holds between its privacy-notice markers: the notice in German and English."""
-    return "\n\n".join(privacy_notice(retention, language, paragraphs=True) for language in ("de", "en"))
+    return "\n\n".join(config_notice(config, language, paragraphs=True) for language in ("de", "en"))
+
+
+def config_notice(config: Config, language: str, *, paragraphs: bool = False) -> str:
+    """The notice for a running bot's config."""
+    days = config.activity_window.days
+    return privacy_notice(config.retention, language, config.command_prefix, activity_days=days, paragraphs=paragraphs)

@@ -120,9 +120,11 @@ MESSAGES: Messages = {
     },
     "privacy.notice.profile": {
         "de": "• **Profil** (Name, Stadt, Gruppen, Themen, Notiz, ob du erwähnt werden möchtest): freiwillig, damit "
-        "Kolleg:innen finden, wer sich auskennt. Bis du es löschst (`{prefix}profil löschen`).",
+        "Kolleg:innen finden, wer sich auskennt. Bis du es löschst (`{prefix}profil löschen`). "
+        "Themen deiner Beschlüsse und übernommenen Vertretungen zählen {activity} lang für `{prefix}werweiss`.",
         "en": "• **Profile** (name, city, groups, topics, note, whether you want to be mentioned): voluntary, so "
-        "colleagues find who knows what. Until you delete it (`{prefix}profile delete`).",
+        "colleagues find who knows what. Until you delete it (`{prefix}profile delete`). "
+        "Topics of decisions you logged and substitutions you took over count for `{prefix}whoknows` for {activity}.",
     },
     "privacy.notice.settings": {
         "de": "• **Einstellungen** (Sprache, Zeitzone, Direktchat mit dir): damit ich dir richtig antworte. "
