@@ -168,12 +168,18 @@ class PrivacyRepository:
     # --- access ---------------------------------------------------------------------------------------
 
     async def export(self, user_id: str) -> dict[str, list[dict[str, Any]]]:
-        """Every row of every table that names `user_id` in a person column, as plain JSON values, by table.
-        `minutes_items.owner` also matches the person's display name (owners may be written as a name)."""
+        """Every row of every table that names `user_id` in a person column or mentions it in a text (what the
+        erasure pseudonymizes), as plain JSON values, by table. `minutes_items.owner` also matches the person's
+        display name (owners may be written as a name)."""
         name = await self._session.scalar(select(Profile.display_name).where(Profile.user_id == user_id))
         result: dict[str, list[dict[str, Any]]] = {}
         for table_name, table in person_tables().items():
             conditions = [table.c[column] == user_id for column in PERSON_COLUMNS[table_name]]
+            conditions += [
+                table.c[column].contains(user_id, autoescape=True)
+                for column in text_columns(table)
+                if column not in PERSON_COLUMNS[table_name] and column != "search_text"
+            ]
             if table_name == "minutes_items" and name:
                 conditions.append(table.c.owner == name)
             order = list(table.primary_key.columns)

@@ -70,6 +70,7 @@ async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
     await bot.say(ANNA, "!beschluss Wir nehmen Angebot B, Ansprechpartnerin @anna:buehl.de")
     await bot.say(BEN, "!beschluss Angebot C auch", quoting=Quoted("$src", ANNA, "Angebot C von @anna:buehl.de"))
     await bot.say(BEN, "!aufgabe @anna:buehl.de bis 15.12. Schulungsraum buchen")
+    await bot.say(BEN, "!beschluss Rückfragen zu Angebot C an @anna:buehl.de")
     await bot.say(BEN, "!ichweiss Engagementplattform")
     await bot.say(ANNA, "!werweiss Engagementplattform")  # a saved search (for !mehr)
     yield bot
@@ -96,12 +97,15 @@ async def test_my_data_sends_every_table_as_json_and_markdown_by_direct_message(
         "saved_queries",
     ):
         assert expected in tables, expected
-    assert len(tables["decisions"]) == 2, "authored, and quoted"
+    assert len(tables["decisions"]) == 3, "authored, quoted, and mentioned"
     assert tables["substitution_offers"][0]["note"] == "bin ab 10 Uhr da"
     sent_to_anna = [body for room, body in bot.transport.bodies if room == f"!dm-{ANNA}"]
     assert sent_to_anna[-2:] == ["redi-bot-meine-daten.json", "redi-bot-meine-daten.md"], "the files go out too"
     summary = md_file.data.decode()
-    assert "## Profil (1 Eintrag)" in summary and "## Beschlüsse (von dir oder dich zitierend) (2 Einträge)" in summary
+    assert (
+        "## Profil (1 Eintrag)" in summary
+        and "## Beschlüsse (von dir, dich zitierend oder nennend) (3 Einträge)" in summary
+    )
     assert "Jour fixe" in summary and "Schulungsraum buchen" in summary
     # nothing of it stays in the outbox: the files go out at once
     async with bot.db.transaction() as repos:

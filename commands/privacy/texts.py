@@ -19,7 +19,7 @@ TABLE_LABELS: Mapping[str, tuple[str, str]] = {
     "substitution_offers": ("Deine Vertretungsangebote", "Your substitution offers"),
     "substitution_history": ("Verlauf von Vertretungen (deine Schritte)", "Substitution history (your steps)"),
     "minutes_sessions": ("Protokolle, die du gestartet hast", "Minutes you started"),
-    "decisions": ("Beschlüsse (von dir oder dich zitierend)", "Decisions (yours or quoting you)"),
+    "decisions": ("Beschlüsse (von dir, dich zitierend oder nennend)", "Decisions (yours, quoting or naming you)"),
     "decision_audit": ("Verlauf von Beschlüssen (deine Schritte)", "Decision history (your steps)"),
     "minutes_items": ("Protokolleinträge und Aufgaben", "Minutes entries and action items"),
     "outbox": ("Nachrichten an dich, die noch gespeichert sind", "Messages to you still stored"),
