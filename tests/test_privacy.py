@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -295,3 +295,18 @@ async def test_after_a_forget_the_sqlite_file_itself_holds_the_id_nowhere(bot: B
     assert files
     for file in files:
         assert ANNA.encode() not in file.read_bytes(), file.name
+
+
+async def test_two_erasures_at_once_get_pseudonyms_of_their_own(db: Database) -> None:
+    now = datetime(2026, 11, 21, 9, 0, tzinfo=BERLIN)
+    people = [f"@person{n}:example.org" for n in range(4)]
+    async with db.transaction() as repos:
+        for user_id in people:
+            await repos.profiles.ensure(user_id, None)
+
+    async def forget(user_id: str) -> str:
+        async with db.transaction() as repos:
+            return (await repos.privacy.forget(user_id, now=now)).pseudonym
+
+    pseudonyms = await asyncio.gather(*(forget(user_id) for user_id in people))
+    assert sorted(pseudonyms) == [f"ehemaliges Mitglied {n}" for n in range(1, 5)]
