@@ -301,7 +301,10 @@ def _with_database(config: Config, work: Any) -> Any:
         finally:
             await database.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except FileNotFoundError as exc:  # no database yet: nothing to export, forget or count
+        raise click.ClickException(str(exc)) from exc
 
 
 @privacy_group.command("export")
@@ -339,6 +342,9 @@ def privacy_forget(config_path: Path, user_id: str, yes: bool) -> None:
             abort=True,
         )
     result = _with_database(config, lambda db: forget_person(db, config, user_id, SystemClock().now()))
+    if result is None:
+        click.echo(f"Über {user_id} ist nichts gespeichert; nichts zu löschen.", err=True)
+        return
     deleted = sum(result.deleted.values())
     changed = sum(result.pseudonymized.values())
     click.echo(

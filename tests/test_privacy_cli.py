@@ -93,5 +93,10 @@ def test_export_forget_report_and_notice(tmp_path: Path) -> None:
     assert report.exit_code == 0, report.output
     assert any(line.split()[:2] == ["decisions", "1"] for line in report.output.splitlines()), report.output
 
+    nobody = CliRunner().invoke(main, ["privacy", "forget", "@nobody:x.de", "-c", str(config), "--yes"])
+    assert nobody.exit_code == 0 and "nichts gespeichert" in nobody.output
+    missing = CliRunner().invoke(main, ["privacy", "report", "-c", str(tmp_path / "none.toml")])
+    assert missing.exit_code != 0 and "Traceback" not in missing.output
+
     notice = CliRunner().invoke(main, ["privacy", "notice", "-c", str(config), "--language", "de"])
     assert "persönliche Erinnerungen 3 Tage nach" in notice.output

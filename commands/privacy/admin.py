@@ -43,8 +43,11 @@ async def export_person(db: Database, user_id: str, now: datetime) -> PersonalEx
         return await personal_export(repos, user_id, now)
 
 
-async def forget_person(db: Database, config: Config, user_id: str, now: datetime) -> ForgetResult:
+async def forget_person(db: Database, config: Config, user_id: str, now: datetime) -> ForgetResult | None:
+    """The erasure of `!vergissmich`; None if nothing is stored about the person (no pseudonym used up)."""
     async with db.transaction() as repos:
+        if not any((await repos.privacy.export(user_id)).values()):
+            return None
         result = await repos.privacy.forget(user_id, now=now)
         followups = await forget_followups(repos, result, config)
         if followups:
