@@ -361,12 +361,13 @@ def privacy_report(config_path: Path) -> None:
     from commands.privacy.admin import report
 
     config = _load(config_path)
-    rows = _with_database(config, report)
+    rows, forgotten = _with_database(config, report)
     click.echo(f"{'Tabelle / table':<24} {'Einträge':>9}  ältester / oldest   neuester / newest")
     for row in rows:
         oldest = row.oldest.date().isoformat() if row.oldest else "–"
         newest = row.newest.date().isoformat() if row.newest else "–"
         click.echo(f"{row.table:<24} {row.rows:>9}  {oldest:<18} {newest}")
+    click.echo(f"Gelöscht auf Wunsch (ehemalige Mitglieder) / erased on request: {forgotten}")
 
 
 @privacy_group.command("notice")

@@ -92,6 +92,7 @@ def test_export_forget_report_and_notice(tmp_path: Path) -> None:
     report = CliRunner().invoke(main, ["privacy", "report", "-c", str(config)])
     assert report.exit_code == 0, report.output
     assert any(line.split()[:2] == ["decisions", "1"] for line in report.output.splitlines()), report.output
+    assert "erased on request: 1" in report.output
 
     nobody = CliRunner().invoke(main, ["privacy", "forget", "@nobody:x.de", "-c", str(config), "--yes"])
     assert nobody.exit_code == 0 and "nichts gespeichert" in nobody.output

@@ -57,6 +57,7 @@ async def forget_person(db: Database, config: Config, user_id: str, now: datetim
     return result
 
 
-async def report(db: Database) -> list[KindReport]:
+async def report(db: Database) -> tuple[list[KindReport], int]:
+    """Rows per table with their age, and how many people were forgotten so far."""
     async with db.transaction() as repos:
-        return await repos.privacy.report(TIME_COLUMNS)
+        return await repos.privacy.report(TIME_COLUMNS), await repos.privacy.forgotten_count()
