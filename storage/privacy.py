@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -151,6 +152,11 @@ def text_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if isinstance(c.type, _TEXT_TYPES) and not isinstance(c.type, JSON)]
 
 
+def mention_pattern(user_id: str) -> re.Pattern[str]:
+    """The id where it stands in a text, not as the start of a longer id (a server name or port going on)."""
+    return re.compile(re.escape(user_id) + r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9]|:\d)")
+
+
 def _plain(value: Any) -> Any:
     """A value as JSON has it: times in ISO 8601, bytes by size (a file sent to the person is not repeated)."""
     if isinstance(value, datetime | date):
@@ -172,19 +178,24 @@ class PrivacyRepository:
         erasure pseudonymizes), as plain JSON values, by table. `minutes_items.owner` also matches the person's
         display name (owners may be written as a name)."""
         name = await self._session.scalar(select(Profile.display_name).where(Profile.user_id == user_id))
+        pattern = mention_pattern(user_id)
         result: dict[str, list[dict[str, Any]]] = {}
         for table_name, table in person_tables().items():
-            conditions = [table.c[column] == user_id for column in PERSON_COLUMNS[table_name]]
-            conditions += [
-                table.c[column].contains(user_id, autoescape=True)
-                for column in text_columns(table)
-                if column not in PERSON_COLUMNS[table_name] and column != "search_text"
-            ]
+            person_columns = PERSON_COLUMNS[table_name]
+            texts = [c for c in text_columns(table) if c not in person_columns and c != "search_text"]
+            conditions = [table.c[column] == user_id for column in person_columns]
+            conditions += [table.c[column].contains(user_id, autoescape=True) for column in texts]
             if table_name == "minutes_items" and name:
                 conditions.append(table.c.owner == name)
             order = list(table.primary_key.columns)
             rows = (await self._session.execute(select(table).where(or_(*conditions)).order_by(*order))).mappings()
-            result[table_name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
+            result[table_name] = [
+                {key: _plain(value) for key, value in row.items()}
+                for row in rows
+                if any(row[column] == user_id for column in person_columns)
+                or (table_name == "minutes_items" and name and row["owner"] == name)
+                or any(row[column] and pattern.search(row[column]) for column in texts)
+            ]
         return result
 
     async def open_offer_count(self, user_id: str) -> int:
@@ -303,22 +314,33 @@ class PrivacyRepository:
         return count + len(stale)
 
     async def _replace_everywhere(self, user_id: str, pseudonym: str) -> dict[str, int]:
-        """Every text column of every table: the id becomes the pseudonym, whole values and mentions in text."""
+        """Every text column of every table: the id becomes the pseudonym, as a whole value (person columns) and
+        as a mention in text, but not inside a longer id (`@anna:stadt.de` is not part of `@anna:stadt.dev`)."""
+        session = self._session
+        pattern = mention_pattern(user_id)
         changed: dict[str, int] = {}
         for table_name, table in Base.metadata.tables.items():
             if table_name == "outbox":
                 continue  # handled by _forget_outbox; its JSON is not rewritten
             total = 0
-            for column in text_columns(table):
-                if column == "search_text":
-                    continue  # derived; rebuilt by _reindex
+            person_columns = PERSON_COLUMNS.get(table_name, ())
+            for column in person_columns:
                 col = table.c[column]
-                result = await self._session.execute(
-                    update(table)
-                    .where(col.contains(user_id, autoescape=True))
-                    .values({column: func.replace(col, user_id, pseudonym)})
+                total += _rowcount(
+                    await session.execute(update(table).where(col == user_id).values({column: pseudonym}))
                 )
-                total += _rowcount(result)
+            keys = list(table.primary_key.columns)
+            for column in text_columns(table):
+                if column in person_columns or column == "search_text":  # search_text: derived, see _reindex
+                    continue
+                col = table.c[column]
+                rows = (await session.execute(select(*keys, col).where(col.contains(user_id, autoescape=True)))).all()
+                for row in rows:
+                    new = pattern.sub(pseudonym, row[-1])
+                    if new != row[-1]:
+                        where = [key == value for key, value in zip(keys, row[:-1], strict=True)]
+                        await session.execute(update(table).where(*where).values({column: new}))
+                        total += 1
             if total:
                 changed[table_name] = total
         return changed
