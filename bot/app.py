@@ -15,7 +15,7 @@ from bot.dispatch import Dispatcher, Feature, FileSource, Router
 from bot.matrix import MatrixError, MatrixTransport
 from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
-from commands import decisions, expertise, help, meetings, substitutions
+from commands import decisions, expertise, help, meetings, privacy, substitutions
 from commands.introduction import Introductions
 from storage import Database
 from storage.analysis import Analyzer
@@ -32,6 +32,7 @@ FEATURES: tuple[Feature, ...] = (
     meetings.feature,
     substitutions.feature,
     decisions.feature,
+    privacy.feature,
 )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -282,3 +283,107 @@ def demo(port: int, no_chat: bool, workdir: Path | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Datenschutz: Auskunft, Löschung, Bericht / data protection: access, erasure, report."""
+
+
+def _with_database(config: Config, work: Any) -> Any:
+    from bot.app import open_database
+
+    async def run() -> Any:
+        database = open_database(config)
+        try:
+            await database.upgrade()
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except FileNotFoundError as exc:  # no database yet: nothing to export, forget or count
+        raise click.ClickException(str(exc)) from exc
+
+
+@privacy_group.command("export")
+@CONFIG_OPTION
+@click.argument("user_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="JSON-Datei")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+def privacy_export(config_path: Path, user_id: str, output: Path, language: str) -> None:
+    """Alles über eine Person als JSON (+ .md daneben) / everything about a person (Art. 15)."""
+    from bot.clock import SystemClock
+    from commands.privacy.admin import export_person
+
+    config = _load(config_path)
+    export = _with_database(config, lambda db: export_person(db, _user_id(user_id), SystemClock().now()))
+    output.write_bytes(export.json_bytes())
+    output.with_suffix(".md").write_text(export.markdown(language), encoding="utf-8")
+    click.echo(f"{export.count} Einträge nach {output} und {output.with_suffix('.md')} geschrieben.", err=True)
+
+
+@privacy_group.command("forget")
+@CONFIG_OPTION
+@click.argument("user_id")
+@click.option("--yes", is_flag=True, help="ohne Rückfrage / do not ask")
+def privacy_forget(config_path: Path, user_id: str, yes: bool) -> None:
+    """Eine Person löschen, wie !vergissmich / erase a person, as !forgetme (Art. 17)."""
+    from bot.clock import SystemClock
+    from commands.privacy.admin import forget_person
+
+    config = _load(config_path)
+    user_id = _user_id(user_id)
+    if not yes:
+        click.confirm(
+            f"{user_id}: Profil, Einstellungen, Erinnerungen und offene Angebote löschen, in Beschlüssen, Protokollen "
+            "und Vertretungen pseudonymisieren. Das lässt sich nicht rückgängig machen. Weiter?",
+            abort=True,
+        )
+    result = _with_database(config, lambda db: forget_person(db, config, user_id, SystemClock().now()))
+    if result is None:
+        click.echo(f"Über {user_id} ist nichts gespeichert; nichts zu löschen.", err=True)
+        return
+    deleted = sum(result.deleted.values())
+    changed = sum(result.pseudonymized.values())
+    click.echo(
+        f"Gelöscht: {deleted} Einträge; pseudonymisiert als „{result.pseudonym}“: {changed} Einträge; "
+        f"{len(result.withdrawn)} Anfragende werden vom Bot benachrichtigt.",
+        err=True,
+    )
+
+
+@privacy_group.command("report")
+@CONFIG_OPTION
+def privacy_report(config_path: Path) -> None:
+    """Einträge je Tabelle und ihr Alter / rows per table and their age."""
+    from commands.privacy.admin import report
+
+    config = _load(config_path)
+    rows, forgotten = _with_database(config, report)
+    click.echo(f"{'Tabelle / table':<24} {'Einträge':>9}  ältester / oldest   neuester / newest")
+    for row in rows:
+        oldest = row.oldest.date().isoformat() if row.oldest else "–"
+        newest = row.newest.date().isoformat() if row.newest else "–"
+        click.echo(f"{row.table:<24} {row.rows:>9}  {oldest:<18} {newest}")
+    click.echo(f"Gelöscht auf Wunsch (ehemalige Mitglieder) / erased on request: {forgotten}")
+
+
+@privacy_group.command("notice")
+@CONFIG_OPTION
+@click.option("--language", type=click.Choice(["de", "en"]), default=None, help="nur diese Sprache / one language")
+def privacy_notice_command(config_path: Path, language: str | None) -> None:
+    """Der Datenschutzhinweis für diese Konfiguration (Markdown) / the privacy notice for this config."""
+    from commands.privacy.notice import config_notice, readme_section
+
+    config = _load(config_path)
+    click.echo(readme_section(config) if language is None else config_notice(config, language, paragraphs=True))
+
+
+def _user_id(text: str) -> str:
+    from storage.text import MATRIX_USER_ID
+
+    if not MATRIX_USER_ID.fullmatch(text):
+        raise click.ClickException(f"{text!r} ist keine Matrix-ID wie @name:example.org")
+    return text

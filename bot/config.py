@@ -83,6 +83,22 @@ class MatrixConfig:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long data about people is kept, in days ([privacy] in the config; DSGVO Art. 5(1)(e)). The daily purge
+    (commands.privacy.jobs) deletes what is older; decisions and minutes are the network's records and are kept."""
+
+    substitution_text_days: int = 365  # free text and notes of finished substitution requests (counts stay)
+    personal_reminders_days: int = 30  # personal reminders, after they fell due
+    saved_searches_days: int = 30  # the last search per person and room (for !mehr)
+    revoked_quotes_days: int = 365  # the quoted message copied into a decision, once the decision is revoked
+    handled_commands_days: int = 7  # records of handled commands and the sent messages kept with them
+    ledger_days: int = 90  # delivered (or missed) entries of the scheduled-message ledger
+
+
+RETENTION_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Retention))
+
+
+@dataclass(frozen=True)
 class Config:
     matrix: MatrixConfig
     data_dir: Path
@@ -107,6 +123,7 @@ class Config:
     substitution_reminder: timedelta = timedelta(days=1)
     substitution_suggestions: int = 3
     decisions_by_coordinators_only: bool = False
+    retention: Retention = field(default_factory=Retention)
 
     def may_invite(self, user_id: str) -> bool:
         server = user_id.partition(":")[2]
@@ -207,7 +224,20 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
 
 def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
     root = _Table(
-        raw, "", {"matrix", "bot", "network", "rooms", "invites", "expertise", "meetings", "substitutions", "decisions"}
+        raw,
+        "",
+        {
+            "matrix",
+            "bot",
+            "network",
+            "rooms",
+            "invites",
+            "expertise",
+            "meetings",
+            "substitutions",
+            "decisions",
+            "privacy",
+        },
     )
     m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
     homeserver = m.string("homeserver", required=True) or ""
@@ -339,6 +369,9 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     if who_may_log not in ("members", "coordinators"):
         raise ConfigError(dt.key("who_may_log"), f'{who_may_log!r}: erlaubt sind "members" oder "coordinators"')
 
+    pv = root.table("privacy", set(RETENTION_KEYS))
+    retention = Retention(**{key: pv.integer(key, getattr(Retention(), key), minimum=1) for key in RETENTION_KEYS})
+
     return Config(
         matrix=matrix,
         data_dir=data_dir,
@@ -363,6 +396,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         substitution_reminder=substitution_reminder,
         substitution_suggestions=suggestions,
         decisions_by_coordinators_only=who_may_log == "coordinators",
+        retention=retention,
     )
 
 
@@ -401,6 +435,7 @@ NEEDS_RESTART: Mapping[str, str] = {
     "reminder_grace": "[bot].reminder_grace_seconds",
     "synonyms": "[expertise].synonyms",
     "substitution_reminder": "[substitutions].reminder_before",
+    "retention": "[privacy]",  # the daily purge is planned with it at start
 }
 
 

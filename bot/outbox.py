@@ -92,6 +92,9 @@ def outgoing(command_event_id: str, room_id: str, relation: dict[str, Any], repl
         hook, arg = _hook(followup.on_sent)
         room, person = followup.room_id, followup.user_id
         messages.append(Outgoing(f"{base}-f{index}", content, room_id=room, user_id=person, hook=hook, hook_arg=arg))
+        for number, attachment in enumerate(followup.reply.attachments):  # e.g. files sent by direct message
+            file = OutgoingFile(attachment.filename, attachment.mimetype, attachment.data)
+            messages.append(Outgoing(f"{base}-f{index}-file{number}", {}, room_id=room, user_id=person, file=file))
     return messages
 
 

@@ -58,6 +58,9 @@ _SQLITE_PRAGMAS = (
     "journal_mode=WAL",  # readers (backups, sqlite3 shell) never block the bot; persistent in the file
     "synchronous=NORMAL",  # safe with WAL, far fewer fsyncs
     "foreign_keys=ON",  # off by default in SQLite, per connection
+    # Deleted rows are overwritten, not left in free pages: an erasure (DSGVO Art. 17) must erase. Some builds have
+    # it on by default, others not.
+    "secure_delete=ON",
 )
 
 # Serializes concurrent `upgrade()` calls of several bot processes sharing one PostgreSQL database.
@@ -121,6 +124,8 @@ class Database:
             connect_args=dict(connect_args or {}),
             # A long-running bot outlives PostgreSQL restarts; SQLite files cannot go stale like that.
             pool_pre_ping=self.dialect == "postgresql",
+            # A failed statement's error (logged with its trace) must not carry what people wrote: no parameters.
+            hide_parameters=True,
         )
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, parsed.database)

@@ -190,7 +190,7 @@ def _clean_tags(tags: Sequence[str]) -> tuple[list[str], list[str]]:
         label = tag.strip().lstrip("#").strip()
         key = fold(label)
         if not label or "\n" in label:
-            raise ValueError(f"a tag is one non-empty line, not {tag!r}")
+            raise ValueError(f"a tag is one non-empty line, not {len(tag)} characters with line breaks or none")
         check_length("tag", label, MAX_TAG)
         if key in keys:
             continue

@@ -547,7 +547,7 @@ class ProfileRepository:
             ids.update({key: topic_id for key, topic_id in rows})
             if len(ids) == len(labels):
                 return ids
-        raise RuntimeError(f"topics kept disappearing while being added: {sorted(set(labels) - set(ids))}")
+        raise RuntimeError(f"topics kept disappearing while being added: {len(set(labels) - set(ids))} of them")
 
     async def _drop_orphan_topics(self, topic_ids: Sequence[int]) -> None:
         """A topic nobody knows any more must not show up as a suggestion."""

@@ -29,6 +29,7 @@ from storage.models import (
     ensure_utc,
 )
 from storage.outbox import OutboxRepository
+from storage.privacy import PrivacyRepository
 from storage.profiles import Caches, ProfileRepository, SavedQueryRepository, SearchStatsRepository
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
@@ -489,6 +490,7 @@ class Repositories:
     decisions: DecisionRepository
     minutes: MinutesRepository
     outbox: OutboxRepository
+    privacy: PrivacyRepository  # every table at once: export, erasure, report (storage.privacy)
     analyzer: Analyzer  # the one text analysis of search indexes and queries (storage.analysis)
 
     @classmethod
@@ -511,4 +513,5 @@ class Repositories:
             decisions=DecisionRepository(session, analyzer),
             minutes=MinutesRepository(session),
             outbox=OutboxRepository(session),
+            privacy=PrivacyRepository(session, analyzer),
         )

@@ -21,4 +21,5 @@ def dialect_insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert
 def check_length(what: str, value: str, limit: int) -> None:
     # PostgreSQL enforces VARCHAR lengths and SQLite does not; checking here keeps both backends alike.
     if len(value) > limit:
-        raise ValueError(f"{what} is longer than {limit} characters: {value[:limit]!r}…")
+        # Not the value itself: this error ends up in the log, and the value is what a person wrote.
+        raise ValueError(f"{what} is longer than {limit} characters ({len(value)})")

@@ -98,6 +98,7 @@ ENGLISH_NAMES = {
     "beschluesse": "decisions", "sitzung": "minutes", "sitzung start": "minutes start", "sitzung ende": "minutes end",
     "info": "info", "rueckgaengig": "undo", "aufgabe": "action", "aufgaben": "actions", "erledigt": "done",
     "export": "export", "jahresbericht": "annualreport",
+    "meinedaten": "mydata", "vergissmich": "forgetme", "datenschutz": "privacy",
 }  # fmt: skip
 
 

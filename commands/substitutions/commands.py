@@ -413,6 +413,11 @@ async def _update_announcement(ctx: CommandContext, request_id: int) -> list[Fol
     return [Followup(reply, room_id=record.announcement_room_id, replaces=record.announcement_event_id)]
 
 
+async def update_announcement(ctx: CommandContext, request_id: int) -> list[Followup]:
+    """The announcement's edit, for another feature that changed the request (an erasure withdrawing an offer)."""
+    return await _update_announcement(ctx, request_id)
+
+
 async def _show(ctx: CommandContext, request_id: int) -> Reply:
     record = await _load(ctx, request_id)
     history = await ctx.repos.substitutions.history(request_id)
