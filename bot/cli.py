@@ -87,9 +87,11 @@ def run(config_path: Path) -> None:
         await app.serve(stop)
         log.info("stopped cleanly")
 
+    from storage import DatabaseNewerThanCode
+
     try:
         asyncio.run(serve())
-    except LoginRequired as exc:
+    except (LoginRequired, DatabaseNewerThanCode) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -151,7 +153,12 @@ def db_upgrade(config_path: Path) -> None:
         finally:
             await database.dispose()
 
-    revision = asyncio.run(upgrade())
+    from storage import DatabaseNewerThanCode
+
+    try:
+        revision = asyncio.run(upgrade())
+    except DatabaseNewerThanCode as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Datenbank ist auf Stand {revision}.")
 
 

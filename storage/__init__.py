@@ -1,6 +1,6 @@
 """Persistence: models, repositories returning frozen dataclasses, Alembic migrations."""
 
-from storage.db import Database, normalize_url
+from storage.db import Database, DatabaseNewerThanCode, normalize_url
 from storage.models import LedgerStatus
 from storage.repositories import (
     LedgerEntry,
@@ -14,6 +14,7 @@ from storage.repositories import (
 
 __all__ = [
     "Database",
+    "DatabaseNewerThanCode",
     "LedgerEntry",
     "LedgerStatus",
     "ReminderLedgerRepository",

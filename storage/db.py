@@ -176,6 +176,7 @@ class Database:
             with connection.begin():
                 if self.dialect == "postgresql":
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+                _refuse_newer(connection, config)
                 command.upgrade(config, revision)
                 if self.dialect == "sqlite":
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
@@ -185,6 +186,30 @@ class Database:
             if self.dialect == "sqlite":
                 _sqlite_pragma(connection, "foreign_keys=ON")
         log.info("database %s is at revision %s", self.url, _current_revision(connection))
+
+
+class DatabaseNewerThanCode(RuntimeError):
+    """The database was migrated by a newer redi-bot: this code cannot know its tables, so it must not touch them."""
+
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(
+            f"Die Datenbank hat den Stand {revision}, diese redi-bot-Version kennt nur bis {head}. Sie wurde von "
+            "einer neueren Version migriert: installiere wieder die neuere Version (oder spiele eine Sicherung vom "
+            f"Stand {head} zurück). Nichts wurde verändert. / The database is at revision {revision}, this "
+            f"redi-bot knows revisions up to {head} only: run the newer version again, or restore a backup."
+        )
+        self.revision = revision
+        self.head = head
+
+
+def _refuse_newer(connection: Connection, config: Config) -> None:
+    """Alembic would fail with "Can't locate revision"; say what happened and what to do instead."""
+    from alembic.script import ScriptDirectory
+
+    current = _current_revision(connection)
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseNewerThanCode(current, head_revision())
 
 
 def _current_revision(connection: Connection) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -160,3 +161,22 @@ def test_help_says_where_the_password_comes_from_and_what_sighup_does() -> None:
     assert "REDI_MATRIX_PASSWORD oder [matrix].password der Konfiguration – dann fragt login nicht" in login.output
     run = CliRunner().invoke(main, ["run", "--help"], terminal_width=200)
     assert "SIGHUP (`kill -HUP <pid>`, `systemctl reload`) liest die Konfiguration neu" in run.output
+
+
+def test_a_database_from_a_newer_version_is_refused_clearly_and_left_alone(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[matrix]\nhomeserver = "http://127.0.0.1:1"\nuser_id = "@bot:localhost"\n[bot]\ndata_dir = "d"\n',
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(main, ["db", "upgrade", "-c", str(config)]).exit_code == 0
+    database = tmp_path / "d" / "redi-bot.sqlite3"
+    with sqlite3.connect(database) as connection:  # as if a newer redi-bot had migrated it
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    for command in (["db", "upgrade"], ["run"]):
+        result = CliRunner().invoke(main, [*command, "-c", str(config)])
+        assert result.exit_code == 1, result.output
+        assert "Stand 9999" in result.output and "neuere Version" in result.output, result.output
+        assert "Traceback" not in result.output
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999",)
