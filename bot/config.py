@@ -419,7 +419,6 @@ RELOADABLE: Mapping[str, str] = {
     "reminder_offsets": "[meetings].reminder_offsets",
     "jitsi_base_url": "[meetings].jitsi_base_url",
     "page_size": "[expertise].page_size",
-    "activity_window": "[expertise].activity_days",
     "substitution_suggestions": "[substitutions].suggestions",
     "decisions_by_coordinators_only": "[decisions].who_may_log",
 }
@@ -436,6 +435,7 @@ NEEDS_RESTART: Mapping[str, str] = {
     "synonyms": "[expertise].synonyms",
     "substitution_reminder": "[substitutions].reminder_before",
     "retention": "[privacy]",  # the daily purge is planned with it at start
+    "activity_window": "[expertise].activity_days",  # the purge deletes older activity: it must not change unseen
 }
 
 

@@ -185,15 +185,15 @@ class PrivacyRepository:
             texts = [c for c in text_columns(table) if c not in person_columns and c != "search_text"]
             conditions = [table.c[column] == user_id for column in person_columns]
             conditions += [table.c[column].contains(user_id, autoescape=True) for column in texts]
-            if table_name == "minutes_items" and name:
-                conditions.append(table.c.owner == name)
+            if table_name == "minutes_items" and name:  # an owner written as their name, in an entry they wrote
+                conditions.append((table.c.owner == name) & (table.c.author == user_id))
             order = list(table.primary_key.columns)
             rows = (await self._session.execute(select(table).where(or_(*conditions)).order_by(*order))).mappings()
             result[table_name] = [
                 {key: _plain(value) for key, value in row.items()}
                 for row in rows
                 if any(row[column] == user_id for column in person_columns)
-                or (table_name == "minutes_items" and name and row["owner"] == name)
+                or (table_name == "minutes_items" and name and row["owner"] == name and row["author"] == user_id)
                 or any(row[column] and pattern.search(row[column]) for column in texts)
             ]
         return result
@@ -232,9 +232,11 @@ class PrivacyRepository:
             deleted[table_name] = _rowcount(result)
         deleted["outbox"] = await self._forget_outbox(user_id)
 
-        if name:  # an owner written as the person's name
+        if name:  # an owner written as the person's name, in an entry they wrote themselves: display names are not
+            # unique, so "Anna" in someone else's entry may be another Anna
+            items = tables["minutes_items"]
             await session.execute(
-                update(tables["minutes_items"]).where(tables["minutes_items"].c.owner == name).values(owner=pseudonym)
+                update(items).where(items.c.owner == name, items.c.author == user_id).values(owner=pseudonym)
             )
         pseudonymized = await self._replace_everywhere(user_id, pseudonym)
         await self._reindex(pseudonym)

@@ -25,7 +25,7 @@ from commands.privacy.texts import TABLE_LABELS
 from storage import Database
 from storage.models import Base, SavedQuery
 from storage.privacy import NO_PERSON_DATA, PERSON_COLUMNS, mention_pattern, text_columns
-from tests.harness import BERLIN, NETWORK, ROOT, Bot
+from tests.harness import BERLIN, GROUP_ROOM, NETWORK, ROOT, Bot
 
 ANNA, BEN, CLARA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de"
 
@@ -315,3 +315,22 @@ async def test_two_erasures_at_once_get_pseudonyms_of_their_own(db: Database) ->
 
     pseudonyms = await asyncio.gather(*(forget(user_id) for user_id in people))
     assert sorted(pseudonyms) == [f"ehemaliges Mitglied {n}" for n in range(1, 5)]
+
+
+async def test_a_name_in_someone_elses_entry_is_not_taken_for_the_forgotten_person(bot: Bot) -> None:
+    """Display names are not unique: "Anna" in Ben's action item may be another Anna; only the entries the person
+    wrote themselves count as theirs by name."""
+    async with bot.db.transaction() as repos:  # owners written as a name, as minutes from a file can have them
+        await repos.profiles.ensure(ANNA, "Anna")
+        for author, text in ((BEN, "Flyer drucken"), (ANNA, "Protokoll schreiben")):
+            await repos.minutes.add_item(
+                room_id=GROUP_ROOM, group=None, kind="action", text=text, author=author, owner="Anna",
+                now=bot.clock.now(),
+            )  # fmt: skip
+    async with bot.db.transaction() as repos:
+        mine = await repos.privacy.export(ANNA)
+    assert [row["text"] for row in mine["minutes_items"] if row["owner"] == "Anna"] == ["Protokoll schreiben"]
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    listed = await bot.say(BEN, "!aufgaben alle")
+    assert "Flyer drucken – Anna" in listed, listed
+    assert "Protokoll schreiben – ehemaliges Mitglied" in listed, listed
