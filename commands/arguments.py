@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 
 from rapidfuzz import fuzz, process
 
-from bot.dispatch import CommandContext, bounded_text
+from bot.dispatch import CommandContext
 from bot.errors import BadArgument, Localized
 from bot.schedule_parsing import parse_duration
 from commands.timezones import room_timezone
@@ -143,16 +143,6 @@ class Durations:
         if not parts:
             raise BadArgument("error.missing_argument", label=label)
         return [parse_duration(part) for part in parts]
-
-
-@dataclass(frozen=True)
-class Text:
-    """Free text of at most `limit` characters (the column it is stored in)."""
-
-    limit: int
-
-    async def convert(self, ctx: CommandContext, text: str, label: Localized) -> str:
-        return bounded_text(text, self.limit, label)
 
 
 @dataclass(frozen=True)
