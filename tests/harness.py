@@ -3,6 +3,7 @@ the test database, a fake clock, and a recording sender; what commands say goes 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import replace
@@ -117,9 +118,17 @@ class Bot:
         power: int = 0,
         quoting: Quoted | None = None,
         sender_name: str | None = None,
+        direct: bool = False,
     ) -> str:
         reply = await self.reply(
-            sender, body, room=room, mentions=mentions, power=power, quoting=quoting, sender_name=sender_name
+            sender,
+            body,
+            room=room,
+            mentions=mentions,
+            power=power,
+            quoting=quoting,
+            sender_name=sender_name,
+            direct=direct,
         )
         return _body(reply)
 
@@ -133,12 +142,14 @@ class Bot:
         power: int = 0,
         quoting: Quoted | None = None,
         sender_name: str | None = None,
+        direct: bool = False,
     ) -> Reply:
-        """`sender_name`: the display name the room shows for the sender, as the transport passes it on."""
+        """`sender_name`: the display name the room shows for the sender, as the transport passes it on;
+        `direct`: the sender's direct chat with the bot instead of `room`."""
         self._events += 1
         self.quotes = {quoting.event_id: quoting} if quoting else {}
         message = IncomingMessage(
-            room,
+            direct_chat_of(sender) if direct else room,
             f"$m{self._events}",
             sender,
             body,
@@ -147,6 +158,7 @@ class Bot:
             sender_power=power,
             reply_to=quoting.event_id if quoting else None,
             sender_name=sender_name,
+            is_direct=direct,
         )
         self.last_event = message.event_id
         reply = await self.handle(message)
@@ -175,6 +187,12 @@ class Bot:
     def sent_dms(self) -> list[tuple[str, str]]:
         """What the scheduler sent (reminders, expiry) by direct message, as (user, body)."""
         return [(room.removeprefix("!dm-"), str(c["body"])) for room, c, _ in self.scheduled if room.startswith("!dm-")]
+
+
+def direct_chat_of(user_id: str) -> str:
+    """A person's direct chat with the bot, as `say(direct=True)` writes in it: an opaque id, like a real room's
+    (it must not contain the user id, or a scan for the id after an erasure would find the room)."""
+    return f"!direct-{hashlib.sha256(user_id.encode()).hexdigest()[:10]}:example.org"
 
 
 def _body(reply: Reply) -> str:

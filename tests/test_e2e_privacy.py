@@ -1,6 +1,6 @@
 """Data protection end to end through the real homeserver (SQLite, and PostgreSQL with REDI_TEST_DATABASE_URL): a
 person with a profile, a meeting, a substitution offer and a decision gets everything by `!meinedaten` as encrypted
-files in a direct chat they accept a moment later, then leaves with `!vergissmich` and its code. Afterwards their
+files in a direct chat they accept a moment later, then leaves with `!vergissmich` (asked in the group, answered in the direct chat) and its code. Afterwards their
 profile is gone, the decision says "ehemaliges Mitglied", the requester was told, and their id is nowhere in the
 database."""
 
@@ -84,12 +84,14 @@ async def test_my_data_then_forget_me(start_bot: StartBot, make_user: MakeUser, 
     assert tables["decisions"][0]["text"] == "Wir testen DMS B ab März"
     assert "Jour fixe" in files[".md"].decode()
 
-    # Erasure: the preview names a code; the code confirms.
-    preview = await ask(anna, room, bot, "!vergissmich")
-    match = re.search(r"!vergissmich ([0-9a-f]{6})", preview)
-    assert match, preview
+    # Erasure, asked in the group room: the preview with its code comes by direct message, the code confirms there.
+    assert "Direktnachricht" in await ask(anna, room, bot, "!vergissmich")
+    preview = await anna.wait_for_message(lambda m: m.room_id == dm and "!vergissmich " in m.body, timeout=30)
+    assert preview.encrypted
+    match = re.search(r"!vergissmich ([0-9a-f]{6})", preview.body)
+    assert match, preview.body
     ben_dm = asyncio.create_task(accept_direct_chat(ben, bot))
-    assert "ehemaliges Mitglied 1" in await ask(anna, room, bot, f"!vergissmich {match.group(1)}")
+    assert "ehemaliges Mitglied 1" in await ask(anna, dm, bot, f"!vergissmich {match.group(1)}")
     ben_chat = await ben_dm
     told = await ben.wait_for_message(lambda m: m.room_id == ben_chat and "zurückgezogen" in m.body, timeout=30)
     assert "#1" in told.body and told.encrypted

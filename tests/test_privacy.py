@@ -140,14 +140,16 @@ async def scan_database(db: Database, needle: str) -> list[str]:
 async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowhere(bot: Bot) -> None:
     assert await scan_database(bot.db, ANNA)
     assert "Vertretung #2 eingetragen" in await bot.say(ANNA, "!vertretung 14.12. 10-12 Uhr Infostand")
-    preview = await bot.say(ANNA, "!vergissmich")
+    preview = await bot.say(ANNA, "!vergissmich", direct=True)
     assert "Gelöscht werden" in preview and "ehemaliges Mitglied" in preview
     code = confirmation_code(ANNA, bot.clock.now())
     assert f"!vergissmich {code}" in preview
-    assert "stimmt nicht" in await bot.say(ANNA, "!vergissmich abcdef" if code != "abcdef" else "!vergissmich 000000")
-    assert "stimmt nicht" in await bot.say(BEN, f"!vergissmich {code}"), "a code is only the person's own"
+    assert "stimmt nicht" in await bot.say(
+        ANNA, "!vergissmich abcdef" if code != "abcdef" else "!vergissmich 000000", direct=True
+    )
+    assert "stimmt nicht" in await bot.say(BEN, f"!vergissmich {code}", direct=True), "a code is only the person's own"
 
-    done = await bot.say(ANNA, f"!vergissmich {code}")
+    done = await bot.say(ANNA, f"!vergissmich {code}", direct=True)
     assert "ehemaliges Mitglied 1" in done, done
     assert [body for user, body in bot.dms if user == BEN and "zurückgezogen" in body], bot.dms
     [(_, _, edited)] = [edit for edit in bot.edits if edit[0] == NETWORK]
@@ -163,7 +165,7 @@ async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowher
 
     # a second person forgotten gets a pseudonym of their own; coordinators were told that, not who
     await bot.say(CLARA, "!ichweiss Vereine")
-    await bot.say(CLARA, f"!vergissmich {confirmation_code(CLARA, bot.clock.now())}")
+    await bot.say(CLARA, f"!vergissmich {confirmation_code(CLARA, bot.clock.now())}", direct=True)
     told = [body for room, body in bot.transport.bodies if room == NETWORK and "Datenschutz" in body]
     assert told == [
         "Datenschutz: Eine Person hat ihre Daten beim Bot löschen lassen. In den Aufzeichnungen heißt sie "
@@ -175,7 +177,7 @@ async def test_forget_me_confirms_deletes_pseudonymizes_and_leaves_the_id_nowher
 
 async def test_forgetting_an_accepted_helper_opens_the_request_again(bot: Bot) -> None:
     assert "besetzt" in await bot.say(BEN, f"!zusage 1 {ANNA}")
-    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}", direct=True)
     [told] = [body for user, body in bot.dms if user == BEN and "zurückgezogen" in body]
     assert "#1 ist damit wieder offen" in told
     [(_, _, edited)] = [edit for edit in bot.edits if edit[0] == NETWORK][-1:]
@@ -183,11 +185,25 @@ async def test_forgetting_an_accepted_helper_opens_the_request_again(bot: Bot) -
     assert "(offen)" in await bot.say(BEN, "!vertretung 1")
 
 
+async def test_forget_me_in_a_group_room_answers_by_direct_message_and_deletes_nothing(bot: Bot) -> None:
+    code = confirmation_code(ANNA, bot.clock.now())
+    for body in ("!vergissmich", f"!vergissmich {code}"):
+        said = await bot.say(ANNA, body)
+        assert "Direktnachricht" in said and code not in said and "ehemaliges Mitglied" not in said, said
+        preview = bot.dms[-1]
+        assert preview[0] == ANNA and f"!vergissmich {code}" in preview[1], "the preview goes to her direct chat"
+    assert not [body for room, body in bot.transport.bodies if room == NETWORK and "Datenschutz" in body]
+    async with bot.db.transaction() as repos:
+        assert (await repos.privacy.export(ANNA))["profiles"], "a code in the group room deletes nothing"
+        assert await repos.privacy.forgotten_count() == 0
+    assert "ehemaliges Mitglied 1" in await bot.say(ANNA, f"!vergissmich {code}", direct=True)
+
+
 async def test_someone_the_bot_knows_nothing_about_is_told_so(bot: Bot) -> None:
     stranger = "@fremd:example.org"
-    assert "nichts gespeichert" in await bot.say(stranger, "!vergissmich")
+    assert "nichts gespeichert" in await bot.say(stranger, "!vergissmich", direct=True)
     assert "nichts gespeichert" in await bot.say(
-        stranger, f"!vergissmich {confirmation_code(stranger, bot.clock.now())}"
+        stranger, f"!vergissmich {confirmation_code(stranger, bot.clock.now())}", direct=True
     )
     async with bot.db.transaction() as repos:
         assert await repos.privacy.forgotten_count() == 0, "no pseudonym used up"
@@ -196,7 +212,7 @@ async def test_someone_the_bot_knows_nothing_about_is_told_so(bot: Bot) -> None:
 async def test_the_code_expires(bot: Bot) -> None:
     code = confirmation_code(ANNA, bot.clock.now())
     bot.clock.advance(timedelta(minutes=31))
-    assert "abgelaufen" in await bot.say(ANNA, f"!vergissmich {code}")
+    assert "abgelaufen" in await bot.say(ANNA, f"!vergissmich {code}", direct=True)
     async with bot.db.transaction() as repos:
         assert (await repos.privacy.export(ANNA))["profiles"]
 
@@ -279,7 +295,7 @@ async def test_logs_at_info_and_above_hold_no_message_bodies_or_profile_content(
     await bot.say(ANNA, "!erinnere mich morgen um 9 an die Heimliche Erinnerung")
     await bot.say(ANNA, "!werweiss Geheimthema")
     await bot.say(ANNA, "!meinedaten")
-    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}", direct=True)
     await bot.planner.start()
     records = [r for r in caplog.records if r.levelno >= logging.INFO]
     assert records, "the jobs say what they planned"
@@ -292,7 +308,7 @@ async def test_after_a_forget_the_sqlite_file_itself_holds_the_id_nowhere(bot: B
     """Deleted rows must not linger in free pages, the write-ahead log or the full-text index's segments."""
     if bot.db.dialect != "sqlite":
         pytest.skip("PostgreSQL keeps dead rows until VACUUM: see the README")
-    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}", direct=True)
     await bot.db.engine.dispose()  # the last connection to close checkpoints and removes the write-ahead log
     path = Path(str(bot.db.engine.url.database))
     files = [p for p in path.parent.glob(path.name + "*") if p.is_file()]
@@ -330,7 +346,7 @@ async def test_a_name_in_someone_elses_entry_is_not_taken_for_the_forgotten_pers
     async with bot.db.transaction() as repos:
         mine = await repos.privacy.export(ANNA)
     assert [row["text"] for row in mine["minutes_items"] if row["owner"] == "Anna"] == ["Protokoll schreiben"]
-    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}")
+    await bot.say(ANNA, f"!vergissmich {confirmation_code(ANNA, bot.clock.now())}", direct=True)
     listed = await bot.say(BEN, "!aufgaben alle")
     assert "Flyer drucken – Anna" in listed, listed
     assert "Protokoll schreiben – ehemaliges Mitglied" in listed, listed

@@ -71,9 +71,9 @@ async def my_data(ctx: CommandContext) -> Reply:
     aliases=["vergiss-mich", "forgetme"],
     help_de="Löscht deine Daten beim Bot (mit Bestätigung)",
     help_en="Deletes your data at the bot (with a confirmation)",
-    details_de="Ohne Code sage ich, was gelöscht und was in den Aufzeichnungen der Gruppen als „ehemaliges "
+    details_de="Nur im Direktchat mit mir. Ohne Code sage ich, was gelöscht und was in den Aufzeichnungen der Gruppen als „ehemaliges "
     "Mitglied“ behalten wird, und nenne einen Code; `!vergissmich <Code>` löscht dann (DSGVO Art. 17).",
-    details_en="Without a code I say what is deleted and what stays in the groups' records as “ehemaliges "
+    details_en="Only in your direct chat with me. Without a code I say what is deleted and what stays in the groups' records as “ehemaliges "
     "Mitglied” (former member), and give a code; `!forgetme <code>` then deletes (GDPR Art. 17).",
     labels={"code": ("Code", "code")},
     name_en="forgetme",
@@ -81,6 +81,15 @@ async def my_data(ctx: CommandContext) -> Reply:
 async def forget_me(ctx: CommandContext, *, code: str | None = None) -> Reply:
     now = ctx.clock.now()
     export = await ctx.repos.privacy.export(ctx.sender)
+    if not ctx.message.is_direct:
+        # Only in the direct chat: the preview and the confirmation name the person's pseudonym, and the note to
+        # the coordinators would link it to whoever confirmed in front of the group. A code given here deletes
+        # nothing; the direct message has the preview with a code to confirm there.
+        if not any(export.values()):
+            text = ctx.t("privacy.export.nothing")
+        else:
+            text = await _preview(ctx, export, now)
+        return Reply.text(ctx.t("privacy.forget.in_direct"), followups=[Followup(Reply.text(text), user_id=ctx.sender)])
     if not any(export.values()):  # nothing to delete: no pseudonym, no notice to the coordinators
         return Reply.text(ctx.t("privacy.export.nothing"))
     if code is None:

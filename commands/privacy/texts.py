@@ -77,6 +77,10 @@ MESSAGES: Messages = {
         "• This cannot be undone. Coordinators only see that someone was deleted.\n\n"
         "To confirm (valid for {minutes} minutes): `{prefix}forgetme {code}`",
     },
+    "privacy.forget.in_direct": {
+        "de": "Das klären wir unter vier Augen: Ich habe dir eine Direktnachricht geschrieben. Bestätige bitte dort.",
+        "en": "Let's do this in private: I sent you a direct message. Please confirm there.",
+    },
     "privacy.forget.bad_code": {
         "de": "Der Code {code} stimmt nicht oder ist abgelaufen. Einen neuen bekommst du mit `{prefix}vergissmich`.",
         "en": "The code {code} is wrong or expired. `{prefix}forgetme` gives you a new one.",
