@@ -27,7 +27,7 @@ from bot.config import Config
 from bot.errors import BadArgument, Forbidden, Localized, NotFound, UserError, render
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.outbox import SentHook, outgoing
-from bot.replies import Attachment, Reply, md_code
+from bot.replies import Attachment, Followup, Reply, md_code
 from bot.schedule_texts import MESSAGES as SCHEDULE_MESSAGES
 from bot.scheduler import JobEnv, Jobs
 from storage import Database, Repositories
@@ -716,8 +716,11 @@ class Dispatcher:
                     reply = dataclasses.replace(reply, outboxed=True)
         except UserError as error:
             text = self.render_error(error, t.language)
-            if error.show_usage and command is not None:
+            if error.show_usage and command is not None and reaction is None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))
+            if reaction is not None:
+                # A reaction is a click, answered like its success: by direct message, not in the (network) room.
+                return Reply.quiet(followups=[Followup(Reply.text(text), user_id=message.sender)])
             return Reply.text(text)
         for callback in callbacks:
             # Re-planning after the commit: the command took effect, so a failure here must not turn its reply

@@ -305,3 +305,14 @@ async def test_the_balance_says_what_is_pending(bot: Bot) -> None:
         "<p>2026 gab es noch keine erledigte Vertretung zwischen Städten.</p>\n"
         "<p>1 Vertretung ist vereinbart und zählt, sobald sie erledigt ist.</p>"
     )
+
+
+async def test_a_reaction_that_cannot_be_taken_is_explained_by_direct_message_not_in_the_room(bot: Bot) -> None:
+    await _ask(bot)
+    [announcement] = bot.announcement_ids
+    sent_before = len(bot.transport.bodies)
+    assert await bot.react(ANNA, announcement) == "", "nothing in the network room"
+    [(user, told)] = bot.dms[-1:]
+    assert user == ANNA and "deine eigene Anfrage" in told, told
+    assert "Verwendung" not in told, "a click has no usage line"
+    assert not [body for room, body in bot.transport.bodies[sent_before:] if room == NETWORK]
