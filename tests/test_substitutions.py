@@ -314,5 +314,5 @@ async def test_a_reaction_that_cannot_be_taken_is_explained_by_direct_message_no
     assert await bot.react(ANNA, announcement) == "", "nothing in the network room"
     [(user, told)] = bot.dms[-1:]
     assert user == ANNA and "deine eigene Anfrage" in told, told
-    assert "Verwendung" not in told, "a click has no usage line"
+    assert "So geht" not in told, "a click has no usage line"
     assert not [body for room, body in bot.transport.bodies[sent_before:] if room == NETWORK]
