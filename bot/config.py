@@ -85,7 +85,8 @@ class MatrixConfig:
 @dataclass(frozen=True)
 class Retention:
     """How long data about people is kept, in days ([privacy] in the config; DSGVO Art. 5(1)(e)). The daily purge
-    (commands.privacy.jobs) deletes what is older; decisions and minutes are the network's records and are kept."""
+    (commands.privacy.jobs) deletes what is older; decisions and minutes are the network's records and are kept
+    unless `records_days` says otherwise."""
 
     substitution_text_days: int = 365  # free text and notes of finished substitution requests (counts stay)
     personal_reminders_days: int = 30  # personal reminders, after they fell due
@@ -93,6 +94,11 @@ class Retention:
     revoked_quotes_days: int = 365  # the quoted message copied into a decision, once the decision is revoked
     handled_commands_days: int = 7  # records of handled commands and the sent messages kept with them
     ledger_days: int = 90  # delivered (or missed) entries of the scheduled-message ledger
+    # Decisions, minutes and action items, after they were logged; 0 keeps them (the default: the network's records).
+    records_days: int = 0
+
+
+RECORDS_MINIMUM_DAYS = 365  # a typo ("30", meant as months) must not wipe the network's memory
 
 
 RETENTION_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Retention))
@@ -370,7 +376,15 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         raise ConfigError(dt.key("who_may_log"), f'{who_may_log!r}: erlaubt sind "members" oder "coordinators"')
 
     pv = root.table("privacy", set(RETENTION_KEYS))
-    retention = Retention(**{key: pv.integer(key, getattr(Retention(), key), minimum=1) for key in RETENTION_KEYS})
+    days = {
+        key: pv.integer(key, getattr(Retention(), key), minimum=1) for key in RETENTION_KEYS if key != "records_days"
+    }
+    retention = Retention(**days, records_days=pv.integer("records_days", 0))
+    if 0 < retention.records_days < RECORDS_MINIMUM_DAYS:
+        raise ConfigError(
+            pv.key("records_days"),
+            f"0 (behalten) oder mindestens {RECORDS_MINIMUM_DAYS} / 0 (keep) or at least {RECORDS_MINIMUM_DAYS}",
+        )
 
     return Config(
         matrix=matrix,

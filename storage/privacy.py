@@ -23,7 +23,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Table, Text, cast, delete, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    Table,
+    Text,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +49,11 @@ from storage.models import (
     DECISION_FTS,
     Base,
     Decision,
+    DecisionAudit,
+    DecisionTag,
     HandledCommand,
+    MinutesItem,
+    MinutesSession,
     OutboxMessage,
     PersonalReminder,
     Profile,
@@ -130,6 +150,7 @@ class PurgeCutoffs:
     handled_commands: datetime
     ledger: datetime
     topic_activity: datetime  # older than the window in which the who-knows search counts it
+    records: datetime | None = None  # decisions, minutes and action items; None keeps them (the default)
 
 
 @dataclass(frozen=True)
@@ -448,7 +469,37 @@ class PrivacyRepository:
                 )
             )
         )
+        if before.records is not None:
+            done["records"] = await self._drop_old_records(before.records)
         return done
+
+    async def _drop_old_records(self, before: datetime) -> int:
+        """Decisions, minutes entries and finished minutes sessions logged before `before`, for a network that
+        configured a limit. What stays loses its links to what went (a newer decision's "supersedes", an entry's
+        decision or session), since the foreign keys have no cascade; SQLite's FTS5 index needs each deleted row's
+        old text ('delete' command of an external-content table)."""
+        session = self._session
+        old = select(Decision.id).where(Decision.created_at < before).scalar_subquery()
+        await session.execute(update(Decision).where(Decision.superseded_by.in_(old)).values(superseded_by=None))
+        await session.execute(update(Decision).where(Decision.supersedes.in_(old)).values(supersedes=None))
+        await session.execute(update(MinutesItem).where(MinutesItem.decision_id.in_(old)).values(decision_id=None))
+        if session.get_bind().dialect.name == "sqlite":
+            fts = sql_table(DECISION_FTS, sql_column(DECISION_FTS), sql_column("rowid"), sql_column("search_text"))
+            rows = select(literal("delete"), Decision.id, Decision.search_text).where(Decision.created_at < before)
+            await session.execute(insert(fts).from_select([DECISION_FTS, "rowid", "search_text"], rows))
+        # Children first: SQLite enforces ON DELETE CASCADE only with foreign_keys=ON, so don't rely on it.
+        await session.execute(delete(DecisionTag).where(DecisionTag.decision_id.in_(old)))
+        await session.execute(delete(DecisionAudit).where(DecisionAudit.decision_id.in_(old)))
+        count = _rowcount(await session.execute(delete(Decision).where(Decision.created_at < before)))
+        count += _rowcount(await session.execute(delete(MinutesItem).where(MinutesItem.created_at < before)))
+        ended = (
+            select(MinutesSession.id)
+            .where(MinutesSession.started_at < before, MinutesSession.ended_at.is_not(None))
+            .scalar_subquery()
+        )
+        await session.execute(update(Decision).where(Decision.session_id.in_(ended)).values(session_id=None))
+        await session.execute(update(MinutesItem).where(MinutesItem.session_id.in_(ended)).values(session_id=None))
+        return count + _rowcount(await session.execute(delete(MinutesSession).where(MinutesSession.id.in_(ended))))
 
     async def _drop_revoked_quotes(self, before: datetime) -> int:
         """The copy of another person's message in a decision is needed while the decision is in force; once it was

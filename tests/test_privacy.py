@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, LargeBinary, String, select, update
+from sqlalchemy import JSON, LargeBinary, String, func, select, text, update
 
-from bot.config import Retention, load_config
+from bot.config import ConfigError, Retention, load_config
 from bot.dispatch import Quoted
 from commands.privacy import PurgeJobs
 from commands.privacy.commands import confirmation_code
 from commands.privacy.notice import readme_section
 from commands.privacy.texts import TABLE_LABELS
 from storage import Database
-from storage.models import Base, SavedQuery
+from storage.models import Base, MinutesSession, SavedQuery
 from storage.privacy import NO_PERSON_DATA, PERSON_COLUMNS, mention_pattern, text_columns
 from tests.harness import BERLIN, GROUP_ROOM, NETWORK, ROOT, Bot
 
@@ -257,6 +257,53 @@ async def test_the_daily_purge_deletes_what_the_config_says_exactly_once(bot: Bo
     assert revoked is not None and revoked.context_text is None and revoked.context_sender is None
     assert kept is not None and "Angebot B" in kept.text, "decisions are the network's records"
     assert "Angebot B" in await bot.say(BEN, "!beschluesse Angebot"), "the search index was kept in step"
+
+
+async def test_records_are_kept_unless_the_config_limits_them_then_the_purge_deletes_old_ones_cleanly(
+    db: Database, tmp_path: Path
+) -> None:
+    bot = Bot(db, tmp_path, retention=Retention(records_days=365))
+    assert "läuft" in await bot.say(ANNA, "!sitzung start Jour fixe")
+    assert "#1" in await bot.say(ANNA, "!beschluss Schulung im Februar")
+    assert "Aufgabe #1" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 15.12. Schulungsraum buchen")
+    await bot.say(ANNA, "!sitzung ende")
+    bot.clock.advance(timedelta(days=200))
+    assert "#2 ersetzt #1" in await bot.say(ANNA, "!beschluss ersetzen 1 Schulung im März")
+    assert "Aufgabe #2" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 15.12.2027 Beamer leihen")
+    bot.clock.advance(timedelta(days=200))  # #1, its minutes and the first action item are past 365 days
+
+    jobs = bot.planner.of(PurgeJobs)
+    counts = await jobs.fire(jobs.next_run(bot.clock.now() - timedelta(days=1)))
+    # decision #1, its minutes entry, the action item and the ended session
+    assert counts is not None and counts["records"] == 4, counts
+    assert "nicht" in await bot.say(BEN, "!beschluss 1")
+    shown = await bot.say(BEN, "!beschluss 2")
+    assert "Schulung im März" in shown and "Februar" not in shown, shown
+    found = await bot.say(BEN, "!beschluesse Schulung")
+    assert "#2" in found and "Februar" not in found, found
+    assert "Beamer leihen" in await bot.say(BEN, "!aufgaben") and "Schulungsraum" not in await bot.say(BEN, "!aufgaben")
+    async with bot.db.transaction() as repos:
+        session = repos.privacy._session
+        kept = await repos.decisions.get(2)
+        assert kept is not None and kept.supersedes is None, "no link to a deleted decision"
+        sessions = await session.scalar(select(func.count()).select_from(MinutesSession))
+        assert sessions == 0, "the ended minutes session went with its entries"
+        if session.get_bind().dialect.name == "sqlite":  # the FTS5 index lost exactly the deleted row
+            await session.execute(text("INSERT INTO decision_fts(decision_fts) VALUES ('integrity-check')"))
+    again = await jobs.fire(jobs.next_run(bot.clock.now()))
+    assert again is not None and again["records"] == 0
+
+
+def test_records_retention_is_zero_or_at_least_a_year(tmp_path: Path) -> None:
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for days, ok in ((0, True), (30, False), (365, True)):
+        path = tmp_path / "config.toml"
+        path.write_text(example.replace("records_days = 0", f"records_days = {days}"), encoding="utf-8")
+        if ok:
+            assert load_config(path, env={}).retention.records_days == days
+        else:
+            with pytest.raises(ConfigError, match="mindestens 365"):
+                load_config(path, env={})
 
 
 # --- the notice -----------------------------------------------------------------------------------------

@@ -71,9 +71,11 @@ async def my_data(ctx: CommandContext) -> Reply:
     aliases=["vergiss-mich", "forgetme"],
     help_de="Löscht deine Daten beim Bot (mit Bestätigung)",
     help_en="Deletes your data at the bot (with a confirmation)",
-    details_de="Nur im Direktchat mit mir. Ohne Code sage ich, was gelöscht und was in den Aufzeichnungen der Gruppen als „ehemaliges "
+    details_de="Nur im Direktchat mit mir. Ohne Code sage ich, was gelöscht und was in den Aufzeichnungen der "
+    "Gruppen als „ehemaliges "
     "Mitglied“ behalten wird, und nenne einen Code; `!vergissmich <Code>` löscht dann (DSGVO Art. 17).",
-    details_en="Only in your direct chat with me. Without a code I say what is deleted and what stays in the groups' records as “ehemaliges "
+    details_en="Only in your direct chat with me. Without a code I say what is deleted and what stays in the "
+    "groups' records as “ehemaliges "
     "Mitglied” (former member), and give a code; `!forgetme <code>` then deletes (GDPR Art. 17).",
     labels={"code": ("Code", "code")},
     name_en="forgetme",

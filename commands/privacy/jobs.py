@@ -33,6 +33,7 @@ def cutoffs(retention: Retention, activity_window: timedelta, now: datetime) -> 
         handled_commands=before(retention.handled_commands_days),
         ledger=before(retention.ledger_days),
         topic_activity=now - activity_window,
+        records=before(retention.records_days) if retention.records_days else None,
     )
 
 

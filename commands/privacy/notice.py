@@ -30,6 +30,9 @@ def privacy_notice(
         "commands": gone(retention.handled_commands_days),
         "ledger": gone(retention.ledger_days),
         "activity": gone(activity_days),
+        "records": _catalog.text(language, "privacy.records.kept")
+        if not retention.records_days
+        else _catalog.text(language, "privacy.records.deleted", days=gone(retention.records_days)),
     }
     lines = [
         _catalog.text(language, "privacy.notice.title"),

@@ -152,10 +152,15 @@ MESSAGES: Messages = {
     },
     "privacy.notice.decisions": {
         "de": "• **Beschlüsse, Protokolle und Aufgaben** (wer sie eingetragen hat, eine zitierte Nachricht): das "
-        "Gedächtnis des Netzwerks, dauerhaft. Die zitierte Nachricht eines aufgehobenen Beschlusses {quotes} nach "
+        "Gedächtnis des Netzwerks, {records}. Die zitierte Nachricht eines aufgehobenen Beschlusses {quotes} nach "
         "der Aufhebung.",
         "en": "• **Decisions, minutes and action items** (who logged them, a quoted message): the network's "
-        "memory, kept. The quoted message of a revoked decision {quotes} after the revocation.",
+        "memory, {records}. The quoted message of a revoked decision {quotes} after the revocation.",
+    },
+    "privacy.records.kept": {"de": "dauerhaft", "en": "kept"},
+    "privacy.records.deleted": {
+        "de": "gelöscht {days} nach dem Eintragen",
+        "en": "deleted {days} after they were logged",
     },
     "privacy.notice.technical": {
         "de": "• **Technisches**: deine letzte Suche (für `{prefix}mehr`) {searches}; bearbeitete Befehle und "
