@@ -322,9 +322,12 @@ async def test_privacy_notice_follows_the_config(db: Database, tmp_path: Path) -
     bot = Bot(db, tmp_path, retention=Retention(personal_reminders_days=1, substitution_text_days=90))
     german = await bot.say(ANNA, "!datenschutz")
     assert "persönliche Erinnerungen 1 Tag nach" in german and "Vertretungen 90 Tage nach" in german
+    assert "Gedächtnis des Netzwerks, dauerhaft" in german
     await bot.say(ANNA, "!sprache en")
     english = await bot.say(ANNA, "!privacy")
     assert "personal reminders 1 day after" in english and "!mydata sends" in english, english
+    limited = Bot(db, tmp_path, retention=Retention(records_days=3650))
+    assert "Gedächtnis des Netzwerks, gelöscht 3650 Tage nach dem Eintragen" in await limited.say(BEN, "!datenschutz")
 
 
 # --- logs -----------------------------------------------------------------------------------------------
