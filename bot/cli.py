@@ -356,7 +356,9 @@ def privacy_forget(config_path: Path, user_id: str, yes: bool) -> None:
     changed = sum(result.pseudonymized.values())
     click.echo(
         f"Gelöscht: {deleted} Einträge; pseudonymisiert als „{result.pseudonym}“: {changed} Einträge; "
-        f"{len(result.withdrawn)} Anfragende werden vom Bot benachrichtigt.",
+        f"{len(result.withdrawn)} Anfragende werden vom Bot benachrichtigt, {len(result.changed_requests)} "
+        "veröffentlichte Aufrufe geändert (der laufende Bot sendet das binnen einer Minute, sonst beim nächsten "
+        "Start).",
         err=True,
     )
 

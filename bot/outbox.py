@@ -35,6 +35,7 @@ from storage.outbox import OutboxRecord, Outgoing, OutgoingFile
 log = logging.getLogger(__name__)
 
 RETRY_MIN_S = 1.0
+IDLE_LOOK_S = 60.0  # how often an idle bot looks for rows stored by the admin CLI
 RETRY_MAX_S = 30.0  # an unsendable message is tried again at least this often (e.g. during an outage)
 GIVE_UP_AFTER = timedelta(days=1)
 PAGE = 100
@@ -176,7 +177,10 @@ class Outbox:
                 done = False
             if done:
                 delay = RETRY_MIN_S
-                await self._wake.wait()  # until a command leaves something behind
+                # Until a command leaves something behind, or a minute passed: another process (`redi-bot privacy
+                # forget`) may have stored messages for the bot to send.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_LOOK_S)
             else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)

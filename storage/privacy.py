@@ -138,6 +138,12 @@ class ForgetResult:
     withdrawn: list[WithdrawnOffer] = field(default_factory=list)
     cancelled_requests: list[int] = field(default_factory=list)
 
+    @property
+    def changed_requests(self) -> list[int]:
+        """Requests whose state changed (a filled one open again, the person's own cancelled): their posted calls
+        need an edit, their plans a refresh."""
+        return sorted({w.request_id for w in self.withdrawn if w.reopened} | set(self.cancelled_requests))
+
 
 @dataclass(frozen=True)
 class PurgeCutoffs:

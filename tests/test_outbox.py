@@ -4,15 +4,17 @@ out twice; messages that cannot be sent now keep their order and are sent later.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot import outbox as outbox_module
 from bot.dispatch import IncomingMessage
-from bot.outbox import Content, Outbox, PermanentSendError, reply_txn_id
-from bot.replies import MESSAGE
+from bot.outbox import Content, Outbox, PermanentSendError, outgoing, reply_txn_id
+from bot.replies import MESSAGE, Reply
 from storage import Database
 from tests.fakes import RecordingSender
 from tests.harness import GROUP_ROOM, NETWORK, NOW, Bot
@@ -151,3 +153,35 @@ async def test_a_failure_after_the_commit_never_turns_the_reply_into_an_apology(
     assert "Vertretung #1 eingetragen" in reply and "schiefgegangen" not in reply
     assert calls == [("substitution", 1)] and "retrying" in caplog.text
     await bot.dispatcher.close()
+
+
+async def test_an_idle_bot_sends_what_another_process_stored_in_the_outbox(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`redi-bot privacy forget` runs in its own process and leaves its notices in the outbox: the running bot's
+    idle outbox loop looks for them (every minute; here at once) instead of waiting for the next command."""
+    monkeypatch.setattr(outbox_module, "IDLE_LOOK_S", 0.01)
+    sent = asyncio.Queue[str]()
+
+    class Watching(RecordingSender):
+        async def send(
+            self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+        ) -> str:
+            event_id = await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
+            sent.put_nowait(str(content["body"]))
+            return event_id
+
+    async def store(event_id: str, body: str) -> None:
+        async with bot.db.transaction() as repos:
+            await repos.outbox.add(event_id, outgoing(event_id, NETWORK, {}, Reply.text(body)), now=bot.clock.now())
+
+    outbox = Outbox(bot.db, Watching(), bot.dispatcher.registry.sent_hooks, bot.clock)
+    await store("$cli-1", "erste")
+    loop = asyncio.create_task(outbox.run())
+    try:
+        assert await asyncio.wait_for(sent.get(), 10) == "erste"  # the first round, at start
+        await store("$cli-2", "zweite")  # after that round looked: only the idle look finds it
+        assert await asyncio.wait_for(sent.get(), 10) == "zweite"
+    finally:
+        outbox.stop()
+        await loop

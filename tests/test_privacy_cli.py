@@ -61,7 +61,9 @@ async def _fill(repos: Repositories) -> None:
         needed=1,
         now=NOW,
     )
-    await repos.substitutions.set_offer(request.id, ANNA, "offered", now=NOW, note="gern")
+    await repos.substitutions.set_offer(request.id, ANNA, "accepted", now=NOW, note="gern")
+    await repos.substitutions.set_state(request.id, "filled", now=NOW)
+    await repos.substitutions.set_announcement(request.id, room_id="!netz:x", event_id="$call")
 
 
 def test_export_forget_report_and_notice(tmp_path: Path) -> None:
@@ -87,7 +89,10 @@ def test_export_forget_report_and_notice(tmp_path: Path) -> None:
 
     left, pending = _run(after, tmp_path)
     assert not any(left.values())
-    assert [m.message.user_id for m in pending] == [BEN], "the running bot tells the requester"
+    assert [m.message.user_id for m in pending] == [BEN, None], "the running bot tells the requester"
+    edit = pending[1].message
+    assert edit.room_id == "!netz:x" and edit.content["m.relates_to"]["event_id"] == "$call", "and edits the call"
+    assert "Wieder offen" in edit.content["m.new_content"]["body"] and ANNA not in json.dumps(edit.content)
 
     report = CliRunner().invoke(main, ["privacy", "report", "-c", str(config)])
     assert report.exit_code == 0, report.output

@@ -1,6 +1,6 @@
 """The same access, erasure and report for requests that arrive by letter (`redi-bot privacy …`): no chat, so what
-the erasure would tell requesters is left in the outbox, and the running bot sends it (at its start, or after the
-next command it handles)."""
+the erasure would tell requesters and the edits of posted calls are left in the outbox, and the running bot sends
+them within a minute (its outbox looks for such rows while idle), or at its next start."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.outbox import outgoing
 from bot.replies import Reply
 from commands.privacy.commands import forget_followups
 from commands.privacy.export import PersonalExport, personal_export
+from commands.substitutions.commands import update_announcement
 from storage import Database
 from storage.privacy import ForgetResult, KindReport
 
@@ -50,6 +51,9 @@ async def forget_person(db: Database, config: Config, user_id: str, now: datetim
             return None
         result = await repos.privacy.forget(user_id, now=now)
         followups = await forget_followups(repos, result, config)
+        # The posted calls change as in chat; the running bot sends the edits with the notices (see Outbox.run).
+        for request_id in result.changed_requests:
+            followups += await update_announcement(repos, config, request_id)
         if followups:
             event_id = f"cli-forget-{secrets.token_hex(8)}"
             messages = outgoing(event_id, followups[0].room_id or "", {}, Reply.quiet(followups=followups))

@@ -103,8 +103,8 @@ async def forget_me(ctx: CommandContext, *, code: str | None = None) -> Reply:
         ctx.replan("substitution", request_id)
     followups = await forget_followups(ctx.repos, result, ctx.config)
     # The posted calls change where the state did: a filled request open again, the person's own ones cancelled.
-    for request_id in sorted({w.request_id for w in result.withdrawn if w.reopened} | set(result.cancelled_requests)):
-        followups += await update_announcement(ctx, request_id)
+    for request_id in result.changed_requests:
+        followups += await update_announcement(ctx.repos, ctx.config, request_id)
     deleted = ctx.t("privacy.forget.deleted", count=sum(result.deleted.values()))
     return Reply.text(ctx.t("privacy.forget.done", deleted=deleted, pseudonym=result.pseudonym), followups=followups)
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from bot.config import Config
 from bot.dispatch import CommandContext, IncomingMessage, Router, bounded_text, is_number_word, record_number
 from bot.errors import BadArgument, Localized, NotFound, UserError
 from bot.i18n import Catalog, Markdown
@@ -405,17 +406,19 @@ def announcement_update(record: RequestRecord, people: _People, language: str, p
 
 async def _update_announcement(ctx: CommandContext, request_id: int) -> list[Followup]:
     """An edit of the posted announcement after the request's state changed (none if it was never posted)."""
-    record = await _load(ctx, request_id)
-    if record.announcement_event_id is None or record.announcement_room_id is None:
+    await _load(ctx, request_id)
+    return await update_announcement(ctx.repos, ctx.config, request_id)
+
+
+async def update_announcement(repos: Repositories, config: Config, request_id: int) -> list[Followup]:
+    """The announcement's edit (none if it was never posted or the request is gone), also for another feature that
+    changed the request: an erasure withdrawing an offer, in chat or by `redi-bot privacy forget`."""
+    record = await repos.substitutions.get(request_id)
+    if record is None or record.announcement_event_id is None or record.announcement_room_id is None:
         return []
-    people = await _People.load(ctx.repos, [record.requester, *(o.user_id for o in record.offers)])
-    reply = announcement_update(record, people, ctx.config.default_language, ctx.prefix)
+    people = await _People.load(repos, [record.requester, *(o.user_id for o in record.offers)])
+    reply = announcement_update(record, people, config.default_language, config.command_prefix)
     return [Followup(reply, room_id=record.announcement_room_id, replaces=record.announcement_event_id)]
-
-
-async def update_announcement(ctx: CommandContext, request_id: int) -> list[Followup]:
-    """The announcement's edit, for another feature that changed the request (an erasure withdrawing an offer)."""
-    return await _update_announcement(ctx, request_id)
 
 
 async def _show(ctx: CommandContext, request_id: int) -> Reply:
