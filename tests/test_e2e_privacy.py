@@ -1,8 +1,8 @@
 """Data protection end to end through the real homeserver (SQLite, and PostgreSQL with REDI_TEST_DATABASE_URL): a
 person with a profile, a meeting, a substitution offer and a decision gets everything by `!meinedaten` as encrypted
-files in a direct chat they accept a moment later, then leaves with `!vergissmich` (asked in the group, answered in the direct chat) and its code. Afterwards their
-profile is gone, the decision says "ehemaliges Mitglied", the requester was told, and their id is nowhere in the
-database."""
+files in a direct chat they accept a moment later, then leaves with `!vergissmich` (asked in the group, answered in
+the direct chat) and its code. Afterwards their profile is gone, the decision says "ehemaliges Mitglied", the
+requester was told, and their id is nowhere in the database."""
 
 from __future__ import annotations
 
