@@ -168,7 +168,7 @@ async def test_an_idle_bot_sends_what_another_process_stored_in_the_outbox(
             self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
         ) -> str:
             event_id = await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
-            sent.put_nowait(str(content["body"]))
+            sent.put_nowait(str((content() if callable(content) else content)["body"]))
             return event_id
 
     async def store(event_id: str, body: str) -> None:
