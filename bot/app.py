@@ -15,8 +15,10 @@ from bot.dispatch import Dispatcher, Feature, FileSource, Router
 from bot.matrix import MatrixError, MatrixTransport
 from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
+from bot.web import WebServer
 from commands import decisions, expertise, help, meetings, privacy, substitutions
 from commands.introduction import Introductions
+from commands.meetings.feeds import calendar_name
 from storage import Database
 from storage.analysis import Analyzer
 
@@ -50,6 +52,7 @@ class App:
     scheduler: Scheduler
     planner: Planner
     greeter: Introductions | None = None
+    web: WebServer | None = None  # [web]: calendar feeds
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
     _caught_up: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -72,6 +75,8 @@ class App:
             await repos.outbox.prune(before=old)
         await self.transport.connect()
         self._use(await self._with_room_ids(self.config))  # before the first command: rooms are compared by id
+        if self.web is not None:  # a port in use stops the start here, with the reason, not later unnoticed
+            await self.web.start()
         self._connected.set()
         self.scheduler.start()
         self._planning = asyncio.create_task(self._plan_after_first_sync())
@@ -212,6 +217,8 @@ class App:
         await self.dispatcher.close()
         await self.scheduler.shutdown(grace)
         await self._flush_tally(again=False)
+        if self.web is not None:
+            await self.web.stop()
         await self.transport.stop(grace)
         await self.db.dispose()
 
@@ -270,6 +277,18 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
     transport.outbox = parts.outbox
     greeter = Introductions(db, parts.outbox, config, clock)
     transport.greeter = greeter
+    web = None
+    if config.web is not None:
+        server_name = config.matrix.user_id.partition(":")[2]
+        web = WebServer(
+            config.web,
+            db,
+            transport,
+            clock,
+            server=server_name,
+            name=lambda room_id: calendar_name(transport.config, room_id),  # the config in use, after a reload too
+            ready=transport.wait_ready,
+        )
     return App(
         config=config,
         clock=clock,
@@ -279,4 +298,5 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         scheduler=parts.scheduler,
         planner=parts.planner,
         greeter=greeter,
+        web=web,
     )

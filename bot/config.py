@@ -105,6 +105,18 @@ RETENTION_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Retention))
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """`[web]`: the bot's own web server (calendar feeds), behind the city's reverse proxy."""
+
+    host: str
+    port: int
+    public_url: str  # how people reach it, without a trailing slash, e.g. https://redi.example.org/bot
+
+    def url(self, path: str) -> str:
+        return f"{self.public_url}/{path.lstrip('/')}"
+
+
+@dataclass(frozen=True)
 class Config:
     matrix: MatrixConfig
     data_dir: Path
@@ -130,6 +142,7 @@ class Config:
     substitution_suggestions: int = 3
     decisions_by_coordinators_only: bool = False
     retention: Retention = field(default_factory=Retention)
+    web: WebConfig | None = None  # off unless [web].listen is set
 
     def may_invite(self, user_id: str) -> bool:
         server = user_id.partition(":")[2]
@@ -243,6 +256,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
             "substitutions",
             "decisions",
             "privacy",
+            "web",
         },
     )
     m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
@@ -387,6 +401,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         )
 
     return Config(
+        web=_web(root.table("web", {"listen", "public_url"})),
         matrix=matrix,
         data_dir=data_dir,
         database_url=database_url,
@@ -412,6 +427,32 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         decisions_by_coordinators_only=who_may_log == "coordinators",
         retention=retention,
     )
+
+
+def listen_address(table: _Table, name: str) -> tuple[str, int] | None:
+    """A "host:port" to listen on ("127.0.0.1:8080", "[::1]:8080"), or None when not set."""
+    value = table.string(name)
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(table.key(name), f"{value!r}: erwartet Adresse:Port, z. B. 127.0.0.1:8080")
+    return host, int(port)
+
+
+def _web(table: _Table) -> WebConfig | None:
+    address = listen_address(table, "listen")
+    public_url = table.string("public_url")
+    if address is None:
+        if public_url:
+            raise ConfigError(table.key("listen"), "fehlt: public_url ohne listen startet keinen Webserver")
+        return None
+    host, port = address
+    if public_url and not re.match(r"^https?://[^\s/]+", public_url):
+        raise ConfigError(table.key("public_url"), "muss mit https:// (oder http://) beginnen")
+    shown_host = f"[{host}]" if ":" in host else host
+    return WebConfig(host, port, (public_url or f"http://{shown_host}:{port}").rstrip("/"))
 
 
 def _german(error: ScheduleError) -> str:
@@ -450,6 +491,7 @@ NEEDS_RESTART: Mapping[str, str] = {
     "substitution_reminder": "[substitutions].reminder_before",
     "retention": "[privacy]",  # the daily purge is planned with it at start
     "activity_window": "[expertise].activity_days",  # the purge deletes older activity: it must not change unseen
+    "web": "[web]",  # the web server listens from the start
 }
 
 

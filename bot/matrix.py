@@ -991,6 +991,13 @@ class MatrixTransport:
                     break
         return names
 
+    def rooms_of(self, user_id: str) -> set[str]:
+        """The rooms the bot shares with the person now (nio's member lists: joined members, complete since the
+        sync does not lazy-load them), e.g. whose meetings a calendar feed may show."""
+        if self.client is None:
+            return set()
+        return {room_id for room_id, room in self.client.rooms.items() if user_id in room.users}
+
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
         """Sender and text of a message (decrypted if need be), e.g. the one a `!beschluss` replies to."""
         event, content = await self._fetch_event(room_id, event_id)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import Meeting, MeetingSkip, PersonalReminder, UserSettings, ensure_utc
+from storage.models import CalendarFeed, Meeting, MeetingSkip, PersonalReminder, UserSettings, ensure_utc
 from storage.sql import check_length
 from storage.sql import dialect_insert as _insert
 
@@ -280,4 +281,73 @@ def _reminder(reminder: PersonalReminder) -> PersonalReminderRecord:
         created_in=reminder.created_in,
         created_at=reminder.created_at,
         cancelled_at=reminder.cancelled_at,
+    )
+
+
+# --- calendar feeds ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarFeedRecord:
+    id: int
+    user_id: str
+    room_id: str | None  # None: every room the person shares with the bot
+    created_at: datetime
+    last_fetched_at: datetime | None
+
+
+def feed_token_hash(token: str) -> str:
+    """What is stored of a feed's secret: its SHA-256 (a token has 192 random bits, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, *, user_id: str, room_id: str | None, token: str, now: datetime) -> CalendarFeedRecord:
+        check_length("user_id", user_id, 255)
+        if room_id is not None:
+            check_length("room_id", room_id, 255)
+        feed = CalendarFeed(
+            token_hash=feed_token_hash(token), user_id=user_id, room_id=room_id, created_at=ensure_utc(now, "now")
+        )
+        self._session.add(feed)
+        await self._session.flush()
+        return _feed(feed)
+
+    async def of_user(self, user_id: str) -> list[CalendarFeedRecord]:
+        rows = await self._session.execute(
+            select(CalendarFeed).where(CalendarFeed.user_id == user_id).order_by(CalendarFeed.id)
+        )
+        return [_feed(f) for f in rows.scalars()]
+
+    async def count(self, user_id: str) -> int:
+        return int(await self._session.scalar(select(func.count()).where(CalendarFeed.user_id == user_id)) or 0)
+
+    async def by_token(self, token: str) -> CalendarFeedRecord | None:
+        row = await self._session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == feed_token_hash(token)))
+        return None if row is None else _feed(row)
+
+    async def touch(self, feed_id: int, *, now: datetime) -> None:
+        await self._session.execute(
+            update(CalendarFeed).where(CalendarFeed.id == feed_id).values(last_fetched_at=ensure_utc(now, "now"))
+        )
+
+    async def remove(self, user_id: str, feed_id: int | None = None) -> int:
+        """Revoke one of the person's feeds (or all of them); how many were revoked."""
+        query = delete(CalendarFeed).where(CalendarFeed.user_id == user_id)
+        if feed_id is not None:
+            query = query.where(CalendarFeed.id == feed_id)
+        result = await self._session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _feed(feed: CalendarFeed) -> CalendarFeedRecord:
+    return CalendarFeedRecord(
+        id=feed.id,
+        user_id=feed.user_id,
+        room_id=feed.room_id,
+        created_at=feed.created_at,
+        last_fetched_at=feed.last_fetched_at,
     )

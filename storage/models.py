@@ -270,6 +270,21 @@ class MeetingSkip(Base):
     occurrence: Mapped[datetime] = mapped_column(primary_key=True)  # UTC
 
 
+class CalendarFeed(Base):
+    """`!termine abo`: a secret address of a calendar feed of one room's meetings (`room_id`) or of all rooms the
+    person shares with the bot (None). Only the token's SHA-256 is stored: a copy of the database opens nobody's
+    calendar. Revoking deletes the row."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    room_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    last_fetched_at: Mapped[datetime | None]
+
+
 class PersonalReminder(Base):
     """`!erinnere mich …`: delivered once, by direct message."""
 

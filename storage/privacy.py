@@ -82,6 +82,7 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "saved_queries": ("user_id",),
     "meetings": ("created_by",),
     "personal_reminders": ("user_id",),
+    "calendar_feeds": ("user_id",),
     "substitution_requests": ("requester",),
     "substitution_offers": ("user_id",),
     "substitution_history": ("actor",),
@@ -113,6 +114,7 @@ OWN_DATA: tuple[str, ...] = (
     "profiles",
     "topic_activity",
     "personal_reminders",
+    "calendar_feeds",
 )
 """Tables whose rows of the person are theirs alone: deleted on erasure, in this order (children first)."""
 

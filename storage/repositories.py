@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.analysis import Analyzer, default_analyzer
 from storage.decisions import DecisionRepository, MinutesRepository
-from storage.meetings import MeetingRepository, PersonalReminderRepository
+from storage.meetings import CalendarFeedRepository, MeetingRepository, PersonalReminderRepository
 from storage.models import (
     HandledCommand,
     LedgerStatus,
@@ -486,6 +486,7 @@ class Repositories:
     search_stats: SearchStatsRepository
     meetings: MeetingRepository
     reminders: PersonalReminderRepository
+    feeds: CalendarFeedRepository
     substitutions: SubstitutionRepository
     decisions: DecisionRepository
     minutes: MinutesRepository
@@ -509,6 +510,7 @@ class Repositories:
             search_stats=SearchStatsRepository(session),
             meetings=MeetingRepository(session),
             reminders=PersonalReminderRepository(session),
+            feeds=CalendarFeedRepository(session),
             substitutions=SubstitutionRepository(session),
             decisions=DecisionRepository(session, analyzer),
             minutes=MinutesRepository(session),

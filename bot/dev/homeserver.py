@@ -51,7 +51,8 @@ class RegisteredUser:
     password: str
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 free right now."""
     # Tiny race (another process could take the port before Synapse binds it); start() retries then.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -196,7 +197,7 @@ class Homeserver:
         attempts = 3 if port is None else 1
         for attempt in range(1, attempts + 1):
             try:
-                return await cls._start_once(workdir, port or _free_port(), ready_timeout)
+                return await cls._start_once(workdir, port or free_port(), ready_timeout)
             except HomeserverError as exc:
                 if attempt == attempts or "Address already in use" not in str(exc):
                     raise

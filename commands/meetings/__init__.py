@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from bot.config import Config
 from bot.dispatch import Feature
 from bot.scheduler import JobEnv, Jobs
+from commands.meetings import feeds  # noqa: F401 - registers `!termine abo` on the router
 from commands.meetings.commands import meeting_reminder_content, personal_reminder_content, router
 from commands.meetings.jobs import ReminderPlanner
 

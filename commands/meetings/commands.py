@@ -387,18 +387,23 @@ async def remind_me(ctx: CommandContext, *, text: str) -> Reply:
     )
 
 
-def calendar_file(records: list[MeetingRecord], *, server: str, now: datetime) -> bytes:
+def calendar_file(
+    records: list[MeetingRecord], *, server: str, now: datetime, stamp: datetime | None = None, name: str | None = None
+) -> bytes:
     """An iCalendar file (RFC 5545) Outlook and Thunderbird import: local times with their VTIMEZONE,
-    the RRULE, skipped dates as EXDATE, and the reminders as alarms."""
+    the RRULE, skipped dates as EXDATE, and the reminders as alarms. A feed passes `stamp` (its last change) so the
+    same meetings give the same bytes (and ETag), and `name` for the calendar list of the subscribing program."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//re@di//redi-bot//DE")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    if name:
+        calendar.add("x-wr-calname", name)
     for record in records:
         tz = ZoneInfo(record.timezone)
         event = icalendar.Event()
         event.add("uid", f"redi-meeting-{record.id}@{server}")
-        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstamp", (stamp or now).astimezone(UTC))
         event.add("created", record.created_at.astimezone(UTC))
         event.add("last-modified", (record.updated_at or record.created_at).astimezone(UTC))
         event.add("sequence", record.revision)

@@ -70,6 +70,82 @@ MESSAGES: dict[str, dict[str, Text]] = {
             "other": "Here are this room's {count} meetings as a calendar file (for Outlook, Thunderbird & co.).",
         },
     },
+    "feed.sent": {
+        "de": "Ich habe dir die Kalender-Adresse per Direktnachricht geschickt. Sie ist geheim: Wer sie kennt, sieht "
+        "die Termine.",
+        "en": "I sent you the calendar address by direct message. It is secret: whoever has it sees the meetings.",
+    },
+    "feed.dm": {
+        "de": "📅 Dein Kalender-Abo (Nr. {id}) für {which}:\n\n{url}\n\n"
+        "• **Outlook**: Kalender hinzufügen → Aus dem Internet → Adresse einfügen.\n"
+        "• **Thunderbird**: Neuer Kalender → Im Netzwerk → Adresse einfügen.\n"
+        "• **iPhone/iPad**: Einstellungen → Kalender → Accounts → Kalenderabo hinzufügen; manche Programme wollen "
+        "{webcal}.\n\n"
+        "Dein Kalender zeigt dann Änderungen, ausfallende und abgesagte Termine von selbst. Gib die Adresse nicht "
+        "weiter. Kündigen: `{prefix}termine abo löschen {id}`, alle Abos: `{prefix}termine abo liste`.",
+        "en": "📅 Your calendar subscription (no. {id}) for {which}:\n\n{url}\n\n"
+        "• **Outlook**: Add calendar → From Internet → paste the address.\n"
+        "• **Thunderbird**: New calendar → On the network → paste the address.\n"
+        "• **iPhone/iPad**: Settings → Calendar → Accounts → Add subscribed calendar; some programs want {webcal}.\n\n"
+        "Your calendar then shows changes, skipped and cancelled meetings by itself. Do not pass the address on. "
+        "To revoke: `{prefix}meetings subscribe delete {id}`, all subscriptions: `{prefix}meetings subscribe list`.",
+    },
+    "feed.every_room": {"de": "die Termine aller deiner Räume mit mir", "en": "the meetings of all your rooms with me"},
+    "feed.group_room": {"de": "die Termine von „{group}“", "en": "the meetings of “{group}”"},
+    "feed.this_room": {"de": "die Termine dieses Raums", "en": "this room's meetings"},
+    "feed.a_room": {"de": "die Termine des Raums {room}", "en": "the meetings of room {room}"},
+    "feed.no_web": {
+        "de": "Kalender-Abos sind auf diesem Server nicht eingerichtet (die Administration kann sie mit [web] in der "
+        "Konfiguration einschalten). Solange schickt `{prefix}termine ics` die Termine als Datei.",
+        "en": "Calendar subscriptions are not set up on this server (the admins can turn them on with [web] in the "
+        "config). Until then, `{prefix}meetings ics` sends the meetings as a file.",
+    },
+    "feed.too_many": {
+        "de": "Du hast schon {limit} Kalender-Abos. Kündige eines, das du nicht mehr brauchst: "
+        "`{prefix}termine abo liste`",
+        "en": "You already have {limit} calendar subscriptions. Revoke one you no longer need: "
+        "`{prefix}meetings subscribe list`",
+    },
+    "feed.unknown": {
+        "de": "„{what}“ kenne ich hier nicht. `{prefix}termine abo` (dieser Raum), `{prefix}termine abo alle`, "
+        "`{prefix}termine abo liste` oder `{prefix}termine abo löschen 3`.",
+        "en": "I don't know “{what}” here. `{prefix}meetings subscribe` (this room), `{prefix}meetings subscribe all`, "
+        "`{prefix}meetings subscribe list` or `{prefix}meetings subscribe delete 3`.",
+    },
+    "feed.none": {
+        "de": "Du hast keine Kalender-Abos. Eines für diesen Raum: `{prefix}termine abo`",
+        "en": "You have no calendar subscriptions. One for this room: `{prefix}meetings subscribe`",
+    },
+    "feed.list_title": {"de": "**Deine Kalender-Abos**", "en": "**Your calendar subscriptions**"},
+    "feed.list_line": {
+        "de": "- Nr. {id}: {which} – seit {since}, zuletzt abgerufen: {fetched}",
+        "en": "- No. {id}: {which} – since {since}, last fetched: {fetched}",
+    },
+    "feed.never_fetched": {"de": "noch nie", "en": "never"},
+    "feed.list_hint": {
+        "de": "Kündigen: `{prefix}termine abo löschen Nr.` oder `{prefix}termine abo löschen alle`. Die Adressen "
+        "selbst kenne ich nicht mehr – sie stehen nur in deinen Direktnachrichten.",
+        "en": "To revoke: `{prefix}meetings subscribe delete no.` or `{prefix}meetings subscribe delete all`. I no "
+        "longer know the addresses themselves – they are only in your direct messages.",
+    },
+    "feed.revoke_which": {
+        "de": "Welches Abo? `{prefix}termine abo löschen 3` (die Nummer aus `{prefix}termine abo liste`) oder "
+        "`{prefix}termine abo löschen alle`.",
+        "en": "Which subscription? `{prefix}meetings subscribe delete 3` (the number from "
+        "`{prefix}meetings subscribe list`) or `{prefix}meetings subscribe delete all`.",
+    },
+    "feed.not_found": {
+        "de": "Ein Kalender-Abo Nr. {id} hast du nicht. Deine Abos: `{prefix}termine abo liste`",
+        "en": "You have no calendar subscription no. {id}. Yours: `{prefix}meetings subscribe list`",
+    },
+    "feed.revoked": {
+        "de": "Kalender-Abo Nr. {id} ist gekündigt: Die Adresse zeigt nichts mehr.",
+        "en": "Calendar subscription no. {id} is revoked: the address shows nothing any more.",
+    },
+    "feed.revoked_all": {
+        "de": {"one": "{count} Kalender-Abo gekündigt.", "other": "{count} Kalender-Abos gekündigt."},
+        "en": {"one": "{count} calendar subscription revoked.", "other": "{count} calendar subscriptions revoked."},
+    },
     "meeting.list_title": {"de": "**Termine in diesem Raum**", "en": "**Meetings in this room**"},
     "meeting.list_empty": {
         "de": "Hier sind keine Termine eingetragen. Neu: `{prefix}termin morgen 14 Uhr Abstimmung`",

@@ -25,6 +25,7 @@ TIME_COLUMNS = {
     "saved_queries": "updated_at",
     "meetings": "created_at",
     "personal_reminders": "due",
+    "calendar_feeds": "created_at",
     "substitution_requests": "updated_at",
     "substitution_offers": "updated_at",
     "substitution_history": "at",

@@ -15,6 +15,10 @@ TABLE_LABELS: Mapping[str, tuple[str, str]] = {
     "saved_queries": ("Letzte Suche (für !mehr)", "Last search (for !more)"),
     "meetings": ("Termine, die du eingetragen hast", "Meetings you added"),
     "personal_reminders": ("Persönliche Erinnerungen", "Personal reminders"),
+    "calendar_feeds": (
+        "Kalender-Abos (ohne die geheime Adresse)",
+        "Calendar subscriptions (without the secret address)",
+    ),
     "substitution_requests": ("Deine Vertretungsanfragen", "Your substitution requests"),
     "substitution_offers": ("Deine Vertretungsangebote", "Your substitution offers"),
     "substitution_history": ("Verlauf von Vertretungen (deine Schritte)", "Substitution history (your steps)"),

@@ -1,0 +1,126 @@
+"""The bot's own web server ([web] in the config): calendar feeds (`!termine abo`) for Outlook, Thunderbird and phones.
+
+aiohttp, which the Matrix library brings anyway. It is meant to sit behind the city's reverse proxy (HTTPS there).
+The feed address holds its secret in the path, so this server writes no access log (a proxy's log should leave the
+path out too; the README says how), and every answer carries headers that keep it out of frames and referrers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from bot.clock import Clock
+from bot.config import WebConfig
+from commands.meetings.feeds import Membership, calendar_feed
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+TOKEN = r"[A-Za-z0-9_-]{16,64}"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+READY_TIMEOUT_S = 20.0
+NOT_READY = "Der Bot startet gerade; bitte später noch einmal.\nThe bot is starting; please try again later.\n"
+NOT_FOUND = "Unbekannte oder gekündigte Kalender-Adresse.\nUnknown or revoked calendar address.\n"
+
+
+class WebServer:
+    def __init__(
+        self,
+        config: WebConfig,
+        db: Database,
+        membership: Membership,
+        clock: Clock,
+        *,
+        server: str,
+        name: Callable[[str | None], str],
+        ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.config = config
+        self.ready = ready  # until the first sync, nobody is a member of anything: wait for it rather than 404
+        self.db = db
+        self.membership = membership
+        self.clock = clock
+        self.server = server  # the bot's homeserver name: part of every event's UID
+        self.name = name  # the calendar's name in the subscribing program, by the feed's room (None: all rooms)
+        self._runner: web.AppRunner | None = None
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[_security_headers])
+        for prefix in ("kalender", "calendar"):
+            app.router.add_get(f"/{prefix}/{{token:{TOKEN}}}.ics", self.feed)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.application(), access_log=None)  # the path holds the secret
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.config.host, self.config.port).start()
+        log.info("web server listening on %s:%d (%s)", self.config.host, self.port, self.config.public_url)
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the configured one, or the one the system chose for port 0)."""
+        assert self._runner is not None, "not started"
+        return int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def feed(self, request: web.Request) -> web.StreamResponse:
+        if self.ready is not None:
+            try:
+                await asyncio.wait_for(self.ready(), READY_TIMEOUT_S)
+            except TimeoutError:
+                return web.Response(status=503, text=NOT_READY, headers={"Retry-After": "60"})
+        now = self.clock.now()
+        found = await calendar_feed(
+            self.db, self.membership, request.match_info["token"], server=self.server, name=self.name, now=now
+        )
+        if found is None:
+            return web.Response(status=404, text=NOT_FOUND)
+        headers = {
+            "ETag": found.etag,
+            "Last-Modified": format_datetime(found.last_modified.replace(microsecond=0), usegmt=True),
+            # Calendars poll on their own schedule; each poll asks again, and an unchanged feed costs a 304.
+            "Cache-Control": "private, no-cache",
+        }
+        if _not_modified(request, found.etag, found.last_modified):
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=found.body, content_type="text/calendar", charset="utf-8", headers=headers)
+
+
+def _not_modified(request: web.Request, etag: str, last_modified: datetime) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since when both are sent."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")] or if_none_match == "*"
+    since = request.headers.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        return parsedate_to_datetime(since) >= last_modified.replace(microsecond=0)
+    except (TypeError, ValueError):
+        return False
+
+
+@web.middleware
+async def _security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:  # 404 of an unknown path, 405 of a POST: the same headers
+        exc.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response

@@ -1,0 +1,173 @@
+"""Calendar subscriptions (`!termine abo`) through the dispatcher, and the feed as the web server serves it over
+real HTTP (SQLite and PostgreSQL): a secret address by direct message, only its hash stored, the room's meetings as
+a calendar that follows changes, 304 for an unchanged feed, 404 once revoked or after the owner left the room."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Collection
+from pathlib import Path
+
+import aiohttp
+import icalendar
+import pytest
+from sqlalchemy import text
+
+from bot.config import WebConfig
+from bot.web import WebServer
+from commands.meetings.feeds import MAX_FEEDS, calendar_feed
+from storage import Database
+from tests.harness import GROUP_ROOM, NETWORK, Bot
+
+ANNA, BEN = "@anna:buehl.de", "@ben:rastatt.de"
+WEB = WebConfig("127.0.0.1", 0, "https://redi.example.org/bot")
+
+
+class Members:
+    """Who is in which room, as the transport's member lists would say."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, set[str]] = {ANNA: {GROUP_ROOM, NETWORK}, BEN: {GROUP_ROOM}}
+
+    def rooms_of(self, user_id: str) -> Collection[str]:
+        return self.rooms.get(user_id, set())
+
+
+@pytest.fixture
+async def bot(db: Database, tmp_path: Path) -> AsyncIterator[Bot]:
+    bot = Bot(db, tmp_path, web=WEB)
+    assert "eingetragen" in await bot.say(ANNA, "!termin jeden Dienstag 10:00 Jour fixe")
+    yield bot
+
+
+def _token(dm: str) -> str:
+    found = re.search(r"https://redi\.example\.org/bot/kalender/([A-Za-z0-9_-]+)\.ics", dm)
+    assert found, dm
+    return found.group(1)
+
+
+async def _feed(bot: Bot, members: Members, token: str) -> icalendar.Calendar | None:
+    found = await calendar_feed(
+        bot.db, members, token, server="example.org", name=lambda _: "re@di", now=bot.clock.now()
+    )
+    return None if found is None else icalendar.Calendar.from_ical(found.body)
+
+
+async def test_subscribing_sends_a_secret_address_by_direct_message_and_stores_only_its_hash(bot: Bot) -> None:
+    said = await bot.say(ANNA, "!termine abo")
+    assert "Direktnachricht" in said and "kalender/" not in said, "the address never shows in the group"
+    user, dm = bot.dms[-1]
+    assert user == ANNA and "Nr. 1" in dm and "Outlook" in dm and "webcal://redi.example.org/bot/kalender/" in dm
+    token = _token(dm)
+    async with bot.db.transaction() as repos:
+        session = repos.privacy._session
+        stored = " ".join(str(v) for row in (await session.execute(text("SELECT * FROM calendar_feeds"))) for v in row)
+        outbox = " ".join(str(v) for row in (await session.execute(text("SELECT * FROM outbox"))) for v in row)
+    assert token not in stored and token not in outbox, "neither the table nor the outbox keeps the secret"
+
+    calendar = await _feed(bot, Members(), token)
+    assert calendar is not None
+    [event] = calendar.walk("VEVENT")
+    assert str(event["summary"]) == "Jour fixe" and b"RRULE:FREQ=WEEKLY" in event.to_ical()
+    assert await _feed(bot, Members(), token[:-2] + "xx") is None, "an unknown token shows nothing"
+
+
+async def test_the_feed_follows_changes_and_ends_when_revoked_or_the_owner_left(bot: Bot) -> None:
+    await bot.say(ANNA, "!termine abo")
+    token = _token(bot.dms[-1][1])
+    members = Members()
+    first = await calendar_feed(bot.db, members, token, server="x", name=lambda _: "re@di", now=bot.clock.now())
+    again = await calendar_feed(bot.db, members, token, server="x", name=lambda _: "re@di", now=bot.clock.now())
+    assert first is not None and again is not None and first.etag == again.etag, "unchanged: the same ETag"
+
+    assert "#1" in await bot.say(ANNA, "!termin titel 1 Jour fixe Engagement")
+    changed = await calendar_feed(bot.db, members, token, server="x", name=lambda _: "re@di", now=bot.clock.now())
+    assert changed is not None and changed.etag != first.etag and b"Jour fixe Engagement" in changed.body
+    assert changed.last_modified >= first.last_modified
+
+    members.rooms[ANNA] = {NETWORK}  # she left the group room: its meetings are no longer hers to see
+    assert await _feed(bot, members, token) is None
+    members.rooms[ANNA] = {GROUP_ROOM}
+    assert await _feed(bot, members, token) is not None
+
+    assert "hast du nicht" in await bot.say(BEN, "!termine abo löschen 1")
+    assert await _feed(bot, members, token) is not None, "someone else's number revokes nothing"
+    assert "gekündigt" in await bot.say(ANNA, "!termine abo löschen 1")
+    assert await _feed(bot, members, token) is None
+
+
+async def test_all_rooms_list_revoke_and_bounds(bot: Bot) -> None:
+    await bot.say(ANNA, "!termine abo alle")
+    assert "aller deiner Räume" in bot.dms[-1][1]
+    token = _token(bot.dms[-1][1])
+    await bot.say(BEN, "!termin morgen 9 Uhr Netzwerktreffen", room=NETWORK)
+    calendar = await _feed(bot, Members(), token)
+    assert calendar is not None
+    assert sorted(str(e["summary"]) for e in calendar.walk("VEVENT")) == ["Jour fixe", "Netzwerktreffen"]
+
+    direct = await bot.say(ANNA, "!termine abo", direct=True)
+    assert "Nr. 2" in direct and "aller deiner Räume" in direct, "in the direct chat: all rooms, answered right there"
+    listed = await bot.say(ANNA, "!termine abo liste")
+    assert "Nr. 1" in listed and "Nr. 2" in listed and "noch nie" not in listed.split("Nr. 1")[1].split("\n")[0]
+    assert "keine Kalender-Abos" in await bot.say(BEN, "!termine abo liste")
+    assert "Ein Kalender-Abo Nr. 1 hast du nicht" in await bot.say(BEN, "!termine abo löschen 1")
+    assert "Welches Abo?" in await bot.say(ANNA, "!termine abo löschen")
+    assert "Welches Abo?" in await bot.say(ANNA, "!termine abo löschen 99999999999999")
+    assert "kenne ich hier nicht" in await bot.say(ANNA, "!termine abo morgen")
+    assert "2 Kalender-Abos gekündigt" in await bot.say(ANNA, "!termine abo löschen alle")
+    for _ in range(MAX_FEEDS):
+        await bot.say(BEN, "!termine abo")
+    assert f"schon {MAX_FEEDS} Kalender-Abos" in await bot.say(BEN, "!termine abo")
+
+    await bot.say(ANNA, "!sprache en")
+    assert "direct message" in await bot.say(ANNA, "!meetings subscribe")
+    assert "Outlook" in bot.dms[-1][1] and "meetings subscribe delete" in bot.dms[-1][1]
+
+
+async def test_without_a_web_server_the_bot_says_how_to_get_the_file_instead(db: Database, tmp_path: Path) -> None:
+    bot = Bot(db, tmp_path)
+    said = await bot.say(ANNA, "!termine abo")
+    assert "nicht eingerichtet" in said and "!termine ics" in said
+    assert not bot.dms
+
+
+# --- over HTTP ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def server(bot: Bot) -> AsyncIterator[str]:
+    web = WebServer(WEB, bot.db, Members(), bot.clock, server="example.org", name=lambda _: "re@di – Engagement")
+    await web.start()
+    try:
+        yield f"http://127.0.0.1:{web.port}"
+    finally:
+        await web.stop()
+
+
+async def test_the_feed_over_http_is_cacheable_and_hardened(bot: Bot, server: str) -> None:
+    await bot.say(ANNA, "!termine abo")
+    token = _token(bot.dms[-1][1])
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server}/kalender/{token}.ics") as response:
+            assert response.status == 200 and response.content_type == "text/calendar"
+            body = await response.read()
+            etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        calendar = icalendar.Calendar.from_ical(body)
+        assert str(calendar["x-wr-calname"]) == "re@di – Engagement"
+        async with http.get(f"{server}/calendar/{token}.ics", headers={"If-None-Match": etag}) as response:
+            assert response.status == 304 and not await response.read()
+        async with http.get(f"{server}/kalender/{token}.ics", headers={"If-Modified-Since": modified}) as response:
+            assert response.status == 304
+        await bot.say(ANNA, "!termin ort 1 Raum 2")
+        async with http.get(f"{server}/kalender/{token}.ics", headers={"If-None-Match": etag}) as response:
+            assert response.status == 200 and b"Raum 2" in await response.read()
+        await bot.say(ANNA, "!termine abo löschen 1")
+        async with http.get(f"{server}/kalender/{token}.ics") as response:
+            assert response.status == 404 and "gekündigte" in await response.text()
+            assert response.headers["Referrer-Policy"] == "no-referrer"
+        async with http.get(f"{server}/kalender/../../etc/passwd") as response:
+            assert response.status == 404
+        async with http.post(f"{server}/kalender/{token}.ics") as response:
+            assert response.status == 405
