@@ -263,6 +263,7 @@ class MatrixTransport:
         self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
+        self._prepared: set[str] = set()  # people whose direct chat was opened ahead of time in this run
         self._invites: dict[str, list[Any]] = {}  # invites not answered yet (the homeserver was away)
         self._declined: dict[tuple[str | None, str], None] = {}  # declines already explained in the log, oldest first
         # The bot's room keys as first shared (session id -> room, key at index 0), to share again with a device
@@ -831,6 +832,25 @@ class MatrixTransport:
             log.warning("could not note the rooms the bot is in", exc_info=True)
 
     # -- direct chats --------------------------------------------------------------------------------
+    def prepare_direct(self, user_id: str) -> None:
+        """Open the direct chat with `user_id` in the background (once per person and run), so that a message due
+        later is only a send; a failure is left to the send, which tries again."""
+        if user_id in self._prepared or self._stopping.is_set():
+            return
+        self._prepared.add(user_id)
+
+        async def prepare() -> None:
+            try:
+                await self._ready.wait()  # nio knows the rooms (and the chats opened before) after the first sync
+                await self.direct_room(user_id)
+            except Exception:
+                self._prepared.discard(user_id)
+                log.warning("could not open the direct chat with %s ahead of time", user_id, exc_info=True)
+
+        task = asyncio.create_task(prepare())
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
     async def direct_room(self, user_id: str) -> str:
         """The bot's direct chat with `user_id` (encrypted), created and remembered on first use.
 

@@ -63,6 +63,11 @@ class Sender(Protocol):
         """The person's direct chat (encrypted), opened on first use."""
         ...
 
+    def prepare_direct(self, user_id: str) -> None:
+        """Open the person's direct chat now, in the background, when a message to them is planned for later: when
+        it is due, sending is all that is left (opening a chat and waiting for the invite takes a quarter second)."""
+        ...
+
 
 def reply_txn_id(event_id: str) -> str:
     """Deterministic transaction id for the reply to one command: sending it again (after a crash, or a retry)

@@ -16,6 +16,7 @@ class RecordingSender:
         self.sent: list[tuple[str, dict[str, Any], str | None]] = []
         self.event_ids: list[str] = []
         self.event_types: list[str] = []  # of each sent event, in order: messages, and reactions (acknowledgements)
+        self.prepared: list[str] = []  # people whose direct chat was opened ahead of a planned message, in order
 
     async def send(
         self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
@@ -30,6 +31,9 @@ class RecordingSender:
 
     async def direct_room(self, user_id: str) -> str:
         return f"!dm-{user_id}"
+
+    def prepare_direct(self, user_id: str) -> None:
+        self.prepared.append(user_id)
 
     @property
     def bodies(self) -> list[tuple[str, str]]:

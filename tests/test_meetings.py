@@ -216,6 +216,7 @@ async def test_personal_reminders_use_the_persons_time_zone(bot: Bot) -> None:
 async def test_personal_reminder_by_direct_message(bot: Bot) -> None:
     text = await bot.say("!erinnere mich in 2 Stunden an den Bericht")
     assert "am Sa., 21.11.2026, 11:00 Uhr erinnere ich dich per Direktnachricht an: den Bericht" in text
+    assert bot.sender.prepared == [ANNA], "the direct chat is opened now, so the reminder is only a send when due"
     bot.clock.advance(timedelta(hours=2))
     await bot.planner.start()
     assert bot.sender.bodies == [(f"!dm-{ANNA}", "⏰ Erinnerung: den Bericht")]

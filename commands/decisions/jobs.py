@@ -61,11 +61,13 @@ class ActionJobs:
         return datetime.combine(due, REMIND_AT, ZoneInfo(zone) if zone else self.timezone)
 
     async def _plan(self, item: ItemRecord) -> None:
-        if not _open(item) or item.due is None or not (item.owner or "").startswith("@"):
+        owner = item.owner
+        if not _open(item) or item.due is None or owner is None or not owner.startswith("@"):
             return
         when = await self._due_at(item, item.due)
         # A past time runs at once: deliver() sends it late within the grace period, else records it missed.
         self.scheduler.at(self.job_id(item.id), when, self.fire, item.id)
+        self.env.sender.prepare_direct(owner)
 
     async def fire(self, item_id: int) -> None:
         """The job: remind the owner of an open action item on its due day (a plain function, so tests call it)."""

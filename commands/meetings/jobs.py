@@ -280,6 +280,7 @@ class ReminderPlanner:
             await self._fire_personal(reminder.id)
         else:
             self.scheduler.at(self._job_id(PERSONAL_KIND, reminder.id), reminder.due, self._fire_personal, reminder.id)
+            self.sender.prepare_direct(reminder.user_id)
 
     async def _fire_personal(self, reminder_id: int) -> None:
         async with self.db.transaction() as repos:

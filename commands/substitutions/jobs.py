@@ -121,6 +121,10 @@ class SubstitutionJobs:
         upcoming = [step for step in steps if step > after]
         if upcoming:
             self.scheduler.at(self.job_id(record.id), min(upcoming), self.run, record.id)
+            # Who the next step may write to: their direct chats are opened now, not when it is due.
+            live = [o.user_id for o in record.offers if o.state in ("offered", "accepted")]
+            for user_id in [record.requester, *live]:
+                self.env.sender.prepare_direct(user_id)
 
     async def _deliver(self, record: RequestRecord, people: Any, languages: dict[str, str], now: datetime) -> None:
         messages: list[tuple[str, str, int, datetime, timedelta, dict[str, Any]]] = []
