@@ -1,8 +1,9 @@
 """`redi-bot doctor`: checks an installation as the bot will use it, and says for each problem what to do.
 
-It changes nothing: no directory, database or encryption store is created, nothing is migrated, nothing synced or
-uploaded. So it is safe next to a running bot and before the first start. File permissions are judged as seen by
-whoever runs it, which is why the README says to run it as the bot's user.
+It changes nothing of the bot's: no directory, database or encryption store is created, nothing is migrated,
+nothing synced or uploaded. So it is safe next to a running bot and before the first start. (It takes one one-time
+key from the homeserver to check its signature, as every client does that starts an encrypted chat with the bot.)
+File permissions are judged as seen by whoever runs it, which is why the README says to run it as the bot's user.
 """
 
 from __future__ import annotations
@@ -450,6 +451,23 @@ async def _encryption(probe: Probe, data_dir: Path, credentials: Credentials) ->
                 "löschen, `redi-bot login` (neues Gerät), starten",
                 f"restore {store} from the backup; without one: stop the bot, delete {Credentials.path(data_dir)}, "
                 "`redi-bot login` (a new device), start",
+            )
+        ]
+    try:
+        signed = await probe.one_time_key_signed(published)
+    except MatrixError as exc:
+        return [_finding(Status.ERROR, f"Einmalschlüssel nicht prüfbar: {exc}", f"cannot check one-time keys: {exc}")]
+    if signed is False:
+        return [
+            _finding(
+                Status.ERROR,
+                f"der Homeserver verteilt für Gerät {device} Einmalschlüssel, die nicht von seinem Schlüssel "
+                "unterschrieben sind (der Schlüsselspeicher ging verloren und der Bot lief danach weiter?): neue "
+                "verschlüsselte Chats mit dem Bot bleiben unlesbar",
+                f"the homeserver hands out one-time keys for device {device} that its key did not sign (the key store "
+                "was lost and the bot started again?): new encrypted chats with the bot cannot be read",
+                f"Bot stoppen, {Credentials.path(data_dir)} löschen, `redi-bot login` (neues Gerät), starten",
+                f"stop the bot, delete {Credentials.path(data_dir)}, `redi-bot login` (a new device), start",
             )
         ]
     return [

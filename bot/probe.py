@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import vodozemac
 from nio import (
     Api,
     AsyncClient,
@@ -118,6 +119,34 @@ class Probe:
         device = ((answer.get("device_keys") or {}).get(user_id) or {}).get(device_id) or {}
         key = (device.get("keys") or {}).get(f"ed25519:{device_id}")
         return str(key) if key else None
+
+    async def one_time_key_signed(self, device_key: str) -> bool | None:
+        """Whether a one-time key the homeserver hands out for the bot's device is signed with `device_key`, as a
+        client checks before it starts an encrypted chat with the bot; None if it has none to hand out. Takes one
+        key, as every such client does; the bot uploads new ones when they run low."""
+        assert self._credentials is not None
+        user_id, device_id = self._credentials.user_id, self._credentials.device_id
+        method, path, body = Api.keys_claim(self._credentials.access_token, {user_id: [device_id]})
+        response = await self._raw(method, path, body)
+        async with response:
+            if response.status != 200:
+                raise MatrixError(f"HTTP {response.status} für keys/claim")
+            answer: dict[str, Any] = await response.json(content_type=None)
+        keys = ((answer.get("one_time_keys") or {}).get(user_id) or {}).get(device_id) or {}
+        if not keys:
+            return None
+        signed = dict(next(iter(keys.values())))
+        signature = (signed.pop("signatures", None) or {}).get(user_id, {}).get(f"ed25519:{device_id}")
+        signed.pop("unsigned", None)
+        if not signature:
+            return False
+        try:
+            vodozemac.Ed25519PublicKey.from_base64(device_key).verify_signature(
+                Api.to_canonical_json(signed).encode(), vodozemac.Ed25519Signature.from_base64(signature)
+            )
+        except (vodozemac.SignatureException, vodozemac.KeyException, vodozemac.DecodeException, ValueError):
+            return False
+        return True
 
     async def _raw(self, method: str, path: str, body: str | None = None) -> aiohttp.ClientResponse:
         try:
