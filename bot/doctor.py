@@ -95,7 +95,11 @@ def _config_file(path: Path) -> list[Finding]:
     except ConfigError:  # only the environment's secrets made it valid: nothing secret in the file then
         return []
     secrets = [key for key, value in (("password", in_file.password), ("access_token", in_file.access_token)) if value]
-    if not secrets or not _mode(path) & 0o077:
+    info = path.stat()
+    # Group-readable is how contrib/redi-bot.service keeps it (root:redi-bot, 0640): fine for the bot's own group.
+    if not secrets or not (
+        info.st_mode & stat.S_IROTH or (info.st_mode & stat.S_IRGRP and info.st_gid != os.getegid())
+    ):
         return []
     keys = " und ".join(f"[matrix].{key}" for key in secrets)
     keys_en = " and ".join(f"[matrix].{key}" for key in secrets)
