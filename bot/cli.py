@@ -409,6 +409,8 @@ def doctor(config_path: Path, offline: bool, language: str) -> None:
     """
     from bot.doctor import Status, diagnose, render, worst
 
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # nio warns about every error answer: doctor explains it
+        logging.getLogger("nio").setLevel(logging.ERROR)
     findings = asyncio.run(diagnose(config_path, online=not offline))
     click.echo(render(findings, language))
     if worst(findings) is Status.ERROR:

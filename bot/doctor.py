@@ -67,7 +67,15 @@ async def diagnose(
     try:
         config = load_config(config_path, env)
     except ConfigError as exc:
-        return [_finding(Status.ERROR, str(exc), str(exc), "Vorlage mit allen Schlüsseln: config.example.toml")]
+        return [
+            _finding(
+                Status.ERROR,
+                str(exc),
+                str(exc),
+                "Vorlage mit allen Schlüsseln: config.example.toml",
+                "the template with every key: config.example.toml",
+            )
+        ]
     findings = [_finding(Status.OK, f"Konfiguration {config_path} ist gültig", f"config {config_path} is valid")]
     findings += _config_file(config_path)
     findings += _invites(config)
