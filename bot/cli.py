@@ -1,4 +1,4 @@
-"""Command line: `redi-bot run|login|db upgrade|demo`. The only place that configures logging."""
+"""Command line: `redi-bot run|login|db upgrade|demo|doctor|...`. The only place that configures logging."""
 
 from __future__ import annotations
 
@@ -396,3 +396,24 @@ def _user_id(text: str) -> str:
     if not MATRIX_USER_ID.fullmatch(text):
         raise click.ClickException(f"{text!r} ist keine Matrix-ID wie @name:example.org")
     return text
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--offline", is_flag=True, help="den Homeserver nicht fragen / do not ask the homeserver")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+def doctor(config_path: Path, offline: bool, language: str) -> None:
+    """Prüft Konfiguration, Dateien, Datenbank, Anmeldung, Schlüssel und Räume / check the installation.
+
+    Ändert nichts (legt nichts an, migriert nichts), läuft also auch neben dem Bot; als Benutzer des Bots
+    aufrufen. Exit-Code 1 bei Fehlern, sonst 0. / Changes nothing; run it as the bot's user. Exit code 1 on
+    errors, else 0.
+    """
+    from bot.doctor import Status, diagnose, render, worst
+
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # nio warns about every error answer: doctor explains it
+        logging.getLogger("nio").setLevel(logging.ERROR)
+    findings = asyncio.run(diagnose(config_path, online=not offline))
+    click.echo(render(findings, language))
+    if worst(findings) is Status.ERROR:
+        raise SystemExit(1)

@@ -255,3 +255,14 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None) -> None:
         # SQLITE_BUSY (no waiting) if another connection wrote in between; IMMEDIATE just waits
         # busy_timeout. Units of work are short, so serializing them costs nothing here.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def revisions_after(revision: str | None) -> list[str] | None:
+    """The migrations this version applies to a database at `revision` (None: never migrated), oldest first; None if
+    it does not know `revision` (a newer redi-bot migrated the database)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    if revision is not None and revision not in {s.revision for s in script.walk_revisions()}:
+        return None
+    return [s.revision for s in script.iterate_revisions("head", revision or "base")][::-1]

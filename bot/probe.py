@@ -1,0 +1,185 @@
+"""Read-only questions to the homeserver and the encryption store, for `redi-bot doctor`.
+
+Unlike `bot.matrix.MatrixTransport` this never syncs, never uploads keys and never creates the encryption store,
+so it can run next to the bot, before its first start, and as another Unix user without changing anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import vodozemac
+from nio import (
+    Api,
+    AsyncClient,
+    AsyncClientConfig,
+    JoinedRoomsResponse,
+    RoomResolveAliasResponse,
+    WhoamiResponse,
+)
+from nio.store import MatrixStore
+
+from bot.matrix import Credentials, LoginRequired, MatrixError
+
+REQUEST_TIMEOUT_S = 10.0  # an admin waits for the answer: a homeserver that takes longer is as good as down
+# The token was revoked, the device deleted, or the account deactivated: only a new login helps.
+TOKEN_REJECTED = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN", "M_USER_DEACTIVATED"})
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    versions: tuple[str, ...]  # the spec versions of the client API it speaks
+    date: datetime | None  # its clock, from the Date header of the answer
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    device_id: str | None
+
+
+class Probe:
+    """One homeserver, asked with the bot's stored access token (if any)."""
+
+    def __init__(self, homeserver: str, credentials: Credentials | None) -> None:
+        config = AsyncClientConfig(
+            encryption_enabled=False,  # nothing of the E2EE store is loaded or written
+            max_timeouts=0,  # a connection error is reported at once, not retried with backoff
+            max_limit_exceeded=3,
+            request_timeout=REQUEST_TIMEOUT_S,
+        )
+        self._client = AsyncClient(homeserver, config=config)
+        self._credentials = credentials
+        if credentials is not None:  # restore_login would load the store: set the token only
+            self._client.user_id = credentials.user_id
+            self._client.device_id = credentials.device_id
+            self._client.access_token = credentials.access_token
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def server(self) -> ServerInfo:
+        """`GET /_matrix/client/versions`, which needs no login: is there a Matrix homeserver at this URL?"""
+        response = await self._raw("GET", "/_matrix/client/versions")
+        async with response:
+            if response.status != 200:
+                raise MatrixError(f"HTTP {response.status} für /_matrix/client/versions")
+            try:
+                versions = (await response.json(content_type=None))["versions"]
+            except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError) as exc:
+                raise MatrixError("keine Matrix-Antwort auf /_matrix/client/versions / not a Matrix answer") from exc
+            date = response.headers.get("Date")
+        try:
+            when = parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError):
+            when = None
+        return ServerInfo(versions=tuple(str(v) for v in versions), date=when)
+
+    async def whoami(self) -> Identity:
+        """Whose the stored access token is; LoginRequired if the homeserver no longer accepts it."""
+        response = await self._ask(self._client.whoami)
+        if isinstance(response, WhoamiResponse):
+            return Identity(user_id=response.user_id, device_id=response.device_id)
+        if response.status_code in TOKEN_REJECTED:
+            raise LoginRequired(f"{response.status_code} {response.message}")
+        raise MatrixError(f"{response.status_code} {response.message}")
+
+    async def joined_rooms(self) -> set[str]:
+        response = await self._ask(self._client.joined_rooms)
+        if isinstance(response, JoinedRoomsResponse):
+            return set(response.rooms)
+        raise MatrixError(f"{response.status_code} {response.message}")
+
+    async def resolve_alias(self, alias: str) -> str | None:
+        """The room an alias names; None if the homeserver knows no such alias."""
+        response = await self._ask(self._client.room_resolve_alias, alias)
+        if isinstance(response, RoomResolveAliasResponse):
+            return str(response.room_id)
+        if response.status_code == "M_NOT_FOUND":
+            return None
+        raise MatrixError(f"{response.status_code} {response.message}")
+
+    async def published_device_key(self) -> str | None:
+        """The ed25519 key the homeserver hands out for the bot's device (what other clients encrypt for), or None
+        when the device has uploaded no keys yet."""
+        assert self._credentials is not None
+        user_id, device_id = self._credentials.user_id, self._credentials.device_id
+        method, path, body = Api.keys_query(self._credentials.access_token, {user_id})
+        response = await self._raw(method, path, body)
+        async with response:
+            if response.status != 200:
+                raise MatrixError(f"HTTP {response.status} für keys/query")
+            answer: dict[str, Any] = await response.json(content_type=None)
+        device = ((answer.get("device_keys") or {}).get(user_id) or {}).get(device_id) or {}
+        key = (device.get("keys") or {}).get(f"ed25519:{device_id}")
+        return str(key) if key else None
+
+    async def one_time_key_signed(self, device_key: str) -> bool | None:
+        """Whether a one-time key the homeserver hands out for the bot's device is signed with `device_key`, as a
+        client checks before it starts an encrypted chat with the bot; None if it has none to hand out. Takes one
+        key, as every such client does; the bot uploads new ones when they run low."""
+        assert self._credentials is not None
+        user_id, device_id = self._credentials.user_id, self._credentials.device_id
+        method, path, body = Api.keys_claim(self._credentials.access_token, {user_id: [device_id]})
+        response = await self._raw(method, path, body)
+        async with response:
+            if response.status != 200:
+                raise MatrixError(f"HTTP {response.status} für keys/claim")
+            answer: dict[str, Any] = await response.json(content_type=None)
+        keys = ((answer.get("one_time_keys") or {}).get(user_id) or {}).get(device_id) or {}
+        if not keys:
+            return None
+        signed = dict(next(iter(keys.values())))
+        signature = (signed.pop("signatures", None) or {}).get(user_id, {}).get(f"ed25519:{device_id}")
+        signed.pop("unsigned", None)
+        if not signature:
+            return False
+        try:
+            vodozemac.Ed25519PublicKey.from_base64(device_key).verify_signature(
+                Api.to_canonical_json(signed).encode(), vodozemac.Ed25519Signature.from_base64(signature)
+            )
+        except (vodozemac.SignatureException, vodozemac.KeyException, vodozemac.DecodeException, ValueError):
+            return False
+        return True
+
+    async def _raw(self, method: str, path: str, body: str | None = None) -> aiohttp.ClientResponse:
+        try:
+            response: aiohttp.ClientResponse = await self._client.send(
+                method, path, body, headers={"Content-Type": "application/json"}
+            )
+            return response
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise MatrixError(_unreachable(exc)) from exc
+
+    async def _ask(self, request: Any, *args: Any) -> Any:
+        try:
+            return await request(*args)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise MatrixError(_unreachable(exc)) from exc
+
+
+def _unreachable(exc: BaseException) -> str:
+    return f"nicht erreichbar / not reachable: {exc or type(exc).__name__}"
+
+
+def local_device_key(data_dir: Path, credentials: Credentials) -> str | None:
+    """The ed25519 key of the bot's device in its encryption store (`data_dir/crypto`), or None if the store has no
+    account for the device (never started since `redi-bot login`, or the store is gone). Opens an existing store
+    only: a missing one is not created."""
+    store_dir = data_dir / "crypto"
+    if not (store_dir / f"{credentials.user_id}_{credentials.device_id}.db").is_file():
+        return None
+    pickle_key = AsyncClientConfig().pickle_key  # the one the bot's client uses
+    store = MatrixStore(credentials.user_id, credentials.device_id, str(store_dir), pickle_key=pickle_key)
+    try:
+        account = store.load_account()
+        return str(account.identity_keys["ed25519"]) if account is not None else None
+    finally:
+        with contextlib.suppress(Exception):
+            store.database.close()
