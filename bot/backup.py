@@ -318,9 +318,10 @@ def restore(config: Config, directory: Path, now: datetime, *, force: bool) -> R
         if existing:
             if not force:
                 raise BackupError(
-                    "Hier sind schon Daten: " + ", ".join(existing) + ". Mit --force werden sie nach "
-                    f"{config.data_dir}/before-restore-<Zeit>/ verschoben (nicht gelöscht), dann wiederhergestellt. / "
-                    "There is data already; --force moves it aside (nothing is deleted) and restores."
+                    "Hier sind schon Daten: " + ", ".join(existing) + f". Mit --force kommt das nach {config.data_dir}"
+                    "/before-restore-<Zeit>/ (Dateien verschoben, eine PostgreSQL-Datenbank als pg_dump), nichts wird "
+                    "gelöscht; dann wird wiederhergestellt. / There is data already; --force moves it aside (nothing "
+                    "is deleted) and restores."
                 )
             aside = _move_aside(target, now)
         config.data_dir.chmod(0o700)
@@ -527,9 +528,10 @@ def describe(manifest: Manifest) -> str:
     stores = sum(1 for f in manifest.files if f.path.startswith(CRYPTO_DIR + "/"))
     credentials = any(f.path == CREDENTIALS for f in manifest.files)
     size = sum(f.size for f in manifest.files) / 1e6
+    files = "Datei / file" if len(manifest.files) == 1 else "Dateien / files"
     return (
         f"Datenbank / database: {manifest.backend}, Stand / revision {manifest.alembic_revision or '–'}; "
         f"Schlüsselspeicher / crypto stores: {stores}; credentials.json: {'ja / yes' if credentials else 'nein / no'}; "
-        f"{len(manifest.files)} Dateien / files, {size:.1f} MB; redi-bot {manifest.redi_bot_version}, "
+        f"{len(manifest.files)} {files}, {size:.1f} MB; redi-bot {manifest.redi_bot_version}, "
         f"{manifest.created_at}"
     )
