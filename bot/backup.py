@@ -188,6 +188,8 @@ class _Target:
 def take_backup(config: Config, directory: Path, now: datetime, version: str) -> Manifest:
     """Copy database, crypto store and credentials into `directory` (new or empty), then write the manifest."""
     target = _Target(config)
+    if target.backend == "postgresql":
+        _tool("pg_dump")  # before anything is written
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise BackupError(
             f"{directory} ist nicht leer: eine Sicherung braucht einen neuen oder leeren Ordner (z. B. mit Datum im "
