@@ -270,3 +270,16 @@ async def test_postgresql_backup_and_restore(tmp_path: Path) -> None:
             assert await meeting_titles(db) == ["Jour fixe", "Danach"]
         finally:
             await db.dispose()
+
+
+def test_the_database_password_reaches_the_postgresql_tools_only_by_environment() -> None:
+    from bot.backup import _libpq_env
+
+    env = _libpq_env("postgresql://redi:geheim@db.example.org:5433/redi?sslmode=require")
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"]) == (
+        "db.example.org",
+        "5433",
+        "redi",
+        "redi",
+    )
+    assert env["PGPASSWORD"] == "geheim" and env["PGSSLMODE"] == "require"
