@@ -151,7 +151,9 @@ def test_restore_refuses_while_the_bot_runs(bot_data: Config, tmp_path: Path) ->
         assert result.exit_code == 1
         assert "Ein redi-bot läuft schon mit" in result.output and "stop it first" in result.output
         with pytest.raises(BotRunning):
-            RunLock.acquire(bot_data.data_dir)  # nor can a second bot start on the same device
+            RunLock.acquire(bot_data.data_dir)
+        second = CliRunner().invoke(main, ["run", "-c", str(tmp_path / "config.toml")])
+        assert second.exit_code == 1 and "Ein redi-bot läuft schon mit" in second.output  # one device, one process
     finally:
         running.release()
     result = CliRunner().invoke(main, ["restore", "-c", str(tmp_path / "config.toml"), str(tmp_path / "b")])
