@@ -355,7 +355,8 @@ def _existing(target: _Target) -> list[str]:
     if target.sqlite_path is None:
         tables = _run(lambda: _pg_tables(target.config.database_url))
         if tables:
-            found.append(f"{tables} Tabellen in {Database(target.config.database_url).url}")
+            safe_url = make_url(normalize_url(target.config.database_url)).render_as_string(hide_password=True)
+            found.append(f"{tables} Tabellen in {safe_url}")
     return found
 
 
@@ -371,13 +372,14 @@ def _move_aside(target: _Target, now: datetime) -> Path:
     data_dir = target.config.data_dir
     aside = data_dir / f"before-restore-{now.strftime('%Y%m%dT%H%M%SZ')}"
     aside.mkdir(mode=0o700)
+    # The dump first: if it fails, nothing has been moved yet.
+    if target.sqlite_path is None and _run(lambda: _pg_tables(target.config.database_url)):
+        _pg_dump(target.config.database_url, aside / PG_DUMP)
     for path in _sqlite_files(target):
         shutil.move(path, aside / path.name)
     for name in (CRYPTO_DIR, CREDENTIALS):
         if (data_dir / name).exists():
             shutil.move(data_dir / name, aside / name)
-    if target.sqlite_path is None and _run(lambda: _pg_tables(target.config.database_url)):
-        _pg_dump(target.config.database_url, aside / PG_DUMP)
     return aside
 
 
