@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot.backup import RunLock
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, Reloaded, load_config, reload_config
 from bot.dispatch import Dispatcher, Feature, FileSource, Router
@@ -61,10 +62,24 @@ class App:
     _reloads: set[asyncio.Task[Reloaded | None]] = field(default_factory=set, init=False)
     # The room each alias of the config named when last asked: kept while the homeserver cannot be asked again.
     _room_ids: dict[str, str] = field(default_factory=dict, init=False)
+    # Held while the bot runs: a restore refuses to run meanwhile, and so does a second bot on the same data_dir.
+    _lock: RunLock | None = field(default=None, init=False)
 
     async def start(self) -> None:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
-        self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._lock = RunLock.acquire(self.config.data_dir)
+        try:
+            await self._start()
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    async def _start(self) -> None:
         await self.db.upgrade()
         async with self.db.transaction() as repos:
             if await repos.decisions.rebuild_index_if_stale():
@@ -221,6 +236,7 @@ class App:
             await self.web.stop()
         await self.transport.stop(grace)
         await self.db.dispose()
+        self._release()
 
     async def serve(self, stop: asyncio.Event) -> None:
         """start → run until `stop` is set → stop; used by the CLI and the demo."""

@@ -87,11 +87,12 @@ def run(config_path: Path) -> None:
         await app.serve(stop)
         log.info("stopped cleanly")
 
+    from bot.backup import BotRunning
     from storage import DatabaseNewerThanCode
 
     try:
         asyncio.run(serve())
-    except (LoginRequired, DatabaseNewerThanCode) as exc:
+    except (LoginRequired, DatabaseNewerThanCode, BotRunning) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -160,6 +161,64 @@ def db_upgrade(config_path: Path) -> None:
     except DatabaseNewerThanCode as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Datenbank ist auf Stand {revision}.")
+
+
+@main.command("backup")
+@CONFIG_OPTION
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(config_path: Path, directory: Path) -> None:
+    """Sichert Datenbank, Schlüssel und Zugang in einen neuen Ordner, auch während der Bot läuft / back up while the
+    bot runs.
+
+    SQLite über die Online-Sicherung von SQLite, PostgreSQL mit pg_dump (Paket postgresql-client); dazu der
+    Schlüsselspeicher (data_dir/crypto) und credentials.json. manifest.json nennt Version, Datenbankstand und
+    Prüfsummen. Der Ordner enthält den Zugang des Bots: so vertraulich aufbewahren wie data_dir. / The directory holds
+    the bot's access token and keys: keep it as private as data_dir.
+    """
+    import time
+
+    from bot.backup import BackupError, describe, take_backup
+    from bot.clock import SystemClock
+
+    config = _load(config_path)
+    started = time.monotonic()
+    try:
+        manifest = take_backup(config, directory, SystemClock().now(), __version__)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Gesichert nach / backed up to {directory} in {time.monotonic() - started:.1f} s.")
+    click.echo(describe(manifest))
+
+
+@main.command("restore")
+@CONFIG_OPTION
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Vorhandene Daten nach data_dir/before-restore-<Zeit>/ verschieben (nicht löschen) / move existing data aside",
+)
+def restore_command(config_path: Path, directory: Path, force: bool) -> None:
+    """Spielt eine Sicherung zurück; der Bot muss gestoppt sein / restore a backup; the bot must be stopped.
+
+    Prüft zuerst das Manifest und jede Prüfsumme, das Bot-Konto und den Datenbankstand (eine Sicherung einer neueren
+    Version wird abgelehnt). Vorhandene Daten werden nur mit --force ersetzt und dann beiseitegelegt, nie gelöscht.
+    / Checks manifest, checksums, account and schema first; existing data is replaced only with --force, and kept.
+    """
+    from bot.backup import BackupError, describe, restore
+    from bot.clock import SystemClock
+    from storage import DatabaseNewerThanCode
+
+    config = _load(config_path)
+    try:
+        restored = restore(config, directory, SystemClock().now(), force=force)
+    except (BackupError, DatabaseNewerThanCode) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wiederhergestellt aus / restored from {directory} in {restored.seconds:.1f} s.")
+    click.echo(describe(restored.manifest))
+    if restored.aside is not None:
+        click.echo(f"Die vorherigen Daten liegen in / the previous data is in {restored.aside}.")
+    click.echo(f"Jetzt den Bot starten / now start the bot: redi-bot run -c {config_path}")
 
 
 @main.group("import")

@@ -97,6 +97,13 @@ def head_revision() -> str:
     return head
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether this code has the migration `revision` (a database or backup at another one is from a newer bot)."""
+    from alembic.script import ScriptDirectory
+
+    return revision in {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def alembic_config() -> Config:
     """Alembic config without an ini file; env.py finds the connection in ``attributes``."""
     config = Config()
@@ -176,7 +183,7 @@ class Database:
             with connection.begin():
                 if self.dialect == "postgresql":
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
-                _refuse_newer(connection, config)
+                _refuse_newer(connection)
                 command.upgrade(config, revision)
                 if self.dialect == "sqlite":
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
@@ -202,13 +209,10 @@ class DatabaseNewerThanCode(RuntimeError):
         self.head = head
 
 
-def _refuse_newer(connection: Connection, config: Config) -> None:
+def _refuse_newer(connection: Connection) -> None:
     """Alembic would fail with "Can't locate revision"; say what happened and what to do instead."""
-    from alembic.script import ScriptDirectory
-
     current = _current_revision(connection)
-    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and not is_known_revision(current):
         raise DatabaseNewerThanCode(current, head_revision())
 
 
