@@ -31,7 +31,6 @@ from functools import cache, lru_cache
 from typing import Generic, TypeVar
 
 import Stemmer
-import wordfreq
 
 from storage.text import fold
 
@@ -215,6 +214,8 @@ class Lexicon:
 def _read_wordfreq(language: str, size: str, min_zipf: float) -> dict[str, float]:
     """The folded words of a wordfreq list down to `min_zipf`. The list is read directly, most common words
     first, rather than through `get_frequency_dict`, which would keep all 600,000 German words in memory."""
+    import wordfreq  # here, not at the top: the lists are read on the first analysis, not at every start
+
     path = wordfreq.available_languages(size)[language]
     found: dict[str, float] = {}
     for centibels, words in enumerate(wordfreq.read_cBpack(path)):

@@ -25,7 +25,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from storage import Database, LedgerEntry, LedgerStatus, UserSettingsRecord, normalize_url, txn_id_for
-from storage.db import head_revision
+from storage.db import head_revision, newest_shipped_revision
 from storage.models import Base, UTCDateTime, schema_filters
 from storage.repositories import LedgerKey
 
@@ -389,3 +389,9 @@ async def test_handled_commands_are_recorded_once_and_pruned(db: Database) -> No
         assert await repos.ledger.prune_commands(before=NOW + timedelta(minutes=30)) == 1
         assert await repos.ledger.record_command("$cmd1", "!r:x", now=NOW + timedelta(hours=2)), "forgotten when old"
         assert not await repos.ledger.record_command("$cmd2", "!r:x", now=NOW + timedelta(hours=2))
+
+
+def test_the_head_read_from_file_names_is_alembics_head() -> None:
+    """A start against a current database skips Alembic (storage.db.newest_shipped_revision): only right while the
+    migration files are numbered in order."""
+    assert newest_shipped_revision() == head_revision()
