@@ -742,12 +742,13 @@ def _members_may_invite(state: RoomState, config: Config, shown: str) -> list[Fi
     servers = ", ".join(f'"{server}"' for server in sorted({m.partition(":")[2] for m in members}))
     count_de = "1 Mitglied" if len(members) == 1 else f"{len(members)} Mitglieder"
     count_en = "1 member" if len(members) == 1 else f"{len(members)} members"
+    may_de = "darf" if len(members) == 1 else "dürfen"
     return [
         _finding(
             Status.WARNING,
-            f"{count_de} im Raum {shown} dürfen den Bot nicht einladen ([invites] erlaubt sie nicht): {named}"
+            f"{count_de} im Raum {shown} {may_de} den Bot nicht einladen (nicht in [invites]): {named}"
             + (f" und {rest} weitere" if rest > 0 else ""),
-            f"{count_en} of the room {shown} may not invite the bot ([invites] does not allow them): {named}"
+            f"{count_en} of the room {shown} may not invite the bot (not in [invites]): {named}"
             + (f" and {rest} more" if rest > 0 else ""),
             f"wenn sie den Bot einladen sollen: {servers} in [invites].allowed_servers aufnehmen (oder die Personen "
             "in allowed_users)",
@@ -770,6 +771,8 @@ async def _coordinators(probe: Probe, config: Config) -> list[Finding]:
                     Status.NOTE,
                     f"[network].coordinators: {user_id} nicht prüfbar ({exc})",
                     f"[network].coordinators: cannot check {user_id} ({exc})",
+                    "die Schreibweise selbst prüfen",
+                    "check its spelling yourself",
                 )
             )
             continue
@@ -779,8 +782,8 @@ async def _coordinators(probe: Probe, config: Config) -> list[Finding]:
                     Status.WARNING,
                     f"[network].coordinators: den Benutzer {user_id} kennt der Homeserver nicht; diese Person hat "
                     "keine Koordinationsrechte",
-                    f"[network].coordinators: the homeserver knows no user {user_id}; nobody has these coordinator "
-                    "rights",
+                    f"[network].coordinators: the homeserver knows no user {user_id}; these coordinator rights go to "
+                    "nobody",
                     "Tippfehler? Die volle Matrix-ID eintragen (@name:server; Element zeigt sie im Profil der Person)",
                     "a typo? Write the full Matrix id (@name:server; Element shows it in the person's profile)",
                 )
