@@ -76,7 +76,8 @@ def _finding(status: Status, de: str, en: str, fix_de: str | None = None, fix_en
 async def diagnose(
     config_path: Path, *, env: Mapping[str, str] | None = None, clock: Clock | None = None, online: bool = True
 ) -> list[Finding]:
-    """Every check, in the order an admin fixes things: config, files, database, homeserver, login, keys, rooms."""
+    """Every check, in the order an admin fixes things: config, files, database, homeserver, login, keys, rooms,
+    coordinators."""
     try:
         config = load_config(config_path, env)
     except ConfigError as exc:
