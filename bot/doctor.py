@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import enum
 import os
+import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 
@@ -22,12 +25,22 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, load_config
 from bot.errors import Localized
 from bot.matrix import Credentials, LoginRequired, MatrixError
-from bot.probe import Probe, local_device_key
+from bot.probe import Probe, RoomState, local_device_key
 from storage import Database, DatabaseNewerThanCode, normalize_url
 from storage.db import head_revision, revisions_after
 
 # More than this between our clock and the homeserver's shows in reminders and in which commands count as too old.
 CLOCK_SKEW_LIMIT = timedelta(seconds=30)
+# Free space where the bot keeps its data (SQLite, the key store): below the first two it is time to act, below the
+# last the next write may fail. 5 % too, as a nearly full file system also slows down before it fills up.
+LOW_DISK_BYTES = 500_000_000
+LOW_DISK_SHARE = 0.05
+FULL_DISK_BYTES = 50_000_000
+DEFAULT_TIMEZONE = "Europe/Berlin"  # [bot].timezone when the config sets none
+SHOWN_MEMBERS = 3  # a warning about members names this many of them, then counts the rest
+ROLES_HELP = Localized(
+    "Element → Raumeinstellungen → Rollen & Berechtigungen", "Element → Room settings → Roles & Permissions"
+)
 ROOM_ID_HELP = Localized(
     "Element: Raumeinstellungen → Erweitert → Interne Raum-ID", "Element: Room settings → Advanced → Internal room ID"
 )
@@ -63,23 +76,26 @@ def _finding(status: Status, de: str, en: str, fix_de: str | None = None, fix_en
 async def diagnose(
     config_path: Path, *, env: Mapping[str, str] | None = None, clock: Clock | None = None, online: bool = True
 ) -> list[Finding]:
-    """Every check, in the order an admin fixes things: config, files, database, homeserver, login, keys, rooms."""
+    """Every check, in the order an admin fixes things: config, files, database, homeserver, login, keys, rooms,
+    coordinators."""
     try:
         config = load_config(config_path, env)
     except ConfigError as exc:
-        return [
-            _finding(
-                Status.ERROR,
-                str(exc),
-                str(exc),
-                "Vorlage mit allen Schlüsseln: config.example.toml",
-                "the template with every key: config.example.toml",
-            )
-        ]
+        broken = _finding(
+            Status.ERROR,
+            str(exc),
+            str(exc),
+            "Vorlage mit allen Schlüsseln: config.example.toml",
+            "the template with every key: config.example.toml",
+        )
+        # Without time zone data every [bot].timezone looks wrong to the config: say the real cause too.
+        return [broken, *(f for f in _time_zones(DEFAULT_TIMEZONE) if f.status is Status.ERROR)]
     findings = [_finding(Status.OK, f"Konfiguration {config_path} ist gültig", f"config {config_path} is valid")]
     findings += _config_file(config_path)
+    findings += _time_zones(config.timezone.key)
     findings += _invites(config)
     findings += _data_dir(config.data_dir)
+    findings += _disk_space(config.data_dir)
     credentials, found = _credentials(config, config_path)
     findings += found
     findings += await _database(config, config_path)
@@ -151,6 +167,30 @@ def _invites(config: Config) -> list[Finding]:
     return [_finding(Status.OK, f"Einladungen angenommen von: {who}", f"invites accepted from: {who}")]
 
 
+def _time_zones(configured: str) -> list[Finding]:
+    """Dates are read and shown in [bot].timezone: its rules come from the system or the tzdata package."""
+    missing = []
+    for name in dict.fromkeys((configured, DEFAULT_TIMEZONE)):
+        try:
+            ZoneInfo.no_cache(name)  # not a cached copy: is the data there now?
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            missing.append(name)
+    if missing:
+        names = ", ".join(missing)
+        return [
+            _finding(
+                Status.ERROR,
+                f"keine Zeitzonendaten für {names}: der Bot kann keine Zeiten lesen oder zeigen",
+                f"no time zone data for {names}: the bot cannot read or show times",
+                "pip install tzdata (in der Umgebung des Bots, z. B. /opt/redi-bot/.venv/bin/pip install tzdata) – "
+                "oder das Systempaket tzdata installieren",
+                "pip install tzdata (in the bot's environment, e.g. /opt/redi-bot/.venv/bin/pip install tzdata) – or "
+                "install the system package tzdata",
+            )
+        ]
+    return [_finding(Status.OK, f"Zeitzone {configured}", f"time zone {configured}")]
+
+
 def _data_dir(data_dir: Path) -> list[Finding]:
     if not data_dir.exists():
         return [
@@ -192,6 +232,49 @@ def _data_dir(data_dir: Path) -> list[Finding]:
             )
         ]
     return [_finding(Status.OK, f"Datenordner {data_dir}", f"data folder {data_dir}")]
+
+
+def _disk_space(data_dir: Path) -> list[Finding]:
+    """A full disk breaks every write: SQLite, the key store, the sync token (then commands are answered twice)."""
+    folder = data_dir
+    while not folder.exists() and folder != folder.parent:  # before the first start: where it will be created
+        folder = folder.parent
+    try:
+        usage = shutil.disk_usage(folder)
+    except OSError as exc:
+        return [
+            _finding(
+                Status.NOTE,
+                f"freier Platz in {folder} nicht prüfbar: {exc}",
+                f"cannot check free space in {folder}: {exc}",
+            )
+        ]
+    share = usage.free / usage.total if usage.total else 0.0
+    free_de, free_en = _size(usage.free, "de"), _size(usage.free, "en")
+    percent = f"{share * 100:.0f} %"
+    if usage.free >= LOW_DISK_BYTES and share >= LOW_DISK_SHARE:
+        return [_finding(Status.OK, f"{free_de} frei in {folder}", f"{free_en} free in {folder}")]
+    full = usage.free < FULL_DISK_BYTES
+    return [
+        _finding(
+            Status.ERROR if full else Status.WARNING,
+            f"nur noch {free_de} frei ({percent}) auf dem Datenträger von {folder}"
+            + (": der Bot kann bald nichts mehr speichern" if full else ""),
+            f"only {free_en} free ({percent}) on the disk of {folder}"
+            + (": the bot may soon fail to save" if full else ""),
+            "Platz schaffen (alte Sicherungen, Logs: journalctl --vacuum-size=200M) oder [bot].data_dir auf einen "
+            "größeren Datenträger legen",
+            "free some space (old backups, logs: journalctl --vacuum-size=200M) or move [bot].data_dir to a larger "
+            "disk",
+        )
+    ]
+
+
+def _size(size: int, language: str) -> str:
+    if size >= 1_000_000_000:
+        shown = f"{size / 1_000_000_000:.1f}"
+        return (shown.replace(".", ",") if language == "de" else shown) + " GB"
+    return f"{size // 1_000_000} MB"
 
 
 def _credentials(config: Config, config_path: Path) -> tuple[Credentials | None, list[Finding]]:
@@ -383,6 +466,7 @@ async def _homeserver(
             return found
         found += await _encryption(probe, config.data_dir, credentials)
         found += await _rooms(probe, config)
+        found += await _coordinators(probe, config)
         return found
     finally:
         await probe.close()
@@ -510,6 +594,7 @@ async def _rooms(probe: Probe, config: Config) -> list[Finding]:
     except MatrixError as exc:
         return [_finding(Status.ERROR, f"Räume nicht prüfbar: {exc}", f"cannot check the rooms: {exc}")]
     found: list[Finding] = []
+    present: dict[str, str] = {}  # room id -> how the config names it, for the rooms the bot is in
     for room, where in entries:
         try:
             room_id = await probe.resolve_alias(room) if room.startswith("#") else room
@@ -526,23 +611,190 @@ async def _rooms(probe: Probe, config: Config) -> list[Finding]:
                     f"check the spelling or write the room id ({ROOM_ID_HELP.en})",
                 )
             )
-        elif room_id not in joined:
-            shown = room if room == room_id else f"{room} ({room_id})"
-            found.append(
-                _finding(
-                    Status.WARNING,
-                    f"{where}: der Bot ist nicht im Raum {shown}",
-                    f"{where}: the bot is not in the room {shown}",
-                    "den Bot in den Raum einladen (von einem Konto auf einem Server aus [invites])",
-                    "invite the bot into the room (from an account on a server in [invites])",
-                )
+            continue
+        shown = room if room == room_id else f"{room} ({room_id})"
+        if room_id in joined:
+            present.setdefault(room_id, shown)
+            continue
+        found.append(
+            _finding(
+                Status.WARNING,
+                f"{where}: der Bot ist nicht im Raum {shown}",
+                f"{where}: the bot is not in the room {shown}",
+                "den Bot in den Raum einladen (von einem Konto auf einem Server aus [invites])",
+                "invite the bot into the room (from an account on a server in [invites])",
             )
+        )
     if not found:
         found.append(
             _finding(
                 Status.OK,
                 f"der Bot ist in allen {len(entries)} Räumen der Konfiguration",
                 f"the bot is in all {len(entries)} rooms of the config",
+            )
+        )
+    for room_id, shown in present.items():
+        try:
+            state = await probe.room_state(room_id)
+        except MatrixError as exc:
+            found.append(
+                _finding(Status.ERROR, f"Raum {shown} nicht prüfbar: {exc}", f"cannot check the room {shown}: {exc}")
+            )
+            continue
+        found += _power(state, config.matrix.user_id, shown)
+        found += _members_may_invite(state, config, shown)
+    return found
+
+
+# What the bot sends into a room: replies and edits (messages; m.room.encrypted in an encrypted room) and reactions
+# that acknowledge a command. It never redacts, so the room's `redact` level does not matter to it.
+def sent_event_types(state: RoomState) -> tuple[str, str]:
+    return ("m.room.encrypted" if state.encrypted else "m.room.message", "m.reaction")
+
+
+def _level(value: Any, default: int) -> int:
+    """A power level as rooms store it: an integer, in old rooms also a string of one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def power_level(state: RoomState, user_id: str) -> int | None:
+    """`user_id`'s power level in the room; None for unlimited (a creator of a room of version 12 or later)."""
+    version = state.version
+    if version.isdigit() and int(version) >= 12 and user_id in state.creators:
+        return None
+    levels = state.power_levels
+    if levels is None:  # a room without m.room.power_levels: its creator has 100, everyone else 0
+        return 100 if user_id in state.creators else 0
+    users = levels.get("users")
+    users = users if isinstance(users, dict) else {}
+    default = _level(levels.get("users_default"), 0)
+    return _level(users.get(user_id, default), default)
+
+
+def needed_level(state: RoomState, event_type: str) -> int:
+    """The power level sending an `event_type` event takes: its entry in `events`, else `events_default`."""
+    levels = state.power_levels or {}
+    events = levels.get("events")
+    events = events if isinstance(events, dict) else {}
+    default = _level(levels.get("events_default"), 0)
+    return _level(events.get(event_type, default), default)
+
+
+def missing_power(state: RoomState, user_id: str) -> dict[str, int]:
+    """The event types the bot sends that its power level does not allow, with the level each takes."""
+    level = power_level(state, user_id)
+    if level is None:
+        return {}
+    needed = {kind: needed_level(state, kind) for kind in sent_event_types(state)}
+    return {kind: at_least for kind, at_least in needed.items() if at_least > level}
+
+
+def _power(state: RoomState, user_id: str, shown: str) -> list[Finding]:
+    missing = missing_power(state, user_id)
+    if not missing:
+        return []
+    level, needed = power_level(state, user_id), max(missing.values())
+    fix = Localized(
+        f"dem Bot im Raum {shown} mindestens Berechtigungsstufe {needed} geben: {ROLES_HELP.de}",
+        f"give the bot at least power level {needed} in the room {shown}: {ROLES_HELP.en}",
+    )
+    if "m.reaction" in missing and len(missing) == 1:
+        return [
+            Finding(
+                Status.WARNING,
+                Localized(
+                    f"der Bot darf im Raum {shown} nicht reagieren (Berechtigungsstufe {level}, Reaktionen brauchen "
+                    f"{needed}): Befehle, die er nur mit einer Reaktion bestätigt, bleiben scheinbar unbeantwortet",
+                    f"the bot may not react in the room {shown} (power level {level}, reactions need {needed}): "
+                    "commands it acknowledges with a reaction only look unanswered",
+                ),
+                fix,
+            )
+        ]
+    return [
+        Finding(
+            Status.ERROR,
+            Localized(
+                f"der Bot darf im Raum {shown} nicht schreiben: seine Berechtigungsstufe ist {level}, "
+                f"{' und '.join(f'{kind} braucht {n}' for kind, n in missing.items())}",
+                f"the bot may not write in the room {shown}: its power level is {level}, "
+                f"{' and '.join(f'{kind} needs {n}' for kind, n in missing.items())}",
+            ),
+            fix,
+        )
+    ]
+
+
+def members_not_allowed(state: RoomState, config: Config) -> list[str]:
+    """The room's members (but the bot) whose invites the bot declines."""
+    return sorted(m for m in state.members if m != config.matrix.user_id and not config.may_invite(m))
+
+
+def _members_may_invite(state: RoomState, config: Config, shown: str) -> list[Finding]:
+    """People in a project group's room expect to be able to invite the bot into their other rooms too."""
+    members = members_not_allowed(state, config)
+    if not members:
+        return []
+    named = ", ".join(members[:SHOWN_MEMBERS])
+    rest = len(members) - SHOWN_MEMBERS
+    servers = ", ".join(f'"{server}"' for server in sorted({m.partition(":")[2] for m in members}))
+    count_de = "1 Mitglied" if len(members) == 1 else f"{len(members)} Mitglieder"
+    count_en = "1 member" if len(members) == 1 else f"{len(members)} members"
+    may_de = "darf" if len(members) == 1 else "dürfen"
+    return [
+        _finding(
+            Status.WARNING,
+            f"{count_de} im Raum {shown} {may_de} den Bot nicht einladen (nicht in [invites]): {named}"
+            + (f" und {rest} weitere" if rest > 0 else ""),
+            f"{count_en} of the room {shown} may not invite the bot (not in [invites]): {named}"
+            + (f" and {rest} more" if rest > 0 else ""),
+            f"wenn sie den Bot einladen sollen: {servers} in [invites].allowed_servers aufnehmen (oder die Personen "
+            "in allowed_users)",
+            f"if they should be able to invite the bot: add {servers} to [invites].allowed_servers (or the people to "
+            "allowed_users)",
+        )
+    ]
+
+
+async def _coordinators(probe: Probe, config: Config) -> list[Finding]:
+    """A mistyped coordinator is a WARNING, not an error: the bot runs, only nobody has those rights. And a profile
+    lookup also answers 404 for a deactivated account, which the admin may know about."""
+    found: list[Finding] = []
+    for user_id in sorted(config.coordinators):
+        try:
+            exists = await probe.profile_exists(user_id)
+        except MatrixError as exc:  # another server not reachable, federation not allowed, profiles hidden
+            found.append(
+                _finding(
+                    Status.NOTE,
+                    f"[network].coordinators: {user_id} nicht prüfbar ({exc})",
+                    f"[network].coordinators: cannot check {user_id} ({exc})",
+                    "die Schreibweise selbst prüfen",
+                    "check its spelling yourself",
+                )
+            )
+            continue
+        if not exists:
+            found.append(
+                _finding(
+                    Status.WARNING,
+                    f"[network].coordinators: den Benutzer {user_id} kennt der Homeserver nicht; diese Person hat "
+                    "keine Koordinationsrechte",
+                    f"[network].coordinators: the homeserver knows no user {user_id}; these coordinator rights go to "
+                    "nobody",
+                    "Tippfehler? Die volle Matrix-ID eintragen (@name:server; Element zeigt sie im Profil der Person)",
+                    "a typo? Write the full Matrix id (@name:server; Element shows it in the person's profile)",
+                )
+            )
+    if config.coordinators and not found:
+        found.append(
+            _finding(
+                Status.OK,
+                f"die Konten aus [network].coordinators gibt es ({len(config.coordinators)})",
+                f"the accounts in [network].coordinators exist ({len(config.coordinators)})",
             )
         )
     return found

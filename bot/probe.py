@@ -7,6 +7,7 @@ so it can run next to the bot, before its first start, and as another Unix user 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -42,6 +43,17 @@ class ServerInfo:
 class Identity:
     user_id: str
     device_id: str | None
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """What doctor needs of a room's current state: who may send what, and who is in it."""
+
+    version: str  # the room version ("1" when m.room.create does not say)
+    creators: frozenset[str]  # who created it (its m.room.create's sender) and its additional_creators
+    power_levels: Mapping[str, Any] | None  # the content of m.room.power_levels; None if the room has none
+    encrypted: bool
+    members: frozenset[str]  # who has joined
 
 
 class Probe:
@@ -105,6 +117,52 @@ class Probe:
             return None
         raise MatrixError(f"{response.status_code} {response.message}")
 
+    async def room_state(self, room_id: str) -> RoomState:
+        """The room's current state, in one request (`GET /rooms/{id}/state`): m.room.power_levels alone would not
+        say who created it, whose power is unlimited from room version 12 on, nor whether it is encrypted (then the
+        bot's messages are m.room.encrypted events)."""
+        assert self._credentials is not None
+        method, path = Api.room_get_state(self._credentials.access_token, room_id)
+        status, answer = await self._answer(method, path)
+        if status != 200 or not isinstance(answer, list):
+            raise MatrixError(_error(status, answer))
+        events: dict[str, dict[str, Any]] = {}  # "type|state_key" -> event
+        members: set[str] = set()
+        for event in answer:
+            if not isinstance(event, dict) or not isinstance(event.get("content"), dict):
+                continue
+            kind, key = event.get("type"), event.get("state_key")
+            if kind == "m.room.member" and event["content"].get("membership") == "join" and isinstance(key, str):
+                members.add(key)
+            elif key == "":
+                events[str(kind)] = event
+        create = events.get("m.room.create", {})
+        content = create.get("content") or {}
+        extra = content.get("additional_creators") or []
+        creators = {str(create["sender"])} if create.get("sender") else set()
+        creators.update(user for user in extra if isinstance(user, str))
+        power_levels = events.get("m.room.power_levels")
+        return RoomState(
+            version=str(content.get("room_version") or "1"),
+            creators=frozenset(creators),
+            power_levels=power_levels["content"] if power_levels else None,
+            encrypted="m.room.encryption" in events,
+            members=frozenset(members),
+        )
+
+    async def profile_exists(self, user_id: str) -> bool:
+        """Whether the homeserver knows a profile for `user_id` (`GET /profile/{userId}`); False on a 404, which is
+        also what a deactivated account answers. For a user on another server the homeserver asks that one: its
+        errors (not reachable, federation not allowed) raise MatrixError."""
+        token = self._credentials.access_token if self._credentials is not None else None
+        method, path = Api.profile_get(user_id, token)
+        status, answer = await self._answer(method, path)
+        if status == 200:
+            return True
+        if status == 404:
+            return False
+        raise MatrixError(_error(status, answer))
+
     async def published_device_key(self) -> str | None:
         """The ed25519 key the homeserver hands out for the bot's device (what other clients encrypt for), or None
         when the device has uploaded no keys yet."""
@@ -148,6 +206,15 @@ class Probe:
             return False
         return True
 
+    async def _answer(self, method: str, path: str) -> tuple[int, Any]:
+        """The HTTP status and the JSON body (None if there is none) of a request."""
+        response = await self._raw(method, path)
+        async with response:
+            try:
+                return response.status, await response.json(content_type=None)
+            except (ValueError, aiohttp.ClientError):
+                return response.status, None
+
     async def _raw(self, method: str, path: str, body: str | None = None) -> aiohttp.ClientResponse:
         try:
             response: aiohttp.ClientResponse = await self._client.send(
@@ -162,6 +229,13 @@ class Probe:
             return await request(*args)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise MatrixError(_unreachable(exc)) from exc
+
+
+def _error(status: int, answer: Any) -> str:
+    """`M_FORBIDDEN Federation denied with partner.example.` from a Matrix error answer, else the HTTP status."""
+    if isinstance(answer, dict) and answer.get("errcode"):
+        return f"{answer['errcode']} {answer.get('error') or ''}".strip()
+    return f"HTTP {status}"
 
 
 def _unreachable(exc: BaseException) -> str:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sys
+import zoneinfo
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -13,11 +18,13 @@ from sqlalchemy import text
 
 from bot.cli import main
 from bot.config import load_config
-from bot.doctor import Status, diagnose
+from bot.doctor import Status, diagnose, members_not_allowed, missing_power, power_level
 from bot.matrix import Credentials
+from bot.probe import RoomState
 from storage import Database
 from storage.db import head_revision
 
+MB, GB = 1_000_000, 1_000_000_000
 CONFIG = """\
 [matrix]
 homeserver = "{homeserver}"
@@ -212,3 +219,128 @@ def test_in_english(tmp_path: Path) -> None:
     assert code == 1
     assert "ERROR    no credentials" in output
     assert "Result: 1 error." in output
+
+
+def hide_time_zone_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without the system's zoneinfo files and without the tzdata package. Undone by `zoneinfo.reset_tzpath`
+    (and monkeypatch for the modules)."""
+    zoneinfo.reset_tzpath(to=[])
+    for name in [name for name in sys.modules if name == "tzdata" or name.startswith("tzdata.")] or ["tzdata"]:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def test_missing_time_zone_data_is_an_error_that_says_to_install_tzdata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8").replace("[bot]\n", '[bot]\ntimezone = "Asia/Tokyo"\n'))
+    assert "OK Zeitzone Asia/Tokyo" in [
+        f"{f.status.name} {f.text.de}" for f in asyncio.run(diagnose(config, env={}, online=False))
+    ]
+
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")  # loaded before: the config still reads it from the cache
+    hide_time_zone_data(monkeypatch)
+    try:
+        code, output = doctor(config, "--offline")
+        assert code == 1
+        assert f"Konfiguration {config} ist gültig" in output
+        assert "FEHLER   keine Zeitzonendaten für Asia/Tokyo, Europe/Berlin" in output
+        assert "→ pip install tzdata (in der Umgebung des Bots" in output
+
+        # Never loaded before: the config cannot read it either, and the doctor says why.
+        config.write_text(config.read_text(encoding="utf-8").replace("Asia/Tokyo", "Pacific/Chatham"))
+        code, output = doctor(config, "--offline", "--language", "en")
+        assert code == 1
+        assert "'Pacific/Chatham' ist keine IANA-Zeitzone" in output
+        assert "ERROR    no time zone data for Europe/Berlin" in output and "→ pip install tzdata" in output
+    finally:
+        zoneinfo.reset_tzpath()
+    assert tokyo is zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize(
+    ("free", "total", "status", "text"),
+    [
+        (20 * GB, 100 * GB, Status.OK, "20,0 GB frei in "),
+        (400 * MB, 100 * GB, Status.WARNING, "nur noch 400 MB frei (0 %) auf dem Datenträger von "),
+        (2 * GB, 100 * GB, Status.WARNING, "nur noch 2,0 GB frei (2 %) auf dem Datenträger von "),
+        (40 * MB, 100 * GB, Status.ERROR, "nur noch 40 MB frei (0 %) auf dem Datenträger von "),
+        (600 * MB, 1 * GB, Status.OK, "600 MB frei in "),
+    ],
+)
+def test_little_free_space_where_the_data_lives_is_a_warning_and_too_little_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free: int, total: int, status: Status, text: str
+) -> None:
+    config = write_config(tmp_path)
+    asked: list[Path] = []
+
+    def disk_usage(path: Path) -> SimpleNamespace:
+        asked.append(path)
+        return SimpleNamespace(total=total, used=total - free, free=free)
+
+    monkeypatch.setattr(shutil, "disk_usage", disk_usage)
+    findings = asyncio.run(diagnose(config, env={}, online=False))
+    [disk] = [f for f in findings if "frei" in f.text.de]
+    assert disk.status is status
+    assert disk.text.de.startswith(text) and str(tmp_path) in disk.text.de
+    assert asked == [tmp_path]  # the data folder does not exist yet: the folder it will be created in
+    if status is not Status.OK:
+        assert disk.fix is not None and "[bot].data_dir auf einen größeren Datenträger" in disk.fix.de
+
+
+BOT = "@redi-bot:localhost"
+
+
+def room(
+    levels: dict[str, Any] | None = None,
+    *,
+    version: str = "10",
+    creators: frozenset[str] = frozenset({"@anna:localhost"}),
+    encrypted: bool = False,
+    members: frozenset[str] = frozenset(),
+) -> RoomState:
+    return RoomState(version, creators, levels, encrypted, members)
+
+
+# What Synapse gives a private room: the creator 100, everyone else 0, messages and reactions for everyone.
+PRIVATE_CHAT = {"users": {"@anna:localhost": 100}, "users_default": 0, "events_default": 0, "events": {}}
+
+
+def test_the_power_the_bot_needs_is_that_of_messages_and_reactions() -> None:
+    assert missing_power(room(PRIVATE_CHAT), BOT) == {}
+    assert missing_power(room(PRIVATE_CHAT | {"events_default": 50}), BOT) == {"m.room.message": 50, "m.reaction": 50}
+    assert missing_power(room(PRIVATE_CHAT | {"events": {"m.reaction": 10}}), BOT) == {"m.reaction": 10}
+    # In an encrypted room the bot's messages are m.room.encrypted events.
+    only_plain = PRIVATE_CHAT | {"events": {"m.room.message": 50}}
+    assert missing_power(room(only_plain, encrypted=True), BOT) == {}
+    assert missing_power(room(PRIVATE_CHAT | {"events": {"m.room.encrypted": 50}}, encrypted=True), BOT) == {
+        "m.room.encrypted": 50
+    }
+    # Its own level, the default level, and levels stored as strings (old rooms).
+    assert missing_power(room(PRIVATE_CHAT | {"events_default": 50, "users": {BOT: 50}}), BOT) == {}
+    assert missing_power(room(PRIVATE_CHAT | {"events_default": 50, "users_default": 50}), BOT) == {}
+    assert missing_power(room({"events_default": "50", "users": {BOT: "49"}}), BOT) == {
+        "m.room.message": 50,
+        "m.reaction": 50,
+    }
+    assert power_level(room({"users": {BOT: "viel"}, "users_default": 10}), BOT) == 10
+
+
+def test_creators_of_rooms_of_version_12_have_unlimited_power() -> None:
+    strict = PRIVATE_CHAT | {"events_default": 1000, "users": {}}
+    assert power_level(room(strict, version="12", creators=frozenset({BOT})), BOT) is None
+    assert missing_power(room(strict, version="12", creators=frozenset({BOT})), BOT) == {}
+    assert power_level(room(strict, version="11", creators=frozenset({BOT})), BOT) == 0
+    assert power_level(room(strict, version="org.example.12", creators=frozenset({BOT})), BOT) == 0
+    # A room without m.room.power_levels: its creator has 100, everyone else 0, and anyone may send.
+    assert power_level(room(None, creators=frozenset({BOT})), BOT) == 100
+    assert power_level(room(None), BOT) == 0 and missing_power(room(None), BOT) == {}
+
+
+def test_members_whose_invites_the_bot_would_decline(tmp_path: Path) -> None:
+    config_path = write_config(tmp_path)
+    config_path.write_text(config_path.read_text(encoding="utf-8") + 'allowed_users = ["@carla:other.net"]\n')
+    config = load_config(config_path, env={})
+    members = frozenset({BOT, "@anna:localhost", "@bernd:partner.org", "@carla:other.net", "@dora:other.net"})
+    assert members_not_allowed(room(members=members), config) == ["@bernd:partner.org", "@dora:other.net"]
+    assert members_not_allowed(room(members=frozenset({BOT, "@anna:localhost"})), config) == []

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import shutil
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import main
 from bot.clock import ShiftedClock
 from bot.config import load_config
+from bot.dev.client import DevClient
+from bot.dev.homeserver import Homeserver, RegisteredUser
 from bot.doctor import Finding, diagnose
 from bot.matrix import Credentials, password_login
 from tests.conftest import RunningBot, StartBot
-from tests.fixtures_matrix import MakeUser
+from tests.fixtures_matrix import MakeUser, RegisterUser
 
 pytestmark = pytest.mark.e2e
 
 
-async def started(start_bot: StartBot) -> RunningBot:
+async def started(start_bot: StartBot, **options: Any) -> RunningBot:
     """A bot whose config file is only for its user (it holds the password), as an admin keeps it."""
-    bot = await start_bot()
+    bot = await start_bot(**options)
     bot.config_path.chmod(0o600)
     return bot
 
@@ -138,3 +145,103 @@ async def test_a_revoked_login_is_an_error_that_names_the_login_command(start_bo
     assert revoked.startswith("ERROR der Homeserver nimmt den gespeicherten Zugang nicht mehr an (M_UNKNOWN_TOKEN")
     assert revoked.endswith(f"→ redi-bot login -c {bot.config_path}")
     assert not any("Verschlüsselung" in line for line in lines(findings))  # nothing more to ask with that token
+
+
+async def doctor(config_path: Path) -> tuple[int, str]:
+    """The command as an admin runs it (in a thread: it runs its own event loop, next to the bot's)."""
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["doctor", "-c", str(config_path)])
+    return result.exit_code, result.output
+
+
+async def change_power_levels(homeserver: Homeserver, admin: RegisteredUser, room_id: str, **change: Any) -> None:
+    """What a room admin does under Room settings → Roles & Permissions (here from her second device). A map such as
+    `users` is merged into the room's."""
+    base = f"{homeserver.base_url}/_matrix/client/v3"
+    path = f"{base}/rooms/{room_id}/state/m.room.power_levels/"
+    async with aiohttp.ClientSession() as session:
+        login = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": admin.user_id}}
+        async with session.post(f"{base}/login", json=login | {"password": admin.password}) as response:
+            assert response.status == 200, await response.text()
+            headers = {"Authorization": f"Bearer {(await response.json())['access_token']}"}
+        async with session.get(path, headers=headers) as response:
+            assert response.status == 200, await response.text()
+            levels = await response.json()
+        for key, value in change.items():
+            levels[key] = levels.get(key, {}) | value if isinstance(value, dict) else value
+        async with session.put(path, headers=headers, json=levels) as response:
+            assert response.status == 200, await response.text()
+
+
+async def test_a_room_where_the_bot_may_not_write_is_an_error(
+    start_bot: StartBot, register_user: RegisterUser, homeserver: Homeserver, tmp_path: Path
+) -> None:
+    bot = await started(start_bot)
+    account = await register_user("anna")
+    async with await DevClient.login(homeserver.base_url, account.user_id, account.password, tmp_path / "anna") as anna:
+        room = await anna.create_room(name="Projektgruppe eAkte", invite=[bot.user_id])
+        await anna.wait_for_join(room, bot.user_id)
+    with bot.config_path.open("a", encoding="utf-8") as config:
+        config.write(f'\n[rooms]\n"{room}" = "eAkte"\n')
+    assert not problems(await diagnose(bot.config_path, env={}))
+
+    # Anna lets only moderators write.
+    await change_power_levels(homeserver, account, room, events_default=50)
+    code, output = await doctor(bot.config_path)
+    assert code == 1
+    assert (
+        f"FEHLER   der Bot darf im Raum {room} nicht schreiben: seine Berechtigungsstufe ist 0, m.room.message braucht "
+        f"50 und m.reaction braucht 50\n         → dem Bot im Raum {room} mindestens Berechtigungsstufe 50 geben: "
+        "Element → Raumeinstellungen → Rollen & Berechtigungen"
+    ) in output
+    assert output.rstrip().endswith("Ergebnis: 1 Fehler.")
+
+    # The advice: the bot becomes a moderator.
+    await change_power_levels(homeserver, account, room, users={bot.user_id: 50})
+    code, output = await doctor(bot.config_path)
+    assert code == 0, output
+    assert output.rstrip().endswith("Alles in Ordnung.")
+
+
+async def test_coordinators_the_homeserver_does_not_know_are_a_warning(
+    start_bot: StartBot, register_user: RegisterUser
+) -> None:
+    carla = await register_user("carla")
+    typo = f"@{carla.localpart.replace('carla', 'karla')}:localhost"
+    remote = "@jemand:partner.example"  # federation is off on the test homeserver: it cannot ask partner.example
+    bot = await started(start_bot)
+    with bot.config_path.open("a", encoding="utf-8") as config:
+        config.write(f'\n[network]\ncoordinators = ["{carla.user_id}", "{typo}", "{remote}"]\n')
+
+    findings = await diagnose(bot.config_path, env={})
+    assert problems(findings) == [
+        f"WARNING [network].coordinators: den Benutzer {typo} kennt der Homeserver nicht; diese Person hat keine "
+        "Koordinationsrechte → Tippfehler? Die volle Matrix-ID eintragen (@name:server; Element zeigt sie im Profil "
+        "der Person)"
+    ]
+    [unknown] = [line for line in lines(findings) if remote in line]
+    assert unknown.startswith(f"NOTE [network].coordinators: {remote} nicht prüfbar (")
+    assert not any(carla.user_id in line for line in lines(findings))
+
+
+async def test_room_members_whose_invites_the_bot_would_decline_are_a_warning(
+    start_bot: StartBot, make_user: MakeUser
+) -> None:
+    anna = await make_user("anna")
+    bernd = await make_user("bernd")
+    # Only Anna may invite the bot (and people from partner.example): Bernd, in the same room, may not.
+    bot = await started(start_bot, servers=("partner.example",), users=(anna.user_id,))
+    room = await anna.create_room(name="Projektgruppe eAkte", invite=[bot.user_id, bernd.user_id])
+    await bernd.join(room)
+    await anna.wait_for_join(room, bot.user_id)
+    await anna.wait_for_join(room, bernd.user_id)
+    with bot.config_path.open("a", encoding="utf-8") as config:
+        config.write(f'\n[rooms]\n"{room}" = "eAkte"\n')
+
+    code, output = await doctor(bot.config_path)
+    assert code == 0
+    assert (
+        f"WARNUNG  1 Mitglied im Raum {room} darf den Bot nicht einladen (nicht in [invites]): {bernd.user_id}\n"
+        '         → wenn sie den Bot einladen sollen: "localhost" in [invites].allowed_servers aufnehmen (oder die '
+        "Personen in allowed_users)"
+    ) in output
+    assert "Ergebnis: 1 Warnung." in output
