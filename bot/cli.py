@@ -1,4 +1,5 @@
-"""Command line: `redi-bot run|login|db upgrade|demo|doctor|...`. The only place that configures logging."""
+"""Command line: `redi-bot run|login|db upgrade|doctor|backup|restore|privacy|import|export|demo`. The only place
+that configures logging."""
 
 from __future__ import annotations
 
@@ -462,7 +463,7 @@ def _user_id(text: str) -> str:
 @click.option("--offline", is_flag=True, help="den Homeserver nicht fragen / do not ask the homeserver")
 @click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 def doctor(config_path: Path, offline: bool, language: str) -> None:
-    """Prüft Konfiguration, Dateien, Datenbank, Anmeldung, Schlüssel und Räume / check the installation.
+    """Prüft Konfiguration, Dateien, Datenbank, Anmeldung, Schlüssel, Räume und Rechte / check the installation.
 
     Ändert nichts (legt nichts an, migriert nichts), läuft also auch neben dem Bot; als Benutzer des Bots
     aufrufen. Exit-Code 1 bei Fehlern, sonst 0. / Changes nothing; run it as the bot's user. Exit code 1 on
