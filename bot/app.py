@@ -13,8 +13,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, Reloaded, load_config, reload_config
 from bot.dispatch import Dispatcher, Feature, FileSource, Router
 from bot.matrix import MatrixError, MatrixTransport
+from bot.monitor import Monitor
 from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
+from bot.status import StatusServer
 from commands import decisions, expertise, help, meetings, privacy, substitutions
 from commands.introduction import Introductions
 from storage import Database
@@ -50,6 +52,8 @@ class App:
     scheduler: Scheduler
     planner: Planner
     greeter: Introductions | None = None
+    monitor: Monitor | None = None
+    status: StatusServer | None = field(default=None, init=False)  # /health and /metrics, if configured
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
     _caught_up: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -63,6 +67,13 @@ class App:
         """Migrate, connect, start the scheduler; then `run()` syncs until `stop()`."""
         self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         await self.db.upgrade()
+        if self.config.monitoring_listen is not None and self.monitor is not None:
+            # Before connecting: while the homeserver is not reached yet, /health already says so.
+            host, port = self.config.monitoring_listen
+            self.status = StatusServer(
+                self.monitor, self.db, host, port, jobs_pending=lambda: len(self.scheduler.job_ids())
+            )
+            await self.status.start()
         async with self.db.transaction() as repos:
             if await repos.decisions.rebuild_index_if_stale():
                 log.info("rebuilt the decision search index (a new index format, or the analysis or synonyms changed)")
@@ -114,6 +125,8 @@ class App:
         self.transport.config = config
         if self.greeter is not None:
             self.greeter.config = config
+        if self.monitor is not None:
+            self.monitor.alerts.config = config
 
     async def _with_room_ids(self, config: Config) -> Config:
         """`config` with the room ids its room aliases stand for, asked from the homeserver. An alias it cannot
@@ -125,6 +138,7 @@ class App:
                 key
                 for key, named in (
                     ("[network].network_room", alias == config.network_room),
+                    ("[bot].admin_room", alias == config.admin_room),
                     (f'[rooms] "{alias}"', alias in config.room_groups),
                 )
                 if named
@@ -211,6 +225,10 @@ class App:
             await _finish(self._outbox, grace)
         await self.dispatcher.close()
         await self.scheduler.shutdown(grace)
+        if self.monitor is not None:  # alerts not sent by now stay in the outbox for the next start
+            await self.monitor.alerts.close(grace)
+        if self.status is not None:
+            await self.status.stop()
         await self._flush_tally(again=False)
         await self.transport.stop(grace)
         await self.db.dispose()
@@ -245,15 +263,27 @@ class Parts:
     scheduler: Scheduler
     planner: Planner
     outbox: Outbox
+    monitor: Monitor
 
 
-def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, files: FileSource | None) -> Parts:
+def build_parts(
+    config: Config,
+    clock: Clock,
+    db: Database,
+    sender: Sender,
+    files: FileSource | None,
+    monitor: Monitor | None = None,
+) -> Parts:
+    monitor = monitor or Monitor.create(config, clock, db)
     scheduler = Scheduler(clock)
-    env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace)
+    env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace, observer=monitor)
     planner = Planner([jobs for feature in FEATURES if feature.jobs for jobs in feature.jobs(env, config)])
-    dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=files, planner=planner)
+    dispatcher = Dispatcher(
+        routers=all_routers(), config=config, db=db, clock=clock, files=files, planner=planner, monitor=monitor
+    )
     outbox = Outbox(db, sender, dispatcher.registry.sent_hooks, clock)
-    return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox)
+    monitor.alerts.outbox = outbox  # alerts go out (and are retried) like every other message
+    return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox, monitor=monitor)
 
 
 def open_database(config: Config) -> Database:
@@ -265,8 +295,9 @@ def open_database(config: Config) -> Database:
 def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     db = open_database(config)
-    transport = MatrixTransport(config, db, clock)
-    parts = build_parts(config, clock, db, sender=transport, files=transport)
+    monitor = Monitor.create(config, clock, db)
+    transport = MatrixTransport(config, db, clock, monitor)
+    parts = build_parts(config, clock, db, sender=transport, files=transport, monitor=monitor)
     transport.outbox = parts.outbox
     greeter = Introductions(db, parts.outbox, config, clock)
     transport.greeter = greeter
@@ -279,4 +310,5 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         scheduler=parts.scheduler,
         planner=parts.planner,
         greeter=greeter,
+        monitor=monitor,
     )
