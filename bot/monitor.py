@@ -257,6 +257,7 @@ class Monitor:
     metrics: Metrics
     alerts: Alerts
     _down_since: datetime | None = field(default=None, init=False)
+    _unreachable: asyncio.Event = field(default_factory=asyncio.Event, init=False)  # set while syncs fail
 
     @classmethod
     def create(cls, config: Config, clock: Clock, db: Database | None = None) -> Monitor:
@@ -275,6 +276,7 @@ class Monitor:
     def synced(self) -> None:
         """A sync succeeded: an outage long enough to matter ends with an alert (it could not be sent before)."""
         self.metrics.synced()
+        self._unreachable.clear()
         since, self._down_since = self._down_since, None
         if since is not None:
             now = self.alerts.clock.now()
@@ -286,6 +288,11 @@ class Monitor:
         self.request_failed(kind)
         if self._down_since is None:
             self._down_since = self.alerts.clock.now()
+        self._unreachable.set()
+
+    async def wait_unreachable(self) -> None:
+        """Until a sync failed (and none succeeded since): the outage has begun for the bot."""
+        await self._unreachable.wait()
 
     def request_failed(self, kind: str) -> None:
         """`kind`: unreachable, error, or rate_limited (429)."""
