@@ -235,7 +235,12 @@ class App:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """start → run until `stop` is set → stop; used by the CLI and the demo."""
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            if self.status is not None:  # the port must be free for the next try
+                await self.status.stop()
+            raise
         runner = asyncio.create_task(self.run())
         waiter = asyncio.create_task(stop.wait())
         try:

@@ -4,10 +4,13 @@ and without what people wrote, and the config keys."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import re
+import socket
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -324,3 +327,23 @@ def test_a_wrong_monitoring_key_is_named(tmp_path: Path, extra: str, key: str, s
     with pytest.raises(ConfigError) as error:
         load_config(write(tmp_path, extra), env={})
     assert error.value.key == key and says in str(error.value)
+
+
+async def test_log_format_json_on_the_command_line(tmp_path: Path) -> None:
+    """`redi-bot --log-format json run`: every line on stderr is a JSON object (here: the endpoint it opened, then the
+    refusal to start without credentials, which click prints as text after the log)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write(tmp_path, f'[bot]\ndata_dir = "{tmp_path}"\n[monitoring]\nlisten = "127.0.0.1:{port}"\n')
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--log-format", "json", "run", "-c", str(config),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    lines = err.decode().splitlines()
+    assert proc.returncode == 1 and "redi-bot login" in lines[-1]
+    logged = [json.loads(line) for line in lines[:-1]]
+    opened = next(line for line in logged if line["logger"] == "bot.status")
+    assert opened["level"] == "INFO" and {"time", "message"} <= set(opened)
+    assert opened["message"] == f"health and metrics on http://127.0.0.1:{port}/health and /metrics"
