@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client import generate_latest
 
 from bot.clock import ShiftedClock
 from bot.dev.client import DevClient, ReceivedMessage
@@ -48,10 +49,13 @@ def from_bot(bot: RunningBot, fragment: str) -> Callable[[ReceivedMessage], bool
     return lambda m: m.sender == bot.user_id and fragment in m.body
 
 
+def answers(bot: RunningBot, event_id: str) -> Callable[[ReceivedMessage], bool]:
+    return lambda m: m.sender == bot.user_id and m.reply_to == event_id
+
+
 async def ask(user: DevClient, room: str, bot: RunningBot, body: str) -> str:
     event_id = await user.send_text(room, body)
-    reply = await user.wait_for_message(lambda m: m.sender == bot.user_id and m.reply_to == event_id, timeout=30)
-    return reply.body
+    return (await user.wait_for_message(answers(bot, event_id), timeout=30)).body
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -176,3 +180,20 @@ async def test_an_outage_is_reported_in_the_admin_room_when_the_homeserver_is_ba
         for user in users:
             await user.close()
         await server.stop()
+
+
+async def test_rate_limits_of_the_homeserver_are_counted(
+    start_bot: StartBot, make_user: MakeUser, homeserver: Homeserver
+) -> None:
+    bot = await start_bot()
+    await homeserver.set_message_ratelimit(bot.user_id, messages_per_second=1, burst_count=1)
+    jan = await make_user("jan")
+    room = await jan.create_room(name="Viel los", invite=[bot.user_id])
+    await jan.wait_for_join(room, bot.user_id)
+    sent = [await jan.send_text(room, "!ping") for _ in range(5)]
+    for event_id in sent:
+        await jan.wait_for_message(answers(bot, event_id), timeout=60)
+    assert bot.app is not None and bot.app.monitor is not None
+    text = generate_latest(bot.app.monitor.metrics.registry).decode()
+    assert sample(text, "redi_homeserver_errors_total", kind="rate_limited") >= 1
+    assert sample(text, "redi_commands_total", command="ping", outcome="ok") == 5
