@@ -14,8 +14,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, Reloaded, load_config, reload_config
 from bot.dispatch import Dispatcher, Feature, FileSource, Router
 from bot.matrix import MatrixError, MatrixTransport
+from bot.monitor import Monitor
 from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
+from bot.status import StatusServer
 from bot.web import WebServer
 from commands import decisions, expertise, help, meetings, privacy, substitutions
 from commands.introduction import Introductions
@@ -54,6 +56,8 @@ class App:
     planner: Planner
     greeter: Introductions | None = None
     web: WebServer | None = None  # [web]: calendar feeds
+    monitor: Monitor | None = None
+    status: StatusServer | None = field(default=None, init=False)  # /health and /metrics, if configured
     _planning: asyncio.Task[None] | None = field(default=None, init=False)
     _outbox: asyncio.Task[None] | None = field(default=None, init=False)
     _caught_up: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -81,6 +85,13 @@ class App:
 
     async def _start(self) -> None:
         await self.db.upgrade()
+        if self.config.monitoring_listen is not None and self.monitor is not None:
+            # Before connecting: while the homeserver is not reached yet, /health already says so.
+            host, port = self.config.monitoring_listen
+            self.status = StatusServer(
+                self.monitor, self.db, host, port, jobs_pending=lambda: len(self.scheduler.job_ids())
+            )
+            await self.status.start()
         async with self.db.transaction() as repos:
             if await repos.decisions.rebuild_index_if_stale():
                 log.info("rebuilt the decision search index (a new index format, or the analysis or synonyms changed)")
@@ -134,6 +145,8 @@ class App:
         self.transport.config = config
         if self.greeter is not None:
             self.greeter.config = config
+        if self.monitor is not None:
+            self.monitor.alerts.config = config
 
     async def _with_room_ids(self, config: Config) -> Config:
         """`config` with the room ids its room aliases stand for, asked from the homeserver. An alias it cannot
@@ -145,6 +158,7 @@ class App:
                 key
                 for key, named in (
                     ("[network].network_room", alias == config.network_room),
+                    ("[bot].admin_room", alias == config.admin_room),
                     (f'[rooms] "{alias}"', alias in config.room_groups),
                 )
                 if named
@@ -231,6 +245,10 @@ class App:
             await _finish(self._outbox, grace)
         await self.dispatcher.close()
         await self.scheduler.shutdown(grace)
+        if self.monitor is not None:  # alerts not sent by now stay in the outbox for the next start
+            await self.monitor.alerts.close(grace)
+        if self.status is not None:
+            await self.status.stop()
         await self._flush_tally(again=False)
         if self.web is not None:
             await self.web.stop()
@@ -240,7 +258,12 @@ class App:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """start → run until `stop` is set → stop; used by the CLI and the demo."""
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            if self.status is not None:  # the port must be free for the next try
+                await self.status.stop()
+            raise
         runner = asyncio.create_task(self.run())
         waiter = asyncio.create_task(stop.wait())
         try:
@@ -268,15 +291,27 @@ class Parts:
     scheduler: Scheduler
     planner: Planner
     outbox: Outbox
+    monitor: Monitor
 
 
-def build_parts(config: Config, clock: Clock, db: Database, sender: Sender, files: FileSource | None) -> Parts:
+def build_parts(
+    config: Config,
+    clock: Clock,
+    db: Database,
+    sender: Sender,
+    files: FileSource | None,
+    monitor: Monitor | None = None,
+) -> Parts:
+    monitor = monitor or Monitor.create(config, clock, db)
     scheduler = Scheduler(clock)
-    env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace)
+    env = JobEnv(db=db, scheduler=scheduler, sender=sender, clock=clock, grace=config.reminder_grace, observer=monitor)
     planner = Planner([jobs for feature in FEATURES if feature.jobs for jobs in feature.jobs(env, config)])
-    dispatcher = Dispatcher(routers=all_routers(), config=config, db=db, clock=clock, files=files, planner=planner)
+    dispatcher = Dispatcher(
+        routers=all_routers(), config=config, db=db, clock=clock, files=files, planner=planner, monitor=monitor
+    )
     outbox = Outbox(db, sender, dispatcher.registry.sent_hooks, clock)
-    return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox)
+    monitor.alerts.outbox = outbox  # alerts go out (and are retried) like every other message
+    return Parts(dispatcher=dispatcher, scheduler=scheduler, planner=planner, outbox=outbox, monitor=monitor)
 
 
 def open_database(config: Config) -> Database:
@@ -288,8 +323,9 @@ def open_database(config: Config) -> Database:
 def build_app(config: Config, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     db = open_database(config)
-    transport = MatrixTransport(config, db, clock)
-    parts = build_parts(config, clock, db, sender=transport, files=transport)
+    monitor = Monitor.create(config, clock, db)
+    transport = MatrixTransport(config, db, clock, monitor)
+    parts = build_parts(config, clock, db, sender=transport, files=transport, monitor=monitor)
     transport.outbox = parts.outbox
     greeter = Introductions(db, parts.outbox, config, clock)
     transport.greeter = greeter
@@ -315,4 +351,5 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
         planner=parts.planner,
         greeter=greeter,
         web=web,
+        monitor=monitor,
     )

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from click.core import ParameterSource
@@ -29,11 +29,33 @@ CONFIG_OPTION = click.option(
 )
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def log_handler(log_format: str, stream: IO[str] | None = None) -> logging.Handler:
+    """Where the log goes (stderr): readable lines, or one JSON object a line for a log collector, whose fields include
+    the running command's `room`, `command` and `ref` (the reference id of an internal error)."""
+    from bot.monitor import CommandFields
+
+    handler = logging.StreamHandler(stream)
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                datefmt="%Y-%m-%dT%H:%M:%S%z",
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(CommandFields())
+    return handler
+
+
+def _setup_logging(verbose: bool, log_format: str = "text") -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[log_handler(log_format)])
     # nio logs every request at INFO and warns about unverified devices on each send: too chatty.
     logging.getLogger("nio").setLevel(logging.DEBUG if verbose else logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -51,7 +73,14 @@ def _load(config_path: Path) -> Config:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="redi-bot")
 @click.option("-v", "--verbose", is_flag=True, help="Mehr Protokoll / debug logging")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Protokoll als lesbarer Text oder als JSON-Zeilen (Felder room, command, ref) / log as text or JSON lines",
+)
+def main(verbose: bool, log_format: str) -> None:
     """redi-bot: der Matrix-Bot für re@di – regional.digital.
 
     \b
@@ -60,7 +89,7 @@ def main(verbose: bool) -> None:
       redi-bot login -c config.toml  einmal anmelden (Gerät und Token werden gespeichert)
       redi-bot run -c config.toml    den Bot starten
     """
-    _setup_logging(verbose)
+    _setup_logging(verbose, log_format)
 
 
 @main.command()

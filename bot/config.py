@@ -143,6 +143,10 @@ class Config:
     decisions_by_coordinators_only: bool = False
     retention: Retention = field(default_factory=Retention)
     web: WebConfig | None = None  # off unless [web].listen is set
+    admin_room: str | None = None  # alerts for the admins (internal errors, missed reminders, outages)
+    monitoring_listen: tuple[str, int] | None = None  # host and port of /health and /metrics; None: off
+    homeserver_down_alert: timedelta = timedelta(minutes=5)  # an outage at least this long is reported
+    alert_interval: timedelta = timedelta(minutes=10)  # at most one alert of a kind per interval
 
     def may_invite(self, user_id: str) -> bool:
         server = user_id.partition(":")[2]
@@ -154,8 +158,8 @@ class Config:
     def room_aliases(self) -> list[str]:
         """The room aliases (`#eakte:example.org`) the config names where a room id can stand: the homeserver
         resolves them at start (and on a reload) into the room ids the bot compares with."""
-        rooms = [self.network_room, *self.room_groups] if self.network_room else list(self.room_groups)
-        return list(dict.fromkeys(room for room in rooms if is_room_alias(room)))
+        rooms = [self.network_room, self.admin_room, *self.room_groups]
+        return list(dict.fromkeys(room for room in rooms if room and is_room_alias(room)))
 
     def with_room_ids(self, ids: Mapping[str, str]) -> tuple[Config, list[str]]:
         """The config with every room alias replaced by the room id the homeserver gave for it (`ids`); an alias
@@ -166,6 +170,9 @@ class Config:
         network_room = self.network_room
         if network_room is not None and is_room_alias(network_room):
             network_room = ids.get(network_room)
+        admin_room = self.admin_room
+        if admin_room is not None and is_room_alias(admin_room):
+            admin_room = ids.get(admin_room)
         room_groups = {room: group for room, group in self.room_groups.items() if not is_room_alias(room)}
         for alias, group in self.room_groups.items():
             room_id = ids.get(alias) if is_room_alias(alias) else None
@@ -177,7 +184,7 @@ class Config:
                     f'[rooms] "{alias}" = "{group}" is the room {room_id}, which [rooms] already gives the group '
                     f'"{known}"; it stays in "{known}"'
                 )
-        return replace(self, network_room=network_room, room_groups=room_groups), problems
+        return replace(self, network_room=network_room, admin_room=admin_room, room_groups=room_groups), problems
 
 
 def is_room_alias(room: str) -> bool:
@@ -257,6 +264,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
             "decisions",
             "privacy",
             "web",
+            "monitoring",
         },
     )
     m = root.table("matrix", {"homeserver", "user_id", "password", "access_token", "device_id", "device_name"})
@@ -290,6 +298,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
             "timezone",
             "max_command_age_seconds",
             "reminder_grace_seconds",
+            "admin_room",
         },
     )
     data_dir = Path(b.string("data_dir", "data") or "data").expanduser()
@@ -309,6 +318,10 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(b.key("timezone"), f"{tz_name!r} ist keine IANA-Zeitzone wie Europe/Berlin") from exc
+
+    admin_room = b.string("admin_room")
+    if admin_room and not (_ROOM_ID.match(admin_room) or _ROOM_ALIAS.match(admin_room)):
+        raise ConfigError(b.key("admin_room"), f"{admin_room!r} ist {_NO_ROOM}")
 
     n = root.table("network", {"cities", "groups", "network_room", "coordinators"})
     cities = n.strings("cities") if "cities" in n.data else DEFAULT_CITIES
@@ -400,6 +413,10 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
             f"0 (behalten) oder mindestens {RECORDS_MINIMUM_DAYS} / 0 (keep) or at least {RECORDS_MINIMUM_DAYS}",
         )
 
+    mo = root.table("monitoring", {"listen", "homeserver_down_minutes", "alert_interval_minutes"})
+    listen = mo.string("listen")
+    monitoring_listen = _listen_address(listen, mo.key("listen")) if listen else None
+
     return Config(
         web=_web(root.table("web", {"listen", "public_url"})),
         matrix=matrix,
@@ -426,23 +443,25 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
         substitution_suggestions=suggestions,
         decisions_by_coordinators_only=who_may_log == "coordinators",
         retention=retention,
+        admin_room=admin_room,
+        monitoring_listen=monitoring_listen,
+        homeserver_down_alert=timedelta(minutes=mo.integer("homeserver_down_minutes", 5, minimum=1)),
+        alert_interval=timedelta(minutes=mo.integer("alert_interval_minutes", 10, minimum=0)),
     )
 
 
-def listen_address(table: _Table, name: str) -> tuple[str, int] | None:
-    """A "host:port" to listen on ("127.0.0.1:8080", "[::1]:8080"), or None when not set."""
-    value = table.string(name)
-    if not value:
-        return None
-    host, _, port = value.rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(table.key(name), f"{value!r}: erwartet Adresse:Port, z. B. 127.0.0.1:8080")
-    return host, int(port)
+def _listen_address(text: str, key: str) -> tuple[str, int]:
+    """`host:port` (an IPv6 host in brackets: `[::1]:9464`) of the monitoring endpoint."""
+    match = re.fullmatch(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.\-]+)):(?P<port>\d{1,5})", text)
+    port = int(match["port"]) if match else 0
+    if match is None or not 1 <= port <= 65535:
+        raise ConfigError(key, f'{text!r} ist keine Adresse wie "127.0.0.1:9464" (Rechner:Port, Port 1–65535)')
+    return match["v6"] or match["host"], port
 
 
 def _web(table: _Table) -> WebConfig | None:
-    address = listen_address(table, "listen")
+    listen = table.string("listen")
+    address = _listen_address(listen, table.key("listen")) if listen else None
     public_url = table.string("public_url")
     if address is None:
         if public_url:
@@ -476,6 +495,9 @@ RELOADABLE: Mapping[str, str] = {
     "page_size": "[expertise].page_size",
     "substitution_suggestions": "[substitutions].suggestions",
     "decisions_by_coordinators_only": "[decisions].who_may_log",
+    "admin_room": "[bot].admin_room",  # read for every alert
+    "homeserver_down_alert": "[monitoring].homeserver_down_minutes",
+    "alert_interval": "[monitoring].alert_interval_minutes",
 }
 # What only a restart changes: the account and its connection, where the data lives, and what is built once at
 # start: the search index (synonyms), the scheduled messages (prefix, language, time zone, reminder lead and grace).
@@ -492,6 +514,7 @@ NEEDS_RESTART: Mapping[str, str] = {
     "retention": "[privacy]",  # the daily purge is planned with it at start
     "activity_window": "[expertise].activity_days",  # the purge deletes older activity: it must not change unseen
     "web": "[web]",  # the web server listens from the start
+    "monitoring_listen": "[monitoring].listen",  # the endpoint is opened at start
 }
 
 

@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import BadArgument, Forbidden, Localized, NotFound, UserError, render
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
+from bot.monitor import CommandTrace, Monitor, current_command
 from bot.outbox import SentHook, outgoing
 from bot.replies import Attachment, Followup, Reply, md_code
 from bot.schedule_texts import MESSAGES as SCHEDULE_MESSAGES
@@ -555,8 +556,10 @@ class Dispatcher:
         files: FileSource | None = None,
         planner: Planner | None = None,
         tally: SearchTally | None = None,
+        monitor: Monitor | None = None,
     ) -> None:
         self.files = files
+        self.monitor = monitor or Monitor.create(config, clock, db)
         self.planner = planner
         self.tally = tally or SearchTally()
         self.registry = Registry(routers)
@@ -591,13 +594,26 @@ class Dispatcher:
             text = message.body[len(self.config.command_prefix) :].strip()
             name = text.split(maxsplit=1)[0]
             rest = text[len(name) :].strip()
+        trace = CommandTrace(room=message.room_id)
+        token = current_command.set(trace)  # the log lines of this command carry its room, name and reference
         try:
-            return await self._run(message, name, rest, reaction)
-        except Exception:
-            ref = secrets.token_hex(4)
-            log.exception("command %r from %s in %s failed [ref %s]", name, message.sender, message.room_id, ref)
-            t = await self._translator(message.sender)
-            return Reply.text(t("error.internal", ref=ref))
+            try:
+                reply = await self._run(message, name, rest, reaction)
+            except Exception:
+                trace.outcome, trace.ref = "internal_error", secrets.token_hex(4)
+                log.exception(
+                    "command %r from %s in %s failed [ref %s]", name, message.sender, message.room_id, trace.ref
+                )
+                t = await self._translator(message.sender)
+                reply = Reply.text(t("error.internal", ref=trace.ref))
+            if reply is not None:
+                if trace.command is None:  # a word that names no command
+                    trace.outcome = "user_error"
+                log.info("handled %s in %s: %s", trace.command or "an unknown command", message.room_id, trace.outcome)
+                self.monitor.command(trace)
+            return reply
+        finally:
+            current_command.reset(token)
 
     async def _changed(self, message: IncomingMessage) -> None:
         watchers = [w for r in self.registry.routers for w in r.change_watchers]
@@ -632,6 +648,8 @@ class Dispatcher:
             sub = self.registry.subcommand(command, first)
             if sub is not None:
                 command, name, rest = sub, f"{name} {first}", "".join(tail)
+        if command is not None and (trace := current_command.get()) is not None:
+            trace.command = f"{command.parent.name} {command.name}" if command.parent else command.name
         callbacks: list[Callable[[], Awaitable[None]]] = []
         attachment: Attachment | None = None
         quoted: Quoted | None = None
@@ -715,6 +733,8 @@ class Dispatcher:
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
                     reply = dataclasses.replace(reply, outboxed=True)
         except UserError as error:
+            if (trace := current_command.get()) is not None:
+                trace.outcome = "refused" if isinstance(error, Forbidden) else "user_error"
             text = self.render_error(error, t.language)
             if error.show_usage and command is not None and reaction is None:
                 text += "\n\n" + t("error.usage", usage=command.usage(prefix, t.language))

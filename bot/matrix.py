@@ -51,6 +51,7 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.clock import Clock
 from bot.config import Config
 from bot.dispatch import AttachmentTooLarge, IncomingMessage, Quoted
+from bot.monitor import Monitor
 from bot.outbox import Outbox, PermanentSendError, outgoing
 from bot.replies import Attachment, Reply
 from storage import Database
@@ -243,10 +244,11 @@ async def password_login(config: Config, password: str) -> Credentials:
 
 
 class MatrixTransport:
-    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+    def __init__(self, config: Config, db: Database, clock: Clock, monitor: Monitor | None = None) -> None:
         self.config = config
         self.db = db
         self.clock = clock
+        self.monitor = monitor or Monitor.create(config, clock, db)  # metrics, and alerts for the admin room
         self.client: AsyncClient | None = None
         self._handler: MessageHandler | None = None
         self._stopping = asyncio.Event()
@@ -327,6 +329,8 @@ class MatrixTransport:
             await client.close()
             raise LoginRequired(f"Der gespeicherte Zugang gehört zu {whoami.user_id}; `redi-bot login`")
         self.client = client
+        # nio retries a 429 itself (as the homeserver asks) and runs the response callbacks only for those.
+        client.add_response_callback(self._rate_limited, ErrorResponse)
         self._remember_room_keys()
         try:
             if client.should_upload_keys:
@@ -335,8 +339,19 @@ class MatrixTransport:
             log.warning("uploading the encryption keys failed; retrying after the first sync", exc_info=True)
         log.info("connected as %s (device %s)", credentials.user_id, credentials.device_id)
 
+    def _rate_limited(self, response: ErrorResponse) -> None:
+        if str(response.status_code) in {"M_LIMIT_EXCEEDED", "429"}:
+            self.monitor.request_failed("rate_limited")
+
     async def run(self, handler: MessageHandler) -> None:
         """Sync until `stop()`; survives homeserver outages with capped exponential backoff."""
+        self.monitor.metrics.syncing = True  # what /health reports
+        try:
+            await self._sync_loop(handler)
+        finally:
+            self.monitor.metrics.syncing = False
+
+    async def _sync_loop(self, handler: MessageHandler) -> None:
         assert self.client is not None, "connect() first"
         self._handler = handler
         client = self.client
@@ -368,15 +383,18 @@ class MatrixTransport:
                 response = sync.result()
             except (aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("homeserver not reachable (%s); trying again in %.1f s", exc, backoff)
+                self.monitor.sync_failed("unreachable")
                 response = None
             except Exception:
                 log.exception("sync failed; retrying in %.1f s", backoff)
+                self.monitor.sync_failed("error")
                 response = None
             if not isinstance(response, SyncResponse):
                 if getattr(response, "status_code", None) == "M_UNKNOWN_TOKEN":
                     raise LoginRequired("Der Zugang des Bots wurde widerrufen; bitte `redi-bot login` und neu starten")
                 if response is not None:
                     log.warning("sync error %s; retrying in %.0f s", getattr(response, "message", response), backoff)
+                    self.monitor.sync_failed("error")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -384,6 +402,7 @@ class MatrixTransport:
             if backoff > MAX_BACKOFF_S / 4:
                 log.info("homeserver reachable again")
             backoff = MAX_BACKOFF_S / 4
+            self.monitor.synced()
             await self._after_sync()
             try:
                 # The very first sync of a new bot only establishes where "now" is: history is not answered.
@@ -708,14 +727,18 @@ class MatrixTransport:
 
     async def _answer(self, message: IncomingMessage) -> None:
         assert self._handler is not None and self.outbox is not None
+        received = asyncio.get_running_loop().time()
         try:
             reply = await self._handler(message)
             if reply is None:
                 return
             if reply.outboxed:  # stored with the command's effect: sent from there, and marked
-                await self.outbox.deliver(message.event_id)
+                sent = await self.outbox.deliver(message.event_id)
             else:
                 await self.outbox.send_now(outgoing(message.event_id, message.room_id, message.reply_relation(), reply))
+                sent = True
+            if sent:  # what waits for a retry is measured by nobody: its latency is the outbox backlog's business
+                self.monitor.replied(asyncio.get_running_loop().time() - received)
         except Exception:
             log.exception("could not answer %s in %s", message.event_id, message.room_id)
 
@@ -1086,6 +1109,7 @@ class MatrixTransport:
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 status, message = "unreachable", str(exc)
+                self.monitor.request_failed("unreachable")
                 # nio marks the room as "sharing a key" before claiming one-time keys and never unmarks it when
                 # that request fails: every later send into the room would wait for ever.
                 sharing = client.sharing_session.pop(room_id, None)
@@ -1095,6 +1119,7 @@ class MatrixTransport:
                 if isinstance(response, RoomSendResponse):
                     return str(response.event_id)
                 status, message = str(getattr(response, "status_code", "")), str(response.message)
+                self.monitor.request_failed("error")
                 if status in PERMANENT_ERRORS:
                     raise PermanentSendError(f"sending to {room_id} was refused: {status} {message}")
             if loop.time() + delay > deadline:

@@ -70,13 +70,36 @@ def _same(content: dict[str, Any], late: bool) -> dict[str, Any]:
     return content
 
 
+class DeliveryObserver(Protocol):
+    """Told of every scheduled message's fate (`bot.monitor.Monitor`: metrics, and an alert for a missed one)."""
+
+    def delivered(self, kind: str, ref_id: int, due: datetime, outcome: str) -> None:
+        """`outcome`: sent, late or missed."""
+        ...
+
+
+def _report(observer: DeliveryObserver | None, message: DueMessage, outcome: str) -> None:
+    if observer is not None:
+        observer.delivered(message.kind, message.ref_id, message.due, outcome)
+
+
 Combine = Callable[[Sequence[tuple["DueMessage", bool]]], dict[str, Any]]
 """Builds one message for several due at the same time in the same room, from (message, late) pairs."""
 
 
-async def deliver(message: DueMessage, *, db: Database, sender: Sender, clock: Clock, grace: timedelta) -> Delivery:
+async def deliver(
+    message: DueMessage,
+    *,
+    db: Database,
+    sender: Sender,
+    clock: Clock,
+    grace: timedelta,
+    observer: DeliveryObserver | None = None,
+) -> Delivery:
     """Send `message` unless it was already sent; record it as missed if it is older than `grace`."""
-    [result] = await deliver_batch([message], db=db, sender=sender, clock=clock, grace=grace, combine=_single)
+    [result] = await deliver_batch(
+        [message], db=db, sender=sender, clock=clock, grace=grace, combine=_single, observer=observer
+    )
     return result
 
 
@@ -85,7 +108,14 @@ def _single(pairs: Sequence[tuple[DueMessage, bool]]) -> dict[str, Any]:
 
 
 async def deliver_batch(
-    messages: Sequence[DueMessage], *, db: Database, sender: Sender, clock: Clock, grace: timedelta, combine: Combine
+    messages: Sequence[DueMessage],
+    *,
+    db: Database,
+    sender: Sender,
+    clock: Clock,
+    grace: timedelta,
+    combine: Combine,
+    observer: DeliveryObserver | None = None,
 ) -> list[Delivery]:
     """Deliver several messages; those for the same room go out as *one* message built by `combine`.
 
@@ -108,6 +138,7 @@ async def deliver_batch(
                 )
                 results[i] = Delivery.ALREADY_SENT if recorded is None else Delivery.MISSED
                 if recorded is not None:
+                    _report(observer, m, "missed")
                     log.warning(
                         "missed %s %s at %s (offset %s): past the grace period",
                         m.kind,
@@ -155,6 +186,7 @@ async def deliver_batch(
             await repos.ledger.mark_batch_sent([entry.id for _, entry in members], event_id=event_id, now=clock.now())
         for (i, _), was_late in zip(members, late, strict=True):
             results[i] = Delivery.SENT_LATE if was_late else Delivery.SENT
+            _report(observer, messages[i], "late" if was_late else "sent")
 
     outcomes = await asyncio.gather(
         *(send(room, txn, members) for (room, txn), members in groups.items()), return_exceptions=True
@@ -257,9 +289,12 @@ class JobEnv:
     sender: Sender  # also opens direct chats
     clock: Clock
     grace: timedelta
+    observer: DeliveryObserver | None = None  # metrics and alerts
 
     async def deliver(self, message: DueMessage) -> Delivery:
-        return await deliver(message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace)
+        return await deliver(
+            message, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace, observer=self.observer
+        )
 
 
 class Jobs(Protocol):

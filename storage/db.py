@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -177,6 +177,12 @@ class Database:
         """The applied Alembic revision, None for a database never migrated."""
         async with self.engine.connect() as connection:
             return await connection.run_sync(_current_revision)
+
+    async def ping(self) -> None:
+        """`SELECT 1`: raises if the database does not answer (the health check). Outside a unit of work, so it
+        never waits for SQLite's writer."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

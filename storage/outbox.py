@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, ensure_utc
@@ -84,6 +84,11 @@ class OutboxRepository:
         if command_event_id is not None:
             stmt = stmt.where(OutboxMessage.command_event_id == command_event_id)
         return [_record(row) for row in (await self._session.scalars(stmt)).all()]
+
+    async def backlog(self) -> int:
+        """How many messages wait to be sent (not sent, not given up on)."""
+        stmt = select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.given_up_at.is_(None))
+        return int(await self._session.scalar(stmt) or 0)
 
     async def mark_sent(self, outbox_id: int, *, event_id: str, now: datetime) -> None:
         await self._session.execute(

@@ -263,7 +263,13 @@ class ReminderPlanner:
             return self.meeting_content([(by_id[m.ref_id], m.occurrence, m.offset_s, late) for m, late in pairs])
 
         results = await deliver_batch(
-            messages, db=self.db, sender=self.sender, clock=self.clock, grace=self.grace, combine=combine
+            messages,
+            db=self.db,
+            sender=self.sender,
+            clock=self.clock,
+            grace=self.grace,
+            combine=combine,
+            observer=self.env.observer,
         )
         for message, result in zip(messages, results, strict=True):
             if result is Delivery.MISSED:
