@@ -212,20 +212,31 @@ class Lexicon:
 
 
 def _read_wordfreq(language: str, size: str, min_zipf: float) -> dict[str, float]:
-    """The folded words of a wordfreq list down to `min_zipf`. The list is read directly, most common words
-    first, rather than through `get_frequency_dict`, which would keep all 600,000 German words in memory."""
+    """The folded words of a wordfreq list down to `min_zipf`, most common words first. The file (wordfreq's
+    "cBpack": a gzipped msgpack array of a header and one word list per centibel) is unpacked one list at a time and
+    left once below `min_zipf`: `wordfreq.read_cBpack` would unpack all 600,000 German words first (a peak of ~50 MB
+    for a lexicon of 9)."""
+    import gzip
+
+    import msgpack  # wordfreq's own dependency
     import wordfreq  # here, not at the top: the lists are read on the first analysis, not at every start
 
     path = wordfreq.available_languages(size)[language]
     found: dict[str, float] = {}
-    for centibels, words in enumerate(wordfreq.read_cBpack(path)):
-        zipf = 9 - centibels / 100  # the list's index is the frequency in centibels below 1
-        if zipf < min_zipf:
-            break
-        for word in words:
-            key = fold(word)
-            if key.isalpha() and key not in found:
-                found[key] = zipf
+    with gzip.open(path, "rb") as packed:
+        lists = msgpack.Unpacker(packed, raw=False)
+        lists.read_array_header()
+        header = lists.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+            raise ValueError(f"unexpected wordfreq list header: {header!r}")
+        for centibels, words in enumerate(lists):
+            zipf = 9 - centibels / 100  # the list's index is the frequency in centibels below 1
+            if zipf < min_zipf:
+                break
+            for word in words:
+                key = fold(word)
+                if key.isalpha() and key not in found:
+                    found[key] = zipf
     return found
 
 

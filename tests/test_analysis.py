@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storage.analysis import Analyzer, Lexicon, Relation, SplitRules, Term, TermIndex, relate
+from storage.text import fold
 
 EXACT, STEM, HEAD, PART = Relation.EXACT, Relation.STEM, Relation.HEAD, Relation.PART
 SHARED_HEAD, NONE = Relation.SHARED_HEAD, Relation.NONE
@@ -253,3 +254,22 @@ def test_a_lexicon_of_our_own_needs_no_word_list() -> None:
     analyzer = Analyzer(Lexicon({"papier": 4.5, "rechnung": 4.6}, {}, "test"))
     assert analyzer.terms("Papierrechnungen")[0].parts == ()  # the list knows no "rechnungen"
     assert analyzer.terms("Papierrechnung")[0].parts == ("papier", "rechnung")
+
+
+def test_the_streamed_word_list_is_wordfreqs_own() -> None:
+    """`_read_wordfreq` unpacks the list one frequency at a time (to keep the start's memory low); it must read the
+    same words and frequencies as wordfreq's own reader."""
+    import wordfreq
+
+    from storage.analysis import LEXICON_MIN_ZIPF, _read_wordfreq
+
+    path = wordfreq.available_languages("large")["de"]
+    expected: dict[str, float] = {}
+    for centibels, words in enumerate(wordfreq.read_cBpack(path)):
+        if 9 - centibels / 100 < LEXICON_MIN_ZIPF:
+            break
+        for word in words:
+            key = fold(word)
+            if key.isalpha():
+                expected.setdefault(key, 9 - centibels / 100)
+    assert _read_wordfreq("de", "large", LEXICON_MIN_ZIPF) == expected
