@@ -208,7 +208,11 @@ class Lexicon:
         """wordfreq's German list and its short English one (read once per process: the data never changes)."""
         german = _read_wordfreq("de", "large", LEXICON_MIN_ZIPF)
         english = _read_wordfreq("en", "small", 0.0)
-        return Lexicon(german, english, f"wordfreq {importlib.metadata.version('wordfreq')}")
+        return Lexicon(german, english, Lexicon.source_of_wordfreq())
+
+    @staticmethod
+    def source_of_wordfreq() -> str:
+        return f"wordfreq {importlib.metadata.version('wordfreq')}"
 
 
 def _read_wordfreq(language: str, size: str, min_zipf: float) -> dict[str, float]:
@@ -253,17 +257,14 @@ class Analyzer:
     ) -> None:
         if rules.unit_zipf < LEXICON_MIN_ZIPF:
             raise ValueError(f"the lexicon holds no words below Zipf {LEXICON_MIN_ZIPF}")
-        self._lexicon = lexicon if lexicon is not None else Lexicon.load()
+        self._lexicon = lexicon  # None: wordfreq's, read on the first analysis (not at start: 0.3 s, 12 MB)
         self._rules = rules
-        self._german = self._lexicon.german
-        self._english = {
-            word: zipf for word, zipf in self._lexicon.english.items() if zipf >= rules.english_zipf and word.isalpha()
-        }
+        self._german: dict[str, float] = {}
+        self._english: dict[str, float] = {}
         extras = sorted({word for text in extra_words for word in _plain_words(text) if len(word) >= MIN_PART})
         self._extras = frozenset(extras)
-        self._units = rules.units(self._german)
-        for word in extras:
-            self._units[word] = max(self._units.get(word, 0.0), rules.unit_zipf)
+        self._units: dict[str, float] = {}
+        self._read = False
         # No cache in the stemmers: each word is stemmed once, when it is first analysed (`_word` caches).
         self._stemmer_de = Stemmer.Stemmer("german", 0)
         self._stemmer_en = Stemmer.Stemmer("english", 0)
@@ -273,7 +274,7 @@ class Analyzer:
         for item in (
             f"analysis {ANALYSIS_VERSION}",
             f"pystemmer {importlib.metadata.version('pystemmer')}",
-            self._lexicon.source,
+            lexicon.source if lexicon is not None else Lexicon.source_of_wordfreq(),
             repr(rules),
             *extras,
         ):
@@ -281,14 +282,32 @@ class Analyzer:
         self.fingerprint = digest.hexdigest()[:16]
         """Changes whenever the analysis of some text may change: store it beside an index built with it."""
 
+    def _read_lexicon(self) -> None:
+        """The dictionaries, on first use (once; a coroutine switch cannot interleave, nothing here awaits)."""
+        if self._read:
+            return
+        lexicon = self._lexicon if self._lexicon is not None else Lexicon.load()
+        rules = self._rules
+        self._german = lexicon.german
+        self._english = {
+            word: zipf for word, zipf in lexicon.english.items() if zipf >= rules.english_zipf and word.isalpha()
+        }
+        units = rules.units(self._german)
+        for word in self._extras:
+            units[word] = max(units.get(word, 0.0), rules.unit_zipf)
+        self._units = units
+        self._read = True
+
     def terms(self, text: str) -> list[Term]:
         """The words of `text`, in order, each analysed; repeats are kept (positions matter to phrases)."""
+        self._read_lexicon()
         text = _GENDER.sub("", unicodedata.normalize("NFC", text))
         return [term for run in _WORD_RUN.findall(text) if (term := self._word(run)) is not None]
 
     def knows(self, word: str) -> bool:
         """Whether a folded word is in the dictionary (German, or common English) or one of the extra words: a real
         word, which a search should not read as a misspelling of another ("Kasse" is no typo of "Klasse")."""
+        self._read_lexicon()
         return word in self._german or word in self._english or word in self._extras
 
     def index_tokens(self, text: str) -> list[str]:
