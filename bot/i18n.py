@@ -11,8 +11,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from babel import Locale
-
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("de", "en")  # German first: every text exists in both
@@ -91,13 +89,28 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# CLDR's plural rules of the bot's languages, written out: 9 modules build a Catalog at import, and asking Babel would
+# load its locale data (6 MiB, 40 ms) at every start. tests/test_i18n.py checks these against Babel.
+_ONE_OTHER = frozenset({"one", "other"})
+PLURAL_FORMS: Mapping[str, frozenset[str]] = {"de": _ONE_OTHER, "en": _ONE_OTHER}
+
+
 def plural_forms(language: str) -> frozenset[str]:
     """The plural categories a language's texts need (CLDR): German and English "one" and "other"."""
+    known = PLURAL_FORMS.get(language)
+    if known is not None:
+        return known
+    from babel import Locale
+
     return frozenset(Locale.parse(language).plural_form.tags | {"other"})
 
 
 def plural_category(language: str, count: int) -> str:
     """Which plural form `count` takes in `language` ("one" for 1 in German and English, else "other")."""
+    if language in PLURAL_FORMS:  # CLDR de, en: "one" is the integer 1
+        return "one" if abs(count) == 1 else "other"
+    from babel import Locale
+
     return str(Locale.parse(language).plural_form(count))
 
 

@@ -69,3 +69,17 @@ def test_no_text_splits_its_plural_by_hand() -> None:
     assert len(texts) > 400
     assert [(key, text) for key, text in texts if hand_split.search(text)] == []
     assert "sub.people" in CATALOG
+
+
+def test_the_written_out_plural_rules_are_cldrs() -> None:
+    """bot.i18n writes German and English plural rules out (Babel's locale data stays unloaded at start); they
+    must be what Babel says."""
+    from babel import Locale
+
+    from bot.i18n import PLURAL_FORMS, plural_category
+
+    for language, forms in PLURAL_FORMS.items():
+        rule = Locale.parse(language).plural_form
+        assert forms == frozenset(rule.tags | {"other"}), language
+        for count in (*range(0, 120), 1000, 1001, 10**6, -1):
+            assert plural_category(language, count) == rule(count), (language, count)

@@ -316,7 +316,7 @@ async def test_time_change_does_not_read_the_title_as_time(bot: Bot) -> None:
     ],
 )
 def test_vtimezone_rules_for_other_zones(zone: str, daylight: str, standard: str) -> None:
-    from commands.meetings.commands import rule_based_vtimezone
+    from commands.meetings.calendar import rule_based_vtimezone
 
     component = rule_based_vtimezone(ZoneInfo(zone), 2026)
     assert component is not None

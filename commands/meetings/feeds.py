@@ -22,7 +22,7 @@ from bot.dispatch import MAX_RECORD_NUMBER, CommandContext
 from bot.errors import BadArgument, NotFound
 from bot.replies import Followup, Reply, md_code, md_escape
 from bot.schedule_parsing import format_when
-from commands.meetings.commands import calendar_file, router
+from commands.meetings.commands import router
 from storage import Database
 from storage.meetings import CalendarFeedRecord, MeetingRecord
 
@@ -174,6 +174,8 @@ async def calendar_feed(
             *(r.cancelled_at for r in records if r.cancelled_at),
         ]
     )
+    from commands.meetings.calendar import calendar_file  # icalendar only when a calendar is made
+
     body = calendar_file(
         sorted(records, key=lambda r: r.id), server=server, now=now, stamp=stamp, name=name(feed.room_id)
     )
