@@ -26,6 +26,7 @@ import time
 import tracemalloc
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from common import BOT_CONFIG, ROOT
 
@@ -188,6 +189,20 @@ def show_snapshot(snapshot: tracemalloc.Snapshot, top: int) -> None:
         print(f"    {stat.size / 2**20:>6.1f} MiB  {shown}:{frame.lineno}")
 
 
+def _time_calls(obj: Any, name: str, spent: dict[str, float]) -> None:
+    """Add the time each call of the coroutine method `obj.name` takes to `spent[name]`."""
+    original = getattr(obj, name)
+
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+    setattr(obj, name, timed)
+
+
 async def in_process(top: int) -> None:
     stages: list[tuple[str, float, int]] = []
     mark = time.perf_counter()
@@ -244,6 +259,29 @@ async def in_process(top: int) -> None:
             stage("first !ping answered")
             snapshot = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
             await app.stop(runner)
+
+            # A restart with the existing store, as a new process would do it (the word lists read again).
+            Lexicon.load.cache_clear()
+            mark = time.perf_counter()
+            stages.append(("-- restart with the existing store --", 0.0, rss_kib()))
+            app = build_app(config)
+            stage("build_app (word lists read again)")
+            spent: dict[str, float] = {}
+            _time_calls(app.db, "upgrade", spent)
+            _time_calls(app.transport, "connect", spent)
+            await app.start()
+            stage(
+                f"app.start: upgrade check {spent['upgrade'] * 1000:.0f} ms, connect {spent['connect'] * 1000:.0f} ms"
+            )
+            runner = asyncio.create_task(app.run())
+            await app.transport.wait_ready()
+            stage("first sync")
+            await app.wait_caught_up()
+            stage("planner started, outbox running")
+            event_id = await client.send_text(room, "!ping")
+            await client.wait_for_message(lambda m: m.reply_to == event_id, timeout=60)
+            stage("!ping answered")
+            await app.stop(runner)
             await client.close()
         finally:
             await homeserver.stop()
@@ -257,6 +295,10 @@ async def in_process(top: int) -> None:
     print(f"\nthe bot in this process, stage by stage{traced}")
     previous = stages[0][2]
     for label, seconds, kib in stages:
+        if label.startswith("--"):
+            print(f"  {label}")
+            previous = kib
+            continue
         if label.startswith("(analyzer"):
             print(f"  {label:<54}{seconds * 1000:>7.0f} ms  {kib / 1024:>+7.1f} MiB")
             continue
