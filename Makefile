@@ -31,11 +31,14 @@ lint: $(BIN)/.installed
 unit: $(BIN)/.installed
 	$(BIN)/pytest -m "not e2e"
 
+## bench: round trip, search, reminders, decisions, punctuality, footprint (PostgreSQL: REDI_TEST_DATABASE_URL)
 bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/punctuality.py
+	$(BIN)/python bench/footprint.py
 
 ## chaos: kill, outage, 429 storm, fuzz and load against a throwaway Synapse, SQLite and PostgreSQL (~25 min; exit 1 on loss)
 chaos: $(BIN)/.installed

@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the benchmarks import the project's packages from the checkout
 
+# PostgreSQL for the in-process benchmarks (search, decisions): the test suite's database when REDI_TEST_DATABASE_URL
+# names one, else the local default. Each run works in a schema of its own and drops it.
+PG_URL = os.environ.get("REDI_TEST_DATABASE_URL") or "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
 # A bot config for a throwaway homeserver: fill in url, user_id, password, data.
 BOT_CONFIG = """\
 [matrix]

@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/decisions.py [--decisions 100000] [--searches 60] [--pg URL | --no-pg]
 
+PostgreSQL: `--pg`, by default $REDI_TEST_DATABASE_URL (else the local database `test`), in a schema of its own that
+is dropped afterwards; skipped with a note when it cannot be reached.
+
 Fill: German decision texts built from a domain vocabulary with Zipf popularity (a few words are in
 thousands of decisions, most in a handful), 10 groups, 0–3 tags each, a quoted message for a third of
 them, spread over three years; some superseded or revoked. Rows go in with multi-row INSERTs through the
@@ -32,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from common import percentile
+from common import PG_URL, percentile
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -453,7 +456,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--decisions", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=60)
-    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg", default=PG_URL, help="default: $REDI_TEST_DATABASE_URL, else the local `test`")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     asyncio.run(main(args.decisions, max(50, args.searches), None if args.no_pg else args.pg))

@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/search.py [--profiles 10000] [--queries 400] [--postgres URL | --no-postgres]
 
+PostgreSQL: `--postgres`, by default $REDI_TEST_DATABASE_URL (else the local database `test`), in a schema of its
+own that is dropped afterwards; skipped with a note when it cannot be reached.
+
 Each query runs the whole command as the bot does (dispatcher, one unit of work, the German analysis of the
 question against the analysed vocabulary, ranking, holders, Markdown → HTML), without Matrix, with the analyzer
 the bot builds (the configured synonyms' words known). Baseline: `!ping` through the same dispatcher (one unit
@@ -26,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from common import ROOT, percentile
+from common import PG_URL, ROOT, percentile
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -348,14 +351,20 @@ async def main(profiles: int, queries: int, pg_url: str | None) -> None:
     if pg_url:
         schema = f"redi_bench_{secrets.token_hex(6)}"
         admin = create_async_engine(normalize_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         try:
-            await measure("postgresql", pg_url, profiles, queries, {"server_settings": {"search_path": schema}})
-        finally:
             async with admin.connect() as conn:
-                await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        except Exception as error:  # whatever keeps us from connecting: no PostgreSQL here
+            print(f"postgresql skipped: {type(error).__name__}: {error}")
             await admin.dispose()
+            pg_url = None
+        if pg_url:
+            try:
+                await measure("postgresql", pg_url, profiles, queries, {"server_settings": {"search_path": schema}})
+            finally:
+                async with admin.connect() as conn:
+                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                await admin.dispose()
     print("\nratio = search p50 / ping p50 (the fixed cost of one command with its unit of work)")
 
 
@@ -363,7 +372,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=400)
-    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--postgres", default=PG_URL, help="default: $REDI_TEST_DATABASE_URL, else the local `test`")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     asyncio.run(main(args.profiles, args.queries, None if args.no_postgres else args.postgres))
