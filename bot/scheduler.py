@@ -27,6 +27,10 @@ from storage.repositories import LedgerEntry, LedgerKey, batch_txn_id_for
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=1)  # a message sent later than this after it fell due says so
+# Reminders wake this much before they are due: reading the records, claiming the ledger rows and building the text
+# are done by then, and at the due instant only the send is left (200 reminders at once took ~190 ms before the
+# first send; one took ~8 ms more than a plain send).
+PREPARE_AHEAD = timedelta(milliseconds=250)
 
 
 class Delivery(enum.Enum):
@@ -181,6 +185,7 @@ async def deliver_batch(
                 return messages[members[0][0]].content(late[0])
             return combine([(messages[i], was_late) for (i, _), was_late in zip(members, late, strict=True)])
 
+        await _until(clock, min(messages[i].due for i, _ in members))  # prepared ahead: send on the dot
         event_id = await sender.send(room_id, content, txn_id=txn_id)
         async with db.transaction() as repos:
             await repos.ledger.mark_batch_sent([entry.id for _, entry in members], event_id=event_id, now=clock.now())
@@ -195,6 +200,14 @@ async def deliver_batch(
         if isinstance(outcome, BaseException):
             raise outcome
     return [results[i] for i in range(len(messages))]
+
+
+async def _until(clock: Clock, instant: datetime) -> None:
+    """Wait until `instant` by `clock` (not at all if it is past): once, not in a loop, so a fake clock that does not
+    move in tests costs at most `PREPARE_AHEAD`."""
+    delay = (instant - clock.now()).total_seconds()
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 class Scheduler:
@@ -229,11 +242,19 @@ class Scheduler:
         finally:
             self._running.discard(task)
 
-    def at(self, job_id: str, when: datetime, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        """Run `func(*args)` at `when` (replacing a job with the same id); a past time runs at once."""
+    def at(
+        self,
+        job_id: str,
+        when: datetime,
+        func: Callable[..., Awaitable[Any]],
+        *args: Any,
+        ahead: timedelta = timedelta(0),
+    ) -> None:
+        """Run `func(*args)` at `when` (replacing a job with the same id); a past time runs at once. `ahead`: start
+        that much earlier, for a job that prepares its messages and then waits for their due time to send them."""
         if when.tzinfo is None:
             raise ValueError("scheduled times must be aware")
-        run_at = max(when, self.clock.now())
+        run_at = max(when - ahead, self.clock.now())
         self._aps.add_job(
             self._tracked,
             "date",

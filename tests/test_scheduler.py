@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock, ShiftedClock
+from bot.clock import FakeClock, ShiftedClock, SystemClock
 from bot.outbox import Content
 from bot.replies import MESSAGE
-from bot.scheduler import Delivery, DueMessage, Scheduler, deliver
+from bot.scheduler import PREPARE_AHEAD, Delivery, DueMessage, Scheduler, deliver
 from storage import Database
 from tests.fakes import RecordingSender
 
@@ -157,3 +157,35 @@ async def test_a_reminder_held_up_by_an_outage_says_it_is_late_when_it_goes_out(
     assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.SENT_LATE
     assert tries == ["Erinnerung"]
     assert [c["body"] for _, c, _ in sender.sent] == ["Erinnerung (verspätet)"]
+
+
+async def test_a_reminder_prepared_ahead_is_claimed_early_and_sent_not_before_it_is_due(db: Database) -> None:
+    """Jobs wake PREPARE_AHEAD early (bot.scheduler): the ledger is claimed and the text built then, and the send
+    waits for the due instant, so a reminder is on time without ever going out early."""
+    clock = SystemClock()
+    due = clock.now() + timedelta(milliseconds=300)
+    sent_at: list[datetime] = []
+
+    class Timing(RecordingSender):
+        async def send(
+            self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+        ) -> str:
+            sent_at.append(clock.now())
+            return await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
+
+    message = DueMessage("meeting", 8, due + timedelta(minutes=15), timedelta(minutes=15), "!r:x", reminder().content)
+    assert await deliver(message, db=db, sender=Timing(), clock=clock, grace=GRACE) is Delivery.SENT
+    [when] = sent_at
+    assert when >= due, "never before it is due"
+    async with db.transaction() as repos:
+        entry = await repos.ledger.get("meeting", 8, message.occurrence, message.offset_s)
+    assert entry is not None and entry.status == "sent"
+
+    scheduler = Scheduler(clock)
+
+    async def job() -> None: ...
+
+    later = clock.now() + timedelta(seconds=10)
+    scheduler.at("job", later, job, ahead=PREPARE_AHEAD)
+    [planned] = scheduler._aps.get_jobs()
+    assert planned.trigger.run_date == later - PREPARE_AHEAD, "the job wakes ahead of the due time"

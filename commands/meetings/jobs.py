@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.schedule_parsing import occurrences
-from bot.scheduler import Delivery, DueMessage, JobEnv, deliver_batch
+from bot.scheduler import PREPARE_AHEAD, Delivery, DueMessage, JobEnv, deliver_batch
 from storage.meetings import MeetingRecord, PersonalReminderRecord
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,8 @@ class ReminderPlanner:
         members = self._instants.setdefault(when, {})
         members[meeting_id] = after
         if len(members) == 1:
-            self.scheduler.at(self._job_id(MEETING_KIND, when.isoformat()), when, self._fire_instant, when)
+            job_id = self._job_id(MEETING_KIND, when.isoformat())
+            self.scheduler.at(job_id, when, self._fire_instant, when, ahead=PREPARE_AHEAD)
 
     def _unplan(self, meeting_id: int) -> None:
         when = self._planned.pop(meeting_id, None)
@@ -192,9 +193,9 @@ class ReminderPlanner:
         for meeting_id in members:
             if self._planned.get(meeting_id) == when:
                 del self._planned[meeting_id]
-        await self._run_meetings(members)
+        await self._run_meetings(members, until=when)
 
-    async def _run_meetings(self, afters: dict[int, datetime]) -> None:
+    async def _run_meetings(self, afters: dict[int, datetime], *, until: datetime | None = None) -> None:
         """Deliver what is due in (after, now] for each meeting, then plan from `now` on. One run per
         meeting at a time (locks taken in id order, so two runs cannot deadlock), and always from the
         stored meeting, so a change made meanwhile is never overwritten."""
@@ -203,7 +204,8 @@ class ReminderPlanner:
         async with contextlib.AsyncExitStack() as stack:
             for meeting_id in sorted(afters):
                 await stack.enter_async_context(self._locks.setdefault(meeting_id, asyncio.Lock()))
-            until = self.clock.now()
+            # Woken `PREPARE_AHEAD` early for `until`: what is due then is prepared now and sent at its time.
+            until = max(self.clock.now(), until or self.clock.now())
             failed = False
             try:
                 async with self.db.transaction() as repos:
@@ -285,7 +287,8 @@ class ReminderPlanner:
         if reminder.due <= self.clock.now():
             await self._fire_personal(reminder.id)
         else:
-            self.scheduler.at(self._job_id(PERSONAL_KIND, reminder.id), reminder.due, self._fire_personal, reminder.id)
+            job_id = self._job_id(PERSONAL_KIND, reminder.id)
+            self.scheduler.at(job_id, reminder.due, self._fire_personal, reminder.id, ahead=PREPARE_AHEAD)
             self.sender.prepare_direct(reminder.user_id)
 
     async def _fire_personal(self, reminder_id: int) -> None:
