@@ -865,7 +865,7 @@ class MatrixTransport:
         async def prepare() -> None:
             try:
                 await self._ready.wait()  # nio knows the rooms (and the chats opened before) after the first sync
-                await self.direct_room(user_id)
+                await self._share_key_ahead(await self.direct_room(user_id))
             except Exception:
                 self._prepared.discard(user_id)
                 log.warning("could not open the direct chat with %s ahead of time", user_id, exc_info=True)
@@ -932,6 +932,22 @@ class MatrixTransport:
             log.info("%s left the direct chat %s; opening a new one", user_id, room_id)
             return None
         return room_id
+
+    async def _share_key_ahead(self, room_id: str) -> None:
+        """What nio's first send into an encrypted room does before sending (the member list, the devices' keys, a
+        new room key sent to each device), done now: a message due later is then only encrypted and sent."""
+        client = self.client
+        assert client is not None and client.olm is not None
+        room = client.rooms.get(room_id)
+        if room is None or not room.encrypted:
+            return
+        if not room.members_synced:
+            await client.joined_members(room_id)
+        if client.should_query_keys:
+            await client.keys_query()
+        self._share_key_with(room_id)
+        if client.olm.should_share_group_session(room_id) and room_id not in client.sharing_session:
+            await client.share_group_session(room_id, ignore_unverified_devices=True)
 
     def _share_key_with(self, room_id: str) -> None:
         """Start a new room key if the current one did not reach every device of the room's members (invited
