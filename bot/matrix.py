@@ -661,7 +661,7 @@ class MatrixTransport:
             body=body,
             timestamp=sent,
             thread_root=relates.get("event_id") if relates.get("rel_type") == "m.thread" else None,
-            is_direct=bool(room and room.member_count <= 2),
+            is_direct=self._is_direct(room),
             sender_power=power,
             encrypted=bool(getattr(event, "decrypted", False)),
             sender_name=_display_name(room, event.sender),
@@ -699,7 +699,7 @@ class MatrixTransport:
             sender=event.sender,
             body="",
             timestamp=sent,
-            is_direct=bool(room and room.member_count <= 2),
+            is_direct=self._is_direct(room),
             sender_power=self._power_level(room, event.sender),
             encrypted=bool(getattr(event, "decrypted", False)),
             sender_name=_display_name(room, event.sender),
@@ -1051,11 +1051,24 @@ class MatrixTransport:
         return names
 
     def rooms_of(self, user_id: str) -> set[str]:
-        """The rooms the bot shares with the person now (nio's member lists: joined members, complete since the
-        sync does not lazy-load them), e.g. whose meetings a calendar feed may show."""
+        """The rooms the person has joined and the bot is in (nio's member lists, complete since the sync does not
+        lazy-load them; invited is not joined), e.g. whose meetings a calendar feed may show."""
         if self.client is None:
             return set()
-        return {room_id for room_id, room in self.client.rooms.items() if user_id in room.users}
+        return {
+            room_id
+            for room_id, room in self.client.rooms.items()
+            if user_id in room.users and user_id not in room.invited_users
+        }
+
+    def _is_direct(self, room: Any) -> bool:
+        """A chat of the bot and one person: two members (nio counts the invited too). A room the config names (a
+        group's, the network's, the admins') never is, even while only one person has joined it yet: what is said
+        only in private (the `!vergissmich` confirmation, a feed address) must not land there."""
+        if room is None or room.member_count > 2:
+            return False
+        config = self.config
+        return room.room_id not in config.room_groups and room.room_id not in (config.network_room, config.admin_room)
 
     async def fetch_message(self, room_id: str, event_id: str) -> Quoted | None:
         """Sender and text of a message (decrypted if need be), e.g. the one a `!beschluss` replies to."""
