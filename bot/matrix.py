@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import io
 import json
@@ -18,7 +19,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,6 +92,8 @@ CREATOR_POWER_LEVEL = 1000
 MessageHandler = Callable[[IncomingMessage], Awaitable[Reply | None]]
 # How long an introduction waits for a room just joined to show up in a sync (nio sends only into rooms it knows).
 INTRODUCTION_WAIT_S = 60.0
+# A direct chat is opened this long before a message to the person is due (see `prepare_direct`).
+PREPARE_DIRECT_WINDOW = timedelta(hours=1)
 DECLINES_REMEMBERED = 1000  # (inviter, room) pairs whose declined invite was logged as a warning already
 ALIAS_TRIES = 3  # a room alias is asked for this often when the homeserver cannot be reached
 
@@ -266,6 +269,7 @@ class MatrixTransport:
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
         self._dm_lock = asyncio.Lock()
         self._prepared: set[str] = set()  # people whose direct chat was opened ahead of time in this run
+        self._prepare_later: dict[str, tuple[datetime, asyncio.TimerHandle]] = {}  # (due, timer) per person
         self._invites: dict[str, list[Any]] = {}  # invites not answered yet (the homeserver was away)
         self._declined: dict[tuple[str | None, str], None] = {}  # declines already explained in the log, oldest first
         # The bot's room keys as first shared (session id -> room, key at index 0), to share again with a device
@@ -432,6 +436,9 @@ class MatrixTransport:
     async def stop(self, grace: float = 10.0) -> None:
         """Stop syncing, let running commands finish (bounded), persist the token, close."""
         self._stopping.set()
+        for _, handle in self._prepare_later.values():
+            handle.cancel()
+        self._prepare_later.clear()
         for *_, waiter in self._undecrypted:
             waiter.cancel()  # not answered: the token stays before it, so the next start sees it again
         if self._tasks:
@@ -855,9 +862,28 @@ class MatrixTransport:
             log.warning("could not note the rooms the bot is in", exc_info=True)
 
     # -- direct chats --------------------------------------------------------------------------------
-    def prepare_direct(self, user_id: str) -> None:
-        """Open the direct chat with `user_id` in the background (once per person and run), so that a message due
-        later is only a send; a failure is left to the send, which tries again."""
+    def prepare_direct(self, user_id: str, due: datetime) -> None:
+        """Open the direct chat with `user_id` in the background, at the latest `PREPARE_DIRECT_WINDOW` before
+        `due`, so that the message due then is only a send (once per person and run; a failure is left to the send,
+        which tries again). Not earlier: a person who left their chat with the bot is not invited again months before
+        anything is due, and the start does not queue every future recipient's chat ahead of live replies."""
+        if user_id in self._prepared or self._stopping.is_set():
+            return
+        wait = (due - PREPARE_DIRECT_WINDOW - self.clock.now()).total_seconds()
+        if wait > 0:
+            planned = self._prepare_later.get(user_id)
+            if planned is None or planned[0] > due:
+                if planned is not None:
+                    planned[1].cancel()
+                handle = asyncio.get_running_loop().call_later(
+                    wait, self._prepare_now, user_id, context=contextvars.Context()
+                )
+                self._prepare_later[user_id] = (due, handle)
+            return
+        self._prepare_now(user_id)
+
+    def _prepare_now(self, user_id: str) -> None:
+        self._prepare_later.pop(user_id, None)
         if user_id in self._prepared or self._stopping.is_set():
             return
         self._prepared.add(user_id)
@@ -870,7 +896,8 @@ class MatrixTransport:
                 self._prepared.discard(user_id)
                 log.warning("could not open the direct chat with %s ahead of time", user_id, exc_info=True)
 
-        task = asyncio.create_task(prepare())
+        # A fresh context: the command that planned the message has its log fields (room, command); this is not it.
+        task = asyncio.create_task(prepare(), context=contextvars.Context())
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 

@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -63,9 +63,9 @@ class Sender(Protocol):
         """The person's direct chat (encrypted), opened on first use."""
         ...
 
-    def prepare_direct(self, user_id: str) -> None:
-        """Open the person's direct chat now, in the background, when a message to them is planned for later: when
-        it is due, sending is all that is left (opening a chat and waiting for the invite takes a quarter second)."""
+    def prepare_direct(self, user_id: str, due: datetime) -> None:
+        """Open the person's direct chat in the background ahead of a message to them due at `due` (shortly before
+        it, not at once): when it is due, sending is all that is left (opening a chat takes a quarter second)."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.outbox import Content
@@ -32,7 +33,7 @@ class RecordingSender:
     async def direct_room(self, user_id: str) -> str:
         return f"!dm-{user_id}"
 
-    def prepare_direct(self, user_id: str) -> None:
+    def prepare_direct(self, user_id: str, due: datetime) -> None:
         self.prepared.append(user_id)
 
     @property

@@ -4,6 +4,7 @@ shares with the bot (joined, not merely invited), and which rooms count as a dir
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from nio import AsyncClient, MatrixRoom
 
 from bot.clock import FakeClock
 from bot.config import load_config
-from bot.matrix import MatrixTransport
+from bot.matrix import PREPARE_DIRECT_WINDOW, MatrixTransport
 from storage import Database
 from tests.harness import NOW, ROOT
 
@@ -51,3 +52,18 @@ def test_a_configured_room_with_one_person_is_no_direct_chat(tmp_path: Path) -> 
     assert not transport._is_direct(group) and not transport._is_direct(network)
     assert transport._is_direct(chat)
     assert not transport._is_direct(_room("!e:x", [BOT, ANNA, BEN]))
+
+
+async def test_a_direct_chat_is_opened_an_hour_before_a_message_is_due_not_months_ahead(tmp_path: Path) -> None:
+    transport = _transport(tmp_path, [])
+    now = transport.clock.now()
+    transport.prepare_direct(ANNA, now + timedelta(days=90))
+    transport.prepare_direct(BEN, now + PREPARE_DIRECT_WINDOW - timedelta(minutes=1))
+    try:
+        assert ANNA in transport._prepare_later and ANNA not in transport._prepared, "later, not at start"
+        assert BEN in transport._prepared, "due within the hour: opened now"
+        transport.prepare_direct(ANNA, now + timedelta(days=2))
+        assert transport._prepare_later[ANNA][0] == now + timedelta(days=2), "the earliest message counts"
+    finally:
+        await transport.stop(grace=0.1)
+    assert not transport._prepare_later, "stopping cancels what was planned"

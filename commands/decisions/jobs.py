@@ -67,7 +67,7 @@ class ActionJobs:
         when = await self._due_at(item, item.due)
         # A past time runs at once: deliver() sends it late within the grace period, else records it missed.
         self.scheduler.at(self.job_id(item.id), when, self.fire, item.id)
-        self.env.sender.prepare_direct(owner)
+        self.env.sender.prepare_direct(owner, when)
 
     async def fire(self, item_id: int) -> None:
         """The job: remind the owner of an open action item on its due day (a plain function, so tests call it)."""

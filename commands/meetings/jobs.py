@@ -289,7 +289,7 @@ class ReminderPlanner:
         else:
             job_id = self._job_id(PERSONAL_KIND, reminder.id)
             self.scheduler.at(job_id, reminder.due, self._fire_personal, reminder.id, ahead=PREPARE_AHEAD)
-            self.sender.prepare_direct(reminder.user_id)
+            self.sender.prepare_direct(reminder.user_id, reminder.due)
 
     async def _fire_personal(self, reminder_id: int) -> None:
         async with self.db.transaction() as repos:

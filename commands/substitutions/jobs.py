@@ -124,7 +124,7 @@ class SubstitutionJobs:
             # Who the next step may write to: their direct chats are opened now, not when it is due.
             live = [o.user_id for o in record.offers if o.state in ("offered", "accepted")]
             for user_id in [record.requester, *live]:
-                self.env.sender.prepare_direct(user_id)
+                self.env.sender.prepare_direct(user_id, min(upcoming))
 
     async def _deliver(self, record: RequestRecord, people: Any, languages: dict[str, str], now: datetime) -> None:
         messages: list[tuple[str, str, int, datetime, timedelta, dict[str, Any]]] = []
