@@ -606,6 +606,8 @@ class Dispatcher:
                 )
                 t = await self._translator(message.sender)
                 reply = Reply.text(t("error.internal", ref=trace.ref))
+                if reaction is not None:  # a click's apology goes where its answer would: a direct message
+                    reply = Reply.quiet(followups=[Followup(reply, user_id=message.sender)])
             if reply is not None:
                 if trace.command is None:  # a word that names no command
                     trace.outcome = "user_error"

@@ -13,6 +13,7 @@ import pytest
 
 from bot.dispatch import IncomingMessage
 from storage import Database
+from storage.substitutions import SubstitutionRepository
 from tests.harness import BERLIN, NETWORK, Bot
 
 ANNA, BEN, CLARA, DORA = "@anna:buehl.de", "@ben:rastatt.de", "@clara:ettlingen.de", "@dora:buehl.de"
@@ -315,4 +316,19 @@ async def test_a_reaction_that_cannot_be_taken_is_explained_by_direct_message_no
     [(user, told)] = bot.dms[-1:]
     assert user == ANNA and "deine eigene Anfrage" in told, told
     assert "So geht" not in told, "a click has no usage line"
+    assert not [body for room, body in bot.transport.bodies[sent_before:] if room == NETWORK]
+
+
+async def test_a_reaction_that_crashes_apologises_by_direct_message(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    await _ask(bot)
+    [announcement] = bot.announcement_ids
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(SubstitutionRepository, "set_offer", broken)
+    sent_before = len(bot.transport.bodies)
+    assert await bot.react(CLARA, announcement) == "", "nothing in the network room"
+    [(user, told)] = bot.dms[-1:]
+    assert user == CLARA and "Referenz" in told, told
     assert not [body for room, body in bot.transport.bodies[sent_before:] if room == NETWORK]
