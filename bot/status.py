@@ -78,7 +78,7 @@ class StatusServer:
         metrics.jobs_pending.set(self._jobs_pending())
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT_S):
-                async with self.db.transaction() as repos:
+                async with self.db.reading() as repos:  # a scrape never waits for (or holds up) a write
                     metrics.outbox_backlog.set(await repos.outbox.backlog())
         except Exception as exc:  # the other numbers are still worth having; /health says what is wrong
             log.debug("outbox backlog not read: %s", exc)

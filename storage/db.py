@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage.analysis import Analyzer, default_analyzer
@@ -62,6 +62,8 @@ _SQLITE_PRAGMAS = (
     # it on by default, others not.
     "secure_delete=ON",
 )
+
+READ_ONLY = "redi_read_only"  # execution option of `Database.reading()` connections
 
 # Serializes concurrent `upgrade()` calls of several bot processes sharing one PostgreSQL database.
 _MIGRATION_LOCK_ID = zlib.crc32(b"redi-bot alembic upgrade")
@@ -178,10 +180,22 @@ class Database:
         async with self.engine.connect() as connection:
             return await connection.run_sync(_current_revision)
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repositories]:
+        """A unit of work that only reads: on SQLite a deferred transaction, outside the queue of writers, so the
+        health check, metrics and calendar feeds (requests from outside) never wait for or hold up a write. A write
+        in it may fail with "database is locked": use `transaction()` for those."""
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(**{READ_ONLY: True})
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            async with session, session.begin():
+                yield Repositories.for_session(session, self.caches, self.analyzer)
+
     async def ping(self) -> None:
-        """`SELECT 1`: raises if the database does not answer (the health check). Outside a unit of work, so it
+        """`SELECT 1`: raises if the database does not answer (the health check). A reading unit of work, so it
         never waits for SQLite's writer."""
         async with self.engine.connect() as connection:
+            connection = await connection.execution_options(**{READ_ONLY: True})
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
@@ -282,8 +296,12 @@ def _configure_sqlite(engine: AsyncEngine, database: str | None) -> None:
     def begin_immediate(connection: Connection) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes fails with
         # SQLITE_BUSY (no waiting) if another connection wrote in between; IMMEDIATE just waits
-        # busy_timeout. Units of work are short, so serializing them costs nothing here.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # busy_timeout. Units of work are short, so serializing them costs nothing here. Reading units of work
+        # (`Database.reading`) begin deferred: with WAL a reader neither waits for nor blocks the writer.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def revisions_after(revision: str | None) -> list[str] | None:

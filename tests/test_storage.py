@@ -395,3 +395,25 @@ def test_the_head_read_from_file_names_is_alembics_head() -> None:
     """A start against a current database skips Alembic (storage.db.newest_shipped_revision): only right while the
     migration files are numbered in order."""
     assert newest_shipped_revision() == head_revision()
+
+
+async def test_reading_neither_waits_for_nor_blocks_a_writer_on_sqlite(tmp_path: Path) -> None:
+    """The health check, metrics and calendar feeds read through `Database.reading()`: while another connection
+    holds SQLite's write lock (the daily purge, a long import), they still answer at once."""
+    import asyncio
+    import sqlite3
+
+    path = tmp_path / "bot.sqlite3"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.upgrade()
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO sync_state (key, value) VALUES ('busy', '1')")
+        await asyncio.wait_for(db.ping(), 2)
+        async with asyncio.timeout(2), db.reading() as repos:
+            assert await repos.sync.get("busy") is None, "the writer's uncommitted row is not seen"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        await db.dispose()

@@ -154,7 +154,8 @@ async def calendar_feed(
 ) -> Feed | None:
     """The calendar behind a feed address; None for an unknown or revoked token, and for a room its owner left
     (all three look the same from outside: the server answers 404)."""
-    async with db.transaction() as repos:
+    # Read only: requests from outside (a wrong token too) never queue behind, or hold up, the bot's writes.
+    async with db.reading() as repos:
         feed = await repos.feeds.by_token(token)
         if feed is None:
             return None
@@ -165,7 +166,8 @@ async def calendar_feed(
         records: list[MeetingRecord] = []
         for room_id in rooms:
             records += await repos.meetings.in_room(room_id, cancelled_since=now - CANCELLED_SHOWN)
-        if feed.last_fetched_at is None or now - feed.last_fetched_at >= TOUCH_EVERY:
+    if feed.last_fetched_at is None or now - feed.last_fetched_at >= TOUCH_EVERY:
+        async with db.transaction() as repos:
             await repos.feeds.touch(feed.id, now=now)
     stamp = max(
         [
