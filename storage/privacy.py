@@ -483,23 +483,31 @@ class PrivacyRepository:
 
     async def _drop_old_records(self, before: datetime) -> int:
         """Decisions, minutes entries and finished minutes sessions logged before `before`, for a network that
-        configured a limit. What stays loses its links to what went (a newer decision's "supersedes", an entry's
-        decision or session), since the foreign keys have no cascade; SQLite's FTS5 index needs each deleted row's
-        old text ('delete' command of an external-content table)."""
+        configured a limit (but not the newest decision, nor open action items). What stays loses its links to what
+        went (a newer decision's "supersedes", an entry's decision or session), since the foreign keys have no
+        cascade; SQLite's FTS5 index needs each deleted row's old text ('delete' command of an external-content
+        table)."""
         session = self._session
-        old = select(Decision.id).where(Decision.created_at < before).scalar_subquery()
+        # The newest decision stays, however old: SQLite gives a new row the highest id + 1, and a decision's number
+        # is its id, so deleting the newest would hand its number ("Beschluss #12", quoted in city files) out again.
+        newest = select(func.max(Decision.id)).scalar_subquery()
+        old = select(Decision.id).where(Decision.created_at < before, Decision.id != newest).scalar_subquery()
         await session.execute(update(Decision).where(Decision.superseded_by.in_(old)).values(superseded_by=None))
         await session.execute(update(Decision).where(Decision.supersedes.in_(old)).values(supersedes=None))
         await session.execute(update(MinutesItem).where(MinutesItem.decision_id.in_(old)).values(decision_id=None))
         if session.get_bind().dialect.name == "sqlite":
             fts = sql_table(DECISION_FTS, sql_column(DECISION_FTS), sql_column("rowid"), sql_column("search_text"))
-            rows = select(literal("delete"), Decision.id, Decision.search_text).where(Decision.created_at < before)
+            rows = select(literal("delete"), Decision.id, Decision.search_text).where(Decision.id.in_(old))
             await session.execute(insert(fts).from_select([DECISION_FTS, "rowid", "search_text"], rows))
         # Children first: SQLite enforces ON DELETE CASCADE only with foreign_keys=ON, so don't rely on it.
         await session.execute(delete(DecisionTag).where(DecisionTag.decision_id.in_(old)))
         await session.execute(delete(DecisionAudit).where(DecisionAudit.decision_id.in_(old)))
-        count = _rowcount(await session.execute(delete(Decision).where(Decision.created_at < before)))
-        count += _rowcount(await session.execute(delete(MinutesItem).where(MinutesItem.created_at < before)))
+        count = _rowcount(await session.execute(delete(Decision).where(Decision.id.in_(old))))
+        # An action item still to be done stays, however old: it is someone's open task, not a record yet.
+        still_open = (MinutesItem.kind == "action") & MinutesItem.done_at.is_(None) & MinutesItem.withdrawn_at.is_(None)
+        count += _rowcount(
+            await session.execute(delete(MinutesItem).where(MinutesItem.created_at < before, ~still_open))
+        )
         ended = (
             select(MinutesSession.id)
             .where(MinutesSession.started_at < before, MinutesSession.ended_at.is_not(None))

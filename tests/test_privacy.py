@@ -267,6 +267,7 @@ async def test_records_are_kept_unless_the_config_limits_them_then_the_purge_del
     assert "#1" in await bot.say(ANNA, "!beschluss Schulung im Februar")
     assert "Aufgabe #1" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 15.12. Schulungsraum buchen")
     await bot.say(ANNA, "!sitzung ende")
+    assert "erledigt" in await bot.say(BEN, "!erledigt 1")  # done: a record now, which the limit applies to
     bot.clock.advance(timedelta(days=200))
     assert "#2 ersetzt #1" in await bot.say(ANNA, "!beschluss ersetzen 1 Schulung im März")
     assert "Aufgabe #2" in await bot.say(ANNA, "!aufgabe @ben:rastatt.de bis 15.12.2027 Beamer leihen")
@@ -292,6 +293,15 @@ async def test_records_are_kept_unless_the_config_limits_them_then_the_purge_del
             await session.execute(text("INSERT INTO decision_fts(decision_fts) VALUES ('integrity-check')"))
     again = await jobs.fire(jobs.next_run(bot.clock.now()))
     assert again is not None and again["records"] == 0
+
+    # Another year: #2 is old too, but the newest decision stays (its number must not come again), and so does the
+    # open action item: it is someone's task.
+    bot.clock.advance(timedelta(days=400))
+    later = await jobs.fire(jobs.next_run(bot.clock.now() - timedelta(days=1)))
+    assert later is not None and later["records"] == 0, later
+    assert "Schulung im März" in await bot.say(BEN, "!beschluss 2")
+    assert "Beamer leihen" in await bot.say(BEN, "!aufgaben")
+    assert "#3" in await bot.say(ANNA, "!beschluss Neue Regel")
 
 
 def test_records_retention_is_zero_or_at_least_a_year(tmp_path: Path) -> None:
