@@ -490,7 +490,7 @@ def _user_id(text: str) -> str:
 @main.command()
 @CONFIG_OPTION
 @click.option("--offline", is_flag=True, help="den Homeserver nicht fragen / do not ask the homeserver")
-@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--language", "--lang", "language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 def doctor(config_path: Path, offline: bool, language: str) -> None:
     """Prüft Konfiguration, Dateien, Datenbank, Anmeldung, Schlüssel, Räume und Rechte / check the installation.
 

@@ -249,7 +249,7 @@ def test_missing_time_zone_data_is_an_error_that_says_to_install_tzdata(
 
         # Never loaded before: the config cannot read it either, and the doctor says why.
         config.write_text(config.read_text(encoding="utf-8").replace("Asia/Tokyo", "Pacific/Chatham"))
-        code, output = doctor(config, "--offline", "--language", "en")
+        code, output = doctor(config, "--offline", "--lang", "en")
         assert code == 1
         assert "'Pacific/Chatham' ist keine IANA-Zeitzone" in output
         assert "ERROR    no time zone data for Europe/Berlin" in output and "→ pip install tzdata" in output

@@ -159,7 +159,7 @@ async def test_the_feed_over_http_is_cacheable_and_hardened(bot: Bot, server: st
         async with http.get(f"{server}/calendar/{token}.ics", headers={"If-None-Match": etag}) as response:
             assert response.status == 304 and not await response.read()
         async with http.get(f"{server}/kalender/{token}.ics", headers={"If-Modified-Since": modified}) as response:
-            assert response.status == 304
+            assert response.status == 200, "only the ETag says unchanged: a meeting dropping out moves no date"
         await bot.say(ANNA, "!termin ort 1 Raum 2")
         async with http.get(f"{server}/kalender/{token}.ics", headers={"If-None-Match": etag}) as response:
             assert response.status == 200 and b"Raum 2" in await response.read()
