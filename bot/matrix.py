@@ -960,6 +960,12 @@ class MatrixTransport:
             return None
         return room_id
 
+    async def prepare_room(self, room_id: str) -> None:
+        try:
+            await self._share_key_ahead(room_id)
+        except Exception:  # the send does the same again, and retries
+            log.warning("could not prepare %s for a scheduled message", room_id, exc_info=True)
+
     async def _share_key_ahead(self, room_id: str) -> None:
         """What nio's first send into an encrypted room does before sending (the member list, the devices' keys, a
         new room key sent to each device), done now: a message due later is then only encrypted and sent."""

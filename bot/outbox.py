@@ -63,6 +63,11 @@ class Sender(Protocol):
         """The person's direct chat (encrypted), opened on first use."""
         ...
 
+    async def prepare_room(self, room_id: str) -> None:
+        """Before a scheduled message is due: what the first send into an encrypted room needs besides the send
+        (its member list, the devices' keys, a room key shared), so that at the due instant only the send is left."""
+        ...
+
     def prepare_direct(self, user_id: str, due: datetime) -> None:
         """Open the person's direct chat in the background ahead of a message to them due at `due` (shortly before
         it, not at once): when it is due, sending is all that is left (opening a chat takes a quarter second)."""

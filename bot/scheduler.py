@@ -185,7 +185,10 @@ async def deliver_batch(
                 return messages[members[0][0]].content(late[0])
             return combine([(messages[i], was_late) for (i, _), was_late in zip(members, late, strict=True)])
 
-        await _until(clock, min(messages[i].due for i, _ in members))  # prepared ahead: send on the dot
+        due = min(messages[i].due for i, _ in members)
+        if due > clock.now():  # woken ahead: do now what the first send into the room would do before sending
+            await sender.prepare_room(room_id)
+        await _until(clock, due)  # prepared ahead: send on the dot
         event_id = await sender.send(room_id, content, txn_id=txn_id)
         async with db.transaction() as repos:
             await repos.ledger.mark_batch_sent([entry.id for _, entry in members], event_id=event_id, now=clock.now())

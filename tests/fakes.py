@@ -33,6 +33,9 @@ class RecordingSender:
     async def direct_room(self, user_id: str) -> str:
         return f"!dm-{user_id}"
 
+    async def prepare_room(self, room_id: str) -> None:
+        return None
+
     def prepare_direct(self, user_id: str, due: datetime) -> None:
         self.prepared.append(user_id)
 
