@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -29,6 +30,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -609,28 +611,43 @@ END $$;
 
 def _pg_restore(url: str, dump: Path) -> None:
     """pg_restore's script, after dropping the tables there are (moved aside before), run by psql in one transaction:
-    if anything fails, the database is as it was."""
+    if anything fails, the database is as it was. When pg_restore fails (say, a dump newer than it), psql is killed
+    before it reads the end of its input: at the end it would commit the drop and half a script."""
     env = _libpq_env(url)
-    script = subprocess.Popen(
-        [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert script.stdout is not None
-    psql = subprocess.run(
-        [_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", _DROP_TABLES, "-f", "-"],
-        stdin=script.stdout,
-        capture_output=True,
-        env=env,
-        check=False,
-    )
-    script.stdout.close()
-    _, script_errors = script.communicate()
-    if script.returncode != 0:
-        raise BackupError(f"pg_restore ist gescheitert / failed:\n{_tail(script_errors)}")
-    if psql.returncode != 0:
-        raise BackupError(f"psql ist gescheitert / failed:\n{_tail(psql.stderr)}")
+    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as psql_errors:
+        psql = subprocess.Popen(
+            [_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", _DROP_TABLES, "-f", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_errors,
+            env=env,
+        )
+        script = subprocess.Popen(
+            [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
+            stdout=subprocess.PIPE,
+            stderr=script_errors,
+            env=env,
+        )
+        assert script.stdout is not None and psql.stdin is not None
+        try:
+            for block in iter(lambda: script.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+                psql.stdin.write(block)
+        except BrokenPipeError:  # psql stopped at an error
+            pass
+        script.stdout.close()
+        script.wait()
+        killed = script.returncode != 0 and psql.poll() is None
+        if killed:
+            psql.kill()
+        with contextlib.suppress(BrokenPipeError):
+            psql.stdin.close()
+        psql.wait()
+        if psql.returncode != 0 and not killed:
+            psql_errors.seek(0)
+            raise BackupError(f"psql ist gescheitert / failed:\n{_tail(psql_errors.read())}")
+        if script.returncode != 0:
+            script_errors.seek(0)
+            raise BackupError(f"pg_restore ist gescheitert / failed:\n{_tail(script_errors.read())}")
 
 
 async def _pg_revision(url: str) -> str | None:

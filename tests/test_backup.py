@@ -443,18 +443,29 @@ def test_too_little_free_space_is_refused_before_anything_moves(
     assert not list(bot_data.data_dir.glob("before-restore-*"))
 
 
+BROKEN = {
+    # psql stops at an error in the script.
+    "psql": '#!/bin/sh\necho "psql: FATAL: kaputt" >&2\nexit 3\n',
+    # pg_restore gives up after part of the script (a dump newer than it): psql must not commit what it got.
+    "pg_restore": '#!/bin/sh\necho "SELECT 1;"\necho "pg_restore: error: kaputt" >&2\nexit 1\n',
+}
+
+
 @pytest.mark.skipif(not PG_URL, reason="set REDI_TEST_DATABASE_URL to run on PostgreSQL")
+@pytest.mark.parametrize("broken", sorted(BROKEN))
 async def test_a_failed_postgresql_restore_leaves_the_device_and_database_as_they_were(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
 ) -> None:
     if shutil.which("pg_dump") is None or shutil.which("psql") is None:
         pytest.skip("pg_dump/psql not installed (Debian: postgresql-client)")
     tools = tmp_path / "bin"
     tools.mkdir()
-    for name in ("pg_dump", "pg_restore"):
-        (tools / name).symlink_to(str(shutil.which(name)))
-    (tools / "psql").write_text('#!/bin/sh\necho "psql: FATAL: kaputt" >&2\nexit 3\n')
-    (tools / "psql").chmod(0o755)
+    for name in ("pg_dump", "pg_restore", "psql"):
+        if name == broken:
+            (tools / name).write_text(BROKEN[name])
+            (tools / name).chmod(0o755)
+        else:
+            (tools / name).symlink_to(str(shutil.which(name)))
     async with pg_database_url() as url:
         config = config_at(tmp_path, database_url=url)
         fake_device(config)
@@ -468,6 +479,6 @@ async def test_a_failed_postgresql_restore_leaves_the_device_and_database_as_the
         args = ["restore", "-c", str(tmp_path / "config.toml"), str(tmp_path / "b"), "--force"]
         result = await asyncio.to_thread(CliRunner().invoke, main, args)
         assert result.exit_code == 1, result.output
-        assert "psql ist gescheitert" in result.output and "kaputt" in result.output
+        assert f"{broken} ist gescheitert" in result.output and "kaputt" in result.output
         assert "Alles ist zurückgelegt" in result.output
         await assert_untouched(config)
