@@ -11,7 +11,11 @@ A restore must not run while a bot uses the same data: the running bot holds an 
 `data_dir/redi-bot.lock` (the kernel drops it when the process ends, however it ends, so no stale pid file can
 block), and the restore takes the same lock, so a bot started meanwhile refuses to start instead. What the restore
 would replace is moved aside into `data_dir/before-restore-<time>/` (a PostgreSQL database is dumped there), never
-deleted, and only with `--force`.
+deleted, and only with `--force`. The database is replaced last (PostgreSQL in one transaction): if anything fails
+before, what was moved aside is put back, so the bot never starts without its device keys and token.
+
+Admins run these commands as root as often as as the bot's user: what root writes into data_dir is handed to the
+owner of data_dir (`data_owner`), or the bot, started as its own user, could not open its own files.
 """
 
 from __future__ import annotations
