@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -437,7 +438,8 @@ def test_too_little_free_space_is_refused_before_anything_moves(
 ) -> None:
     manifest = take_backup(bot_data, tmp_path / "b", NOW, __version__)
     size = sum(f.size for f in manifest.files)
-    monkeypatch.setattr("bot.backup.shutil.disk_usage", lambda _: shutil._ntuple_diskusage(10**12, 0, 2 * size - 1))  # type: ignore[attr-defined]
+    almost_full = SimpleNamespace(total=10**12, used=10**12 - 2 * size + 1, free=2 * size - 1)
+    monkeypatch.setattr("bot.backup.shutil.disk_usage", lambda _: almost_full)
     result = CliRunner().invoke(main, ["restore", "-c", str(tmp_path / "config.toml"), str(tmp_path / "b"), "--force"])
     assert result.exit_code == 1 and "2× die Größe der Sicherung" in result.output
     assert not list(bot_data.data_dir.glob("before-restore-*"))
