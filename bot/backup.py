@@ -11,20 +11,30 @@ A restore must not run while a bot uses the same data: the running bot holds an 
 `data_dir/redi-bot.lock` (the kernel drops it when the process ends, however it ends, so no stale pid file can
 block), and the restore takes the same lock, so a bot started meanwhile refuses to start instead. What the restore
 would replace is moved aside into `data_dir/before-restore-<time>/` (a PostgreSQL database is dumped there), never
-deleted, and only with `--force`.
+deleted, and only with `--force`. The database is replaced last (PostgreSQL in one transaction): if anything fails
+before, what was moved aside is put back, so the bot never starts without its device keys and token.
+
+Admins run these commands as root as often as as the bot's user: what root writes into data_dir is handed to the
+owner of data_dir (`data_owner`), or the bot, started as its own user, could not open its own files.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import os
+import pwd
 import shutil
 import sqlite3
+import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -61,6 +71,10 @@ class BotRunning(BackupError):
     """Another process (a running bot, or a restore) holds the data directory."""
 
 
+class DataDirNotWritable(BackupError):
+    """The lock file (or data_dir) belongs to another user, typically after a command was run as root."""
+
+
 class RunLock:
     """An exclusive lock on `data_dir/redi-bot.lock`, held by a running bot and by a restore."""
 
@@ -70,9 +84,13 @@ class RunLock:
 
     @classmethod
     def acquire(cls, data_dir: Path) -> RunLock:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owner = data_owner(data_dir)
         path = data_dir / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _make_private_dir(data_dir, owner)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError as exc:
+            raise DataDirNotWritable(_not_writable(Path(exc.filename or path))) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -82,6 +100,8 @@ class RunLock:
                 "ihn zuerst (`systemctl stop redi-bot`). / A redi-bot is already running with this data_dir (or a "
                 "restore is): stop it first."
             ) from None
+        if owner is not None:
+            os.fchown(fd, *owner)  # root made it (a restore, even a refused one): the bot must open it next time
         # The pid is only for the admin who looks; the lock is what counts.
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -91,6 +111,62 @@ class RunLock:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the flock
             self._fd = None
+
+
+def data_owner(data_dir: Path) -> tuple[int, int] | None:
+    """Whom what root writes into data_dir must belong to: the owner of data_dir (or, on a fresh machine, of the
+    nearest folder above it), when that is not root. A restore run with sudo would otherwise leave root's files that
+    the bot, running as its own user (contrib/redi-bot.service), cannot open. None when nothing needs handing over."""
+    if os.geteuid() != 0:
+        return None
+    for folder in (data_dir, *data_dir.absolute().parents):
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            continue
+        return (info.st_uid, info.st_gid) if info.st_uid != 0 else None
+    return None
+
+
+def _hand_over(path: Path, owner: tuple[int, int] | None) -> None:
+    """Give `path` (and, for a folder, everything in it) to the bot's user."""
+    if owner is None:
+        return
+    os.chown(path, *owner, follow_symlinks=False)
+    if path.is_dir() and not path.is_symlink():
+        for root, dirs, files in os.walk(path):
+            for name in (*dirs, *files):
+                os.chown(Path(root) / name, *owner, follow_symlinks=False)
+
+
+def _make_private_dir(folder: Path, owner: tuple[int, int] | None) -> None:
+    """mkdir -p with mode 700; the folders it creates go to `owner`."""
+    missing = [p for p in (folder, *folder.absolute().parents) if not p.exists()]
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for created in missing:
+        _hand_over(created, owner)
+
+
+def _not_writable(path: Path) -> str:
+    try:
+        info = path.stat()
+        owner = f"{_user_name(info.st_uid)} (Modus {stat.S_IMODE(info.st_mode):o})"
+    except OSError:
+        owner = "?"
+    me = _user_name(os.geteuid())
+    return (
+        f"{path} gehört {owner}, dieser Prozess läuft als {me} und darf es nicht öffnen – meist, weil ein Befehl als "
+        f"root lief. Gib data_dir dem Bot-Benutzer zurück: `chown -R redi-bot: {path.parent}` (oder den Benutzer aus "
+        f"User= der systemd-Unit). / {path} belongs to {owner}; this process runs as {me} and may not open it "
+        "(usually a command run as root): give data_dir back to the bot's user with chown -R."
+    )
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 @dataclass(frozen=True)
@@ -292,8 +368,10 @@ def check_backup(directory: Path) -> Manifest:
 
 def restore(config: Config, directory: Path, now: datetime, *, force: bool) -> Restored:
     """Put a backup back into the configured data_dir and database. Refuses, changing nothing, when the backup is
-    damaged, from another backend or account, or newer than this code; while a bot runs; and over existing data
-    without `force` (with it, the existing data is moved aside first)."""
+    damaged, from another backend or account, or newer than this code; while a bot runs; over existing data without
+    `force` (with it, the existing data is moved aside first); and when the disk is too full. If anything fails
+    midway, what was moved aside is put back (RestoreFailed says so, or where the old data is if even that failed).
+    Run as root, everything written goes to the owner of data_dir, so the bot's own user can open it."""
     started = time.monotonic()
     target = _Target(config)
     manifest = check_backup(directory)
@@ -313,34 +391,114 @@ def restore(config: Config, directory: Path, now: datetime, *, force: bool) -> R
         _tool("pg_restore")
         _tool("psql")
     database = manifest.database_file()
+    owner = data_owner(config.data_dir)
     aside = None
     lock = RunLock.acquire(config.data_dir)
     try:
         existing = _existing(target)
-        if existing:
-            if not force:
-                raise BackupError(
-                    "Hier sind schon Daten: " + ", ".join(existing) + f". Mit --force kommt das nach {config.data_dir}"
-                    "/before-restore-<Zeit>/ (Dateien verschoben, eine PostgreSQL-Datenbank als pg_dump), nichts wird "
-                    "gelöscht; dann wird wiederhergestellt. / There is data already; --force moves it aside (nothing "
-                    "is deleted) and restores."
-                )
-            aside = _move_aside(target, now)
+        if existing and not force:
+            raise BackupError(
+                "Hier sind schon Daten: " + ", ".join(existing) + f". Mit --force kommt das nach {config.data_dir}"
+                "/before-restore-<Zeit>/ (Dateien verschoben, eine PostgreSQL-Datenbank als pg_dump), nichts wird "
+                "gelöscht; dann wird wiederhergestellt. / There is data already; --force moves it aside (nothing "
+                "is deleted) and restores."
+            )
+        _check_space(config.data_dir, manifest, factor=2 if existing else 1)
         config.data_dir.chmod(0o700)
-        if target.sqlite_path is not None:
-            _put(directory / database.path, target.sqlite_path)
-        else:
-            _pg_restore(config.database_url, directory / database.path)
-        stores = [e for e in manifest.files if e.path.startswith(CRYPTO_DIR + "/")]
-        if stores:
-            (config.data_dir / CRYPTO_DIR).mkdir(mode=0o700, exist_ok=True)
-            (config.data_dir / CRYPTO_DIR).chmod(0o700)
-        for entry in manifest.files:
-            if entry.path == CREDENTIALS or entry in stores:
-                _put(directory / entry.path, config.data_dir / entry.path)
+        if existing:
+            aside = _new_aside(config.data_dir, now)
+        done = _Done()
+        try:
+            # The database comes last: a PostgreSQL restore is one transaction, so when it fails, putting the files
+            # back leaves everything as it was (the device's keys and token too, or `login` would make a new device).
+            if aside is not None:
+                _move_aside(target, aside, done)
+            stores = [e for e in manifest.files if e.path.startswith(CRYPTO_DIR + "/")]
+            if stores and not (config.data_dir / CRYPTO_DIR).exists():
+                _make_private_dir(config.data_dir / CRYPTO_DIR, owner)
+                done.created.append(config.data_dir / CRYPTO_DIR)
+            for entry in manifest.files:
+                if entry.path == CREDENTIALS or entry in stores:
+                    _put(directory / entry.path, config.data_dir / entry.path, owner, done)
+            if target.sqlite_path is not None:
+                _put(directory / database.path, target.sqlite_path, owner, done)
+            else:
+                _pg_restore(config.database_url, directory / database.path)
+        except (BackupError, OSError) as exc:
+            raise _undo(done, aside, exc) from exc
+        if aside is not None:
+            _hand_over(aside, owner)
     finally:
         lock.release()
     return Restored(manifest=manifest, aside=aside, seconds=time.monotonic() - started)
+
+
+class RestoreFailed(BackupError):
+    """A restore failed midway; the message says whether everything was put back, or where the old data is."""
+
+
+@dataclass
+class _Done:
+    """What a restore changed so far, to undo it."""
+
+    moved: list[tuple[Path, Path]] = field(default_factory=list)  # (where it was, where it is now)
+    created: list[Path] = field(default_factory=list)
+
+
+def _undo(done: _Done, aside: Path | None, cause: BaseException) -> RestoreFailed:
+    reason = describe_os_error(cause) if isinstance(cause, OSError) else str(cause)
+    try:
+        for path in reversed(done.created):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        for original, moved in reversed(done.moved):
+            shutil.move(moved, original)
+        if aside is not None:
+            (aside / PG_DUMP).unlink(missing_ok=True)  # the database was not touched: its dump is not needed
+            aside.rmdir()
+    except OSError as exc:
+        where = f" Die vorherigen Daten liegen in {aside} / the previous data is in {aside}." if aside else ""
+        return RestoreFailed(
+            f"Wiederherstellen ist gescheitert: {reason}\nZurücklegen auch: {describe_os_error(exc)}.{where} Den Bot "
+            "erst starten, wenn Datenbank, crypto/ und credentials.json wieder an ihrem Platz in data_dir sind – sonst "
+            "fehlt ihm sein Gerät (ein neues `redi-bot login` verlöre die Verschlüsselungsschlüssel). Oder die "
+            "Wiederherstellung wiederholen. / Restore failed, and so did putting things back: move the previous data "
+            "back (or retry the restore) before starting the bot."
+        )
+    return RestoreFailed(
+        f"Wiederherstellen ist gescheitert: {reason}\nAlles ist zurückgelegt, die vorherigen Daten sind unverändert. / "
+        "Restore failed; everything was put back, nothing changed."
+    )
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as an admin reads it, with a hint for the usual two."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    hint = ""
+    if exc.errno == errno.ENOSPC:
+        hint = " – die Platte ist voll / the disk is full"
+    elif isinstance(exc, PermissionError):
+        hint = (
+            f" – als Benutzer {_user_name(os.geteuid())} nicht erlaubt; als Besitzer von data_dir oder root ausführen "
+            "/ not permitted for this user: run as the owner of data_dir, or as root"
+        )
+    return f"{exc.strerror or exc}{where}{hint}"
+
+
+def _check_space(data_dir: Path, manifest: Manifest, *, factor: int) -> None:
+    """Twice the backup's size over existing data: the new copy next to what is moved aside, plus the old database
+    dumped there. Refused before anything is moved, instead of a disk filling up halfway."""
+    folder = next(p for p in (data_dir, *data_dir.absolute().parents) if p.exists())
+    need = factor * sum(f.size for f in manifest.files)
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise BackupError(
+            f"In {folder} sind {free / 1e6:.1f} MB frei, die Wiederherstellung braucht {need / 1e6:.1f} MB "
+            f"({factor}× die Größe der Sicherung). Nichts geändert. / Not enough free space: {free / 1e6:.1f} MB free, "
+            f"{need / 1e6:.1f} MB needed."
+        )
 
 
 def _existing(target: _Target) -> list[str]:
@@ -368,32 +526,48 @@ def _sqlite_files(target: _Target) -> list[Path]:
     return [path for path in candidates if path.exists()]
 
 
-def _move_aside(target: _Target, now: datetime) -> Path:
+def _new_aside(data_dir: Path, now: datetime) -> Path:
+    """`before-restore-<time>`, with -2, -3 … when a restore in the same second made one already."""
+    stem = f"before-restore-{now.strftime('%Y%m%dT%H%M%SZ')}"
+    for n in itertools.count(1):
+        aside = data_dir / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            aside.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return aside
+    raise AssertionError("unreachable")
+
+
+def _move_aside(target: _Target, aside: Path, done: _Done) -> None:
     data_dir = target.config.data_dir
-    aside = data_dir / f"before-restore-{now.strftime('%Y%m%dT%H%M%SZ')}"
-    aside.mkdir(mode=0o700)
     # The dump first: if it fails, nothing has been moved yet.
     if target.sqlite_path is None and _run(lambda: _pg_tables(target.config.database_url)):
         _pg_dump(target.config.database_url, aside / PG_DUMP)
     for path in _sqlite_files(target):
         shutil.move(path, aside / path.name)
+        done.moved.append((path, aside / path.name))
     for name in (CRYPTO_DIR, CREDENTIALS):
         if (data_dir / name).exists():
             shutil.move(data_dir / name, aside / name)
-    return aside
+            done.moved.append((data_dir / name, aside / name))
 
 
-def _put(source: Path, destination: Path) -> None:
+def _put(source: Path, destination: Path, owner: tuple[int, int] | None, done: _Done) -> None:
     """Copy next to the destination, then rename: a crash leaves the old file or the new one, never half of one."""
-    destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_private_dir(destination.parent, owner)
     partial = destination.with_name(destination.name + ".restoring")
     partial.unlink(missing_ok=True)
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    done.created.append(partial)
     with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        if owner is not None:
+            os.fchown(out.fileno(), *owner)
         shutil.copyfileobj(src, out, 1 << 20)
         out.flush()
         os.fsync(out.fileno())
     partial.replace(destination)
+    done.created[-1] = destination
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------------------
@@ -441,28 +615,43 @@ END $$;
 
 def _pg_restore(url: str, dump: Path) -> None:
     """pg_restore's script, after dropping the tables there are (moved aside before), run by psql in one transaction:
-    if anything fails, the database is as it was."""
+    if anything fails, the database is as it was. When pg_restore fails (say, a dump newer than it), psql is killed
+    before it reads the end of its input: at the end it would commit the drop and half a script."""
     env = _libpq_env(url)
-    script = subprocess.Popen(
-        [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert script.stdout is not None
-    psql = subprocess.run(
-        [_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", _DROP_TABLES, "-f", "-"],
-        stdin=script.stdout,
-        capture_output=True,
-        env=env,
-        check=False,
-    )
-    script.stdout.close()
-    _, script_errors = script.communicate()
-    if script.returncode != 0:
-        raise BackupError(f"pg_restore ist gescheitert / failed:\n{_tail(script_errors)}")
-    if psql.returncode != 0:
-        raise BackupError(f"Wiederherstellen (psql) ist gescheitert, nichts geändert / failed:\n{_tail(psql.stderr)}")
+    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as psql_errors:
+        psql = subprocess.Popen(
+            [_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", _DROP_TABLES, "-f", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_errors,
+            env=env,
+        )
+        script = subprocess.Popen(
+            [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
+            stdout=subprocess.PIPE,
+            stderr=script_errors,
+            env=env,
+        )
+        assert script.stdout is not None and psql.stdin is not None
+        try:
+            for block in iter(lambda: script.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+                psql.stdin.write(block)
+        except BrokenPipeError:  # psql stopped at an error
+            pass
+        script.stdout.close()
+        script.wait()
+        killed = script.returncode != 0 and psql.poll() is None
+        if killed:
+            psql.kill()
+        with contextlib.suppress(BrokenPipeError):
+            psql.stdin.close()
+        psql.wait()
+        if psql.returncode != 0 and not killed:
+            psql_errors.seek(0)
+            raise BackupError(f"psql ist gescheitert / failed:\n{_tail(psql_errors.read())}")
+        if script.returncode != 0:
+            script_errors.seek(0)
+            raise BackupError(f"pg_restore ist gescheitert / failed:\n{_tail(script_errors.read())}")
 
 
 async def _pg_revision(url: str) -> str | None:

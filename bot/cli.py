@@ -117,12 +117,12 @@ def run(config_path: Path) -> None:
         await app.serve(stop)
         log.info("stopped cleanly")
 
-    from bot.backup import BotRunning
+    from bot.backup import BackupError
     from storage import DatabaseNewerThanCode
 
     try:
         asyncio.run(serve())
-    except (LoginRequired, DatabaseNewerThanCode, BotRunning) as exc:
+    except (LoginRequired, DatabaseNewerThanCode, BackupError) as exc:  # BotRunning, DataDirNotWritable
         raise click.ClickException(str(exc)) from exc
 
 
@@ -207,7 +207,7 @@ def backup_command(config_path: Path, directory: Path) -> None:
     """
     import time
 
-    from bot.backup import BackupError, describe, take_backup
+    from bot.backup import BackupError, describe, describe_os_error, take_backup
     from bot.clock import SystemClock
 
     config = _load(config_path)
@@ -216,6 +216,8 @@ def backup_command(config_path: Path, directory: Path) -> None:
         manifest = take_backup(config, directory, SystemClock().now(), __version__)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"Sichern ist gescheitert / backup failed: {describe_os_error(exc)}") from exc
     click.echo(f"Gesichert nach / backed up to {directory} in {time.monotonic() - started:.1f} s.")
     click.echo(describe(manifest))
 
@@ -235,7 +237,7 @@ def restore_command(config_path: Path, directory: Path, force: bool) -> None:
     Version wird abgelehnt). Vorhandene Daten werden nur mit --force ersetzt und dann beiseitegelegt, nie gelöscht.
     / Checks manifest, checksums, account and schema first; existing data is replaced only with --force, and kept.
     """
-    from bot.backup import BackupError, describe, restore
+    from bot.backup import BackupError, describe, describe_os_error, restore
     from bot.clock import SystemClock
     from storage import DatabaseNewerThanCode
 
@@ -244,6 +246,11 @@ def restore_command(config_path: Path, directory: Path, force: bool) -> None:
         restored = restore(config, directory, SystemClock().now(), force=force)
     except (BackupError, DatabaseNewerThanCode) as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # before anything was moved (reading the backup, the lock): restore() undoes what it did
+        raise click.ClickException(
+            f"Wiederherstellen ist gescheitert, nichts geändert / restore failed, nothing changed: "
+            f"{describe_os_error(exc)}"
+        ) from exc
     click.echo(f"Wiederhergestellt aus / restored from {directory} in {restored.seconds:.1f} s.")
     click.echo(describe(restored.manifest))
     if restored.aside is not None:

@@ -5,20 +5,25 @@ changes nothing (bot running, data there without --force, damaged or foreign or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import json
 import os
 import shutil
 import sqlite3
 import stat
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from bot import __version__
-from bot.backup import BackupError, BotRunning, RunLock, check_backup, restore, take_backup
+from bot.backup import BackupError, BotRunning, DataDirNotWritable, RunLock, check_backup, restore, take_backup
 from bot.cli import main
 from bot.config import Config, load_config
 from storage import Database, DatabaseNewerThanCode
@@ -285,3 +290,197 @@ def test_the_database_password_reaches_the_postgresql_tools_only_by_environment(
         "redi",
     )
     assert env["PGPASSWORD"] == "geheim" and env["PGSSLMODE"] == "require"
+
+
+# --- run as root, failing midway ------------------------------------------------------------------------------------
+
+NOBODY = 65534
+as_root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (to hand files to another user)")
+
+
+@contextlib.contextmanager
+def as_user(uid: int) -> Iterator[None]:
+    """What the bot does under `User=redi-bot` (contrib/redi-bot.service): the same calls, another user's rights."""
+    os.setegid(uid)
+    os.seteuid(uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.fixture
+def machine() -> Iterator[Path]:
+    """A folder every user can enter (tmp_path is root's alone), like /var/lib."""
+    base = Path(tempfile.mkdtemp(prefix="redi-backup-"))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base)
+
+
+def owners(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.lstat().st_uid for p in [folder, *folder.rglob("*")]}
+
+
+@as_root_only
+async def test_a_restore_as_root_leaves_files_the_bot_user_can_open(machine: Path) -> None:
+    config = config_at(machine)
+    fake_device(config)
+    db = Database(config.database_url)
+    await db.upgrade()
+    await add_meetings(db, ["Jour fixe"])
+    await db.dispose()
+    os.chown(machine, NOBODY, NOBODY)  # `install -d -o redi-bot /var/lib/redi-bot`, the bot ran as its user
+    for path in [config.data_dir, *config.data_dir.rglob("*")]:
+        os.chown(path, NOBODY, NOBODY)
+    (machine / "config.toml").chmod(0o644)
+    backup_dir = machine / "b"
+    await asyncio.to_thread(take_backup, config, backup_dir, NOW, __version__)  # as root: root's 0700 folder
+
+    # Refused (data there, no --force), the lock it took stays the bot's.
+    with pytest.raises(BackupError, match="Hier sind schon Daten"):
+        await asyncio.to_thread(restore, config, backup_dir, NOW, force=False)
+    assert set(owners(config.data_dir).values()) == {NOBODY}, owners(config.data_dir)
+    # With --force, and onto a fresh machine where only the parent of data_dir is the bot's.
+    restored = await asyncio.to_thread(restore, config, backup_dir, NOW, force=True)
+    assert restored.aside is not None and restored.aside.owner() != "root" and (restored.aside / "crypto").exists()
+    assert set(owners(config.data_dir).values()) == {NOBODY}, owners(config.data_dir)
+    shutil.rmtree(config.data_dir)
+    await asyncio.to_thread(restore, config, backup_dir, NOW, force=False)
+    assert set(owners(config.data_dir).values()) == {NOBODY}, owners(config.data_dir)
+    assert modes(config.data_dir) == 0o700 and modes(config.data_dir / "credentials.json") == 0o600
+
+    with as_user(NOBODY):  # the bot, started by systemd as its user, opens all of it
+        RunLock.acquire(config.data_dir).release()
+        json.loads((config.data_dir / "credentials.json").read_text())
+        with sqlite3.connect(config.data_dir / "crypto" / "@bot:localhost_DEV.db") as store:
+            store.execute("INSERT INTO accounts VALUES ('geschrieben')")
+        store.close()
+        db = Database(config.database_url)
+        try:
+            await add_meetings(db, ["Danach"])
+            assert await meeting_titles(db) == ["Jour fixe", "Danach"]
+        finally:
+            await db.dispose()
+        # The backup root took is root's: the bot's user cannot read it back, and is told so.
+        result = CliRunner().invoke(main, ["restore", "-c", str(machine / "config.toml"), str(backup_dir), "--force"])
+    assert result.exit_code == 1 and result.exception is not None and not isinstance(result.exception, OSError)
+    assert "Permission denied" in result.output and "run as the owner of data_dir, or as root" in result.output
+
+
+@as_root_only
+def test_a_lock_file_of_another_user_is_a_clear_error_not_a_traceback(machine: Path) -> None:
+    config = config_at(machine)
+    (machine / "config.toml").chmod(0o644)
+    config.data_dir.mkdir(mode=0o700)
+    os.chown(config.data_dir, NOBODY, NOBODY)
+    (config.data_dir / "redi-bot.lock").write_text("")  # what a root restore left before it handed files over
+    (config.data_dir / "redi-bot.lock").chmod(0o600)
+    with as_user(NOBODY):
+        with pytest.raises(DataDirNotWritable, match=r"redi-bot.lock gehört root \(Modus 600\)"):
+            RunLock.acquire(config.data_dir)
+        result = CliRunner().invoke(main, ["run", "-c", str(machine / "config.toml")])
+    assert result.exit_code == 1 and not isinstance(result.exception, OSError), result.exception
+    assert "dieser Prozess läuft als nobody" in result.output and "chown -R redi-bot:" in result.output
+
+
+async def test_two_forced_restores_in_the_same_second_keep_both_previous_states(
+    bot_data: Config, tmp_path: Path
+) -> None:
+    await asyncio.to_thread(take_backup, bot_data, tmp_path / "b", NOW, __version__)
+    first = await asyncio.to_thread(restore, bot_data, tmp_path / "b", NOW, force=True)
+    second = await asyncio.to_thread(restore, bot_data, tmp_path / "b", NOW, force=True)
+    assert first.aside == bot_data.data_dir / "before-restore-20261205T093000Z"
+    assert second.aside == bot_data.data_dir / "before-restore-20261205T093000Z-2"
+    assert (second.aside / "credentials.json").exists()
+
+
+async def assert_untouched(config: Config) -> None:
+    """data_dir as it was before the failed restore: the device, its token and the newer meeting."""
+    assert json.loads((config.data_dir / "credentials.json").read_text())["access_token"] == TOKEN
+    assert (config.data_dir / "crypto" / "@bot:localhost_DEV.db").exists()
+    assert not list(config.data_dir.glob("before-restore-*")) and not list(config.data_dir.rglob("*.restoring"))
+    db = Database(config.database_url)
+    try:
+        assert "Nach der Sicherung" in await meeting_titles(db)
+    finally:
+        await db.dispose()
+
+
+async def test_a_full_disk_midway_puts_everything_back(
+    bot_data: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await asyncio.to_thread(take_backup, bot_data, tmp_path / "b", NOW, __version__)
+    db = Database(bot_data.database_url)
+    await add_meetings(db, ["Nach der Sicherung"])
+    await db.dispose()
+    copy = shutil.copyfileobj
+    copies = 0
+
+    def fills_the_disk(*args: Any, **kwargs: Any) -> None:
+        nonlocal copies
+        copies += 1
+        if copies == 2:  # credentials.json was copied, the crypto store is not
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(bot_data.data_dir / "crypto"))
+        copy(*args, **kwargs)
+
+    monkeypatch.setattr("bot.backup.shutil.copyfileobj", fills_the_disk)
+    args = ["restore", "-c", str(tmp_path / "config.toml"), str(tmp_path / "b"), "--force"]
+    result = await asyncio.to_thread(CliRunner().invoke, main, args)
+    assert result.exit_code == 1 and not isinstance(result.exception, OSError), result.exception
+    assert "die Platte ist voll" in result.output and "Alles ist zurückgelegt" in result.output
+    await assert_untouched(bot_data)
+
+
+def test_too_little_free_space_is_refused_before_anything_moves(
+    bot_data: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = take_backup(bot_data, tmp_path / "b", NOW, __version__)
+    size = sum(f.size for f in manifest.files)
+    almost_full = SimpleNamespace(total=10**12, used=10**12 - 2 * size + 1, free=2 * size - 1)
+    monkeypatch.setattr("bot.backup.shutil.disk_usage", lambda _: almost_full)
+    result = CliRunner().invoke(main, ["restore", "-c", str(tmp_path / "config.toml"), str(tmp_path / "b"), "--force"])
+    assert result.exit_code == 1 and "2× die Größe der Sicherung" in result.output
+    assert not list(bot_data.data_dir.glob("before-restore-*"))
+
+
+BROKEN = {
+    # psql stops at an error in the script.
+    "psql": '#!/bin/sh\necho "psql: FATAL: kaputt" >&2\nexit 3\n',
+    # pg_restore gives up after part of the script (a dump newer than it): psql must not commit what it got.
+    "pg_restore": '#!/bin/sh\necho "SELECT 1;"\necho "pg_restore: error: kaputt" >&2\nexit 1\n',
+}
+
+
+@pytest.mark.skipif(not PG_URL, reason="set REDI_TEST_DATABASE_URL to run on PostgreSQL")
+@pytest.mark.parametrize("broken", sorted(BROKEN))
+async def test_a_failed_postgresql_restore_leaves_the_device_and_database_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    if shutil.which("pg_dump") is None or shutil.which("psql") is None:
+        pytest.skip("pg_dump/psql not installed (Debian: postgresql-client)")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("pg_dump", "pg_restore", "psql"):
+        if name == broken:
+            (tools / name).write_text(BROKEN[name])
+            (tools / name).chmod(0o755)
+        else:
+            (tools / name).symlink_to(str(shutil.which(name)))
+    async with pg_database_url() as url:
+        config = config_at(tmp_path, database_url=url)
+        fake_device(config)
+        db = Database(url)
+        await db.upgrade()
+        await add_meetings(db, ["Jour fixe"])
+        await asyncio.to_thread(take_backup, config, tmp_path / "b", NOW, __version__)
+        await add_meetings(db, ["Nach der Sicherung"])
+        await db.dispose()
+        monkeypatch.setenv("PATH", str(tools))
+        args = ["restore", "-c", str(tmp_path / "config.toml"), str(tmp_path / "b"), "--force"]
+        result = await asyncio.to_thread(CliRunner().invoke, main, args)
+        assert result.exit_code == 1, result.output
+        assert f"{broken} ist gescheitert" in result.output and "kaputt" in result.output
+        assert "Alles ist zurückgelegt" in result.output
+        await assert_untouched(config)
