@@ -97,7 +97,7 @@ MESSAGES: dict[str, dict[str, Text]] = {
     "page.group": {"de": "Gruppe", "en": "Group"},
     "page.no_group": {"de": "keine Gruppe", "en": "no group"},
     "page.author": {"de": "Festgehalten von", "en": "Logged by"},
-    "page.when": {"de": "Am", "en": "On"},
+    "page.when": {"de": "Datum", "en": "Date"},
     "page.tags": {"de": "Schlagworte", "en": "Tags"},
     "page.context": {"de": "Bezug (zitierte Nachricht von {sender})", "en": "Context (quoted message by {sender})"},
     "page.context_edited": {
