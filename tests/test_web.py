@@ -293,3 +293,21 @@ async def test_without_a_web_server_web_says_so(db: Database, tmp_path: Path) ->
     bot = Bot(db, tmp_path)
     assert "nicht eingerichtet" in await bot.say(ANNA, "!web")
     assert not bot.dms
+
+
+async def test_behind_a_local_proxy_each_forwarded_address_has_its_own_limit(site: Site) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(SIGN_IN_ATTEMPTS):
+            async with http.get(f"{site.url}/anmelden/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.7"}) as r:
+                assert r.status == 410
+        async with http.get(f"{site.url}/anmelden/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.7"}) as r:
+            assert r.status == 429
+        async with http.get(f"{site.url}/anmelden/{'x' * 43}", headers={"X-Forwarded-For": "198.51.100.1"}) as r:
+            assert r.status == 410, "another person behind the same proxy is not locked out"
+
+
+async def test_a_made_up_or_stolen_looking_cookie_signs_nobody_in(site: Site) -> None:
+    for cookie in ("x" * 43, "", "a" * 200, "'; DROP TABLE web_sessions; --"):
+        http = aiohttp.ClientSession(cookies={"redi_session": cookie})
+        async with http, http.get(f"{site.url}/beschluesse") as response:
+            assert response.status == 401 and "Bitte anmelden" in await response.text()
