@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import WebConfig
+from bot.dispatch import Quoted
 from bot.web import WebServer
 from bot.web.pages import SIGN_IN_ATTEMPTS, Pages
 from commands.privacy.jobs import cutoffs
@@ -311,3 +312,17 @@ async def test_a_made_up_or_stolen_looking_cookie_signs_nobody_in(site: Site) ->
         http = aiohttp.ClientSession(cookies={"redi_session": cookie})
         async with http, http.get(f"{site.url}/beschluesse") as response:
             assert response.status == 401 and "Bitte anmelden" in await response.text()
+
+
+async def test_a_decision_page_shows_its_context_and_what_superseded_it(site: Site) -> None:
+    quoted = Quoted(event_id="$vorschlag", sender=BEN, body="Vorschlag: <b>Pilot</b> in Bühl ab Januar")
+    await site.bot.say(ANNA, "!beschluss Pilot in Bühl startet im Januar", quoting=quoted)
+    await site.bot.say(ANNA, "!beschluss ersetzen 1 Pilot in Bühl startet im Februar")
+    async with await site.browser(ANNA) as http:
+        async with http.get(f"{site.url}/beschluesse/1") as response:
+            page = await response.text()
+        assert "Bezug (zitierte Nachricht von Ben Roth)" in page and "Vorschlag: &lt;b&gt;Pilot&lt;/b&gt;" in page
+        assert 'href="/beschluesse/2">Ersetzt durch Beschluss #2' in page and "ersetzt" in page
+        async with http.get(f"{site.url}/beschluesse/2") as response:
+            page = await response.text()
+        assert 'href="/beschluesse/1">Ersetzt Beschluss #1' in page and "Februar" in page
