@@ -19,7 +19,8 @@ from bot.outbox import Outbox, Sender
 from bot.scheduler import JobEnv, Planner, Scheduler
 from bot.status import StatusServer
 from bot.web import WebServer
-from commands import decisions, expertise, help, meetings, privacy, substitutions
+from bot.web.pages import Pages
+from commands import decisions, expertise, help, meetings, privacy, substitutions, web
 from commands.introduction import Introductions
 from commands.meetings.feeds import calendar_name
 from storage import Database
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     substitutions.feature,
     decisions.feature,
     privacy.feature,
+    web.feature,
 )
 
 
@@ -340,6 +342,9 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
             server=server_name,
             name=lambda room_id: calendar_name(transport.config, room_id),  # the config in use, after a reload too
             ready=transport.wait_ready,
+            pages=Pages(
+                lambda: transport.config, db, transport, clock, parts.dispatcher.catalog, ready=transport.wait_ready
+            ),
         )
     return App(
         config=config,

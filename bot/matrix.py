@@ -1083,6 +1083,12 @@ class MatrixTransport:
                     break
         return names
 
+    def power_level(self, room_id: str, user_id: str) -> int:
+        """The person's power level in a room the bot is in (0 where the bot is not), e.g. whether the web pages
+        treat them as a coordinator."""
+        room = self.client.rooms.get(room_id) if self.client is not None else None
+        return self._power_level(room, user_id) if room is not None else 0
+
     def rooms_of(self, user_id: str) -> set[str]:
         """The rooms the person has joined and the bot is in (nio's member lists, complete since the sync does not
         lazy-load them; invited is not joined), e.g. whose meetings a calendar feed may show."""

@@ -27,7 +27,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, Text, case, cast, column, func, literal_column, select, table, true, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    Text,
+    case,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+    update,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -367,6 +382,7 @@ class DecisionRepository:
         words: Sequence[str] = (),
         groups: Sequence[str] | None = None,
         room_id: str | None = None,
+        or_rooms: Sequence[str] = (),
         since: datetime | None = None,
         until: datetime | None = None,
         tags: Sequence[str] = (),
@@ -379,7 +395,8 @@ class DecisionRepository:
     ) -> SearchPage:
         """Decisions matching every given filter, one page of them and the number of all.
 
-        `groups` None means any group (an empty list: none); `since <= created_at < until`; `tags` are
+        `groups` None means any group (an empty list: none), and with `or_rooms` also the decisions of those rooms
+        (the web pages: every group and room a person is in); `since <= created_at < until`; `tags` are
         folded keys, all required; `words` go through the full-text index (words with nothing searchable
         in them, like "***", match nothing); `status` 'all' means any status; `ids` any of them.
         Newest first (`newest_first=False`: oldest first); a page of a text search has the best matches first
@@ -389,7 +406,9 @@ class DecisionRepository:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("limit and offset must not be negative")
         conditions: list[ColumnElement[bool]] = []
-        if groups is not None:
+        if groups is not None and or_rooms:
+            conditions.append(or_(Decision.group_name.in_(list(groups)), Decision.room_id.in_(list(or_rooms))))
+        elif groups is not None:
             conditions.append(Decision.group_name.in_(list(groups)))
         if room_id is not None:
             conditions.append(Decision.room_id == room_id)

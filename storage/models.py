@@ -285,6 +285,35 @@ class CalendarFeed(Base):
     last_fetched_at: Mapped[datetime | None]
 
 
+class WebLink(Base):
+    """`!web`: a single-use sign-in link for the bot's web pages, sent by direct message. Only the token's SHA-256 is
+    stored; `used_at` is set when it is opened (a second opening is refused)."""
+
+    __tablename__ = "web_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A browser signed in with a `!web` link: the cookie's SHA-256, whose it is, and when it ends (idle, at most
+    `expires_at`, or revoked by `!web abmelden`)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class PersonalReminder(Base):
     """`!erinnere mich …`: delivered once, by direct message."""
 

@@ -66,6 +66,7 @@ from storage.models import (
     TopicActivity,
 )
 from storage.sql import dialect_insert
+from storage.web import SESSION_IDLE, WebRepository
 
 PSEUDONYM = "ehemaliges Mitglied {number}"
 """What a forgotten person is called in the group's records, in German: the records are the German network's."""
@@ -83,6 +84,8 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "meetings": ("created_by",),
     "personal_reminders": ("user_id",),
     "calendar_feeds": ("user_id",),
+    "web_links": ("user_id",),
+    "web_sessions": ("user_id",),
     "substitution_requests": ("requester",),
     "substitution_offers": ("user_id",),
     "substitution_history": ("actor",),
@@ -115,6 +118,8 @@ OWN_DATA: tuple[str, ...] = (
     "topic_activity",
     "personal_reminders",
     "calendar_feeds",
+    "web_links",
+    "web_sessions",
 )
 """Tables whose rows of the person are theirs alone: deleted on erasure, in this order (children first)."""
 
@@ -159,6 +164,7 @@ class PurgeCutoffs:
     ledger: datetime
     topic_activity: datetime  # older than the window in which the who-knows search counts it
     records: datetime | None = None  # decisions, minutes and action items; None keeps them (the default)
+    web: datetime | None = None  # now: web sign-in links and sessions that ended by then (storage.web)
 
 
 @dataclass(frozen=True)
@@ -477,6 +483,8 @@ class PrivacyRepository:
                 )
             )
         )
+        if before.web is not None:
+            done["web"] = await WebRepository(session).purge(now=before.web, idle=SESSION_IDLE)
         if before.records is not None:
             done["records"] = await self._drop_old_records(before.records)
         return done

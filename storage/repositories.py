@@ -34,6 +34,7 @@ from storage.profiles import Caches, ProfileRepository, SavedQueryRepository, Se
 from storage.sql import check_length as _check_length
 from storage.sql import dialect_insert as _insert
 from storage.substitutions import SubstitutionRepository
+from storage.web import WebRepository
 
 _LANGUAGE_MAX = 8
 _TIMEZONE_MAX = 64
@@ -487,6 +488,7 @@ class Repositories:
     meetings: MeetingRepository
     reminders: PersonalReminderRepository
     feeds: CalendarFeedRepository
+    web: WebRepository  # sign-in links and sessions of the web pages (storage.web)
     substitutions: SubstitutionRepository
     decisions: DecisionRepository
     minutes: MinutesRepository
@@ -511,6 +513,7 @@ class Repositories:
             meetings=MeetingRepository(session),
             reminders=PersonalReminderRepository(session),
             feeds=CalendarFeedRepository(session),
+            web=WebRepository(session),
             substitutions=SubstitutionRepository(session),
             decisions=DecisionRepository(session, analyzer),
             minutes=MinutesRepository(session),

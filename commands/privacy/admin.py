@@ -26,6 +26,8 @@ TIME_COLUMNS = {
     "meetings": "created_at",
     "personal_reminders": "due",
     "calendar_feeds": "created_at",
+    "web_links": "created_at",
+    "web_sessions": "last_seen_at",
     "substitution_requests": "updated_at",
     "substitution_offers": "updated_at",
     "substitution_history": "at",

@@ -34,6 +34,7 @@ def cutoffs(retention: Retention, activity_window: timedelta, now: datetime) -> 
         ledger=before(retention.ledger_days),
         topic_activity=now - activity_window,
         records=before(retention.records_days) if retention.records_days else None,
+        web=now,  # sign-in links and sessions are gone once they ended: nothing to keep them for
     )
 
 

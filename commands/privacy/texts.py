@@ -19,6 +19,11 @@ TABLE_LABELS: Mapping[str, tuple[str, str]] = {
         "Kalender-Abos (ohne die geheime Adresse)",
         "Calendar subscriptions (without the secret address)",
     ),
+    "web_links": (
+        "Anmelde-Links für die Webseiten (ohne den Link)",
+        "Sign-in links for the web pages (without the link)",
+    ),
+    "web_sessions": ("Anmeldungen auf den Webseiten", "Sign-ins to the web pages"),
     "substitution_requests": ("Deine Vertretungsanfragen", "Your substitution requests"),
     "substitution_offers": ("Deine Vertretungsangebote", "Your substitution offers"),
     "substitution_history": ("Verlauf von Vertretungen (deine Schritte)", "Substitution history (your steps)"),

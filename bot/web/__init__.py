@@ -1,8 +1,10 @@
-"""The bot's own web server ([web] in the config): calendar feeds (`!termine abo`) for Outlook, Thunderbird and phones.
+"""The bot's own web server ([web] in the config): calendar feeds (`!termine abo`) for Outlook, Thunderbird and phones,
+and the web pages people sign in to with `!web` (`bot.web.pages`).
 
 aiohttp, which the Matrix library brings anyway. It is meant to sit behind the city's reverse proxy (HTTPS there).
-The feed address holds its secret in the path, so this server writes no access log (a proxy's log should leave the
-path out too; the README says how), and every answer carries headers that keep it out of frames and referrers.
+The feed and sign-in addresses hold their secret in the path, so this server writes no access log (a proxy's log should
+leave the path out too; the README says how), and every answer carries headers that keep it out of frames and
+referrers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
+from bot.web.pages import Pages
 from commands.meetings.feeds import Membership, calendar_feed
 from storage import Database
 
@@ -24,7 +27,9 @@ log = logging.getLogger(__name__)
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    # No script at all, styles only from our own file, forms only to ourselves, never in a frame.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -44,7 +49,9 @@ class WebServer:
         server: str,
         name: Callable[[str | None], str],
         ready: Callable[[], Awaitable[None]] | None = None,
+        pages: Pages | None = None,
     ) -> None:
+        self.pages = pages  # the signed-in pages; without them only the calendar feeds
         self.config = config
         self.ready = ready  # until the first sync, nobody is a member of anything: wait for it rather than 404
         self.db = db
@@ -58,6 +65,8 @@ class WebServer:
         app = web.Application(middlewares=[_security_headers])
         for prefix in ("kalender", "calendar"):
             app.router.add_get(f"/{prefix}/{{token:{TOKEN}}}.ics", self.feed)
+        if self.pages is not None:
+            self.pages.add_routes(app)
         return app
 
     async def start(self) -> None:
