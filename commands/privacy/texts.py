@@ -147,9 +147,12 @@ MESSAGES: Messages = {
     },
     "privacy.notice.meetings": {
         "de": "• **Termine** (wer sie eingetragen hat) und **persönliche Erinnerungen**: um zu erinnern. Termine "
-        "bleiben, bis sie abgesagt werden; persönliche Erinnerungen {reminders} nach dem Fälligkeitstag.",
+        "bleiben, bis sie abgesagt werden; persönliche Erinnerungen {reminders} nach dem Fälligkeitstag. "
+        "**Kalender-Abos** (für welchen Raum, wann zuletzt abgerufen; die geheime Adresse nur als Prüfsumme): bis du "
+        "sie kündigst.",
         "en": "• **Meetings** (who added them) and **personal reminders**: to remind. Meetings are kept until "
-        "cancelled; personal reminders {reminders} after they fell due.",
+        "cancelled; personal reminders {reminders} after they fell due. **Calendar subscriptions** (for which room, "
+        "when last fetched; the secret address only as a checksum): until you revoke them.",
     },
     "privacy.notice.substitutions": {
         "de": "• **Vertretungen** (Anfrage, Angebote, Verlauf, Stadt): um Vertretungen zu vermitteln und die Bilanz "
@@ -172,10 +175,12 @@ MESSAGES: Messages = {
         "en": "deleted {days} after they were logged",
     },
     "privacy.notice.technical": {
-        "de": "• **Technisches**: deine letzte Suche (für `{prefix}mehr`) {searches}; bearbeitete Befehle und "
+        "de": "• **Technisches**: Anmeldungen auf den Webseiten (`{prefix}web`), bis sie enden (höchstens 7 Tage); "
+        "deine letzte Suche (für `{prefix}mehr`) {searches}; bearbeitete Befehle und "
         "meine Antworten (damit nach einem Absturz nichts doppelt passiert) {commands}; das Zustellprotokoll "
         "geplanter Nachrichten (ohne Namen) {ledger}; wie oft ein Thema gesucht wurde (ohne Namen) dauerhaft.",
-        "en": "• **Technical**: your last search (for `{prefix}more`) {searches}; handled commands and my replies "
+        "en": "• **Technical**: sign-ins to the web pages (`{prefix}web`), until they end (7 days at most); "
+        "your last search (for `{prefix}more`) {searches}; handled commands and my replies "
         "(so nothing happens twice after a crash) {commands}; the delivery log of scheduled messages (no names) "
         "{ledger}; how often a topic was searched (no names) kept.",
     },
