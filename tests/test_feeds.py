@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import WebConfig
+from bot.dispatch import IncomingMessage
 from bot.web import WebServer
 from commands.meetings.feeds import MAX_FEEDS, calendar_feed
 from storage import Database
-from tests.harness import GROUP_ROOM, NETWORK, Bot
+from tests.harness import GROUP_ROOM, NETWORK, Bot, direct_chat_of
 
 ANNA, BEN = "@anna:buehl.de", "@ben:rastatt.de"
 WEB = WebConfig("127.0.0.1", 0, "https://redi.example.org/bot")
@@ -105,16 +106,29 @@ async def test_all_rooms_list_revoke_and_bounds(bot: Bot) -> None:
     assert calendar is not None
     assert sorted(str(e["summary"]) for e in calendar.walk("VEVENT")) == ["Jour fixe", "Netzwerktreffen"]
 
-    direct = await bot.say(ANNA, "!termine abo", direct=True)
-    assert "Nr. 2" in direct and "aller deiner Räume" in direct, "in the direct chat: all rooms, answered right there"
+    encrypted_chat = IncomingMessage(
+        direct_chat_of(ANNA), "$e1", ANNA, "!termine abo", bot.clock.now(), is_direct=True, encrypted=True
+    )
+    direct = await bot.handle(encrypted_chat)
+    assert direct is not None and "Nr. 2" in direct.markdown and "aller deiner Räume" in direct.markdown, (
+        "in the encrypted direct chat: all rooms, answered right there"
+    )
+    plain = await bot.say(ANNA, "!termine abo", direct=True)  # a one-to-one room without encryption
+    assert "Direktnachricht" in plain and "kalender/" not in plain, "never readable on the homeserver"
+    assert "Nr. 3" in bot.dms[-1][1]
     listed = await bot.say(ANNA, "!termine abo liste")
-    assert "Nr. 1" in listed and "Nr. 2" in listed and "noch nie" not in listed.split("Nr. 1")[1].split("\n")[0]
+    assert (
+        "Nr. 1" in listed
+        and "Nr. 2" in listed
+        and "Nr. 3" in listed
+        and "noch nie" not in listed.split("Nr. 1")[1].split("\n")[0]
+    )
     assert "keine Kalender-Abos" in await bot.say(BEN, "!termine abo liste")
     assert "Ein Kalender-Abo Nr. 1 hast du nicht" in await bot.say(BEN, "!termine abo löschen 1")
     assert "Welches Abo?" in await bot.say(ANNA, "!termine abo löschen")
     assert "Welches Abo?" in await bot.say(ANNA, "!termine abo löschen 99999999999999")
     assert "kenne ich hier nicht" in await bot.say(ANNA, "!termine abo morgen")
-    assert "2 Kalender-Abos gekündigt" in await bot.say(ANNA, "!termine abo löschen alle")
+    assert "3 Kalender-Abos gekündigt" in await bot.say(ANNA, "!termine abo löschen alle")
     for _ in range(MAX_FEEDS):
         await bot.say(BEN, "!termine abo")
     assert f"schon {MAX_FEEDS} Kalender-Abos" in await bot.say(BEN, "!termine abo")

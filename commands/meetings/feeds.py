@@ -78,8 +78,10 @@ async def subscribe(ctx: CommandContext, *, what: str | None = None) -> Reply:
         id=feed.id,
         prefix=ctx.prefix,
     )
-    if ctx.message.is_direct:
+    if ctx.message.is_direct and ctx.message.encrypted:
         return Reply.text(dm)
+    # Anywhere else (a group room, or a one-to-one room without encryption) the address goes to the person's own
+    # direct chat, which the bot opens encrypted: it must not lie readable on the homeserver.
     return Reply.text(ctx.t("feed.sent"), followups=[Followup(Reply.text(dm), user_id=ctx.sender)])
 
 
