@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint unit bench chaos install clean
+.PHONY: demo test lint unit bench chaos install clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,14 @@ demo: $(BIN)/.installed
 	$(BIN)/redi-bot demo
 
 ## test: lint, type check, unit and end-to-end tests (real Synapse; PostgreSQL too if REDI_TEST_DATABASE_URL is set)
-test: $(BIN)/.installed lint
+test: $(BIN)/.installed lint browser
 	$(BIN)/pytest
+
+## browser: Debian's chromium for the browser tests of the web pages (Playwright cannot download its own here)
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium missing (apt-get install chromium as root): the browser tests will be skipped"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
