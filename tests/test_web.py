@@ -5,18 +5,21 @@ what chat would: a group's members their group, coordinators everything, nobody 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Collection
-from datetime import timedelta
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import Mock
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import make_mocked_request
 from sqlalchemy import text
 
 from bot.config import WebConfig
 from bot.dispatch import Quoted
 from bot.web import WebServer
-from bot.web.pages import SIGN_IN_ATTEMPTS, Pages
+from bot.web.pages import SIGN_IN_REFUSALS, Pages, RateLimit, client_address, limit_key
 from commands.privacy.jobs import cutoffs
 from storage import Database
 from tests.harness import GROUP_ROOM, NETWORK, Bot
@@ -72,15 +75,27 @@ class Site:
     async def browser(self, user: str, *, room: str = GROUP_ROOM) -> aiohttp.ClientSession:
         """A browser signed in as `user` (its cookie jar holds the session)."""
         http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-        async with http.get(await self.link(user, room=room)) as response:
-            assert response.status == 200, await response.text()
+        await sign_in(http, await self.link(user, room=room))
         return http
 
 
-async def _serve(bot: Bot, people: People) -> AsyncIterator[str]:
+async def sign_in(http: aiohttp.ClientSession, link: str) -> str:
+    """What a person does: open the link, press the page's button; the start page's HTML."""
+    async with http.get(link) as response:
+        page = await response.text()
+        assert response.status == 200, page
+    action = re.search(r'<form method="post" action="([^"]+)"', page)
+    assert action and link.endswith(action.group(1)), page
+    async with http.post(link) as response:
+        start = await response.text()
+        assert response.status == 200, start
+    return start
+
+
+async def _serve(bot: Bot, people: People, *, ready: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[str]:
     config = bot.config.web
     assert config is not None
-    pages = Pages(lambda: bot.config, bot.db, people, bot.clock, bot.dispatcher.catalog)
+    pages = Pages(lambda: bot.config, bot.db, people, bot.clock, bot.dispatcher.catalog, ready=ready)
     server = WebServer(config, bot.db, people, bot.clock, server="example.org", name=lambda _: "re@di", pages=pages)
     await server.start()
     try:
@@ -113,7 +128,11 @@ async def test_a_link_by_direct_message_signs_in_once_with_a_hardened_cookie(sit
     url = f"{site.url}/anmelden/{token}"
 
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.get(url, allow_redirects=False) as response:
+        async with http.get(url) as response:
+            page = await response.text()
+            assert response.status == 200 and "Anmelden als Anna Berger" in page, "whom the link signs in"
+            assert "Set-Cookie" not in response.headers and f'action="/anmelden/{token}"' in page
+        async with http.post(url, allow_redirects=False) as response:
             assert response.status == 303 and response.headers["Location"] == "/"
             cookie = response.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
@@ -180,17 +199,58 @@ async def test_signing_out_in_the_browser_needs_the_pages_own_form(site: Site) -
             assert response.status == 401
 
 
-async def test_opening_sign_in_links_is_rate_limited_per_address(site: Site) -> None:
+async def test_refused_sign_in_links_are_rate_limited_per_address_and_valid_ones_do_not_count(site: Site) -> None:
+    made_up = f"{site.url}/anmelden/{'x' * 43}"
     async with aiohttp.ClientSession() as http:
-        for _ in range(SIGN_IN_ATTEMPTS):
-            async with http.get(f"{site.url}/anmelden/{'x' * 43}") as response:
+        for _ in range(SIGN_IN_REFUSALS - 1):
+            async with http.get(made_up) as response:
                 assert response.status == 410
+        for _ in range(3):  # colleagues behind one address signing in: never counted
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as colleague:
+                await sign_in(colleague, await site.link(ANNA))
+        async with http.post(made_up) as response:
+            assert response.status == 410, "the last refusal the window allows"
         async with http.get(await site.link(ANNA)) as response:
             assert response.status == 429 and "Zu viele Versuche" in await response.text()
             assert "Retry-After" in response.headers
         site.bot.clock.advance(timedelta(minutes=5))
-        async with http.get(f"{site.url}/anmelden/{'x' * 43}") as response:
+        async with http.get(made_up) as response:
             assert response.status == 410, "after the window the address may try again"
+
+
+def test_the_rate_limit_stays_small_and_fast_under_a_flood_of_addresses() -> None:
+    """A flood from many addresses costs constant time per request (the old sweep on every call took seconds for
+    20,000 addresses, blocking the bot's event loop) and memory up to `max_keys`."""
+    limit = RateLimit(3, timedelta(minutes=5), max_keys=1000)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    started = time.perf_counter()
+    for n in range(50_000):
+        key = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+        assert not limit.blocked(key, now)
+        limit.hit(key, now)
+    assert time.perf_counter() - started < 5 and len(limit) == 1000
+    for _ in range(3):
+        limit.hit("203.0.113.7", now)
+    assert limit.blocked("203.0.113.7", now) and not limit.blocked("203.0.113.8", now)
+    assert not limit.blocked("203.0.113.7", now + timedelta(minutes=5))
+    limit.hit("203.0.113.9", now + timedelta(minutes=6))
+    assert len(limit) == 1, "the keys of past windows were swept"
+
+
+def test_ipv6_addresses_count_by_their_64_and_a_mapped_loopback_is_local() -> None:
+    assert limit_key("2001:db8:1:2:aaaa::1") == limit_key("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert limit_key("2001:db8:1:3::1") != limit_key("2001:db8:1:2::1")
+    assert limit_key("::ffff:203.0.113.7") == limit_key("203.0.113.7") == "203.0.113.7"
+
+    def request(remote: str, forwarded: str) -> str:
+        transport = Mock()
+        transport.get_extra_info.return_value = (remote, 40000, 0, 0)
+        made = make_mocked_request("GET", "/", headers={"X-Forwarded-For": forwarded}, transport=transport)
+        return client_address(made)
+
+    assert request("::ffff:127.0.0.1", "203.0.113.7") == "203.0.113.7", "a proxy on a dual-stack socket"
+    assert request("::1", "10.0.0.1, 203.0.113.7") == "203.0.113.7", "the hop the local proxy added"
+    assert request("198.51.100.1", "203.0.113.7") == "198.51.100.1", "a client from outside cannot pick its address"
 
 
 async def _log_decisions(bot: Bot) -> tuple[int, int, int]:
@@ -281,13 +341,17 @@ async def test_behind_https_the_cookie_is_secure_and_host_bound(db: Database, tm
         await bot.say(ANNA, "!web")
         link = re.search(r"https://redi\.example\.org/bot/anmelden/([A-Za-z0-9_-]+)", bot.dms[-1][1])
         assert link, bot.dms[-1][1]
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"{url}/anmelden/{link.group(1)}", allow_redirects=False) as response,
-        ):
-            assert response.status == 303 and response.headers["Location"] == "/bot/", "under the proxy's path"
-            cookie = response.headers["Set-Cookie"]
-        assert cookie.startswith("__Host-redi_session=") and "Secure" in cookie and "HttpOnly" in cookie
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{url}/anmelden/{link.group(1)}") as response:
+                assert f'action="/bot/anmelden/{link.group(1)}"' in await response.text()
+            async with http.post(f"{url}/anmelden/{link.group(1)}", allow_redirects=False) as response:
+                assert response.status == 303 and response.headers["Location"] == "/bot/", "under the proxy's path"
+                cookie = response.headers["Set-Cookie"]
+            assert cookie.startswith("__Host-redi_session=") and "Secure" in cookie and "HttpOnly" in cookie
+            async with http.post(f"{url}/abmelden") as response:
+                gone = response.headers["Set-Cookie"]
+            assert gone.startswith("__Host-redi_session=") and "Max-Age=0" in gone
+            assert "Secure" in gone and "Path=/" in gone, "a browser keeps a __Host- cookie deleted without Secure"
 
 
 async def test_without_a_web_server_web_says_so(db: Database, tmp_path: Path) -> None:
@@ -298,7 +362,7 @@ async def test_without_a_web_server_web_says_so(db: Database, tmp_path: Path) ->
 
 async def test_behind_a_local_proxy_each_forwarded_address_has_its_own_limit(site: Site) -> None:
     async with aiohttp.ClientSession() as http:
-        for _ in range(SIGN_IN_ATTEMPTS):
+        for _ in range(SIGN_IN_REFUSALS):
             async with http.get(f"{site.url}/anmelden/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.7"}) as r:
                 assert r.status == 410
         async with http.get(f"{site.url}/anmelden/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.7"}) as r:
