@@ -4,7 +4,9 @@ what chat would: a group's members their group, coordinators everything, nobody 
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import UTC, datetime, timedelta
@@ -15,11 +17,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
 from sqlalchemy import text
+from yarl import URL
 
 from bot.config import WebConfig
 from bot.dispatch import Quoted
 from bot.web import WebServer
-from bot.web.pages import SIGN_IN_REFUSALS, Pages, RateLimit, client_address, limit_key
+from bot.web.pages import READY_TIMEOUT_S, SIGN_IN_REFUSALS, Pages, RateLimit, client_address, limit_key
 from commands.privacy.jobs import cutoffs
 from storage import Database
 from tests.harness import GROUP_ROOM, NETWORK, Bot
@@ -330,6 +333,8 @@ async def test_pages_follow_the_persons_language_and_page_through_results(site: 
         async with http.get(site.url + next_page.replace("&amp;", "&")) as response:
             page = await response.text()
         assert "Page 2 of 2" in page and "Punkt 1 " in page and "Punkt 12 " not in page
+        async with http.get(f"{site.url}/beschluesse", params={"seite": "99"}) as response:
+            assert "Page 2 of 2" in await response.text(), "a page beyond the last is the last"
         async with http.get(f"{site.url}/static/redi.css") as response:
             assert response.status == 200 and response.content_type == "text/css"
             assert "@media print" in await response.text()
@@ -390,3 +395,114 @@ async def test_a_decision_page_shows_its_context_and_what_superseded_it(site: Si
         async with http.get(f"{site.url}/beschluesse/2") as response:
             page = await response.text()
         assert 'href="/beschluesse/1">Ersetzt Beschluss #1' in page and "Februar" in page
+
+
+async def test_opening_a_link_only_shows_whom_it_signs_in_and_the_button_uses_it_up(site: Site) -> None:
+    """Link scanners and chat previews fetch a link before the person does: that must not use it up."""
+    url = await site.link(ANNA)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        for _ in range(2):
+            async with http.get(url) as response:
+                assert response.status == 200 and "Anmelden als Anna Berger" in await response.text()
+                assert "Set-Cookie" not in response.headers
+        async with http.head(url) as response:
+            assert response.status == 405 and "Set-Cookie" not in response.headers
+        async with http.post(url, headers={"Sec-Fetch-Site": "cross-site"}) as response:
+            assert response.status == 403, "another site's form does not sign its visitor in"
+        async with http.post(url, allow_redirects=False) as response:
+            assert response.status == 303 and "Set-Cookie" in response.headers
+        async with http.get(url) as response:
+            assert response.status == 410, "used up by the button"
+
+
+async def test_signing_in_again_ends_the_browsers_previous_session(site: Site) -> None:
+    async with await site.browser(ANNA) as http:
+        before = http.cookie_jar.filter_cookies(URL(site.url))["redi_session"].value
+        await sign_in(http, await site.link(ANNA))
+        after = http.cookie_jar.filter_cookies(URL(site.url))["redi_session"].value
+        assert after != before
+        async with aiohttp.ClientSession(cookies={"redi_session": before}) as copy, copy.get(site.url) as response:
+            assert response.status == 401, "the old cookie (a copy of it, say) no longer signs in"
+        async with http.get(site.url) as response:
+            assert response.status == 200
+
+
+async def test_requests_from_outside_never_wait_for_the_write_lock(site: Site, tmp_path: Path) -> None:
+    """While the bot writes (its own queue and SQLite's lock held, as the daily purge does), a made-up cookie, a
+    made-up link and a signed-in person's search and decision pages still answer at once: outside requests only
+    read, so nobody outside can make the bot's writes wait either."""
+    if site.bot.db.dialect != "sqlite":
+        pytest.skip("SQLite's single writer")
+    await site.bot.say(ANNA, "!beschluss Die E-Rechnung kommt zum 1.1.")
+    anna = await site.browser(ANNA)
+    made_up = f"{site.url}/anmelden/{'x' * 43}"
+    writer = sqlite3.connect(tmp_path / "redi-bot.sqlite3", isolation_level=None)
+    queue = site.bot.db._write_lock
+    assert queue is not None
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        await queue.acquire()
+        async with anna, aiohttp.ClientSession(cookies={"redi_session": "x" * 43}) as stranger, asyncio.timeout(3):
+            async with stranger.get(f"{site.url}/beschluesse") as response:
+                assert response.status == 401
+            async with stranger.get(made_up) as response:
+                assert response.status == 410
+            async with stranger.post(made_up) as response:
+                assert response.status == 410
+            async with anna.get(f"{site.url}/beschluesse", params={"q": "Rechnung"}) as response:
+                assert response.status == 200 and "E-Rechnung" in await response.text()
+            async with anna.get(f"{site.url}/beschluesse/1") as response:
+                assert response.status == 200
+    finally:
+        queue.release()
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+async def test_only_an_encrypted_direct_chat_gets_the_link_as_the_answer(db: Database, tmp_path: Path) -> None:
+    bot = Bot(db, tmp_path, web=WebConfig("127.0.0.1", 0, "http://x"))
+    said = await bot.say(ANNA, "!web", direct=True)
+    assert "/anmelden/" not in said and "Direktnachricht" in said, "an unencrypted direct chat: not there"
+    assert bot.dms[-1][0] == ANNA and "/anmelden/" in bot.dms[-1][1], "to the bot's own (encrypted) direct chat"
+    sent = len(bot.dms)
+    assert "/anmelden/" in await bot.say(ANNA, "!web", direct=True, encrypted=True)
+    assert len(bot.dms) == sent
+
+
+async def test_odd_forms_and_searches_get_a_friendly_answer_not_an_internal_error(site: Site) -> None:
+    async with await site.browser(ANNA) as http:
+        async with http.post(f"{site.url}/abmelden", data={"csrf": "ä"}) as response:
+            assert response.status == 403
+        form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        async with http.post(f"{site.url}/abmelden", data=b"csrf=\xff\xfe", headers=form) as response:
+            assert response.status == 403
+        for raw in ("q=%00", "q=von:@a%00:x", "q=%23a%01b"):  # a NUL is an internal error on PostgreSQL
+            async with http.get(URL(f"{site.url}/beschluesse?{raw}", encoded=True)) as response:
+                page = await response.text()
+                assert response.status == 400 and "Steuerzeichen" in page, raw
+        async with http.get(f"{site.url}/beschluesse", params={"q": "E-Rechnung\tseit:2020\n"}) as response:
+            assert response.status == 200, "a pasted tab or line break is a space"
+        async with http.get(f"{site.url}/") as response:
+            assert response.status == 200, "still signed in"
+
+
+async def test_while_the_bot_starts_pages_say_so_at_once_and_cookies_are_checked_first(
+    db: Database, tmp_path: Path
+) -> None:
+    bot = Bot(db, tmp_path, room_groups=ROOMS, web=WebConfig("127.0.0.1", 0, "http://x"))
+    synced = asyncio.Event()
+    async for url in _serve(bot, People(), ready=synced.wait):
+        stranger = aiohttp.ClientSession(cookies={"redi_session": "x" * 43})
+        async with stranger, asyncio.timeout(1), stranger.get(url) as response:
+            assert response.status == 401, "a made-up cookie is answered without waiting for the bot"
+        link = await Site(bot, url, People()).link(ANNA)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as anna:
+            async with anna.get(link) as response:
+                assert response.status == 200, "signing in needs no sync"
+            async with anna.post(link, allow_redirects=False) as response:
+                assert response.status == 303
+            async with asyncio.timeout(READY_TIMEOUT_S + 2), anna.get(url) as response:
+                assert response.status == 503 and "Retry-After" in response.headers
+            synced.set()
+            async with anna.get(url) as response:
+                assert response.status == 200
