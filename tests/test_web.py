@@ -491,7 +491,11 @@ async def test_while_the_bot_starts_pages_say_so_at_once_and_cookies_are_checked
 ) -> None:
     bot = Bot(db, tmp_path, room_groups=ROOMS, web=WebConfig("127.0.0.1", 0, "http://x"))
     synced = asyncio.Event()
-    async for url in _serve(bot, People(), ready=synced.wait):
+
+    async def first_sync() -> None:
+        await synced.wait()
+
+    async for url in _serve(bot, People(), ready=first_sync):
         stranger = aiohttp.ClientSession(cookies={"redi_session": "x" * 43})
         async with stranger, asyncio.timeout(1), stranger.get(url) as response:
             assert response.status == 401, "a made-up cookie is answered without waiting for the bot"
