@@ -25,6 +25,7 @@ from bot.web import WebServer
 from bot.web.pages import READY_TIMEOUT_S, SIGN_IN_REFUSALS, Pages, RateLimit, client_address, limit_key
 from commands.privacy.jobs import cutoffs
 from storage import Database
+from storage.web import WebRepository
 from tests.harness import GROUP_ROOM, NETWORK, Bot
 
 SENSORIK_ROOM, OWN_ROOM = "!sensorik:example.org", "!privat:example.org"
@@ -510,3 +511,19 @@ async def test_while_the_bot_starts_pages_say_so_at_once_and_cookies_are_checked
             synced.set()
             async with anna.get(url) as response:
                 assert response.status == 200
+
+
+async def test_a_failing_sign_in_page_shows_a_reference_and_logs_no_secret(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = await site.link(ANNA)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(WebRepository, "link_user", broken)
+    async with aiohttp.ClientSession() as http:
+        for method in (http.get, http.post):
+            async with method(url) as response:
+                assert response.status == 500 and "Referenz" in await response.text()
+    assert "/anmelden/{token}" in caplog.text and url.rsplit("/", 1)[1] not in caplog.text

@@ -338,7 +338,9 @@ class Pages:
             return response
         except Exception:
             ref = secrets.token_hex(3)
-            log.exception("web page %s failed (ref %s)", request.path, ref)
+            resource = request.match_info.route.resource
+            # The route, not the path: a sign-in link's path holds its secret.
+            log.exception("web page %s failed (ref %s)", resource.canonical if resource else "?", ref)
             return self.page("error.html", status=500, ref=ref, signed_in=None)
 
     async def _guarded(
