@@ -52,6 +52,18 @@ class WebRepository:
         )
         await self._session.flush()
 
+    async def link_user(self, token: str, *, now: datetime) -> str | None:
+        """The person a link would sign in, without using it up: None for an unknown, used or expired link. A read,
+        so that made-up links and link previews never take SQLite's write lock."""
+        user_id: str | None = await self._session.scalar(
+            select(WebLink.user_id).where(
+                WebLink.token_hash == token_hash(token),
+                WebLink.used_at.is_(None),
+                WebLink.expires_at > ensure_utc(now, "now"),
+            )
+        )
+        return user_id
+
     async def redeem_link(self, token: str, *, now: datetime) -> str | None:
         """The person a link signs in, once: None for an unknown, used or expired link."""
         now = ensure_utc(now, "now")
@@ -91,6 +103,14 @@ class WebRepository:
     async def touch(self, session_id: int, *, now: datetime) -> None:
         await self._session.execute(
             update(WebSession).where(WebSession.id == session_id).values(last_seen_at=ensure_utc(now, "now"))
+        )
+
+    async def revoke_session(self, token: str, *, now: datetime) -> None:
+        """End the session of this cookie, if it is live: a browser signing in again leaves no older session open."""
+        await self._session.execute(
+            update(WebSession)
+            .where(WebSession.token_hash == token_hash(token), WebSession.revoked_at.is_(None))
+            .values(revoked_at=ensure_utc(now, "now"))
         )
 
     async def end_sessions(self, user_id: str, *, now: datetime, session_id: int | None = None) -> int:

@@ -119,6 +119,7 @@ class Bot:
         quoting: Quoted | None = None,
         sender_name: str | None = None,
         direct: bool = False,
+        encrypted: bool = False,
     ) -> str:
         reply = await self.reply(
             sender,
@@ -129,6 +130,7 @@ class Bot:
             quoting=quoting,
             sender_name=sender_name,
             direct=direct,
+            encrypted=encrypted,
         )
         return _body(reply)
 
@@ -143,9 +145,10 @@ class Bot:
         quoting: Quoted | None = None,
         sender_name: str | None = None,
         direct: bool = False,
+        encrypted: bool = False,
     ) -> Reply:
         """`sender_name`: the display name the room shows for the sender, as the transport passes it on;
-        `direct`: the sender's direct chat with the bot instead of `room`."""
+        `direct`: the sender's direct chat with the bot instead of `room`; `encrypted`: the message came encrypted."""
         self._events += 1
         self.quotes = {quoting.event_id: quoting} if quoting else {}
         message = IncomingMessage(
@@ -159,6 +162,7 @@ class Bot:
             reply_to=quoting.event_id if quoting else None,
             sender_name=sender_name,
             is_direct=direct,
+            encrypted=encrypted,
         )
         self.last_event = message.event_id
         reply = await self.handle(message)

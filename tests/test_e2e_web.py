@@ -1,6 +1,7 @@
 """The web pages end to end, in a real browser against a real homeserver: a member of a group room logs two
-decisions, asks `!web`, accepts the direct chat a moment later, reads the link there (encrypted) and opens it in
-headless Chromium (Debian's, driven by Playwright); she searches the log and opens a decision with its audit trail.
+decisions, asks `!web`, accepts the direct chat a moment later, reads the link there (encrypted), clicks it on a
+web chat client's page of another site in headless Chromium (Debian's, driven by Playwright) and presses "Anmelden"
+on the page it opens; she searches the log and opens a decision with its audit trail.
 A member of another group signs in the same way and gets nothing of hers. A reused and an expired link are refused.
 Every page is checked with axe-core (no serious or critical violations) and against its Content-Security-Policy, and
 screenshots at phone and desktop width go to tests/artifacts/ to be looked at."""
@@ -11,10 +12,12 @@ import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 
@@ -92,6 +95,28 @@ async def sign_in_link(user: DevClient, room: str, bot: RunningBot) -> str:
     return found.group(1)
 
 
+@asynccontextmanager
+async def chat_client_with(link: str) -> AsyncIterator[str]:
+    """A page on another site (localhost, where the bot is 127.0.0.1) with the link on it, as a web chat client
+    shows it: the sign-in cookie is SameSite=Strict, which a browser holds back on a navigation begun elsewhere."""
+    app = web.Application()
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(
+            text=f'<!doctype html><title>Chat</title><a href="{link}">Anmelde-Link</a>', content_type="text/html"
+        )
+
+    app.router.add_get("/", index)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://localhost:{port}/"
+    finally:
+        await runner.cleanup()
+
+
 async def test_sign_in_search_and_read_a_decision_in_a_browser(
     start_bot: StartBot, make_user: MakeUser, browser: Browser
 ) -> None:
@@ -120,8 +145,13 @@ async def test_sign_in_search_and_read_a_decision_in_a_browser(
 
     anna_tab = await tab(browser)
     page = anna_tab.page
-    await page.goto(link)
-    assert page.url == f"http://127.0.0.1:{port}/", "signed in, on to the start page"
+    async with chat_client_with(link) as chat:  # clicked in a web chat client on another site, as Element Web is
+        await page.goto(chat)
+        await page.get_by_role("link", name="Anmelde-Link").click()
+    await page.get_by_role("heading", name="Anmelden als Anna Berger").wait_for()
+    await anna_tab.check("sign-in")
+    await page.get_by_role("button", name="Anmelden", exact=True).click()
+    await page.wait_for_url(f"http://127.0.0.1:{port}/")
     await page.get_by_role("heading", name="Willkommen, Anna Berger").wait_for()
     assert "Gruppen: eAkte" in await page.inner_text("main")
     await anna_tab.check("start")
@@ -161,6 +191,7 @@ async def test_sign_in_search_and_read_a_decision_in_a_browser(
     ben_link = await sign_in_link(ben, sensorik, bot)
     ben_tab = await tab(browser)
     await ben_tab.page.goto(ben_link)
+    await ben_tab.page.get_by_role("button", name="Anmelden", exact=True).click()
     await ben_tab.page.get_by_role("heading", name="Willkommen, Ben Roth").wait_for()
     response = await ben_tab.page.goto(f"http://127.0.0.1:{port}/beschluesse/1")
     assert response is not None and response.status == 404

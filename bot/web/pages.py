@@ -5,11 +5,13 @@ every request, from the rooms the person shares with the bot now. Templates are 
 text anybody wrote becomes HTML; the pages have no script at all, and the Content-Security-Policy (`bot.web`) allows
 nothing but our own style sheet.
 
-Sessions: a link opens once within `storage.web.LINK_VALID` and starts a session whose random token lives only in the
+Sessions: opening a link shows whom it signs in and a button; the button's POST uses the link up (once, within
+`storage.web.LINK_VALID`), ends the browser's previous session and starts one whose random token lives only in the
 cookie (the database keeps its SHA-256). The cookie is HttpOnly, SameSite=Strict, Path=/, and Secure (with the
 `__Host-` prefix) when the public address is HTTPS. Signing out in the browser is a form with a token derived from the
-session (CSRF); `!web abmelden` in chat ends every session of the person. Opening sign-in links is rate-limited per
-client address, in memory (one process serves the pages).
+session (CSRF); `!web abmelden` in chat ends every session of the person. Refused sign-in links are rate-limited per
+client address, in memory (one process serves the pages). Requests from outside only read the database (SQLite's
+write lock is taken to use a link up, to sign out, and for "last seen" at most every `TOUCH_EVERY`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
-from ipaddress import ip_address
+from ipaddress import IPv6Address, ip_address, ip_network
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
@@ -39,17 +41,18 @@ from bot.i18n import Catalog, Translator
 from bot.replies import render_html
 from commands.decisions.web import decision_view, search_view
 from commands.web.access import Viewer, viewer
-from storage import Database
-from storage.web import SESSION_IDLE, SESSION_LONGEST
+from storage import Database, Repositories
+from storage.web import SESSION_IDLE, SESSION_LONGEST, WebSessionRecord
 
 log = logging.getLogger(__name__)
 
 TOKEN = r"[A-Za-z0-9_-]{20,64}"
-SIGN_IN_ATTEMPTS = 10
-"""Sign-in links a client address may open per `SIGN_IN_WINDOW`: plenty for a person, nothing for guessing."""
+SIGN_IN_REFUSALS = 30
+"""Refused sign-in links (wrong, used, expired) per client address and `SIGN_IN_WINDOW` before the address has to
+wait: plenty for people clicking an old link, nothing for guessing 256-bit tokens. Valid links do not count."""
 SIGN_IN_WINDOW = timedelta(minutes=5)
 TOUCH_EVERY = timedelta(minutes=5)  # "last seen" is written at most this often
-READY_TIMEOUT_S = 20.0
+READY_TIMEOUT_S = 2.0  # a page waits this long for the first sync, then says "starting" (503)
 MAX_QUERY = 500  # characters of a search, as a chat message would hold
 HTML_HEADERS = {"Cache-Control": "no-store"}  # pages show what one person may see: never in a shared cache
 
@@ -109,23 +112,40 @@ class People(Protocol):
 
 
 class RateLimit:
-    """At most `limit` hits per `window` and key, in memory; old keys are forgotten as they come round."""
+    """At most `limit` hits per `window` and key, in memory, in constant time per request: a fixed window per key,
+    at most `max_keys` keys (the least recently hit are forgotten first), and keys whose window has passed are swept
+    at most once per window. Only refused sign-in links count as hits (`Pages.sign_in`), so colleagues behind one
+    address never lock each other out by signing in."""
 
-    def __init__(self, limit: int, window: timedelta) -> None:
+    def __init__(self, limit: int, window: timedelta, *, max_keys: int = 10_000) -> None:
         self.limit = limit
         self.window = window
-        self._hits: dict[str, deque[datetime]] = {}
+        self.max_keys = max_keys
+        self._hits: OrderedDict[str, tuple[datetime, int]] = OrderedDict()  # key: (window's start, hits in it)
+        self._swept: datetime | None = None
 
-    def allow(self, key: str, now: datetime) -> bool:
-        for old in [k for k, hits in self._hits.items() if hits and hits[-1] <= now - self.window]:
-            del self._hits[old]
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        return True
+    def blocked(self, key: str, now: datetime) -> bool:
+        self._sweep(now)
+        hit = self._hits.get(key)
+        return hit is not None and hit[0] > now - self.window and hit[1] >= self.limit
+
+    def hit(self, key: str, now: datetime) -> None:
+        self._sweep(now)
+        started, count = self._hits.pop(key, (now, 0))
+        if started <= now - self.window:
+            started, count = now, 0
+        while len(self._hits) >= self.max_keys:
+            self._hits.popitem(last=False)
+        self._hits[key] = (started, count + 1)
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def _sweep(self, now: datetime) -> None:
+        if self._swept is not None and now - self._swept < self.window:
+            return
+        self._swept = now
+        self._hits = OrderedDict((key, hit) for key, hit in self._hits.items() if hit[0] > now - self.window)
 
 
 @dataclass(frozen=True)
@@ -149,13 +169,36 @@ def client_address(request: web.Request) -> str:
     """The client's address; behind a reverse proxy on this machine, the one it forwards (the last hop it added)."""
     remote = request.remote or "?"
     forwarded = request.headers.get("X-Forwarded-For")
-    try:
-        local = ip_address(remote).is_loopback
-    except ValueError:
-        local = False
-    if local and forwarded:
-        return forwarded.split(",")[-1].strip() or remote
+    if forwarded and _loopback(remote):
+        return forwarded.split(",")[-1].strip()[:64] or remote
     return remote
+
+
+def _loopback(address: str) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    mapped = ip.ipv4_mapped if isinstance(ip, IPv6Address) else None  # ::ffff:127.0.0.1 on a dual-stack socket
+    return (mapped or ip).is_loopback
+
+
+def limit_key(address: str) -> str:
+    """Whom a rate limit counts: an IPv4 address, or an IPv6 /64 (one household or office gets a whole /64, so
+    counting single addresses would count nothing)."""
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+class _Starting(Exception):
+    """The bot has not synced yet, so nobody is a member of anything: a page would show nothing (503)."""
 
 
 class Pages:
@@ -175,7 +218,7 @@ class Pages:
         self.clock = clock
         self.catalog = catalog
         self.ready = ready
-        self.sign_ins = RateLimit(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
+        self.refusals = RateLimit(SIGN_IN_REFUSALS, SIGN_IN_WINDOW)
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("bot.web", "templates"),
             autoescape=True,
@@ -188,7 +231,10 @@ class Pages:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.home)
-        app.router.add_get(f"/anmelden/{{token:{TOKEN}}}", self.sign_in)
+        # Opening a link only shows whom it signs in (link scanners and chat previews fetch it too); the button's
+        # POST signs in. HEAD would answer as GET does, harmlessly, but nobody needs it.
+        app.router.add_get(f"/anmelden/{{token:{TOKEN}}}", self.sign_in_page, allow_head=False)
+        app.router.add_post(f"/anmelden/{{token:{TOKEN}}}", self.sign_in)
         app.router.add_post("/abmelden", self.sign_out)
         app.router.add_get("/beschluesse", self.decisions)
         app.router.add_get("/beschluesse/{number:[0-9]{1,9}}", self.decision)
@@ -223,64 +269,92 @@ class Pages:
         )
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=HTML_HEADERS)
 
-    async def _wait_ready(self) -> web.Response | None:
+    async def _wait_ready(self) -> None:
         if self.ready is None:
-            return None
+            return
         try:
             await asyncio.wait_for(self.ready(), READY_TIMEOUT_S)
         except TimeoutError:
-            response = self.message("starting", status=503)
-            response.headers["Retry-After"] = "60"
-            return response
-        return None
+            raise _Starting from None
 
-    async def signed_in(self, request: web.Request) -> SignedIn | None:
+    async def _person(self, repos: Repositories, user: str) -> tuple[str, str]:
+        """The person's language and name: the profile's name, else the one the rooms show, else the Matrix id."""
+        settings = await repos.users.get(user)
+        profiles = await repos.profiles.get_many([user])
+        language = settings.language if settings and settings.language else self.config().default_language
+        profile = profiles.get(user)
+        name = (profile.display_name if profile else None) or self.people.display_names("", [user]).get(user) or user
+        return language, name
+
+    async def _session(self, request: web.Request) -> tuple[WebSessionRecord, str] | None:
+        """The live session of the request's cookie, and the cookie's token. Read only, so a made-up cookie never
+        takes SQLite's write lock; "last seen" is written at most every `TOUCH_EVERY`."""
         token = request.cookies.get(self.cookie)
         if not token or len(token) > 64:
             return None
         now = self.clock.now()
-        config = self.config()
-        async with self.db.transaction() as repos:
+        async with self.db.reading() as repos:
             session = await repos.web.session(token, now=now, idle=SESSION_IDLE)
-            if session is None:
-                return None
-            if now - session.last_seen_at >= TOUCH_EVERY:
+        if session is None:
+            return None
+        if now - session.last_seen_at >= TOUCH_EVERY:
+            async with self.db.transaction() as repos:
                 await repos.web.touch(session.id, now=now)
-            settings = await repos.users.get(session.user_id)
-            profiles = await repos.profiles.get_many([session.user_id])
+        return session, token
+
+    async def signed_in(self, request: web.Request) -> SignedIn | None:
+        """Who is signed in; raises `_Starting` for a live session before the bot's first sync."""
+        found = await self._session(request)
+        if found is None:
+            return None
+        session, token = found
+        await self._wait_ready()
+        async with self.db.reading() as repos:
+            language, name = await self._person(repos, session.user_id)
         user = session.user_id
-        language = settings.language if settings and settings.language else config.default_language
         person = viewer(
-            config,
+            self.config(),
             user,
             rooms=self.people.rooms_of(user),
             power=lambda room: self.people.power_level(room, user),
             language=language,
         )
-        profile = profiles.get(user)
-        name = (profile.display_name if profile else None) or self.people.display_names("", [user]).get(user) or user
         return SignedIn(session.id, token, person, name)
 
     def _names(self, room_id: str | None, user_ids: Collection[str]) -> Mapping[str, str]:
         return self.people.display_names(room_id or "", user_ids)
 
+    async def _safely(
+        self, request: web.Request, answer: Callable[[], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """A friendly page with a reference instead of a trace; 503 while the bot starts."""
+        try:
+            return await answer()
+        except web.HTTPException:
+            raise
+        except _Starting:
+            response = self.message("starting", status=503)
+            response.headers["Retry-After"] = "60"
+            return response
+        except Exception:
+            ref = secrets.token_hex(3)
+            resource = request.match_info.route.resource
+            # The route, not the path: a sign-in link's path holds its secret.
+            log.exception("web page %s failed (ref %s)", resource.canonical if resource else "?", ref)
+            return self.page("error.html", status=500, ref=ref, signed_in=None)
+
     async def _guarded(
         self, request: web.Request, show: Callable[[SignedIn], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        """Ready, signed in, and a friendly page with a reference instead of a trace."""
-        if (waiting := await self._wait_ready()) is not None:
-            return waiting
-        try:
+        """Signed in (checked before waiting for the bot to be ready), else the page saying how to sign in."""
+
+        async def answer() -> web.StreamResponse:
             who = await self.signed_in(request)
             if who is None:
                 return self.message("signed_out", status=401)
             return await show(who)
-        except web.HTTPException:
-            raise
-        except Exception:
-            ref = secrets.token_hex(3)
-            log.exception("web page %s failed (ref %s)", request.path, ref)
-            return self.page("error.html", status=500, ref=ref, signed_in=None)
+
+        return await self._safely(request, answer)
 
     # -- the pages ---------------------------------------------------------------------------------------------
     async def home(self, request: web.Request) -> web.StreamResponse:
@@ -295,43 +369,92 @@ class Pages:
 
         return await self._guarded(request, show)
 
-    async def sign_in(self, request: web.Request) -> web.StreamResponse:
-        now = self.clock.now()
-        if not self.sign_ins.allow(client_address(request), now):
-            response = self.message("too_many", status=429)
-            response.headers["Retry-After"] = str(int(SIGN_IN_WINDOW.total_seconds()))
-            return response
-        token = secrets.token_urlsafe(32)
-        async with self.db.transaction() as repos:
-            user = await repos.web.redeem_link(request.match_info["token"], now=now)
-            if user is not None:
-                await repos.web.start_session(user_id=user, token=token, now=now, longest=SESSION_LONGEST)
-        if user is None:
-            return self.message("link_refused", status=410)
-        log.info("web sign-in of %s", user)
-        response = web.Response(status=303, headers={"Location": f"{self.base}/", **HTML_HEADERS})
-        response.set_cookie(
-            self.cookie,
-            token,
-            max_age=int(SESSION_LONGEST.total_seconds()),
-            path="/",
-            secure=self.secure,
-            httponly=True,
-            samesite="Strict",
-        )
+    def _too_many(self) -> web.Response:
+        response = self.message("too_many", status=429)
+        response.headers["Retry-After"] = str(int(SIGN_IN_WINDOW.total_seconds()))
         return response
 
+    async def sign_in_page(self, request: web.Request) -> web.StreamResponse:
+        """Whom the link signs in, with the button that does: a GET changes nothing. The button's POST also makes the
+        sign-in a same-site navigation, so the SameSite=Strict cookie comes along even when the link was clicked in
+        a chat client on another site."""
+
+        async def answer() -> web.StreamResponse:
+            token, now, address = request.match_info["token"], self.clock.now(), limit_key(client_address(request))
+            if self.refusals.blocked(address, now):
+                return self._too_many()
+            async with self.db.reading() as repos:
+                user = await repos.web.link_user(token, now=now)
+                person = None if user is None else await self._person(repos, user)
+            if person is None:
+                self.refusals.hit(address, now)
+                return self.message("link_refused", status=410)
+            language, name = person
+            return self.page("signin.html", language=language, name=name, token=token, signed_in=None)
+
+        return await self._safely(request, answer)
+
+    async def sign_in(self, request: web.Request) -> web.StreamResponse:
+        """Uses the link up (one conditional UPDATE, after a read so that made-up links never take the write lock),
+        ends the browser's previous session, starts a new one."""
+
+        async def answer() -> web.StreamResponse:
+            token, now, address = request.match_info["token"], self.clock.now(), limit_key(client_address(request))
+            if self.refusals.blocked(address, now):
+                return self._too_many()
+            if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+                return self.message("forged", status=403)  # another site's form would sign its visitor in as someone
+            async with self.db.reading() as repos:
+                valid = await repos.web.link_user(token, now=now) is not None
+            user, session_token = None, secrets.token_urlsafe(32)
+            if valid:
+                previous = request.cookies.get(self.cookie)
+                async with self.db.transaction() as repos:
+                    user = await repos.web.redeem_link(token, now=now)
+                    if user is not None:
+                        if previous and len(previous) <= 64:
+                            await repos.web.revoke_session(previous, now=now)
+                        await repos.web.start_session(
+                            user_id=user, token=session_token, now=now, longest=SESSION_LONGEST
+                        )
+            if user is None:
+                self.refusals.hit(address, now)
+                return self.message("link_refused", status=410)
+            log.debug("web sign-in")
+            response = web.Response(status=303, headers={"Location": f"{self.base}/", **HTML_HEADERS})
+            response.set_cookie(
+                self.cookie,
+                session_token,
+                max_age=int(SESSION_LONGEST.total_seconds()),
+                path="/",
+                secure=self.secure,
+                httponly=True,
+                samesite="Strict",
+            )
+            return response
+
+        return await self._safely(request, answer)
+
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
-        who = await self.signed_in(request)
-        form = await request.post()
-        if who is not None and hmac.compare_digest(str(form.get("csrf", "")), who.csrf):
-            async with self.db.transaction() as repos:
-                await repos.web.end_sessions(who.viewer.user_id, now=self.clock.now(), session_id=who.session_id)
-        elif who is not None:
-            return self.message("forged", status=403)
-        response = self.message("signed_out_done", status=200)
-        response.del_cookie(self.cookie, path="/")
-        return response
+        async def answer() -> web.StreamResponse:
+            found = await self._session(request)
+            try:
+                form = await request.post()
+                sent = form.get("csrf", "")
+            except ValueError:  # bytes that are no form (not UTF-8): no form of ours either
+                sent = ""
+            if found is not None:
+                session, token = found
+                if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), csrf_token(token).encode()):
+                    return self.message("forged", status=403)
+                async with self.db.transaction() as repos:
+                    await repos.web.end_sessions(session.user_id, now=self.clock.now(), session_id=session.id)
+            response = self.message("signed_out_done", status=200)
+            # The same attributes as when it was set: a browser keeps a __Host- cookie that is deleted without Secure.
+            response.del_cookie(self.cookie, path="/", secure=self.secure, httponly=True, samesite="Strict")
+            return response
+
+        return await self._safely(request, answer)
 
     async def decisions(self, request: web.Request) -> web.StreamResponse:
         async def show(who: SignedIn) -> web.StreamResponse:

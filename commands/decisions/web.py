@@ -9,13 +9,14 @@ unknown as one that does not exist. Everything returned is plain data; the trans
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.errors import Forbidden
+from bot.errors import BadArgument, Forbidden
 from bot.i18n import Translator
 from bot.schedule_parsing import format_when
 from commands.decisions.query import describe_decision_query, parse_decision_query
@@ -108,9 +109,15 @@ async def search_view(
     now: datetime,
     members: NameLookup,
 ) -> SearchView:
-    """One page of a search. Raises the search grammar's `BadArgument`s and `Forbidden` for another group."""
+    """One page of a search (a page beyond the last is the last). Raises the search grammar's `BadArgument`s, and
+    `Forbidden` for another group."""
     page = max(1, min(page, MAX_PAGE))
-    async with db.transaction() as repos:
+    text = " ".join(text.split())  # a pasted line break or tab is a space
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
+        # A NUL is not text to PostgreSQL (an internal error there); no other control character is a search either.
+        raise BadArgument("page.bad_characters")
+    # Read only: a search never queues behind, or holds up, the bot's writes (SQLite has one writer).
+    async with db.reading() as repos:
         tz = await _timezone(repos, viewer, config)
         query = parse_decision_query(text, now=now, tz=tz, groups=config.groups)
         if query.group is not None:
@@ -140,6 +147,10 @@ async def search_view(
             )
 
         result = await search(query.status, PAGE, (page - 1) * PAGE)
+        last = max(1, -(-result.total // PAGE))
+        if page > last:
+            page = last
+            result = await search(query.status, PAGE, (page - 1) * PAGE)
         hidden = 0
         if query.status == "active" and not query.ids and not result.capped:
             everything = await search("all", 0)
@@ -151,8 +162,7 @@ async def search_view(
         query, language=viewer.language, with_group=True, author_name=names.get(query.author or "")
     )
     lines = [_line(t, record, names, tz) for record in result.decisions]
-    pages = max(1, -(-result.total // PAGE))
-    return SearchView(described, result.total, result.capped, lines, page, pages, bool(query.words), hidden)
+    return SearchView(described, result.total, result.capped, lines, page, last, bool(query.words), hidden)
 
 
 def _line(t: Translator, record: DecisionRecord, names: Mapping[str, str], tz: ZoneInfo) -> DecisionLine:
@@ -172,7 +182,7 @@ async def decision_view(
     db: Database, viewer: Viewer, config: Config, t: Translator, decision_id: int, *, members: NameLookup
 ) -> DecisionView | None:
     """A decision with its context and history; None when it does not exist or the person may not see it."""
-    async with db.transaction() as repos:
+    async with db.reading() as repos:
         record = await repos.decisions.get(decision_id)
         if record is None or not viewer.may_see(room_id=record.room_id, group=record.group):
             return None

@@ -44,8 +44,9 @@ async def web_link(ctx: CommandContext) -> Reply:
         days=SESSION_LONGEST.days,
         prefix=ctx.prefix,
     )
-    if ctx.message.is_direct:
+    if ctx.message.is_direct and ctx.message.encrypted:
         return Reply.text(dm)
+    # Anywhere else, an unencrypted direct chat too, the link goes to the person's own encrypted direct chat.
     return Reply.text(ctx.t("web.sent", minutes=minutes), followups=[Followup(Reply.text(dm), user_id=ctx.sender)])
 
 

@@ -33,6 +33,19 @@ MESSAGES: dict[str, dict[str, Text]] = {
         "en": "You were not signed in to the web pages. Open sign-in links no longer work.",
     },
     # --- the pages ---------------------------------------------------------------------------------------------
+    "page.sign_in_title": {"de": "Anmelden", "en": "Sign in"},
+    "page.sign_in_as": {"de": "Anmelden als {name}", "en": "Sign in as {name}"},
+    "page.sign_in_text": {
+        "de": "Dieser Link aus deiner Direktnachricht meldet dich in diesem Browser an. Er gilt nur einmal; bist du "
+        "nicht {name}, schließ die Seite einfach.",
+        "en": "This link from your direct message signs you in in this browser. It works once; if you are not "
+        "{name}, just close the page.",
+    },
+    "page.sign_in_button": {"de": "Anmelden", "en": "Sign in"},
+    "page.bad_characters": {
+        "de": "Die Suche enthält Steuerzeichen. Bitte tipp sie noch einmal ein oder kopier nur den Text.",
+        "en": "The search contains control characters. Please type it again or copy only the text.",
+    },
     "page.skip": {"de": "Zum Inhalt springen", "en": "Skip to content"},
     "page.nav": {"de": "Hauptnavigation", "en": "Main navigation"},
     "page.home": {"de": "Start", "en": "Home"},
