@@ -33,7 +33,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-READY_TIMEOUT_S = 20.0
+READY_TIMEOUT_S = 2.0  # a feed waits this long for the first sync, then says "try later" (503, Retry-After)
 NOT_READY = "Der Bot startet gerade; bitte später noch einmal.\nThe bot is starting; please try again later.\n"
 NOT_FOUND = "Unbekannte oder gekündigte Kalender-Adresse.\nUnknown or revoked calendar address.\n"
 
