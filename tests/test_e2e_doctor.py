@@ -238,7 +238,7 @@ async def test_room_members_whose_invites_the_bot_would_decline_are_a_warning(
         config.write(f'\n[rooms]\n"{room}" = "eAkte"\n')
 
     code, output = await doctor(bot.config_path)
-    assert code == 0
+    assert code == 0, output
     assert (
         f"WARNUNG  1 Mitglied im Raum {room} darf den Bot nicht einladen (nicht in [invites]): {bernd.user_id}\n"
         '         → wenn sie den Bot einladen sollen: "localhost" in [invites].allowed_servers aufnehmen (oder die '
