@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.app import build_app
 from bot.config import load_config
 from bot.dev.client import DevClient, ReceivedMessage
-from bot.dev.homeserver import Homeserver
+from bot.dev.homeserver import Homeserver, free_port
 
 BOT_LOCALPART = "redi-bot"
 DEMO_USER = "demo"
@@ -45,6 +45,10 @@ coordinators = ["@{demo}:{server}"]
 
 [invites]
 allowed_servers = ["{server}"]
+
+[web]
+# Calendar subscriptions (`!termine abo`) and the web pages (`!web`), on loopback.
+listen = "127.0.0.1:{web_port}"
 """
 
 
@@ -78,6 +82,7 @@ async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None 
         room = await user.create_room(name="re@di Demo", invite=[bot.user_id])
         secret_room = await user.create_room(name="re@di Demo (verschlüsselt)", invite=[bot.user_id], encrypted=True)
         config_path = base / "config.toml"
+        web_port = 8080 if _port_free(8080) else free_port()
         config_path.write_text(
             DEMO_CONFIG.format(
                 homeserver=homeserver.base_url,
@@ -87,6 +92,7 @@ async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None 
                 network_room=room,
                 group_room=secret_room,
                 demo=DEMO_USER,
+                web_port=web_port,
             ),
             encoding="utf-8",
         )
@@ -101,6 +107,7 @@ async def run_demo(*, port: int = 8008, chat: bool = True, workdir: Path | None 
         _say(f"   Benutzer:    {demo.user_id}   Passwort: {DEMO_PASSWORD}")
         _say("   Räume:       „re@di Demo“ (Netzwerkraum) und „re@di Demo (verschlüsselt)“ (Gruppe eAkte)")
         _say("   Anmelden geht auch mit jedem Matrix-Client (z. B. Element) und den Daten oben.")
+        _say(f"   Web:         http://127.0.0.1:{web_port}  (Anmeldelink: !web, Kalender-Abo: !termine abo)")
         _say(f"   Daten:       {base}{' (wird beim Beenden gelöscht)' if throwaway else ''}")
         _say()
         if chat:
