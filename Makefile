@@ -37,12 +37,13 @@ lint: $(BIN)/.installed
 unit: $(BIN)/.installed
 	$(BIN)/pytest -m "not e2e"
 
-## bench: round trip, search, reminders, decisions, punctuality, footprint (PostgreSQL: REDI_TEST_DATABASE_URL)
+## bench: round trip, search, reminders, decisions, web pages and feed, punctuality, footprint (PostgreSQL: REDI_TEST_DATABASE_URL)
 bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/web.py
 	$(BIN)/python bench/punctuality.py
 	$(BIN)/python bench/footprint.py
 
