@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import secrets
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +31,34 @@ data_dir = "{data}"
 [invites]
 allowed_servers = ["localhost"]
 """
+
+
+@contextlib.asynccontextmanager
+async def pg_schema(url: str) -> AsyncIterator[dict[str, Any] | None]:
+    """A throwaway schema in the PostgreSQL database at `url`, dropped afterwards: yields the `connect_args` that make
+    a `Database` use it, or None (with a note) when PostgreSQL cannot be reached here."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from storage import normalize_url
+
+    schema = f"redi_bench_{secrets.token_hex(6)}"
+    admin = create_async_engine(normalize_url(url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        except Exception as error:  # whatever keeps us from connecting: no PostgreSQL here
+            print(f"postgresql skipped: {type(error).__name__}: {error}")
+            yield None
+            return
+        try:
+            yield {"server_settings": {"search_path": schema}}
+        finally:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await admin.dispose()
 
 
 def percentile(samples: list[float], p: float) -> float:

@@ -35,13 +35,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from common import PG_URL, percentile
+from common import PG_URL, percentile, pg_schema
 from sqlalchemy import event, insert
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from commands.decisions.render import DecisionRow, decisions_csv, decisions_markdown
-from storage import Database, normalize_url
+from storage import Database
 from storage.analysis import Analyzer
 from storage.decisions import INDEX_VERSION_KEY
 from storage.fulltext import fts5_match, pg_tsquery, search_terms
@@ -427,23 +425,9 @@ async def main(count: int, runs: int, pg_url: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="redi-bench-decisions-") as tmp:
         plans.append(await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", count, runs))
     if pg_url:
-        schema = f"redi_bench_{secrets.token_hex(6)}"
-        admin = create_async_engine(normalize_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        except Exception as error:  # whatever keeps us from connecting: no PostgreSQL here
-            print(f"postgresql skipped: {type(error).__name__}: {error}")
-            await admin.dispose()
-            pg_url = None
-        if pg_url:
-            try:
-                connect_args = {"server_settings": {"search_path": schema}}
+        async with pg_schema(pg_url) as connect_args:
+            if connect_args is not None:
                 plans.append(await measure("postgresql", pg_url, count, runs, connect_args))
-            finally:
-                async with admin.connect() as conn:
-                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                await admin.dispose()
     print(
         f"\ntargets: search p95 and worst case <= {SEARCH_P95_MS} ms (20 a page, with the total), "
         f"export of 10,000 <= {EXPORT_S:.0f} s"

@@ -29,10 +29,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from common import PG_URL, ROOT, percentile
+from common import PG_URL, ROOT, percentile, pg_schema
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from bot.app import all_routers
 from bot.clock import FakeClock
@@ -40,7 +38,7 @@ from bot.config import Config, load_config
 from bot.dispatch import Dispatcher, IncomingMessage
 from commands.expertise.commands import topic_index
 from commands.expertise.matching import Synonyms, TopicIndex, match_topics, topic_key
-from storage import Database, normalize_url
+from storage import Database
 from storage.analysis import Analyzer
 from storage.models import Profile, ProfileGroup, ProfileTopic, Topic
 
@@ -349,22 +347,9 @@ async def main(profiles: int, queries: int, pg_url: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="redi-bench-search-") as tmp:
         await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", profiles, queries)
     if pg_url:
-        schema = f"redi_bench_{secrets.token_hex(6)}"
-        admin = create_async_engine(normalize_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        except Exception as error:  # whatever keeps us from connecting: no PostgreSQL here
-            print(f"postgresql skipped: {type(error).__name__}: {error}")
-            await admin.dispose()
-            pg_url = None
-        if pg_url:
-            try:
-                await measure("postgresql", pg_url, profiles, queries, {"server_settings": {"search_path": schema}})
-            finally:
-                async with admin.connect() as conn:
-                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                await admin.dispose()
+        async with pg_schema(pg_url) as connect_args:
+            if connect_args is not None:
+                await measure("postgresql", pg_url, profiles, queries, connect_args)
     print("\nratio = search p50 / ping p50 (the fixed cost of one command with its unit of work)")
 
 

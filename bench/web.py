@@ -43,10 +43,8 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from common import PG_URL, ROOT, percentile
+from common import PG_URL, ROOT, percentile, pg_schema
 from decisions import GROUPS, NOW, Corpus, build_index, fill
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from bot.app import all_routers
 from bot.clock import FakeClock
@@ -55,7 +53,7 @@ from bot.dispatch import catalog_of
 from bot.web import WebServer
 from bot.web.pages import Pages
 from commands.meetings.feeds import calendar_name
-from storage import Database, normalize_url
+from storage import Database
 from storage.text import fold
 from storage.web import SESSION_LONGEST
 
@@ -280,23 +278,9 @@ async def main(count: int, runs: int, pg_url: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="redi-bench-web-") as tmp:
         await measure("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", count, runs)
     if pg_url:
-        schema = f"redi_bench_{secrets.token_hex(6)}"
-        admin = create_async_engine(normalize_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        except Exception as error:  # whatever keeps us from connecting: no PostgreSQL here
-            print(f"postgresql skipped: {type(error).__name__}: {error}")
-            await admin.dispose()
-            pg_url = None
-        if pg_url:
-            try:
-                connect_args = {"server_settings": {"search_path": schema}}
+        async with pg_schema(pg_url) as connect_args:
+            if connect_args is not None:
                 await measure("postgresql", pg_url, count, runs, connect_args)
-            finally:
-                async with admin.connect() as conn:
-                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                await admin.dispose()
     print(
         f"\ngoals (p95 of the round trip on 127.0.0.1): search page with filters <= {SEARCH_P95_MS} ms, "
         f"calendar feed of {MEETINGS} meetings <= {FEED_P95_MS} ms: {'PASS' if all(RESULTS) else 'FAIL'}"
