@@ -7,6 +7,7 @@ so it can run next to the bot, before its first start, and as another Unix user 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ from nio import (
     RoomResolveAliasResponse,
     WhoamiResponse,
 )
-from nio.store import MatrixStore
+from nio.crypto import OlmAccount
 
 from bot.matrix import Credentials, LoginRequired, MatrixError
 
@@ -244,16 +245,19 @@ def _unreachable(exc: BaseException) -> str:
 
 def local_device_key(data_dir: Path, credentials: Credentials) -> str | None:
     """The ed25519 key of the bot's device in its encryption store (`data_dir/crypto`), or None if the store has no
-    account for the device (never started since `redi-bot login`, or the store is gone). Opens an existing store
-    only: a missing one is not created."""
-    store_dir = data_dir / "crypto"
-    if not (store_dir / f"{credentials.user_id}_{credentials.device_id}.db").is_file():
+    account for the device (never started since `redi-bot login`, or the store is gone). Reads the store file
+    directly, read-only: nio's `MatrixStore` would create or migrate it, and it binds its peewee models for the whole
+    process, which races with a bot's own store in the same process (the doctor's tests run one)."""
+    path = data_dir / "crypto" / f"{credentials.user_id}_{credentials.device_id}.db"
+    if not path.is_file():
+        return None
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+        row = connection.execute(
+            "SELECT account, shared FROM accounts WHERE user_id = ? AND device_id = ?",
+            (credentials.user_id, credentials.device_id),
+        ).fetchone()
+    if row is None:
         return None
     pickle_key = AsyncClientConfig().pickle_key  # the one the bot's client uses
-    store = MatrixStore(credentials.user_id, credentials.device_id, str(store_dir), pickle_key=pickle_key)
-    try:
-        account = store.load_account()
-        return str(account.identity_keys["ed25519"]) if account is not None else None
-    finally:
-        with contextlib.suppress(Exception):
-            store.database.close()
+    account = OlmAccount.from_pickle(bytes(row[0]), pickle_key, bool(row[1]))
+    return str(account.identity_keys["ed25519"])
