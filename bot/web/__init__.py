@@ -19,11 +19,15 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
+from bot.web import decisions
 from bot.web.pages import Pages
 from commands.meetings.feeds import Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+SECTIONS = (decisions,)
+"""The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
 SECURITY_HEADERS = {
@@ -67,6 +71,8 @@ class WebServer:
             app.router.add_get(f"/{prefix}/{{token:{TOKEN}}}.ics", self.feed)
         if self.pages is not None:
             self.pages.add_routes(app)
+            for section in SECTIONS:  # each feature's pages; what they show is decided by the feature
+                section.add_routes(self.pages, app)
         return app
 
     async def start(self) -> None:

@@ -28,18 +28,14 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from ipaddress import IPv6Address, ip_address, ip_network
 from typing import Any, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
-from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.errors import BadArgument, UserError, render
-from bot.i18n import Catalog, Translator
-from bot.replies import render_html
-from commands.decisions.web import decision_view, search_view
+from bot.i18n import Catalog
 from commands.web.access import Viewer, viewer
 from storage import Database, Repositories
 from storage.web import SESSION_IDLE, SESSION_LONGEST, WebSessionRecord
@@ -161,8 +157,23 @@ class SignedIn:
 
 
 def csrf_token(session_token: str) -> str:
-    """A form's proof that it came from our page: derived from the session's secret, which only the cookie holds."""
+    """A form's proof that it came from our page: derived from the session's secret, which only the cookie holds.
+    Every form of a signed-in page carries it (`base.html`'s sign-out, a feature's buttons)."""
     return hmac.new(session_token.encode(), b"logout", hashlib.sha256).hexdigest()
+
+
+async def form_of(request: web.Request, token: str) -> Mapping[str, str] | None:
+    """A POSTed form's text fields, or None when it did not come from our page (its `csrf` field does not match the
+    session whose cookie `token` is): the check every form of a feature's page makes before it changes anything."""
+    try:
+        posted = await request.post()
+    except ValueError:  # bytes that are no form (not UTF-8): no form of ours either
+        return None
+    fields = {key: value for key, value in posted.items() if isinstance(value, str)}
+    sent = fields.get("csrf", "")
+    if not hmac.compare_digest(sent.encode(), csrf_token(token).encode()):
+        return None
+    return fields
 
 
 def client_address(request: web.Request) -> str:
@@ -236,8 +247,6 @@ class Pages:
         app.router.add_get(f"/anmelden/{{token:{TOKEN}}}", self.sign_in_page, allow_head=False)
         app.router.add_post(f"/anmelden/{{token:{TOKEN}}}", self.sign_in)
         app.router.add_post("/abmelden", self.sign_out)
-        app.router.add_get("/beschluesse", self.decisions)
-        app.router.add_get("/beschluesse/{number:[0-9]{1,9}}", self.decision)
         app.router.add_get("/static/redi.css", self.css)
 
     # -- what every page needs ------------------------------------------------------------------------------
@@ -321,7 +330,7 @@ class Pages:
         )
         return SignedIn(session.id, token, person, name)
 
-    def _names(self, room_id: str | None, user_ids: Collection[str]) -> Mapping[str, str]:
+    def names(self, room_id: str | None, user_ids: Collection[str]) -> Mapping[str, str]:
         return self.people.display_names(room_id or "", user_ids)
 
     async def _safely(
@@ -343,7 +352,7 @@ class Pages:
             log.exception("web page %s failed (ref %s)", resource.canonical if resource else "?", ref)
             return self.page("error.html", status=500, ref=ref, signed_in=None)
 
-    async def _guarded(
+    async def guarded(
         self, request: web.Request, show: Callable[[SignedIn], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         """Signed in (checked before waiting for the bot to be ready), else the page saying how to sign in."""
@@ -367,7 +376,7 @@ class Pages:
                 current="home",
             )
 
-        return await self._guarded(request, show)
+        return await self.guarded(request, show)
 
     def _too_many(self) -> web.Response:
         response = self.message("too_many", status=429)
@@ -438,14 +447,9 @@ class Pages:
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
         async def answer() -> web.StreamResponse:
             found = await self._session(request)
-            try:
-                form = await request.post()
-                sent = form.get("csrf", "")
-            except ValueError:  # bytes that are no form (not UTF-8): no form of ours either
-                sent = ""
             if found is not None:
                 session, token = found
-                if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), csrf_token(token).encode()):
+                if await form_of(request, token) is None:
                     return self.message("forged", status=403)
                 async with self.db.transaction() as repos:
                     await repos.web.end_sessions(session.user_id, now=self.clock.now(), session_id=session.id)
@@ -455,44 +459,6 @@ class Pages:
             return response
 
         return await self._safely(request, answer)
-
-    async def decisions(self, request: web.Request) -> web.StreamResponse:
-        async def show(who: SignedIn) -> web.StreamResponse:
-            text = request.query.get("q", "")[:MAX_QUERY]
-            try:
-                page = int(request.query.get("seite", "1"))
-            except ValueError:
-                page = 1
-            t = self.catalog.translator(who.viewer.language)
-            values: dict[str, Any] = {"signed_in": who, "q": text, "view": None, "error": None}
-            status = 200
-            try:
-                values["view"] = await search_view(
-                    self.db, who.viewer, self.config(), t, text, page, now=self.clock.now(), members=self._names
-                )
-            except UserError as error:
-                status = 400 if isinstance(error, BadArgument) else 403
-                values["error"] = Markup(
-                    render_html(render(error, self.catalog, t.language, self.config().command_prefix))
-                )
-            values["page_link"] = lambda n: f"{self.base}/beschluesse?" + urlencode({"q": text, "seite": n})
-            return self.page(
-                "decisions.html", status=status, language=who.viewer.language, current="decisions", **values
-            )
-
-        return await self._guarded(request, show)
-
-    async def decision(self, request: web.Request) -> web.StreamResponse:
-        async def show(who: SignedIn) -> web.StreamResponse:
-            t: Translator = self.catalog.translator(who.viewer.language)
-            number = int(request.match_info["number"])
-            view = await decision_view(self.db, who.viewer, self.config(), t, number, members=self._names)
-            if view is None:  # unknown and not visible look the same from outside
-                texts = (t("page.not_found_title"), t("page.not_found"), "", "")
-                return self.page("message.html", status=404, language=t.language, texts=texts, signed_in=who)
-            return self.page("decision.html", language=t.language, signed_in=who, d=view, current="decisions")
-
-        return await self._guarded(request, show)
 
     async def css(self, request: web.Request) -> web.StreamResponse:
         headers = {"ETag": self.stylesheet_etag, "Cache-Control": "public, max-age=3600"}
