@@ -186,10 +186,22 @@ async def deliver_batch(
             return combine([(messages[i], was_late) for (i, _), was_late in zip(members, late, strict=True)])
 
         due = min(messages[i].due for i, _ in members)
+        prepared: dict[str, Any] | None = None
         if due > clock.now():  # woken ahead: do now what the first send into the room would do before sending
             await sender.prepare_room(room_id)
+            # Rendered ahead too (Markdown to HTML, ~3 ms for a room's batch, ~60 ms for 20 rooms in a row): at the
+            # instant only the sends remain.
+            prepared = content()
+
+        def on_time() -> dict[str, Any]:
+            nonlocal prepared
+            ready, prepared = prepared, None  # the first try only: a retry renders anew, and may say it is late
+            if ready is not None and clock.now() - due <= LATE_AFTER:
+                return ready
+            return content()
+
         await _until(clock, due)  # prepared ahead: send on the dot
-        event_id = await sender.send(room_id, content, txn_id=txn_id)
+        event_id = await sender.send(room_id, on_time, txn_id=txn_id)
         async with db.transaction() as repos:
             await repos.ledger.mark_batch_sent([entry.id for _, entry in members], event_id=event_id, now=clock.now())
         for (i, _), was_late in zip(members, late, strict=True):

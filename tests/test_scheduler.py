@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,6 +160,27 @@ async def test_a_reminder_held_up_by_an_outage_says_it_is_late_when_it_goes_out(
     assert [c["body"] for _, c, _ in sender.sent] == ["Erinnerung (verspätet)"]
 
 
+async def test_a_reminder_rendered_ahead_but_held_up_by_an_outage_is_rendered_anew_and_says_it_is_late(
+    db: Database,
+) -> None:
+    clock = FakeClock(OCCURRENCE - timedelta(minutes=15) - timedelta(milliseconds=50))  # woken ahead of the instant
+    tries: list[str] = []
+
+    class OutageSender(RecordingSender):
+        async def send(
+            self, room_id: str, content: Content, *, txn_id: str | None = None, event_type: str = MESSAGE
+        ) -> str:
+            assert callable(content)
+            tries.append(content()["body"])  # the first try: the text rendered ahead
+            clock.advance(timedelta(seconds=90))  # the homeserver is away; the transport tries again
+            return await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
+
+    sender = OutageSender()
+    assert await deliver(reminder(), db=db, sender=sender, clock=clock, grace=GRACE) is Delivery.SENT_LATE
+    assert tries == ["Erinnerung"]
+    assert [c["body"] for _, c, _ in sender.sent] == ["Erinnerung (verspätet)"]
+
+
 async def test_a_reminder_prepared_ahead_is_claimed_early_and_sent_not_before_it_is_due(db: Database) -> None:
     """Jobs wake PREPARE_AHEAD early (bot.scheduler): the ledger is claimed and the text built then, and the send
     waits for the due instant, so a reminder is on time without ever going out early."""
@@ -173,10 +195,17 @@ async def test_a_reminder_prepared_ahead_is_claimed_early_and_sent_not_before_it
             sent_at.append(clock.now())
             return await super().send(room_id, content, txn_id=txn_id, event_type=event_type)
 
-    message = DueMessage("meeting", 8, due + timedelta(minutes=15), timedelta(minutes=15), "!r:x", reminder().content)
+    built_at: list[datetime] = []
+
+    def text(late: bool) -> dict[str, Any]:
+        built_at.append(clock.now())
+        return reminder().content(late)
+
+    message = DueMessage("meeting", 8, due + timedelta(minutes=15), timedelta(minutes=15), "!r:x", text)
     assert await deliver(message, db=db, sender=Timing(), clock=clock, grace=GRACE) is Delivery.SENT
     [when] = sent_at
     assert when >= due, "never before it is due"
+    assert len(built_at) == 1 and built_at[0] < due, "the text was rendered ahead, once: at the instant only the send"
     async with db.transaction() as repos:
         entry = await repos.ledger.get("meeting", 8, message.occurrence, message.offset_s)
     assert entry is not None and entry.status == "sent"
