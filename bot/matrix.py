@@ -276,6 +276,7 @@ class MatrixTransport:
         # token moves past such an event only once it was answered or given up on.
         self._undecrypted: list[tuple[str, MegolmEvent, float, asyncio.Future[None]]] = []
         self._persist_lock = asyncio.Lock()
+        self._persisting: set[asyncio.Task[None]] = set()
         self._known_rooms: set[str] = set()
         self._rooms_seen: dict[str, asyncio.Event] = {}  # set when a room first shows up in a sync
         self._synced = asyncio.Condition()  # notified after every handled sync, for waits on room state
@@ -433,7 +434,11 @@ class MatrixTransport:
                 await self._rooms_present(list(response.rooms.join))
             since = response.next_batch
             self._batches.append((since, tasks))
-            await self._persist_token()
+            # In the background: the next long poll starts at once, so a command sent meanwhile is not held back
+            # by the database write (the lock keeps the writes in order).
+            persisting = asyncio.create_task(self._persist_token())
+            self._persisting.add(persisting)
+            persisting.add_done_callback(self._persisting.discard)
             first = False
             self._ready.set()
 
@@ -458,6 +463,7 @@ class MatrixTransport:
             for task in pending:  # they would otherwise run on against a closed client
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*self._persisting, return_exceptions=True)
         await self._persist_token()
         if self.client is not None:
             await self.client.close()
