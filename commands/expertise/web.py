@@ -57,6 +57,7 @@ class Entry:
     groups: tuple[str, ...]
     topics: tuple[TopicLink, ...]
     matched: tuple[str, ...]  # a search's matching topics with chat's reason ("Rechnung (Wortteil)")
+    user_id: str  # shown when printed, where the link cannot be followed (chat's replies show it too)
     chat_link: str  # matrix.to: opens a direct chat in the person's own client
 
 
@@ -234,6 +235,7 @@ def _entry(
         groups=tuple(sorted(profile.groups, key=lambda name: (order.get(name, len(order)), name))),
         topics=tuple(TopicLink(topic_key(label), label) for label in profile.topics),
         matched=tuple(dict.fromkeys(matched)),
+        user_id=profile.user_id,
         chat_link=f"https://matrix.to/#/{quote(profile.user_id, safe='@:')}",
     )
 
