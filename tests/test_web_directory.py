@@ -207,3 +207,17 @@ async def test_the_directory_speaks_the_persons_language(site: Site) -> None:
     async with await site.browser(ANNA) as http:
         status, page = await _get(http, f"{site.url}/")
         assert 'href="/wer-weiss-was">Wer weiß was</a>' in page, "the start page and the menu lead there"
+
+
+async def test_a_search_with_more_people_than_chat_ranks_says_to_narrow_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.profiles.COUNT_CAP", 3)  # chat's ranking counts at most this many
+    monkeypatch.setattr("commands.expertise.web.COUNT_CAP", 3)
+    for n in range(5):
+        await site.bot.say(f"@person{n}:rastatt.de", "!ichweiss Haushalt", sender_name=f"Person {n}")
+    async with await site.browser(ANNA) as http:
+        status, page = await _get(http, f"{site.url}/wer-weiss-was", q="Haushalt")
+        assert status == 200 and len(_people(page)) == 3 and "Grenz die Suche ein" in page
+        status, page = await _get(http, f"{site.url}/wer-weiss-was")
+        assert len(_people(page)) == 5 and "Grenz die Suche ein" not in page, "the list by name has no such limit"

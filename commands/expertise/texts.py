@@ -185,9 +185,9 @@ MESSAGES: Messages = {
     "page.dir_in_group": {"de": "Gruppe {group}", "en": "group {group}"},
     "page.dir_with_topic": {"de": "Thema „{topic}“", "en": "topic “{topic}”"},
     "page.dir_many": {
-        "de": "Es passen mehr als {count} Personen; gezeigt werden die {count} besten. Grenz die Suche ein, z. B. mit "
+        "de": "Es passen mehr Personen, als eine Suche zeigt; hier sind die besten. Grenz die Suche ein, z. B. mit "
         "einer Stadt.",
-        "en": "More than {count} people match; the best {count} are shown. Narrow it down, e.g. with a city.",
+        "en": "More people match than a search shows; here are the best. Narrow it down, e.g. with a city.",
     },
     "page.dir_nobody": {
         "de": "Niemand gefunden. Kennst du dich selbst aus? Trag es im Chat ein: „{prefix}ichweiss …“",
