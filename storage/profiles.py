@@ -65,6 +65,12 @@ class HolderRecord:
 
 
 @dataclass(frozen=True)
+class DirectoryPage:
+    user_ids: list[str]
+    total: int
+
+
+@dataclass(frozen=True)
 class TopicHolder:
     """Someone who knows a topic, and how we know: their profile, or what they did."""
 
@@ -246,6 +252,51 @@ class ProfileRepository:
         return (
             await self._session.execute(select(Profile.city).where(Profile.user_id == user_id))
         ).scalar_one_or_none()
+
+    async def directory(
+        self, *, city: str | None, group: str | None, topic: str | None, limit: int, offset: int
+    ) -> DirectoryPage:
+        """One page of the directory of profiles (only people who opted in have one), by name, and how many in all:
+        `city` and `group` as stored, `topic` a topic key the person entered (not derived from activity)."""
+        conditions = []
+        if city is not None:
+            conditions.append(Profile.city == city)
+        if group is not None:
+            conditions.append(exists().where(ProfileGroup.user_id == Profile.user_id, ProfileGroup.group_name == group))
+        if topic is not None:
+            conditions.append(
+                exists().where(
+                    ProfileTopic.user_id == Profile.user_id, ProfileTopic.topic_id == Topic.id, Topic.key == topic
+                )
+            )
+        total = int(
+            (await self._session.execute(select(func.count()).select_from(Profile).where(*conditions))).scalar_one()
+        )
+        name = func.lower(func.coalesce(Profile.display_name, Profile.user_id))
+        rows = await self._session.execute(
+            select(Profile.user_id).where(*conditions).order_by(name, Profile.user_id).limit(limit).offset(offset)
+        )
+        return DirectoryPage(list(rows.scalars()), total)
+
+    async def directory_topics(self, *, limit: int) -> list[tuple[str, str, int]]:
+        """(key, label, people) of the topics people entered in their profiles, most people first: the directory's
+        index. Activity alone (decisions, substitutions) puts nobody in the directory."""
+        people = func.count(ProfileTopic.user_id)
+        rows = await self._session.execute(
+            select(Topic.key, Topic.label, people)
+            .join(ProfileTopic, ProfileTopic.topic_id == Topic.id)
+            .group_by(Topic.id, Topic.key, Topic.label)
+            .order_by(people.desc(), func.lower(Topic.label), Topic.key)
+            .limit(limit)
+        )
+        return [(str(key), str(label), int(count)) for key, label, count in rows]
+
+    async def directory_cities(self) -> dict[str, int]:
+        """How many profiles name each city."""
+        rows = await self._session.execute(
+            select(Profile.city, func.count()).where(Profile.city.is_not(None)).group_by(Profile.city)
+        )
+        return {str(city): int(count) for city, count in rows}
 
     async def vocabulary(self) -> list[tuple[str, str]]:
         """(key, label) of every topic someone knows; small compared with the number of people."""

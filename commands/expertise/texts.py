@@ -154,4 +154,67 @@ MESSAGES: Messages = {
         "de": "Passt alles? Dann antworte noch einmal auf die Datei: `{prefix}import anwenden`",
         "en": "All good? Then reply to the file once more: `{prefix}import apply`",
     },
+    # --- the directory's web pages (commands.expertise.web, bot.web.directory) ------------------------------------
+    "page.directory": {"de": "Wer weiß was", "en": "Who knows what"},
+    "page.dir_intro": {
+        "de": "Kolleg:innen aus den Städten des Netzwerks, die ein Profil eingetragen haben – wie im Chat mit "
+        "„{prefix}werweiss“. Dein eigenes Profil: „{prefix}profil“ im Chat.",
+        "en": "Colleagues from the network's cities who entered a profile – as in chat with “{prefix}whoknows”. "
+        "Your own profile: “{prefix}profile” in chat.",
+    },
+    "page.dir_search_label": {"de": "Thema", "en": "Topic"},
+    "page.dir_search_help": {
+        "de": "Wie im Chat: „XRechnung“, „eAkte in Bühl“, „DMS nicht in Rastatt“, „Sensorik woanders“. Groß- und "
+        "Kleinschreibung, Wortformen und kleine Tippfehler sind egal.",
+        "en": "As in chat: “XRechnung”, “eAkte in Bühl”, “DMS not in Rastatt”, “sensors elsewhere”. Case, word forms "
+        "and small typos don't matter.",
+    },
+    "page.dir_city": {"de": "Stadt", "en": "City"},
+    "page.dir_any_city": {"de": "alle Städte", "en": "all cities"},
+    "page.dir_group": {"de": "Gruppe", "en": "Group"},
+    "page.dir_any_group": {"de": "alle Gruppen", "en": "all groups"},
+    "page.dir_show": {"de": "Anzeigen", "en": "Show"},
+    "page.dir_reset": {"de": "Alle anzeigen", "en": "Show everyone"},
+    "page.dir_count": {
+        "de": {"one": "{count} Person", "other": "{count} Personen"},
+        "en": {"one": "{count} person", "other": "{count} people"},
+    },
+    "page.dir_searched": {"de": "zu „{query}“", "en": "for “{query}”"},
+    "page.dir_in_city": {"de": "in {city}", "en": "in {city}"},
+    "page.dir_not_in_city": {"de": "nicht in {city}", "en": "not in {city}"},
+    "page.dir_in_group": {"de": "Gruppe {group}", "en": "group {group}"},
+    "page.dir_with_topic": {"de": "Thema „{topic}“", "en": "topic “{topic}”"},
+    "page.dir_many": {
+        "de": "Es passen mehr Personen, als eine Suche zeigt; hier sind die besten. Grenz die Suche ein, z. B. mit "
+        "einer Stadt.",
+        "en": "More people match than a search shows; here are the best. Narrow it down, e.g. with a city.",
+    },
+    "page.dir_nobody": {
+        "de": "Niemand gefunden. Kennst du dich selbst aus? Trag es im Chat ein: „{prefix}ichweiss …“",
+        "en": "Nobody found. Do you know about it yourself? Enter it in chat: “{prefix}iknow …”",
+    },
+    "page.dir_empty": {
+        "de": "Noch hat niemand ein Profil eingetragen. Fang an, im Chat: „{prefix}ichweiss eAkte, XRechnung“.",
+        "en": "Nobody has entered a profile yet. Start in chat: “{prefix}iknow eAkte, XRechnung”.",
+    },
+    "page.dir_matched": {"de": "Passt über", "en": "Matches"},
+    "page.dir_topics": {"de": "Themen", "en": "Topics"},
+    "page.dir_groups": {"de": "Gruppen", "en": "Groups"},
+    "page.dir_no_city": {"de": "Stadt nicht angegeben", "en": "city not given"},
+    "page.dir_write": {"de": "{name} im Chat schreiben", "en": "Write to {name} in chat"},
+    "page.dir_people": {"de": "Personen", "en": "People"},
+    "page.dir_by_city": {"de": "Nach Stadt", "en": "By city"},
+    "page.dir_by_group": {"de": "Nach Gruppe", "en": "By group"},
+    "page.dir_common_topics": {"de": "Häufige Themen", "en": "Common topics"},
+    "page.dir_all_topics": {"de": "Alle Themen von A bis Z", "en": "All topics A to Z"},
+    "page.dir_no_topics": {"de": "Noch hat niemand Themen eingetragen.", "en": "Nobody has entered topics yet."},
+    "page.dir_back": {"de": "Zum Verzeichnis", "en": "Back to the directory"},
+    "page.dir_no_room": {
+        "de": "Das Verzeichnis sieht, wer den Bot im Chat fragen kann, also wer mit ihm in einem Raum ist – und du "
+        "bist gerade in keinem. Tritt dem Raum deiner Projektgruppe oder dem Netzwerk-Raum bei (oder schreib dem Bot "
+        "eine Direktnachricht) und lade diese Seite dann neu.",
+        "en": "The directory is for whoever can ask the bot in chat, that is who shares a room with it – and right now "
+        "you share none. Join your project group's room or the network room (or write the bot a direct message), "
+        "then reload this page.",
+    },
 }
