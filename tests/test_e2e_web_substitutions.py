@@ -73,7 +73,7 @@ async def test_offer_on_the_board_and_the_requester_reads_it_in_matrix(
     await page.get_by_role("button", name="Ich übernehme #1").click()
     await page.get_by_role("status").wait_for()
     done = await page.inner_text("main")
-    assert "Dein Angebot für #1 ist notiert" in done and "Dein Angebot: bietet an." in done
+    assert "Dein Angebot für #1 ist notiert" in done and "Du hast angeboten; Anna Berger entscheidet." in done
     assert await page.get_by_role("button", name="Ich übernehme #1").count() == 0, "offered: no second button"
     await ben_tab.check("substitutions-offered")
 

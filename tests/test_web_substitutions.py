@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
 from bot.config import WebConfig
 from bot.dispatch import OnBehalf
@@ -175,13 +176,20 @@ async def test_the_offer_button_does_what_uebernehme_does_in_chat(board: Board) 
         assert "Danke! Dein Angebot für #1 ist notiert;" in shown and "entscheidet, ich sag dir Bescheid" in shown
         assert "<b>sicher" not in page, "nothing anybody wrote becomes HTML"
         assert 'action="/vertretungen/1/uebernehmen"' not in page, "offered: no second button"
-        assert "Dein Angebot: bietet an." in shown
+        assert "Du hast angeboten; Anna Berger entscheidet." in shown
         offers = shown.split("Meine Angebote")[1]
         assert "#1 Digitaltag" in offers and "Anna Berger" in offers
         assert _text(await board.page(ben)).count("Danke!") == 0, "the message is shown once, after the button"
 
     [dm] = board.dms_to(ANNA)
     assert "bietet an, dich bei #1 zu vertreten" in dm and "komme ab 11 Uhr <b>sicher</b>" in _chat(dm)
+    async with board.bot.db.transaction() as repos:  # stored with the offer in its unit of work, then sent: once
+        rows = await repos.privacy._session.execute(
+            text("SELECT user_id, room_id, sent_at FROM outbox WHERE command_event_id LIKE '$web-%'")
+        )
+        assert [(user, room, sent is not None) for user, room, sent in rows] == [(ANNA, None, True)], (
+            "only the direct message: the page showed the reply, no room got it"
+        )
     assert "!zusage 1 @ben:rastatt.de" in _chat(dm), "the requester is told how to accept, as after the command"
     assert not [c for _, c, _ in board.bot.transport.sent[sent_before:] if "m.new_content" in c], "no edit, as chat"
     shown = await board.bot.say(ANNA, "!vertretung 1")

@@ -261,7 +261,16 @@ MESSAGES: dict[str, dict[str, Text]] = {
     "page.sub.topics": {"de": "Themen", "en": "Topics"},
     "page.sub.offers": {"de": "Angebote", "en": "Offers"},
     "page.sub.own": {"de": "Deine Anfrage.", "en": "Your request."},
-    "page.sub.my_offer": {"de": "Dein Angebot: {state}.", "en": "Your offer: {state}."},
+    "page.sub.my_offer.offered": {
+        "de": "Du hast angeboten; {requester} entscheidet.",
+        "en": "You offered; {requester} decides.",
+    },
+    "page.sub.my_offer.accepted": {"de": "Du bist zugesagt: Du vertrittst.", "en": "You are accepted: you stand in."},
+    "page.sub.my_offer.withdrawn": {
+        "de": "Du hast dein Angebot zurückgezogen.",
+        "en": "You withdrew your offer.",
+    },
+    "page.sub.my_offer.declined": {"de": "Dein Angebot wurde nicht gebraucht.", "en": "Your offer was not needed."},
     "page.sub.note_label": {"de": "Notiz (freiwillig)", "en": "Note (optional)"},
     "page.sub.note_help": {
         "de": "Z. B. „komme ab 11 Uhr“; höchstens {limit} Zeichen. {name} bekommt sie mit deinem Angebot.",

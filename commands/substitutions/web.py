@@ -45,7 +45,7 @@ class RequestLine:
     topics: tuple[str, ...]
     offers: str  # "1 Angebot"
     own: bool  # the person asked for it
-    my_offer: str | None  # the person's own offer's state ("bietet an", "zugesagt"), if they made one
+    my_offer: str | None  # where the person's own offer stands ("Du hast angeboten; …"), if they made one
     can_offer: bool  # `!übernehme` would take the person's offer now: the button is shown
 
 
@@ -80,6 +80,7 @@ def _line(record: RequestRecord, viewer: Viewer, t: Translator, names: Mapping[s
     accepted = sum(1 for o in record.offers if o.state == "accepted")
     active = sum(1 for o in record.offers if o.state in ("offered", "accepted"))
     mine = next((o for o in record.offers if o.user_id == viewer.user_id), None)
+    requester = names.get(record.requester, record.requester)
     try:
         rules.offer(request_view(record), offer_views(record), viewer.user_id, now)
         can_offer = True
@@ -90,7 +91,7 @@ def _line(record: RequestRecord, viewer: Viewer, t: Translator, names: Mapping[s
         what=record.what,
         span=rules.describe_span(record.start.astimezone(tz), record.end.astimezone(tz), language=language),
         city=record.requester_city,
-        requester=names.get(record.requester, record.requester),
+        requester=requester,
         state=t(f"sub.state.{record.state}"),
         state_key=record.state,
         needed=t("sub.still_needed", count=record.needed - accepted)
@@ -100,7 +101,7 @@ def _line(record: RequestRecord, viewer: Viewer, t: Translator, names: Mapping[s
         topics=record.topics,
         offers=t("sub.offer_count", count=active),
         own=record.requester == viewer.user_id,
-        my_offer=t(f"sub.offer.{mine.state}") if mine else None,
+        my_offer=t(f"page.sub.my_offer.{mine.state}", requester=requester) if mine else None,
         can_offer=can_offer,
     )
 
