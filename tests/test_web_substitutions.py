@@ -282,3 +282,17 @@ async def test_the_board_speaks_english_to_who_chose_it(board: Board) -> None:
     assert status == 303 and "Your offer for #1 is noted" in _text(page)
     [dm] = board.dms_to(ANNA)
     assert "bietet an" in dm, "Anna reads German, as she set nothing else"
+
+
+async def test_on_behalf_runs_any_command_as_typed_and_sends_what_it_sends_besides_its_reply(board: Board) -> None:
+    """The entry point the buttons use, for the kinds of command the next buttons will run: a read-only one whose
+    direct message is not stored (`!web`: the link goes out at once), and an unknown one (refused, nothing sent)."""
+    actions = OnBehalf(board.bot.dispatcher, board.bot.outbox)
+    sent = len(board.bot.transport.sent)
+    performed = await actions.perform(ANNA, "web")
+    assert performed.done and "Direktnachricht" in performed.reply.markdown
+    [(room, content, _)] = board.bot.transport.sent[sent:]
+    assert room == f"!dm-{ANNA}" and "/anmelden/" in content["body"], "only the direct message, not the reply"
+    refused = await actions.perform(ANNA, "uebernehmen 1")
+    assert not refused.done and "kenne ich nicht" in refused.reply.markdown
+    assert len(board.bot.transport.sent) == sent + 1
