@@ -591,7 +591,7 @@ class Dispatcher:
             room_id="",
             event_id=f"$web-{secrets.token_urlsafe(18)}",
             sender=sender,
-            body=self.config.command_prefix + command_line,
+            body=self.config.command_prefix + command_line.strip(),
             timestamp=self.clock.now(),
             from_page=True,
         )
