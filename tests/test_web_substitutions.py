@@ -272,6 +272,19 @@ async def test_a_forged_form_changes_nothing(board: Board) -> None:
     assert board.dms_to(ANNA) == [] and "noch niemand" in (await board.bot.say(ANNA, "!vertretung 1")).lower()
 
 
+async def test_who_left_every_room_of_the_bot_loses_the_board_as_chat_would(board: Board) -> None:
+    await _three_requests(board.bot)
+    async with await board.browser(BEN, room=SENSORIK_ROOM) as ben:
+        csrf = _csrf(await board.page(ben))
+        board.people.rooms[BEN] = set()  # left (or was removed from) every room the bot is in, his direct chat too
+        async with ben.get(f"{board.url}/vertretungen") as response:
+            page = await response.text()
+            assert response.status == 403 and "keinen Raum mit dem Bot" in page and "Digitaltag" not in page
+        status, page = await board.offer(ben, 1, csrf=csrf)
+        assert status == 403 and "keinen Raum mit dem Bot" in page
+    assert board.dms_to(ANNA) == [], "nothing happened"
+
+
 async def test_the_board_speaks_english_to_who_chose_it(board: Board) -> None:
     await _three_requests(board.bot)
     await board.bot.say(BEN, "!sprache en", room=SENSORIK_ROOM)
