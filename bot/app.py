@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.backup import RunLock
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, Reloaded, load_config, reload_config
-from bot.dispatch import Dispatcher, Feature, FileSource, Router
+from bot.dispatch import Dispatcher, Feature, FileSource, OnBehalf, Router
 from bot.matrix import MatrixError, MatrixTransport
 from bot.monitor import Monitor
 from bot.outbox import Outbox, Sender
@@ -343,7 +343,13 @@ def build_app(config: Config, clock: Clock | None = None) -> App:
             name=lambda room_id: calendar_name(transport.config, room_id),  # the config in use, after a reload too
             ready=transport.wait_ready,
             pages=Pages(
-                lambda: transport.config, db, transport, clock, parts.dispatcher.catalog, ready=transport.wait_ready
+                lambda: transport.config,
+                db,
+                transport,
+                clock,
+                parts.dispatcher.catalog,
+                ready=transport.wait_ready,
+                actions=OnBehalf(parts.dispatcher, parts.outbox),  # the pages' buttons run chat's commands
             ),
         )
     return App(

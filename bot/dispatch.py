@@ -27,7 +27,7 @@ from bot.config import Config
 from bot.errors import BadArgument, Forbidden, Localized, NotFound, UserError, render
 from bot.i18n import CORE_MESSAGES, Catalog, Messages, Translator
 from bot.monitor import CommandTrace, Monitor, current_command
-from bot.outbox import SentHook, outgoing
+from bot.outbox import Outbox, SentHook, outgoing
 from bot.replies import Attachment, Followup, Reply, md_code
 from bot.schedule_texts import MESSAGES as SCHEDULE_MESSAGES
 from bot.scheduler import JobEnv, Jobs
@@ -70,6 +70,9 @@ class IncomingMessage:
     mentions: tuple[str, ...] = ()  # user ids the client marked as mentioned (pills), from m.mentions
     changes: str | None = None  # set for an edit or redaction: the event it changes; the body is then empty
     new_body: str | None = None  # an edit's new text (None for a redaction)
+    # Pressed on a signed-in web page (`OnBehalf`), not typed in a room: the page shows the reply itself, so only
+    # what the command sends besides it (followups: direct messages, an announcement's edit) goes into the outbox.
+    from_page: bool = False
 
     def reply_relation(self) -> dict[str, Any]:
         """`m.relates_to` of the answer: a rich reply, inside the thread if the command was in one. A reaction is
@@ -575,20 +578,42 @@ class Dispatcher:
 
     async def handle(self, message: IncomingMessage) -> Reply | None:
         """Run the command in `message`; None if the message is not a command at all."""
+        reply, _ = await self._handle(message)
+        return reply
+
+    async def perform(self, sender: str, command_line: str) -> Performed:
+        """Run `command_line` (without the prefix, e.g. "übernehme 12 komme ab 11") as `sender` typed it, for a button
+        on a signed-in web page: the same parsing, rights, unit of work, outbox and re-planning as in chat, under a
+        fresh event id of its own (one press, one command), with no room (`from_page`). Network-wide rights come from
+        the config only, as in a room that is not configured. What it sends besides its reply is left for the outbox
+        (`OnBehalf` sends it)."""
+        message = IncomingMessage(
+            room_id="",
+            event_id=f"$web-{secrets.token_urlsafe(18)}",
+            sender=sender,
+            body=self.config.command_prefix + command_line.strip(),
+            timestamp=self.clock.now(),
+            from_page=True,
+        )
+        reply, trace = await self._handle(message)
+        assert reply is not None and trace is not None, "a command line always gets an answer"
+        return Performed(reply, done=trace.outcome == "ok", event_id=message.event_id)
+
+    async def _handle(self, message: IncomingMessage) -> tuple[Reply | None, CommandTrace | None]:
         if self.config.matrix.user_id in message.mentions:
             # Clients mention whoever a rich reply answers, often the bot: that is never a person meant.
             mentions = tuple(u for u in message.mentions if u != self.config.matrix.user_id)
             message = dataclasses.replace(message, mentions=mentions)
         if message.changes is not None:
             await self._changed(message)
-            return None
+            return None, None
         if message.reaction is not None:
             reaction = self.registry.reaction(message.reaction)
             if reaction is None or message.reply_to is None:
-                return None
+                return None, None
             name, rest = reaction.command, ""
         elif not self.is_command(message.body):
-            return None
+            return None, None
         else:
             reaction = None
             text = message.body[len(self.config.command_prefix) :].strip()
@@ -613,7 +638,7 @@ class Dispatcher:
                     trace.outcome = "user_error"
                 log.info("handled %s in %s: %s", trace.command or "an unknown command", message.room_id, trace.outcome)
                 self.monitor.command(trace)
-            return reply
+            return reply, trace
         finally:
             current_command.reset(token)
 
@@ -731,7 +756,8 @@ class Dispatcher:
                 if reply is not None and not command.replay_safe:
                     # What the command says is part of its effect: stored in the same unit of work, so a crash
                     # before it is sent cannot lose the reply, a followup or a direct message.
-                    messages = outgoing(message.event_id, message.room_id, message.reply_relation(), reply)
+                    said = followups_only(reply) if message.from_page else reply
+                    messages = outgoing(message.event_id, message.room_id, message.reply_relation(), said)
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
                     reply = dataclasses.replace(reply, outboxed=True)
         except UserError as error:
@@ -786,6 +812,45 @@ class Dispatcher:
             lines.append(t("error.did_you_mean", suggestion=f"{prefix}{suggestion}"))
         lines.append(t("error.see_help", prefix=prefix))
         return Reply.text(" ".join(lines))
+
+
+def followups_only(reply: Reply) -> Reply:
+    """What a command sends besides its reply (direct messages, announcements, edits): all of it when the reply itself
+    is shown elsewhere (a web page)."""
+    return Reply.quiet(followups=reply.followups)
+
+
+@dataclass(frozen=True)
+class Performed:
+    """A command run for a web page's button: its reply (Markdown, as chat would show it), whether it went through
+    (False: refused, an unknown command, or an internal error with its reference), and the event id it ran under."""
+
+    reply: Reply
+    done: bool
+    event_id: str
+
+
+class OnBehalf:
+    """Commands a signed-in person runs by a button on a web page, exactly as if typed in chat
+    (`Dispatcher.perform`), and what they send besides the reply sent at once through the outbox, as the transport
+    does for a chat command: a stored command's messages from their outbox rows (retried by the outbox's loop if the
+    homeserver does not take them now), a read-only command's at once."""
+
+    def __init__(self, dispatcher: Dispatcher, outbox: Outbox) -> None:
+        self.dispatcher = dispatcher
+        self.outbox = outbox
+
+    async def perform(self, sender: str, command_line: str) -> Performed:
+        performed = await self.dispatcher.perform(sender, command_line)
+        reply = performed.reply
+        try:
+            if reply.outboxed:
+                await self.outbox.deliver(performed.event_id)
+            elif reply.followups:
+                await self.outbox.send_now(outgoing(performed.event_id, "", {}, followups_only(reply)))
+        except Exception:  # the command took effect; what is stored is sent by the outbox's loop
+            log.exception("sending what %s said on a web page failed", performed.event_id)
+        return performed
 
 
 def catalog_of(routers: Sequence[Router]) -> Catalog:

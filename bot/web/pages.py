@@ -35,6 +35,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.dispatch import Performed
 from bot.i18n import Catalog
 from commands.web.access import Viewer, viewer
 from storage import Database, Repositories
@@ -105,6 +106,12 @@ class People(Protocol):
     def display_names(self, room_id: str, user_ids: Collection[str]) -> dict[str, str]: ...
 
     def power_level(self, room_id: str, user_id: str) -> int: ...
+
+
+class Actions(Protocol):
+    """Commands run by a page's button as the signed-in person typed them in chat (`bot.dispatch.OnBehalf`)."""
+
+    async def perform(self, sender: str, command_line: str) -> Performed: ...
 
 
 class RateLimit:
@@ -222,8 +229,10 @@ class Pages:
         catalog: Catalog,
         *,
         ready: Callable[[], Awaitable[None]] | None = None,
+        actions: Actions | None = None,
     ) -> None:
         self.config = config  # the config in use, after a reload too
+        self.actions = actions  # what buttons do; without it, pages only show
         self.db = db
         self.people = people
         self.clock = clock

@@ -31,6 +31,8 @@ from storage.text import MATRIX_USER_ID, fold
 
 ACTIVE_STATES = (RequestState.OPEN.value, RequestState.FILLED.value)
 OFFER_EMOJI = ("✋", "👍")
+LIST_LIMIT = 50  # requests `!vertretungen` lists in one message
+OFFER_COMMAND = "übernehme"  # what the web board's button runs (`commands.substitutions.web`)
 
 router = Router(
     "substitutions",
@@ -457,7 +459,7 @@ async def _show(ctx: CommandContext, request_id: int) -> Reply:
 
 
 @router.command(
-    "übernehme",
+    OFFER_COMMAND,
     aliases=["uebernehme", "offer"],
     help_de="Bietet an, bei einer Vertretung einzuspringen (oder ✋ auf die Ankündigung)",
     help_en="Offers to stand in for a substitution request (or ✋ on the announcement)",
@@ -642,14 +644,7 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
             if exact is None:
                 raise BadArgument("sub.unknown_filter", word=word, suggestion=suggestion or "")
             city = exact
-    states = [s.value for s in RequestState] if everything else list(ACTIVE_STATES)
-    records = await ctx.repos.substitutions.in_states(states)
-    if mine:
-        records = [r for r in records if r.requester == ctx.sender or any(o.user_id == ctx.sender for o in r.offers)]
-    if city:
-        records = [r for r in records if r.requester_city == city]
-    if topics:
-        records = [r for r in records if {topic_key(t) for t in r.topics} & set(topics)]
+    records = await listed_requests(ctx.repos, ctx.sender, mine=mine, everything=everything, city=city, topics=topics)
     labels = [*(["meine" if ctx.language == "de" else "mine"] if mine else []), *([city] if city else [])]
     labels += ["#" + t for t in topics]
     shown = f" ({md_escape(', '.join(labels))})" if labels else ""
@@ -659,7 +654,7 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
         )
     people = await _People.load(ctx.repos, [r.requester for r in records])
     lines = [ctx.t("sub.list.heading", filters=shown)]
-    for record in records[:50]:
+    for record in records[:LIST_LIMIT]:
         active = sum(1 for o in record.offers if o.state in ("offered", "accepted"))
         lines.append(
             "- "
@@ -674,6 +669,28 @@ async def list_requests(ctx: CommandContext, *, filters: str | None = None) -> R
             )
         )
     return Reply.text("\n".join(lines))
+
+
+async def listed_requests(
+    repos: Repositories,
+    sender: str,
+    *,
+    mine: bool = False,
+    everything: bool = False,
+    city: str | None = None,
+    topics: Sequence[str] = (),
+) -> list[RequestRecord]:
+    """The requests `!vertretungen` lists for `sender` (and the web board shows), soonest first: open and filled ones
+    (`everything`: closed ones too) of the whole network; `mine`: those they asked for or offered on."""
+    states = [s.value for s in RequestState] if everything else list(ACTIVE_STATES)
+    records = await repos.substitutions.in_states(states)
+    if mine:
+        records = [r for r in records if r.requester == sender or any(o.user_id == sender for o in r.offers)]
+    if city:
+        records = [r for r in records if r.requester_city == city]
+    if topics:
+        records = [r for r in records if {topic_key(t) for t in r.topics} & set(topics)]
+    return records
 
 
 @router.command(

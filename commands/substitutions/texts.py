@@ -229,4 +229,73 @@ MESSAGES: dict[str, dict[str, Text]] = {
         },
     },
     "sub.balance.no_city": {"de": "ohne Stadt", "en": "no city"},
+    # --- the web board (`/vertretungen`, `commands.substitutions.web`) --------------------------------------------
+    "page.substitutions": {"de": "Vertretungen", "en": "Substitutions"},
+    "page.sub.intro": {
+        "de": "Offene Anfragen aus dem ganzen Netzwerk, die nächsten zuerst – dieselben wie „{prefix}vertretungen“ im "
+        "Chat. Eine Vertretung anfragen: im Chat mit „{prefix}vertretung“.",
+        "en": "Open requests from the whole network, soonest first – the same as “{prefix}covers” in chat. To ask for "
+        "a stand-in: “{prefix}cover” in chat.",
+    },
+    "page.sub.open": {"de": "Offene Anfragen", "en": "Open requests"},
+    "page.sub.none": {
+        "de": "Gerade sucht niemand eine Vertretung.",
+        "en": "Nobody is looking for a stand-in right now.",
+    },
+    "page.sub.more": {
+        "de": {
+            "one": "{count} weitere Anfrage steht nicht hier, wie im Chat.",
+            "other": "{count} weitere Anfragen stehen nicht hier, wie im Chat.",
+        },
+        "en": {
+            "one": "{count} more request is not shown, as in chat.",
+            "other": "{count} more requests are not shown, as in chat.",
+        },
+    },
+    "page.sub.request": {"de": "#{id} {what}", "en": "#{id} {what}"},
+    "page.sub.city": {"de": "Stadt", "en": "City"},
+    "page.sub.no_city": {"de": "keine Angabe", "en": "not given"},
+    "page.sub.requester": {"de": "Angefragt von", "en": "Asked by"},
+    "page.sub.needed": {"de": "Gebraucht", "en": "Needed"},
+    "page.sub.deadline": {"de": "Antwort bis", "en": "Answers by"},
+    "page.sub.topics": {"de": "Themen", "en": "Topics"},
+    "page.sub.offers": {"de": "Angebote", "en": "Offers"},
+    "page.sub.own": {"de": "Deine Anfrage.", "en": "Your request."},
+    "page.sub.my_offer.offered": {
+        "de": "Du hast angeboten; {requester} entscheidet.",
+        "en": "You offered; {requester} decides.",
+    },
+    "page.sub.my_offer.accepted": {"de": "Du bist zugesagt: Du vertrittst.", "en": "You are accepted: you stand in."},
+    "page.sub.my_offer.withdrawn": {
+        "de": "Du hast dein Angebot zurückgezogen.",
+        "en": "You withdrew your offer.",
+    },
+    "page.sub.my_offer.declined": {"de": "Dein Angebot wurde nicht gebraucht.", "en": "Your offer was not needed."},
+    "page.sub.note_label": {"de": "Notiz (freiwillig)", "en": "Note (optional)"},
+    "page.sub.note_help": {
+        "de": "Z. B. „komme ab 11 Uhr“; höchstens {limit} Zeichen. {name} bekommt sie mit deinem Angebot.",
+        "en": "E.g. “can be there from 11am”; at most {limit} characters. {name} gets it with your offer.",
+    },
+    "page.sub.offer_button": {"de": "Ich übernehme #{id}", "en": "I'll take #{id}"},
+    "page.sub.mine": {"de": "Meine Anfragen", "en": "My requests"},
+    "page.sub.mine_none": {"de": "Du hast gerade keine offene Anfrage.", "en": "You have no open request right now."},
+    "page.sub.offered": {"de": "Meine Angebote", "en": "My offers"},
+    "page.sub.offered_none": {
+        "de": "Du hast gerade bei keiner offenen Anfrage angeboten.",
+        "en": "You have not offered on any open request right now.",
+    },
+    "page.sub.accept_in_chat": {
+        "de": "Zusagen, absagen und zurückziehen geht im Chat: „{prefix}zusage {id} @name“, „{prefix}vertretung "
+        "absagen {id}“, „{prefix}vertretung zurückziehen {id}“.",
+        "en": "Accept, cancel and withdraw in chat: “{prefix}accept {id} @name”, “{prefix}cover cancel {id}”, "
+        "“{prefix}cover withdraw {id}”.",
+    },
+    "page.sub.no_room": {
+        "de": "Du teilst gerade keinen Raum mit dem Bot, also auch keine Vertretungen. Schreib ihm im Chat, dann "
+        "siehst du sie wieder.",
+        "en": "You share no room with the bot right now, so no substitutions either. Write to it in chat to see them "
+        "again.",
+    },
+    "page.sub.done": {"de": "Erledigt", "en": "Done"},
+    "page.sub.refused": {"de": "Nicht möglich", "en": "Not possible"},
 }
