@@ -19,14 +19,14 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
-from bot.web import decisions
+from bot.web import decisions, meetings
 from bot.web.pages import Pages
 from commands.meetings.feeds import FeedCache, Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SECTIONS = (decisions,)
+SECTIONS = (decisions, meetings)
 """The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
