@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_day_names
@@ -64,6 +65,7 @@ class Occurrence:
     repeat: bool
     place: str | None
     link: str | None  # the place, when it is a web address (a video call)
+    link_host: str | None  # its host, what a calendar's narrow cell shows of it
     state: State
     state_text: str
     section: Choice
@@ -294,25 +296,26 @@ async def _meetings(
         candidates |= {record.room_id for record in await repos.meetings.active()}
     rooms = sorted(room for room in candidates if viewer.may_see(room_id=room, group=config.group_of_room(room)))
     by_room = {room: _choice(config, t, room) for room in rooms}
-    # Groups by name, then the network, then other rooms by id.
-    choices = sorted(
-        set(by_room.values()),
-        key=lambda c: (c.kind != "group", c.key != config.network_room, fold(c.label), c.key),
-    )
+    records = {room: await repos.meetings.in_room(room, cancelled_since=cancelled_since) for room in rooms}
+    # Every group and the network are choices; another room (a direct chat with the bot, say) only with meetings.
+    listed = {choice for room, choice in by_room.items() if choice.kind == "group" or room == config.network_room}
+    listed |= {by_room[room] for room, found in records.items() if found}
+    choices = sorted(listed, key=lambda c: (c.kind != "group", c.key != config.network_room, fold(c.label), c.key))
     chosen = None
     if wanted.group is not None:
-        chosen = next((c for c in choices if c.kind == "group" and c.key == wanted.group), None)
+        chosen = next((c for c in by_room.values() if c.kind == "group" and c.key == wanted.group), None)
         if chosen is None:
             raise Forbidden("page.meetings.other_group", group=wanted.group)
     elif wanted.room is not None:
-        chosen = next((c for c in choices if by_room.get(wanted.room) == c), None)
+        chosen = by_room.get(wanted.room)
         if chosen is None:
             raise NotFound("page.meetings.unknown_room")
-    found: list[tuple[Choice, MeetingRecord]] = []
-    for room in rooms:
-        if chosen is None or by_room[room] == chosen:
-            for record in await repos.meetings.in_room(room, cancelled_since=cancelled_since):
-                found.append((by_room[room], record))
+    found = [
+        (by_room[room], record)
+        for room in rooms
+        if chosen is None or by_room[room] == chosen
+        for record in records[room]
+    ]
     return choices, chosen, found
 
 
@@ -362,6 +365,7 @@ def _occurrence(
         repeat=record.rrule is not None,
         place=place,
         link=link,
+        link_host=urlsplit(link).hostname if link else None,
         state=state,
         state_text=t(f"page.meetings.{state}") if state else "",
         section=choice,
