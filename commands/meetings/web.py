@@ -39,7 +39,7 @@ MONTH_YEARS = 3
 planning, near enough that nobody pages through centuries of empty months (or makes the server expand them)."""
 MAX_OCCURRENCES = 64  # per meeting and page: a daily series has 56 dates in 8 weeks, 31 in a month
 MAX_FILTER = 255  # characters of a group name or room id in the query, as the database holds them
-_ROOM_ID = re.compile(r"![^\s:/?#]+(:[^\s/?#]+)?")
+_ROOM_ID = re.compile(r"![^\s\x00-\x1f:/?#]+(:[^\s\x00-\x1f/?#]+)?")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 
 State = Literal["", "skipped", "cancelled"]
