@@ -18,6 +18,7 @@ Measured, `--requests` each after a warm-up, one request at a time by an aiohttp
 - an unfiltered word search (`/beschluesse?q=<word>`) and a decision page (`/beschluesse/<n>`): no goal;
 - the calendar feed of the room with 50 meetings (`/kalender/<token>.ics`): goal p95 <= 50 ms; and the same feed
   unchanged (If-None-Match: 304), and built on every request (its cache off, as after each change), no goal;
+- the meetings pages of the same person (`/termine`, `/termine/monat?m=…` over the year): no goal;
 - baseline: a handler that answers "ok", added to the same app and served by the same server, so the framework's
   and the client's own cost is visible.
 Two figures per request: "round trip" (the client's, request sent to body read; the goals are judged on it) and
@@ -252,6 +253,10 @@ async def serve_and_measure(
             count = await decision_count(db)
             pages_ = [f"/beschluesse/{rng.randint(1, count)}" for _ in range(runs)]
             print(line("a decision's page", await run_requests(http, base, pages_, server_times)))
+            meetings = await run_requests(http, base, ["/termine"] * runs, server_times)
+            print(line("meetings page (/termine)", meetings))
+            months = [f"/termine/monat?m={NOW.year}-{n % 12 + 1:02d}" for n in range(runs)]
+            print(line("month view (/termine/monat)", await run_requests(http, base, months, server_times)))
         async with aiohttp.ClientSession() as http:
             feed_path = f"/kalender/{feed_token}.ics"
             async with http.get(base + feed_path) as response:

@@ -180,3 +180,14 @@ async def test_times_are_shown_in_the_persons_zone_with_the_meetings_own(site: S
     first = _items(page)[0]
     assert first.startswith("Di., 24.11.2026, 9:00 Uhr #1 Jour fixe"), first
     assert "Ortszeit des Termins: 10:00 Uhr (Europe/Berlin)" in first and "Zeiten in Europe/London" in page
+
+
+async def test_a_daily_series_shows_every_date_of_the_window(site: Site) -> None:
+    assert "#1" in await site.bot.say(CAROL, "!termin werktags 8:30 Kurzabstimmung", room=OWN_ROOM)
+    async with await site.browser(CAROL, room=OWN_ROOM) as carol:
+        status, page = await _get(carol, f"{site.url}/termine")
+        items = _items(page)
+        assert status == 200 and len(items) == 40, "every working day of eight weeks"
+        assert items[0].startswith("Mo., 23.11.2026, 8:30 Uhr") and items[-1].startswith("Fr., 15.1.2027, 8:30 Uhr")
+        status, page = await _get(carol, f"{site.url}/termine/monat", m="2027-03")
+        assert status == 200 and "23 Termine im März 2027" in page and len(_items(page)) == 23

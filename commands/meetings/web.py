@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -38,6 +38,7 @@ MONTH_YEARS = 3
 """The month view reaches from January this many years back to December this many years ahead: far enough for any
 planning, near enough that nobody pages through centuries of empty months (or makes the server expand them)."""
 MAX_OCCURRENCES = 64  # per meeting and page: a daily series has 56 dates in 8 weeks, 31 in a month
+BATCH = 10  # dates asked for at a time
 MAX_FILTER = 255  # characters of a group name or room id in the query, as the database holds them
 _ROOM_ID = re.compile(r"![^\s\x00-\x1f:/?#]+(:[^\s\x00-\x1f/?#]+)?")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
@@ -329,10 +330,8 @@ def _dates(
     for choice, record in records:
         own = ZoneInfo(record.timezone)
         skipped = {moment.astimezone(UTC) for moment in record.skips}
-        for local in occurrences(record.start, record.rrule, tz=own, after=after, count=MAX_OCCURRENCES):
+        for local in _until(record, own, after=after, end=end):
             moment = local.astimezone(UTC)
-            if moment >= end:
-                break
             state: State = ""
             if record.cancelled_at is not None and moment > record.cancelled_at:
                 if moment > record.cancelled_at + CANCELLED_SHOWN:
@@ -342,6 +341,22 @@ def _dates(
                 state = "skipped"
             found.append(_occurrence(choice, record, local, t, tz, state))
     return found
+
+
+def _until(record: MeetingRecord, tz: ZoneInfo, *, after: datetime, end: datetime) -> Iterator[datetime]:
+    """`occurrences` (chat's dates) strictly after `after` and before `end`, at most `MAX_OCCURRENCES`, asked for a
+    few at a time: a series has no end of its own, and a weekly one needs 8 dates for 8 weeks, not 64."""
+    cursor, given = after, 0
+    while given < MAX_OCCURRENCES:
+        batch = occurrences(record.start, record.rrule, tz=tz, after=cursor, count=BATCH)
+        for moment in batch:
+            if moment.astimezone(UTC) >= end or given >= MAX_OCCURRENCES:
+                return
+            given += 1
+            yield moment
+        if len(batch) < BATCH:
+            return
+        cursor = batch[-1]
 
 
 def _occurrence(
