@@ -162,10 +162,10 @@ def parse_month(text: str | None, *, today: date) -> date:
     if found is None or not 1 <= int(found.group(2)) <= 12:
         raise BadArgument("page.meetings.bad_month", value=text[:20])
     first, last = month_range(today)
-    asked = date(int(found.group(1)), int(found.group(2)), 1)
-    if not first <= asked <= last:
+    asked = (int(found.group(1)), int(found.group(2)))
+    if not (first.year, first.month) <= asked <= (last.year, last.month):  # compared first: year 0 is no date
         raise BadArgument("page.meetings.month_range", first=f"{first:%m/%Y}", last=f"{last:%m/%Y}")
-    return asked
+    return date(*asked, 1)
 
 
 def month_range(today: date) -> tuple[date, date]:
@@ -232,9 +232,9 @@ async def month_view(
                 day=day,
                 in_month=day.month == first.month,
                 today=day == today,
-                long_text=f"{long_names[day.weekday()]}, {format_date(day, 'd. MMMM', locale=t.language)}"
-                if t.language == "de"
-                else f"{long_names[day.weekday()]}, {format_date(day, 'd MMMM', locale=t.language)}",
+                long_text=format_date(
+                    day, "EEEE, d. MMMM" if t.language == "de" else "EEEE, d MMMM", locale=t.language
+                ),
                 occurrences=sorted(by_day.get(day, []), key=lambda o: (o.start, o.meeting_id))
                 if day.month == first.month
                 else [],
