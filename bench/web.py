@@ -17,7 +17,8 @@ Measured, `--requests` each after a warm-up, one request at a time by an aiohttp
   ones and a word start, every group, dates from a month to three years back): goal p95 <= 100 ms;
 - an unfiltered word search (`/beschluesse?q=<word>`) and a decision page (`/beschluesse/<n>`): no goal;
 - the calendar feed of the room with 50 meetings (`/kalender/<token>.ics`): goal p95 <= 50 ms; and the same feed
-  unchanged (If-None-Match: 304), no goal;
+  unchanged (If-None-Match: 304), and built on every request (its cache off, as after each change), no goal;
+- the meetings pages of the same person (`/termine`, `/termine/monat?m=…` over the year): no goal;
 - baseline: a handler that answers "ok", added to the same app and served by the same server, so the framework's
   and the client's own cost is visible.
 Two figures per request: "round trip" (the client's, request sent to body read; the goals are judged on it) and
@@ -52,7 +53,7 @@ from bot.config import Config, WebConfig, load_config
 from bot.dispatch import catalog_of
 from bot.web import WebServer
 from bot.web.pages import Pages
-from commands.meetings.feeds import calendar_name
+from commands.meetings.feeds import FeedCache, calendar_name
 from storage import Database
 from storage.text import fold
 from storage.web import SESSION_LONGEST
@@ -252,6 +253,10 @@ async def serve_and_measure(
             count = await decision_count(db)
             pages_ = [f"/beschluesse/{rng.randint(1, count)}" for _ in range(runs)]
             print(line("a decision's page", await run_requests(http, base, pages_, server_times)))
+            meetings = await run_requests(http, base, ["/termine"] * runs, server_times)
+            print(line("meetings page (/termine)", meetings))
+            months = [f"/termine/monat?m={NOW.year}-{n % 12 + 1:02d}" for n in range(runs)]
+            print(line("month view (/termine/monat)", await run_requests(http, base, months, server_times)))
         async with aiohttp.ClientSession() as http:
             feed_path = f"/kalender/{feed_token}.ics"
             async with http.get(base + feed_path) as response:
@@ -265,6 +270,9 @@ async def serve_and_measure(
                 http, base, [feed_path] * runs, server_times, status=304, headers={"If-None-Match": etag}
             )
             print(line("calendar feed unchanged (304)", unchanged))
+            server.feeds = FeedCache(max_entries=0)  # keeps nothing: every request builds, as after a change
+            built = await run_requests(http, base, [feed_path] * runs, server_times)
+            print(line("calendar feed built each time (cache off)", built))
     finally:
         await runner.cleanup()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Collection
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from bot.config import WebConfig
 from bot.dispatch import IncomingMessage
 from bot.web import WebServer
-from commands.meetings.feeds import MAX_FEEDS, calendar_feed
+from commands.meetings.feeds import CANCELLED_SHOWN, MAX_FEEDS, Feed, FeedCache, calendar_feed
 from storage import Database
 from tests.harness import GROUP_ROOM, NETWORK, Bot, direct_chat_of
 
@@ -185,3 +186,108 @@ async def test_the_feed_over_http_is_cacheable_and_hardened(bot: Bot, server: st
             assert response.status == 404
         async with http.post(f"{server}/kalender/{token}.ics") as response:
             assert response.status == 405
+
+
+# --- the cache of built feeds ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def cached(bot: Bot) -> AsyncIterator[tuple[WebServer, str, Members]]:
+    members = Members()
+    web = WebServer(WEB, bot.db, members, bot.clock, server="example.org", name=lambda _: "re@di")
+    await web.start()
+    try:
+        yield web, f"http://127.0.0.1:{web.port}", members
+    finally:
+        await web.stop()
+
+
+async def test_an_unchanged_feed_is_built_once_and_every_change_shows_at_once(
+    bot: Bot, cached: tuple[WebServer, str, Members]
+) -> None:
+    web, url, members = cached
+    await bot.say(ANNA, "!termine abo")
+    feed_url = f"{url}/kalender/{_token(bot.dms[-1][1])}.ics"
+
+    async def fetch(etag: str | None = None) -> tuple[int, bytes, str]:
+        headers = {"If-None-Match": etag} if etag else {}
+        async with aiohttp.ClientSession() as http, http.get(feed_url, headers=headers) as response:
+            return response.status, await response.read(), response.headers.get("ETag", "")
+
+    status, body, etag = await fetch()
+    assert status == 200 and b"Jour fixe" in body and web.feeds.builds == 1
+    for _ in range(3):
+        assert (await fetch(etag))[0] == 304
+        assert await fetch() == (200, body, etag)
+    assert web.feeds.builds == 1, "polling an unchanged feed (304 or 200) never builds it again"
+
+    assert "#1" in await bot.say(ANNA, "!termin titel 1 Jour fixe Engagement")
+    status, changed, new_etag = await fetch(etag)
+    assert status == 200 and b"Jour fixe Engagement" in changed and new_etag != etag, "a changed title at once"
+
+    assert "fällt am 01.12.2026 aus" in await bot.say(ANNA, "!termin aussetzen 1 am 1.12.2026")
+    status, skipped, skipped_etag = await fetch(new_etag)
+    assert status == 200 and skipped_etag != new_etag
+    [event] = icalendar.Calendar.from_ical(skipped).walk("VEVENT")
+    assert b"EXDATE;TZID=Europe/Berlin:20261201T100000" in event.to_ical(), "the skipped date is left out"
+
+    assert "eingetragen" in await bot.say(BEN, "!termin morgen 9 Uhr Sondertermin")
+    status, added, _ = await fetch(skipped_etag)
+    assert status == 200 and b"Sondertermin" in added, "a new meeting of someone else in the room"
+
+    bot.clock.advance(timedelta(days=45))  # into 2027: the time zone's rules are written for the new year
+    builds = web.feeds.builds
+    status, _, _ = await fetch()
+    assert status == 200 and web.feeds.builds == builds + 1
+
+    members.rooms[ANNA] = {NETWORK}
+    assert (await fetch())[0] == 404, "she left the room: no cached feed outlives her membership"
+    members.rooms[ANNA] = {GROUP_ROOM}
+    assert (await fetch())[0] == 200
+    assert "gekündigt" in await bot.say(ANNA, "!termine abo löschen 1")
+    assert (await fetch())[0] == 404, "revoked: gone, cache or not"
+
+
+async def test_a_feed_of_every_room_drops_a_room_left_and_shows_a_cancellation(
+    bot: Bot, cached: tuple[WebServer, str, Members]
+) -> None:
+    web, url, members = cached
+    await bot.say(ANNA, "!termin morgen 9 Uhr Netzwerktreffen", room=NETWORK)
+    await bot.say(ANNA, "!termine abo alle")
+    feed_url = f"{url}/kalender/{_token(bot.dms[-1][1])}.ics"
+
+    async def summaries() -> dict[str, str]:
+        async with aiohttp.ClientSession() as http, http.get(feed_url) as response:
+            assert response.status == 200
+            events = icalendar.Calendar.from_ical(await response.read()).walk("VEVENT")
+        return {str(e["summary"]): str(e.get("status", "")) for e in events}
+
+    assert await summaries() == {"Jour fixe": "", "Netzwerktreffen": ""}
+    members.rooms[ANNA] = {GROUP_ROOM}
+    assert await summaries() == {"Jour fixe": ""}, "the room she left is out of the cached feed at once"
+    members.rooms[ANNA] = {GROUP_ROOM, NETWORK}
+    await bot.say(ANNA, "!termin absagen 2", room=NETWORK)
+    assert await summaries() == {"Jour fixe": "", "Netzwerktreffen": "CANCELLED"}
+    bot.clock.advance(CANCELLED_SHOWN + timedelta(days=1))
+    assert await summaries() == {"Jour fixe": ""}, "an old cancellation drops out, though nothing changed"
+    assert web.feeds.builds == 4
+
+
+def test_the_cache_keeps_the_most_recently_used_feeds_within_its_bounds() -> None:
+    cache = FeedCache(max_entries=2, max_bytes=10)
+    moment = datetime(2026, 11, 21, tzinfo=UTC)
+
+    def feed(size: int) -> Feed:
+        return Feed(b"x" * size, '"e"', moment)
+
+    cache.put("a", (1,), feed(3))
+    cache.put("b", (1,), feed(3))
+    assert cache.get("a", (1,)) is not None and cache.get("a", (2,)) is None, "other inputs: not this feed"
+    cache.put("c", (1,), feed(3))
+    assert cache.get("b", (1,)) is None and cache.get("a", (1,)) is not None, "the least recently used went"
+    cache.put("d", (1,), feed(8))
+    assert len(cache) == 1 and cache.get("d", (1,)) is not None, "bounded in bytes too"
+    cache.put("e", (1,), feed(11))
+    assert cache.get("e", (1,)) is None and len(cache) == 1, "a feed larger than the whole cache is not kept"
+    cache.put("d", (2,), feed(2))
+    assert len(cache) == 1 and cache.get("d", (2,)) is not None

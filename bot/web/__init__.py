@@ -19,14 +19,14 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
-from bot.web import decisions, directory, substitutions
+from bot.web import decisions, directory, meetings, substitutions
 from bot.web.pages import Pages
-from commands.meetings.feeds import Membership, calendar_feed
+from commands.meetings.feeds import FeedCache, Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SECTIONS = (decisions, directory, substitutions)
+SECTIONS = (decisions, meetings, substitutions, directory)
 """The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
@@ -63,6 +63,7 @@ class WebServer:
         self.clock = clock
         self.server = server  # the bot's homeserver name: part of every event's UID
         self.name = name  # the calendar's name in the subscribing program, by the feed's room (None: all rooms)
+        self.feeds = FeedCache()  # built feeds: a calendar polling an unchanged feed does not build it again
         self._runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
@@ -100,7 +101,13 @@ class WebServer:
                 return web.Response(status=503, text=NOT_READY, headers={"Retry-After": "60"})
         now = self.clock.now()
         found = await calendar_feed(
-            self.db, self.membership, request.match_info["token"], server=self.server, name=self.name, now=now
+            self.db,
+            self.membership,
+            request.match_info["token"],
+            server=self.server,
+            name=self.name,
+            now=now,
+            cache=self.feeds,
         )
         if found is None:
             return web.Response(status=404, text=NOT_FOUND)

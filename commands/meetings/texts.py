@@ -196,4 +196,91 @@ MESSAGES: dict[str, dict[str, Text]] = {
     },
     "relative.now": {"de": "beginnt jetzt", "en": "starts now"},
     "relative.in": {"de": "beginnt in {span}", "en": "starts in {span}"},
+    # The web pages (`commands.meetings.web`, `bot/web/templates/meetings*.html`): plain text, escaped by the templates;
+    # the errors are Markdown, as in chat.
+    "page.meetings": {"de": "Termine", "en": "Meetings"},
+    "page.meetings.title": {"de": "Termine der nächsten 8 Wochen", "en": "Meetings of the next 8 weeks"},
+    "page.meetings.intro": {
+        "de": "Die Termine deiner Räume und Gruppen bis {until}. Zeiten in {zone}.",
+        "en": "The meetings of your rooms and groups until {until}. Times in {zone}.",
+    },
+    "page.meetings.intro_all": {
+        "de": "Die Termine aller Räume bis {until} (du koordinierst). Zeiten in {zone}.",
+        "en": "The meetings of every room until {until} (you coordinate). Times in {zone}.",
+    },
+    "page.meetings.none": {"de": "Keine Termine bis {until}.", "en": "No meetings until {until}."},
+    "page.meetings.number_hint": {
+        "de": "Details und Änderungen im Chat mit der Nummer, z. B. „{prefix}termin 7“.",
+        "en": "Details and changes in chat with the number, e.g. “{prefix}meeting 7”.",
+    },
+    "page.meetings.filter": {"de": "Gruppen und Räume", "en": "Groups and rooms"},
+    "page.meetings.all": {"de": "Alle", "en": "All"},
+    "page.meetings.network": {"de": "Netzwerk", "en": "Network"},
+    "page.meetings.room": {"de": "Raum {room}", "en": "Room {room}"},
+    "page.meetings.skipped": {"de": "fällt aus", "en": "skipped"},
+    "page.meetings.cancelled": {"de": "abgesagt", "en": "cancelled"},
+    "page.meetings.series": {"de": "Serie", "en": "series"},
+    "page.meetings.place": {"de": "Ort", "en": "Place"},
+    "page.meetings.own_time": {"de": "Ortszeit des Termins: {time}", "en": "the meeting's own time: {time}"},
+    "page.meetings.to_month": {"de": "Monatsansicht", "en": "Month view"},
+    "page.meetings.to_list": {"de": "Die nächsten 8 Wochen", "en": "The next 8 weeks"},
+    "page.meetings.subscribe_title": {"de": "Im eigenen Kalender", "en": "In your own calendar"},
+    "page.meetings.subscribe": {
+        "de": "Schreib „{prefix}termine abo“ in einem Raum: Der Bot schickt dir per Direktnachricht eine geheime "
+        "Kalender-Adresse für Outlook, Thunderbird oder das Handy, die die Termine dieses Raums zeigt und "
+        "Änderungen von selbst übernimmt („{prefix}termine abo alle“: die Termine aller deiner Räume). "
+        "„{prefix}termine abo liste“ zeigt deine Abos, „{prefix}termine abo löschen 3“ kündigt eines.",
+        "en": "Write “{prefix}meetings subscribe” in a room: the bot sends you a secret calendar address by direct "
+        "message, for Outlook, Thunderbird or your phone, showing that room's meetings and following their changes "
+        "(“{prefix}meetings subscribe all”: the meetings of all your rooms). “{prefix}meetings subscribe list” "
+        "shows your subscriptions, “{prefix}meetings subscribe delete 3” revokes one.",
+    },
+    "page.meetings.month_title": {"de": "Termine im {month}", "en": "Meetings in {month}"},
+    "page.meetings.month_count": {
+        "de": {
+            "one": "{count} Termin im {month}. Zeiten in {zone}.",
+            "other": "{count} Termine im {month}. Zeiten in {zone}.",
+        },
+        "en": {
+            "one": "{count} meeting in {month}. Times in {zone}.",
+            "other": "{count} meetings in {month}. Times in {zone}.",
+        },
+    },
+    "page.meetings.month_none": {
+        "de": "Keine Termine im {month}. Zeiten in {zone}.",
+        "en": "No meetings in {month}. Times in {zone}.",
+    },
+    "page.meetings.months": {"de": "Monate", "en": "Months"},
+    "page.meetings.this_month": {"de": "Dieser Monat", "en": "This month"},
+    "page.meetings.week": {"de": "KW", "en": "Week"},
+    "page.meetings.week_number": {"de": "KW {week}", "en": "Week {week}"},
+    "page.meetings.today": {"de": "heute", "en": "today"},
+    "page.meetings.one_filter": {
+        "de": "Bitte entweder eine Gruppe oder einen Raum wählen, nicht beides.",
+        "en": "Please choose either a group or a room, not both.",
+    },
+    "page.meetings.unknown_group": {
+        "de": "Eine Gruppe „{group}“ gibt es nicht. Die Gruppen stehen oben in der Auswahl.",
+        "en": "There is no group “{group}”. The groups are listed in the choice above.",
+    },
+    "page.meetings.bad_room": {
+        "de": "Das ist keine Raum-Adresse (sie beginnt mit „!“, z. B. `!abc:example.org`).",
+        "en": "That is no room id (it starts with “!”, e.g. `!abc:example.org`).",
+    },
+    "page.meetings.other_group": {
+        "de": "Die Termine der Gruppe {group} sieht, wer in einem ihrer Räume ist, und die Koordination.",
+        "en": "The meetings of group {group} are for the people in one of its rooms, and the coordinators.",
+    },
+    "page.meetings.unknown_room": {
+        "de": "Diesen Raum kenne ich nicht, oder du bist nicht darin.",
+        "en": "I don't know this room, or you are not in it.",
+    },
+    "page.meetings.bad_month": {
+        "de": "„{value}“ ist kein Monat. So geht's: `?m=2026-12` für Dezember 2026.",
+        "en": "“{value}” is no month. It goes like this: `?m=2026-12` for December 2026.",
+    },
+    "page.meetings.month_range": {
+        "de": "Die Monatsansicht reicht von {first} bis {last}.",
+        "en": "The month view covers {first} to {last}.",
+    },
 }
