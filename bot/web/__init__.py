@@ -19,14 +19,14 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
-from bot.web import decisions
-from bot.web.pages import Pages
+from bot.web import decisions, widget
+from bot.web.pages import CSP_OF_REQUEST, Pages
 from commands.meetings.feeds import Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SECTIONS = (decisions,)
+SECTIONS = (decisions, widget)
 """The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
@@ -130,7 +130,12 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
     try:
         response: web.StreamResponse = await handler(request)
     except web.HTTPException as exc:  # 404 of an unknown path, 405 of a POST: the same headers
-        exc.headers.update(SECURITY_HEADERS)
+        exc.headers.update(_headers(request))
         raise
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(_headers(request))
     return response
+
+
+def _headers(request: web.Request) -> dict[str, str]:
+    policy = request.get(CSP_OF_REQUEST)
+    return SECURITY_HEADERS if policy is None else {**SECURITY_HEADERS, "Content-Security-Policy": policy}
