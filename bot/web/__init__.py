@@ -4,7 +4,7 @@ and the web pages people sign in to with `!web` (`bot.web.pages`).
 aiohttp, which the Matrix library brings anyway. It is meant to sit behind the city's reverse proxy (HTTPS there).
 The feed and sign-in addresses hold their secret in the path, so this server writes no access log (a proxy's log should
 leave the path out too; the README says how), and every answer carries headers that keep it out of frames and
-referrers.
+referrers (only the room widget's answers may be framed, by the configured chat clients: `bot.web.widget`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Transport only: who may see what is decided by the features (`commands.web.access`, `commands.decisions.web`) on
 every request, from the rooms the person shares with the bot now. Templates are Jinja2 with autoescaping on, so no
-text anybody wrote becomes HTML; the pages have no script at all, and the Content-Security-Policy (`bot.web`) allows
-nothing but our own style sheet.
+text anybody wrote becomes HTML; the pages have no script at all (but the room widget's sign-in page, `bot.web.widget`),
+and the Content-Security-Policy (`bot.web`) allows nothing but our own style sheet.
 
 Sessions: opening a link shows whom it signs in and a button; the button's POST uses the link up (once, within
 `storage.web.LINK_VALID`), ends the browser's previous session and starts one whose random token lives only in the

@@ -43,7 +43,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from bot.web.pages import CSP_OF_REQUEST, HTML_HEADERS, Pages, client_address, limit_key
 
@@ -58,7 +58,6 @@ USERINFO_TIMEOUT_S = 10.0
 MAX_TOKEN = 512  # Synapse's are 24 characters; generous for other servers, bounded before it goes anywhere
 _TOKEN = re.compile(rf"[\x21-\x7e]{{8,{MAX_TOKEN}}}")  # printable ASCII, no spaces: nothing else is a token
 _USER_ID = re.compile(r"@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d{1,5})?")
-PAGE_PATHS = ("/widget", "/widget/")
 
 
 class Refused(Exception):
@@ -84,7 +83,7 @@ def parents(pages: Pages) -> tuple[str, ...]:
     return web_config.widget_parents if web_config is not None else ()
 
 
-def _frames(pages: Pages) -> Any:
+def _frames(pages: Pages) -> Middleware:
     """The Content-Security-Policy of the widget's answers: framed only by the configured chat clients, and the
     sign-in page runs our script. A request carrying the widget's cookie comes from inside the widget, so the pages
     it opens there may be framed too; any other request keeps `frame-ancestors 'none'` (`bot.web`)."""
@@ -92,7 +91,7 @@ def _frames(pages: Pages) -> Any:
     @web.middleware
     async def frames(request: web.Request, handler: Handler) -> web.StreamResponse:
         allowed = parents(pages)
-        in_widget = request.path.startswith(PAGE_PATHS) or COOKIE in request.cookies
+        in_widget = request.path == "/widget" or request.path.startswith("/widget/") or COOKIE in request.cookies
         if allowed and in_widget:
             script = "script-src 'self'; " if request.path == "/widget" else ""
             request[CSP_OF_REQUEST] = (
