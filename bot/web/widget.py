@@ -143,7 +143,8 @@ async def openid_user(homeserver: str, access_token: str, *, seconds: float = US
 def may_sign_in(user_id: str, *, server_name: str, bot_user: str) -> bool:
     """A user id the homeserver vouched for signs in if it is a user of that very server (a homeserver speaks only
     for its own users) and not the bot's own account (whose token would show everything)."""
-    return _USER_ID.fullmatch(user_id) is not None and user_id.partition(":")[2] == server_name and user_id != bot_user
+    server = user_id.partition(":")[2]
+    return _USER_ID.fullmatch(user_id) is not None and server.lower() == server_name.lower() and user_id != bot_user
 
 
 # -- the pages -------------------------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ async def sign_in(pages: Pages, request: web.Request) -> web.StreamResponse:
         if not _TOKEN.fullmatch(token):
             pages.refusals.hit(address, now)
             return _message(pages, language, "refused", status=400)
-        if server != server_name:  # a token of another server: only that server could vouch for it
+        if server.lower() != server_name.lower():  # another server's token: only that server could vouch for it
             pages.refusals.hit(address, now)
             return _message(pages, language, "other_server", status=403, server=server_name)
         try:
