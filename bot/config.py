@@ -104,6 +104,12 @@ RECORDS_MINIMUM_DAYS = 365  # a typo ("30", meant as months) must not wipe the n
 RETENTION_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Retention))
 
 
+DEFAULT_WIDGET_PARENTS = ("https://app.element.io", "vector://vector")
+"""Element Web's public address and Element Desktop (its pages are `vector://vector/webapp/`): a city's own Element
+is added with its address."""
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
+
+
 @dataclass(frozen=True)
 class WebConfig:
     """`[web]`: the bot's own web server (calendar feeds), behind the city's reverse proxy."""
@@ -111,6 +117,8 @@ class WebConfig:
     host: str
     port: int
     public_url: str  # how people reach it, without a trailing slash, e.g. https://redi.example.org/bot
+    # The chat clients (origins) that may show the pages as a room widget (`!widget`) in a frame; empty: no widget.
+    widget_parents: tuple[str, ...] = DEFAULT_WIDGET_PARENTS
 
     def url(self, path: str) -> str:
         return f"{self.public_url}/{path.lstrip('/')}"
@@ -418,7 +426,7 @@ def parse_config(raw: Mapping[str, Any], *, base_dir: Path, env: Mapping[str, st
     monitoring_listen = _listen_address(listen, mo.key("listen")) if listen else None
 
     return Config(
-        web=_web(root.table("web", {"listen", "public_url"})),
+        web=_web(root.table("web", {"listen", "public_url", "widget_parents"})),
         matrix=matrix,
         data_dir=data_dir,
         database_url=database_url,
@@ -471,7 +479,19 @@ def _web(table: _Table) -> WebConfig | None:
     if public_url and not re.match(r"^https?://[^\s/]+", public_url):
         raise ConfigError(table.key("public_url"), "muss mit https:// (oder http://) beginnen")
     shown_host = f"[{host}]" if ":" in host else host
-    return WebConfig(host, port, (public_url or f"http://{shown_host}:{port}").rstrip("/"))
+    parents = [parent.rstrip("/") for parent in table.strings("widget_parents")]
+    if "widget_parents" not in table.data:
+        parents = list(DEFAULT_WIDGET_PARENTS)
+    for parent in parents:
+        # An origin, nothing wider: "*" or "https:" would let any site show the signed-in pages in a frame
+        # (clickjacking), and a path is not part of what a browser compares.
+        if not _ORIGIN.fullmatch(parent):
+            raise ConfigError(
+                table.key("widget_parents"),
+                f'{parent!r} ist keine Adresse wie "https://element.example.org" (nur Schema, Rechner und Port)',
+            )
+    public_url = (public_url or f"http://{shown_host}:{port}").rstrip("/")
+    return WebConfig(host, port, public_url, tuple(dict.fromkeys(parents)))
 
 
 def _german(error: ScheduleError) -> str:

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1106,6 +1106,24 @@ class MatrixTransport:
         treat them as a coordinator."""
         room = self.client.rooms.get(room_id) if self.client is not None else None
         return self._power_level(room, user_id) if room is not None else 0
+
+    def state_power(self, room_id: str, event_type: str) -> tuple[int, int]:
+        """(the power level a state event of this type needs in the room, the bot's), e.g. whether `!widget` can
+        add the widget or has to explain which setting to change."""
+        room = self.client.rooms.get(room_id) if self.client is not None else None
+        if room is None:
+            return 50, 0  # Matrix's default for state events; the bot is not in the room
+        return int(room.power_levels.get_state_event_required_level(event_type)), self._power_level(room, self.user_id)
+
+    async def put_state(self, room_id: str, event_type: str, state_key: str, content: Mapping[str, Any]) -> bool:
+        """Set a state event (the widget of `!widget`); False when the homeserver refused it for lack of power."""
+        client = self.client
+        assert client is not None
+        response = await client.room_put_state(room_id, event_type, dict(content), state_key=state_key)
+        if isinstance(response, ErrorResponse) and str(response.status_code) == "M_FORBIDDEN":
+            return False
+        _check(response, f"setting {event_type} in {room_id}")
+        return True
 
     def rooms_of(self, user_id: str) -> set[str]:
         """The rooms the person has joined and the bot is in (nio's member lists, complete since the sync does not

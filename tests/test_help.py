@@ -100,7 +100,7 @@ ENGLISH_NAMES = {
     "info": "info", "rueckgaengig": "undo", "aufgabe": "action", "aufgaben": "actions", "erledigt": "done",
     "export": "export", "jahresbericht": "annualreport",
     "meinedaten": "mydata", "vergissmich": "forgetme", "datenschutz": "privacy",
-    "web": "web", "web abmelden": "web logout",
+    "web": "web", "web abmelden": "web logout", "widget": "widget", "widget entfernen": "widget remove",
 }  # fmt: skip
 
 

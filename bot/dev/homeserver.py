@@ -80,7 +80,7 @@ def build_config(workdir: Path, port: int, shared_secret: str) -> dict[str, Any]
                 "type": "http",
                 "tls": False,
                 "x_forwarded": False,
-                "resources": [{"names": ["client"], "compress": False}],
+                "resources": [{"names": ["client", "openid"], "compress": False}],
             }
         ],
         "database": {"name": "sqlite3", "args": {"database": str(workdir / "homeserver.db")}},
@@ -309,6 +309,13 @@ class Homeserver:
         result = await self._request("POST", path, json_body=body)
         user = {"user_id": result["user_id"], "localpart": localpart, "password": password}
         return user, result
+
+    async def openid_token(self, user_id: str, access_token: str) -> dict[str, Any]:
+        """What a chat client hands a widget that asks who is using it (the widget API's `get_openid`): an OpenID
+        token of the user, which `/_matrix/federation/v1/openid/userinfo` (the listener's `openid` resource) turns
+        back into the user id."""
+        path = f"/_matrix/client/v3/user/{quote(user_id)}/openid/request_token"
+        return await self._request("POST", path, json_body={}, token=access_token)
 
     async def admin_token(self) -> str:
         """An access token of a server admin, registered on first use and cached."""

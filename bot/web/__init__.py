@@ -4,7 +4,7 @@ and the web pages people sign in to with `!web` (`bot.web.pages`).
 aiohttp, which the Matrix library brings anyway. It is meant to sit behind the city's reverse proxy (HTTPS there).
 The feed and sign-in addresses hold their secret in the path, so this server writes no access log (a proxy's log should
 leave the path out too; the README says how), and every answer carries headers that keep it out of frames and
-referrers.
+referrers (only the room widget's answers may be framed, by the configured chat clients: `bot.web.widget`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
-from bot.web import decisions, directory, meetings, substitutions
-from bot.web.pages import Pages
+from bot.web import decisions, directory, meetings, substitutions, widget
+from bot.web.pages import CSP_OF_REQUEST, Pages
 from commands.meetings.feeds import FeedCache, Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SECTIONS = (decisions, meetings, substitutions, directory)
+SECTIONS = (decisions, meetings, substitutions, directory, widget)
 """The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
@@ -137,7 +137,12 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
     try:
         response: web.StreamResponse = await handler(request)
     except web.HTTPException as exc:  # 404 of an unknown path, 405 of a POST: the same headers
-        exc.headers.update(SECURITY_HEADERS)
+        exc.headers.update(_headers(request))
         raise
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(_headers(request))
     return response
+
+
+def _headers(request: web.Request) -> dict[str, str]:
+    policy = request.get(CSP_OF_REQUEST)
+    return SECURITY_HEADERS if policy is None else {**SECURITY_HEADERS, "Content-Security-Policy": policy}

@@ -2,8 +2,8 @@
 
 Transport only: who may see what is decided by the features (`commands.web.access`, `commands.decisions.web`) on
 every request, from the rooms the person shares with the bot now. Templates are Jinja2 with autoescaping on, so no
-text anybody wrote becomes HTML; the pages have no script at all, and the Content-Security-Policy (`bot.web`) allows
-nothing but our own style sheet.
+text anybody wrote becomes HTML; the pages have no script at all (but the room widget's sign-in page, `bot.web.widget`),
+and the Content-Security-Policy (`bot.web`) allows nothing but our own style sheet.
 
 Sessions: opening a link shows whom it signs in and a button; the button's POST uses the link up (once, within
 `storage.web.LINK_VALID`), ends the browser's previous session and starts one whose random token lives only in the
@@ -52,6 +52,9 @@ TOUCH_EVERY = timedelta(minutes=5)  # "last seen" is written at most this often
 READY_TIMEOUT_S = 2.0  # a page waits this long for the first sync, then says "starting" (503)
 MAX_QUERY = 500  # characters of a search, as a chat message would hold
 HTML_HEADERS = {"Cache-Control": "no-store"}  # pages show what one person may see: never in a shared cache
+CSP_OF_REQUEST = web.RequestKey("redi.csp", str)
+"""Where a section's middleware puts another Content-Security-Policy for its answer (the room widget's frames,
+`bot.web.widget`); `bot.web` sends its strict one otherwise."""
 
 
 MESSAGES: Mapping[str, tuple[str, str, str, str]] = {
@@ -239,6 +242,9 @@ class Pages:
         self.catalog = catalog
         self.ready = ready
         self.refusals = RateLimit(SIGN_IN_REFUSALS, SIGN_IN_WINDOW)
+        # Cookies besides the browser's that hold a session (the room widget's, `bot.web.widget`), each with how a
+        # sign-out deletes it; asked after the browser's cookie.
+        self.other_sessions: dict[str, Callable[[web.StreamResponse], None]] = {}
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("bot.web", "templates"),
             autoescape=True,
@@ -287,7 +293,7 @@ class Pages:
         )
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=HTML_HEADERS)
 
-    async def _wait_ready(self) -> None:
+    async def wait_ready(self) -> None:
         if self.ready is None:
             return
         try:
@@ -307,18 +313,20 @@ class Pages:
     async def _session(self, request: web.Request) -> tuple[WebSessionRecord, str] | None:
         """The live session of the request's cookie, and the cookie's token. Read only, so a made-up cookie never
         takes SQLite's write lock; "last seen" is written at most every `TOUCH_EVERY`."""
-        token = request.cookies.get(self.cookie)
-        if not token or len(token) > 64:
-            return None
         now = self.clock.now()
-        async with self.db.reading() as repos:
-            session = await repos.web.session(token, now=now, idle=SESSION_IDLE)
-        if session is None:
-            return None
-        if now - session.last_seen_at >= TOUCH_EVERY:
-            async with self.db.transaction() as repos:
-                await repos.web.touch(session.id, now=now)
-        return session, token
+        for name in (self.cookie, *self.other_sessions):
+            token = request.cookies.get(name)
+            if not token or len(token) > 64:
+                continue
+            async with self.db.reading() as repos:
+                session = await repos.web.session(token, now=now, idle=SESSION_IDLE)
+            if session is None:
+                continue
+            if now - session.last_seen_at >= TOUCH_EVERY:
+                async with self.db.transaction() as repos:
+                    await repos.web.touch(session.id, now=now)
+            return session, token
+        return None
 
     async def signed_in(self, request: web.Request) -> SignedIn | None:
         """Who is signed in; raises `_Starting` for a live session before the bot's first sync."""
@@ -326,7 +334,7 @@ class Pages:
         if found is None:
             return None
         session, token = found
-        await self._wait_ready()
+        await self.wait_ready()
         async with self.db.reading() as repos:
             language, name = await self._person(repos, session.user_id)
         user = session.user_id
@@ -342,7 +350,7 @@ class Pages:
     def names(self, room_id: str | None, user_ids: Collection[str]) -> Mapping[str, str]:
         return self.people.display_names(room_id or "", user_ids)
 
-    async def _safely(
+    async def safely(
         self, request: web.Request, answer: Callable[[], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         """A friendly page with a reference instead of a trace; 503 while the bot starts."""
@@ -372,7 +380,7 @@ class Pages:
                 return self.message("signed_out", status=401)
             return await show(who)
 
-        return await self._safely(request, answer)
+        return await self.safely(request, answer)
 
     # -- the pages ---------------------------------------------------------------------------------------------
     async def home(self, request: web.Request) -> web.StreamResponse:
@@ -410,7 +418,7 @@ class Pages:
             language, name = person
             return self.page("signin.html", language=language, name=name, token=token, signed_in=None)
 
-        return await self._safely(request, answer)
+        return await self.safely(request, answer)
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         """Uses the link up (one conditional UPDATE, after a read so that made-up links never take the write lock),
@@ -451,7 +459,7 @@ class Pages:
             )
             return response
 
-        return await self._safely(request, answer)
+        return await self.safely(request, answer)
 
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
         async def answer() -> web.StreamResponse:
@@ -465,9 +473,12 @@ class Pages:
             response = self.message("signed_out_done", status=200)
             # The same attributes as when it was set: a browser keeps a __Host- cookie that is deleted without Secure.
             response.del_cookie(self.cookie, path="/", secure=self.secure, httponly=True, samesite="Strict")
+            for name, delete in self.other_sessions.items():
+                if name in request.cookies:
+                    delete(response)
             return response
 
-        return await self._safely(request, answer)
+        return await self.safely(request, answer)
 
     async def css(self, request: web.Request) -> web.StreamResponse:
         headers = {"ETag": self.stylesheet_etag, "Cache-Control": "public, max-age=3600"}

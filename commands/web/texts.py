@@ -138,4 +138,113 @@ MESSAGES: dict[str, dict[str, Text]] = {
         "de": "Auf dem Server ist ein Fehler passiert (Referenz {ref}). Bitte versuche es gleich noch einmal.",
         "en": "Something went wrong on the server (reference {ref}). Please try again in a moment.",
     },
+    # --- the room widget (`!widget`, bot.web.widget) -------------------------------------------------------------
+    "widget.added": {
+        "de": "📌 Das Widget „re@di“ ist in diesem Raum eingerichtet: in Element unter Rauminfo → Erweiterungen. Beim "
+        "ersten Öffnen fragt Element, ob das Widget prüfen darf, wer du bist; bestätigst du das, siehst du dort die "
+        "Webseiten des Bots mit dem, was du im Chat sehen darfst. Entfernen: `{prefix}widget entfernen`.",
+        "en": "📌 The “re@di” widget is set up in this room: in Element under Room info → Extensions. The first time "
+        "it opens, Element asks whether the widget may check who you are; once you confirm, it shows the bot's web "
+        "pages with what you may see in chat. To remove it: `{prefix}widget remove`.",
+    },
+    "widget.removed": {
+        "de": "Das Widget „re@di“ ist aus diesem Raum entfernt.",
+        "en": "The “re@di” widget is removed from this room.",
+    },
+    "widget.no_power": {
+        "de": "Ich darf in diesem Raum keine Widgets einrichten: Dafür braucht es das Power-Level {needed}, ich habe "
+        "{has}. Wer den Raum verwaltet, kann das in Element ändern: Raumeinstellungen → Rollen & Berechtigungen → "
+        "„Widgets ändern“ auf {has} senken, oder mir dort eine Rolle mit {needed} geben.",
+        "en": "I may not set up widgets in this room: that takes power level {needed}, and I have {has}. Whoever "
+        "manages the room can change this in Element: Room settings → Roles & Permissions → lower “Modify widgets” "
+        "to {has}, or give me a role with {needed} there.",
+    },
+    "widget.off": {
+        "de": "Das Widget ist auf diesem Server ausgeschaltet (die Administration schaltet es mit [web] "
+        "widget_parents ein). Die Webseiten gibt es trotzdem: `{prefix}web`.",
+        "en": "The widget is turned off on this server (the admins turn it on with [web] widget_parents). The web "
+        "pages are there all the same: `{prefix}web`.",
+    },
+    "widget.unavailable": {
+        "de": "Widgets kann ich hier gerade nicht einrichten. Die Webseiten erreichst du mit `{prefix}web`.",
+        "en": "I cannot set up widgets here right now. You reach the web pages with `{prefix}web`.",
+    },
+    "page.widget_title": {"de": "Anmeldung über den Chat", "en": "Signing in through the chat"},
+    "page.widget_connecting": {
+        "de": "Einen Moment: Der Chat bestätigt, wer du bist …",
+        "en": "One moment: the chat confirms who you are …",
+    },
+    "page.widget_waiting": {
+        "de": "Bitte bestätige im Chat, dass das Widget prüfen darf, wer du bist.",
+        "en": "Please confirm in the chat that the widget may check who you are.",
+    },
+    "page.widget_blocked": {
+        "de": "Ohne deine Bestätigung kann das Widget dich nicht anmelden. Öffne es noch einmal, um es erneut zu "
+        "versuchen, oder schreib dem Bot im Chat „{prefix}web“.",
+        "en": "Without your confirmation the widget cannot sign you in. Open it again to try once more, or write "
+        "“{prefix}web” to the bot in chat.",
+    },
+    "page.widget_signing_in": {"de": "Anmelden …", "en": "Signing in …"},
+    "page.widget_alone": {
+        "de": "Diese Seite meldet dich in einem Widget eines Matrix-Raums an und funktioniert nur dort. Im Browser "
+        "meldest du dich mit „{prefix}web“ im Chat an.",
+        "en": "This page signs you in inside a Matrix room's widget and works only there. In the browser, sign in "
+        "with “{prefix}web” in chat.",
+    },
+    "page.widget_timeout": {
+        "de": "Der Chat hat nicht geantwortet. Lade das Widget neu; hilft das nicht, schreib dem Bot im Chat "
+        "„{prefix}web“.",
+        "en": "The chat did not answer. Reload the widget; if that does not help, write “{prefix}web” to the bot in "
+        "chat.",
+    },
+    "page.widget_noscript": {
+        "de": "Das Widget braucht JavaScript, um dich über den Chat anzumelden. Ohne: „{prefix}web“ im Chat.",
+        "en": "The widget needs JavaScript to sign you in through the chat. Without it: “{prefix}web” in chat.",
+    },
+    "page.widget_open_browser": {"de": "Im Browser öffnen (neuer Tab)", "en": "Open in the browser (new tab)"},
+    "page.widget_again": {"de": "Noch einmal versuchen", "en": "Try again"},
+    "page.widget_off_title": {"de": "Kein Widget", "en": "No widget"},
+    "page.widget_off": {
+        "de": "Die Webseiten dürfen auf diesem Server nicht als Widget erscheinen. Im Browser: „{prefix}web“ im Chat.",
+        "en": "The web pages may not be shown as a widget on this server. In the browser: “{prefix}web” in chat.",
+    },
+    "page.widget_refused_title": {"de": "Anmeldung abgelehnt", "en": "Sign-in refused"},
+    "page.widget_refused": {
+        "de": "Der Matrix-Server hat nicht bestätigt, wer du bist (der Nachweis ist ungültig oder abgelaufen). Lade "
+        "das Widget neu.",
+        "en": "The Matrix server did not confirm who you are (the proof is invalid or has expired). Reload the widget.",
+    },
+    "page.widget_other_server_title": {"de": "Anderer Matrix-Server", "en": "Another Matrix server"},
+    "page.widget_other_server": {
+        "de": "Das Widget meldet nur Konten von {server} an. Mit einem Konto eines anderen Servers schreib dem Bot im "
+        "Chat „{prefix}web“.",
+        "en": "The widget signs in accounts of {server} only. With an account on another server, write “{prefix}web” "
+        "to the bot in chat.",
+    },
+    "page.widget_unavailable_title": {
+        "de": "Der Matrix-Server antwortet nicht",
+        "en": "The Matrix server does not answer",
+    },
+    "page.widget_unavailable": {
+        "de": "Der Matrix-Server konnte gerade nicht bestätigen, wer du bist. Bitte versuche es in ein paar Minuten "
+        "noch einmal.",
+        "en": "The Matrix server could not confirm who you are just now. Please try again in a few minutes.",
+    },
+    "page.widget_no_rooms_title": {"de": "Noch kein gemeinsamer Raum", "en": "No shared room yet"},
+    "page.widget_no_rooms": {
+        "de": "Die Seiten zeigen, was du in deinen Räumen mit dem Bot sehen darfst, und du teilst noch keinen mit "
+        "ihm. Lade den Bot in einen Raum ein oder schreib ihm direkt.",
+        "en": "The pages show what you may see in your rooms with the bot, and you share none with it yet. Invite the "
+        "bot to a room or write to it directly.",
+    },
+    "page.widget_no_cookie_title": {
+        "de": "Dein Browser lässt die Anmeldung im Widget nicht zu",
+        "en": "Your browser does not allow signing in inside the widget",
+    },
+    "page.widget_no_cookie": {
+        "de": "Er speichert in eingebetteten Seiten keine Cookies. Öffne die Seiten in einem eigenen Tab und melde "
+        "dich dort mit „{prefix}web“ im Chat an.",
+        "en": "It keeps no cookies in embedded pages. Open the pages in a tab of their own and sign in there with "
+        "“{prefix}web” in chat.",
+    },
 }
