@@ -368,6 +368,19 @@ MESSAGES: Messages = {
     "rep.network": {"de": "Netzwerk (ohne Gruppe)", "en": "Network (no group)"},
     "rep.balance": {"de": "Vertretungsbilanz", "en": "Substitution balance"},
     "rep.asked": {"de": "Meistgefragte Themen bei Wer weiß was", "en": "Most-asked topics in who knows what"},
+    # The chart of decisions per group and month (`!jahresbericht`, the report page)
+    "rep.chart.title": {"de": "Beschlüsse pro Gruppe und Monat {year}", "en": "Decisions per group and month {year}"},
+    "rep.chart.axis": {"de": "Beschlüsse", "en": "Decisions"},
+    "rep.chart.alt": {
+        "de": "Balkendiagramme: Beschlüsse {year} pro Monat, eines je Gruppe. {details}",
+        "en": "Bar charts: decisions {year} per month, one per group. {details}",
+    },
+    "rep.chart.alt_group": {
+        "de": {"one": "{group}: {count} Beschluss", "other": "{group}: {count} Beschlüsse"},
+        "en": {"one": "{group}: {count} decision", "other": "{group}: {count} decisions"},
+    },
+    "rep.chart.none": {"de": "Keine Beschlüsse.", "en": "No decisions."},
+    "rep.chart.file": {"de": "beschluesse-{year}.png", "en": "decisions-{year}.png"},
     # The files (`render`): read in an editor as often as rendered, so they name people in full and dates plainly.
     "file.no_group": {"de": "Ohne Gruppe", "en": "No group"},
     "file.no_decisions": {"de": "Keine Beschlüsse gefunden.", "en": "No decisions found."},
