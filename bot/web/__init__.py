@@ -19,14 +19,14 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
-from bot.web import decisions
+from bot.web import decisions, report
 from bot.web.pages import Pages
 from commands.meetings.feeds import Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SECTIONS = (decisions,)
+SECTIONS = (decisions, report)
 """The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
@@ -132,5 +132,6 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as exc:  # 404 of an unknown path, 405 of a POST: the same headers
         exc.headers.update(SECURITY_HEADERS)
         raise
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)  # a chart's own, narrower policy stays (bot.web.report)
     return response

@@ -88,7 +88,7 @@ def decisions_chart(months: Sequence[GroupMonths], *, year: int, language: str, 
     details = "; ".join(t("rep.chart.alt_group", group=g.name, count=g.total) for g in shown if g.total)
     return small_multiples(
         month_names(language),
-        [Series(str(index), group.name, group.months) for index, group in enumerate(shown)],
+        [Series(group.name, group.name, group.months) for group in shown],
         title=t("rep.chart.title", year=year),
         value_label=t("rep.chart.axis"),
         alt=t("rep.chart.alt", year=year, details=(details + ".") if details else t("rep.chart.none")),

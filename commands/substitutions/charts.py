@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.i18n import Catalog
 from commands.charts import Chart, Format, Series, paired_bars
@@ -16,11 +17,17 @@ _catalog = Catalog(MESSAGES)
 
 def every_city(rows: Sequence[CityBalance], cities: Sequence[str]) -> list[CityBalance]:
     """The configured cities in their order (zero where nothing was counted), then any other city the rows name
-    (a profile's city the config no longer lists), "no city" last."""
-    found = {fold(row.city): row for row in rows if row.city is not None}
-    listed = [found.pop(fold(city), CityBalance(city)) for city in cities]
-    others = [row for row in rows if row.city is not None and fold(row.city) in found]
-    return listed + others + [row for row in rows if row.city is None]
+    (a profile's city the config no longer lists), "no city" last. Spellings of one city ("Buehl", "Bühl") are one
+    bar, named as configured."""
+    merged: dict[str, CityBalance] = {}
+    for row in rows:
+        if row.city is None:
+            continue
+        key = fold(row.city)
+        before = merged.get(key, CityBalance(row.city))
+        merged[key] = CityBalance(before.city, before.helped + row.helped, before.was_helped + row.was_helped)
+    listed = [replace(merged.pop(fold(city), CityBalance(city)), city=city) for city in cities]
+    return listed + list(merged.values()) + [row for row in rows if row.city is None]
 
 
 def balance_chart(
