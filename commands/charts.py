@@ -70,7 +70,7 @@ def paired_bars(
     first: Series,
     second: Series,
     *,
-    title: str,
+    title: str | None,
     value_label: str,
     alt: str,
     fmt: Format = "png",
@@ -91,7 +91,7 @@ def paired_bars(
     _integer_axis(ax.xaxis, max([0, *first.values, *second.values]))
     ax.legend(loc="lower right", frameon=False)
     _plain(ax)
-    figure.suptitle(title, color=TEXT, fontsize=13, x=0.02, ha="left")
+    _title(figure, title)
     return _save(figure, fmt, alt)
 
 
@@ -99,7 +99,7 @@ def small_multiples(
     categories: Sequence[str],
     panels: Sequence[Series],
     *,
-    title: str,
+    title: str | None,
     value_label: str,
     alt: str,
     fmt: Format = "png",
@@ -111,7 +111,8 @@ def small_multiples(
     count = max(1, len(panels))
     columns = max(1, min(columns, count))
     lines = -(-count // columns)
-    figure, axes = _figure(width=3.2 * columns + 0.4, height=0.9 + 2.1 * lines, rows=lines, columns=columns)
+    width = max(6.5, 3.2 * columns + 0.4)  # one panel alone still gets room for the title and the month names
+    figure, axes = _figure(width=width, height=0.9 + 2.1 * lines, rows=lines, columns=columns)
     top = max([0, *(value for panel in panels for value in panel.values)])
     positions = list(range(len(categories)))
     for index, ax in enumerate(ax for row in axes for ax in row):
@@ -129,7 +130,7 @@ def small_multiples(
         if index % columns == 0:
             ax.set_ylabel(value_label, color=TEXT, fontsize=8)
         _plain(ax)
-    figure.suptitle(title, color=TEXT, fontsize=13, x=0.02, ha="left")
+    _title(figure, title)
     return _save(figure, fmt, alt)
 
 
@@ -141,15 +142,22 @@ def _figure(*, width: float, height: float, rows: int = 1, columns: int = 1) -> 
     return figure, [list(row) for row in axes]
 
 
+def _title(figure: Any, title: str | None) -> None:
+    """A chart in chat needs its title; on a page the heading above it is the title (None)."""
+    if title is not None:
+        figure.suptitle(title, color=TEXT, fontsize=13, x=0.02, ha="left")
+
+
 def _mark(bars: Any, series: Series, categories: Sequence[str]) -> None:
     for index, bar in enumerate(bars):
         bar.set_gid(f"bar:{series.key}:{index}:{series.values[index]}")
 
 
 def _integer_axis(axis: Any, top: int) -> None:
-    from matplotlib.ticker import MaxNLocator
+    """Whole numbers only (nobody does half a substitution): every one up to six, else about six steps."""
+    from matplotlib.ticker import MaxNLocator, MultipleLocator
 
-    axis.set_major_locator(MaxNLocator(nbins=min(6, max(1, top)), integer=True))
+    axis.set_major_locator(MultipleLocator(1) if top <= 6 else MaxNLocator(nbins=6, integer=True))
 
 
 def _plain(ax: Any) -> None:

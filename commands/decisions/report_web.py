@@ -146,7 +146,9 @@ async def chart_figures(
 
 
 def draw(figures: ChartFigures, *, language: str, cities: tuple[str, ...], fmt: Format) -> Chart:
-    """The picture (call it through `commands.charts.drawn`: it takes a moment)."""
+    """The picture (call it through `commands.charts.drawn`: it takes a moment), without a title of its own: the
+    page's heading above it is its title."""
+    year = figures.year
     if figures.name == "bilanz":
-        return balance_chart(figures.balance, year=figures.year, language=language, cities=cities, fmt=fmt)
-    return decisions_chart(figures.months, year=figures.year, language=language, fmt=fmt)
+        return balance_chart(figures.balance, year=year, language=language, cities=cities, fmt=fmt, titled=False)
+    return decisions_chart(figures.months, year=year, language=language, fmt=fmt, titled=False)

@@ -78,7 +78,9 @@ def month_names(language: str) -> list[str]:
     return [str(names[month]).rstrip(".") for month in range(1, 13)]
 
 
-def decisions_chart(months: Sequence[GroupMonths], *, year: int, language: str, fmt: Format = "png") -> Chart:
+def decisions_chart(
+    months: Sequence[GroupMonths], *, year: int, language: str, fmt: Format = "png", titled: bool = True
+) -> Chart:
     """Small multiples of the groups that decided something that year (all of them when none did)."""
 
     def t(key: str, **params: object) -> str:
@@ -89,7 +91,7 @@ def decisions_chart(months: Sequence[GroupMonths], *, year: int, language: str, 
     return small_multiples(
         month_names(language),
         [Series(group.name, group.name, group.months) for group in shown],
-        title=t("rep.chart.title", year=year),
+        title=t("rep.chart.title", year=year) if titled else None,
         value_label=t("rep.chart.axis"),
         alt=t("rep.chart.alt", year=year, details=(details + ".") if details else t("rep.chart.none")),
         fmt=fmt,

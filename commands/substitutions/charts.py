@@ -31,7 +31,13 @@ def every_city(rows: Sequence[CityBalance], cities: Sequence[str]) -> list[CityB
 
 
 def balance_chart(
-    rows: Sequence[CityBalance], *, year: int, language: str, cities: Sequence[str], fmt: Format = "png"
+    rows: Sequence[CityBalance],
+    *,
+    year: int,
+    language: str,
+    cities: Sequence[str],
+    fmt: Format = "png",
+    titled: bool = True,
 ) -> Chart:
     def t(key: str, **params: object) -> str:
         return _catalog.text(language, key, **params)
@@ -47,7 +53,7 @@ def balance_chart(
         names,
         Series("helped", t("sub.chart.helped"), [row.helped for row in shown]),
         Series("was_helped", t("sub.chart.was_helped"), [row.was_helped for row in shown]),
-        title=t("sub.chart.title", year=year),
+        title=t("sub.chart.title", year=year) if titled else None,
         value_label=t("sub.chart.axis"),
         alt=t("sub.chart.alt", year=year, details=details + ("." if details else "")),
         fmt=fmt,
