@@ -231,6 +231,11 @@ async def test_the_print_view_has_no_navigation_and_the_page_links_it(site: Site
         assert "<nav" not in printed and "Abmelden" not in printed, "nothing to click on paper"
         _, start = await _get(anna, f"{site.url}/")
         assert 'href="/bericht"' in start, "the start page leads to the report"
+        await site.bot.say(ANNA, "!sprache en")
+        _, english = await _get(anna, f"{site.url}/report?year=2026")
+        tables = _page(english).tables
+        assert "Yearly report 2026" in english and "No substitution between cities was completed in 2026" in english
+        assert tables["months-table"][0][:4] == ["Group", "Jan", "Feb", "Mar"]
 
 
 async def test_bilanz_and_jahresbericht_carry_their_charts_as_images(site: Site) -> None:

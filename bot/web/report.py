@@ -10,6 +10,7 @@ numbers they are drawn from, so an unchanged chart costs a 304 and no drawing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import partial
 from typing import Any, cast
 
@@ -19,12 +20,33 @@ from markupsafe import Markup
 from bot.errors import UserError, render
 from bot.replies import render_html
 from bot.web.pages import Pages, SignedIn
-from commands.charts import FORMATS, Format, drawn
+from commands.charts import FORMATS, Chart, Format, drawn
 from commands.decisions.report_web import CHARTS, ChartName, chart_figures, draw, report_view
 
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 """An SVG's own policy: its inline styles, nothing else (no script, no fetch, no frame); also when opened directly."""
 MAX_YEAR_TEXT = 100  # characters of `jahr=` read at all
+CACHED_CHARTS = 32  # the last charts drawn (a few hundred KB): colleagues of one group see the same picture
+
+
+class Drawn:
+    """The charts drawn last, by the tag of their numbers, language and format: the same picture for the next person
+    who may see it costs no drawing (rights are checked before, on every request)."""
+
+    def __init__(self, size: int = CACHED_CHARTS) -> None:
+        self.size = size
+        self._charts: OrderedDict[tuple[str, str, str], Chart] = OrderedDict()
+
+    def get(self, key: tuple[str, str, str]) -> Chart | None:
+        chart = self._charts.get(key)
+        if chart is not None:
+            self._charts.move_to_end(key)
+        return chart
+
+    def put(self, key: tuple[str, str, str], chart: Chart) -> None:
+        self._charts[key] = chart
+        while len(self._charts) > self.size:
+            self._charts.popitem(last=False)
 
 
 def add_routes(pages: Pages, app: web.Application) -> None:
@@ -34,7 +56,8 @@ def add_routes(pages: Pages, app: web.Application) -> None:
         app.router.add_get(path, partial(report, pages, printing=True))
     charts = "|".join(CHARTS)
     formats = "|".join(FORMATS)
-    app.router.add_get(f"/bericht/{{year:[0-9]{{1,6}}}}/{{chart:{charts}}}.{{fmt:{formats}}}", partial(chart, pages))
+    path = f"/bericht/{{year:[0-9]{{1,6}}}}/{{chart:{charts}}}.{{fmt:{formats}}}"
+    app.router.add_get(path, partial(chart, pages, Drawn()))
 
 
 def _year_text(request: web.Request) -> str | None:
@@ -65,7 +88,7 @@ async def report(pages: Pages, request: web.Request, *, printing: bool) -> web.S
     return await pages.guarded(request, show)
 
 
-async def chart(pages: Pages, request: web.Request) -> web.StreamResponse:
+async def chart(pages: Pages, cache: Drawn, request: web.Request) -> web.StreamResponse:
     async def show(who: SignedIn) -> web.StreamResponse:
         t = pages.catalog.translator(who.viewer.language)
         name = cast(ChartName, request.match_info["chart"])
@@ -87,7 +110,11 @@ async def chart(pages: Pages, request: web.Request) -> web.StreamResponse:
         if etag in [tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")]:
             return web.Response(status=304, headers=headers)
         language, cities = who.viewer.language, config.cities
-        picture = await drawn(lambda: draw(figures, language=language, cities=cities, fmt=fmt))
+        key = (figures.tag, language, fmt)  # the tag covers the year, the chart and every number drawn
+        picture = cache.get(key)
+        if picture is None:
+            picture = await drawn(lambda: draw(figures, language=language, cities=cities, fmt=fmt))
+            cache.put(key, picture)
         return web.Response(body=picture.data, content_type=picture.mimetype, headers=headers)
 
     return await pages.guarded(request, show)
