@@ -8,6 +8,8 @@ anyone else; the charts are real PNG and SVG pictures drawn from exactly the num
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -314,3 +316,12 @@ def test_the_shared_counting_by_month_and_city() -> None:
         CityBalance("Karlsruhe", 1, 0),
         CityBalance(None, 0, 1),
     ]
+
+
+def test_the_bot_starts_without_matplotlib() -> None:
+    """Drawing libraries load with the first chart, not at the start (the memory right after start is measured)."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.app, bot.web; print(sorted({m.split('.')[0] for m in sys.modules}))"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "'bot'" in loaded and "matplotlib" not in loaded and "numpy" not in loaded and "PIL" not in loaded

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_month_names
-
 from bot.i18n import Catalog
 from commands.charts import Chart, Format, Series, small_multiples
 from commands.decisions.texts import MESSAGES
@@ -74,6 +72,8 @@ def group_months(found: YearDecisions, groups: Sequence[str], *, tz: ZoneInfo, l
 
 
 def month_names(language: str) -> list[str]:
+    from babel.dates import get_month_names  # here: babel.dates is not needed at the start
+
     names = get_month_names("abbreviated", locale=language if language in ("de", "en") else "de")
     return [str(names[month]).rstrip(".") for month in range(1, 13)]
 
