@@ -55,7 +55,7 @@ from bot.config import Config
 from bot.dispatch import AttachmentTooLarge, IncomingMessage, Quoted
 from bot.monitor import Monitor
 from bot.outbox import Outbox, PermanentSendError, outgoing
-from bot.replies import Attachment, Reply
+from bot.replies import Attachment, Reply, file_content
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -1156,7 +1156,8 @@ class MatrixTransport:
 
     # -- sending -------------------------------------------------------------------------------------
     async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
-        """Upload a file (encrypted for encrypted rooms) and return the m.file content to send."""
+        """Upload a file (encrypted for encrypted rooms) and return the content to send: `m.file`, or `m.image` for
+        an attachment with `image` info."""
         client = self.client
         assert client is not None
         room = client.rooms.get(room_id)
@@ -1170,13 +1171,7 @@ class MatrixTransport:
             filesize=len(data),
         )
         _check_delivery(response, f"uploading {attachment.filename}")
-        content: dict[str, Any] = {
-            "msgtype": "m.file",
-            "body": attachment.filename,
-            "filename": attachment.filename,
-            "info": {"mimetype": attachment.mimetype, "size": len(data)},
-            "m.mentions": {},
-        }
+        content: dict[str, Any] = file_content(attachment) | {"m.mentions": {}}
         if encrypt:
             content["file"] = {"url": response.content_uri, **(keys or {})}
         else:

@@ -22,10 +22,12 @@ from bot.clock import Clock
 from bot.replies import (
     MESSAGE,
     Attachment,
+    ImageInfo,
     OnSent,
     Reply,
     edit_content,
     event_type,
+    file_content,
     message_content,
     reaction_content,
 )
@@ -93,8 +95,9 @@ def outgoing(command_event_id: str, room_id: str, relation: dict[str, Any], repl
         content = message_content(reply) | {"m.relates_to": relation}
         messages.append(Outgoing(base, content, room_id=room_id, hook=hook, hook_arg=arg))
     for index, attachment in enumerate(reply.attachments):
-        file = OutgoingFile(attachment.filename, attachment.mimetype, attachment.data)
-        messages.append(Outgoing(f"{base}-file{index}", {"m.relates_to": relation}, room_id=room_id, file=file))
+        file, content = _file(attachment)
+        content["m.relates_to"] = relation
+        messages.append(Outgoing(f"{base}-file{index}", content, room_id=room_id, file=file))
     for index, followup in enumerate(reply.followups):
         if followup.replaces is not None:
             content = edit_content(followup.reply, followup.replaces)
@@ -104,9 +107,25 @@ def outgoing(command_event_id: str, room_id: str, relation: dict[str, Any], repl
         room, person = followup.room_id, followup.user_id
         messages.append(Outgoing(f"{base}-f{index}", content, room_id=room, user_id=person, hook=hook, hook_arg=arg))
         for number, attachment in enumerate(followup.reply.attachments):  # e.g. files sent by direct message
-            file = OutgoingFile(attachment.filename, attachment.mimetype, attachment.data)
-            messages.append(Outgoing(f"{base}-f{index}-file{number}", {}, room_id=room, user_id=person, file=file))
+            file, content = _file(attachment)
+            messages.append(Outgoing(f"{base}-f{index}-file{number}", content, room_id=room, user_id=person, file=file))
     return messages
+
+
+def _file(attachment: Attachment) -> tuple[OutgoingFile, dict[str, Any]]:
+    """The stored file and the content sent with it. An image's description and size are kept in the content (the
+    row has no columns for them), so it goes out as the same `m.image` after a restart."""
+    file = OutgoingFile(attachment.filename, attachment.mimetype, attachment.data)
+    return file, (file_content(attachment) if attachment.image is not None else {})
+
+
+def _attachment(file: OutgoingFile, content: Mapping[str, Any]) -> Attachment:
+    """What `_file` stored, back as the attachment to upload."""
+    image = None
+    info = content.get("info")
+    if content.get("msgtype") == "m.image" and isinstance(info, Mapping):
+        image = ImageInfo(str(content.get("body", "")), int(info.get("w", 0)), int(info.get("h", 0)))
+    return Attachment(file.filename, file.mimetype, file.data, image)
 
 
 def _hook(on_sent: OnSent | None) -> tuple[str | None, str | None]:
@@ -206,7 +225,7 @@ class Outbox:
         content = message.content
         if message.file is not None:
             file = message.file
-            uploaded = await self.transport.upload(room_id, Attachment(file.filename, file.mimetype, file.data))
+            uploaded = await self.transport.upload(room_id, _attachment(file, content))
             content = uploaded | content
         sent = await self.transport.send(room_id, content, txn_id=message.txn_id, event_type=event_type(content))
         return room_id, sent

@@ -156,12 +156,38 @@ def mention_link(user_id: str, display_name: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class ImageInfo:
+    """What makes a file a picture in chat (`m.image`): its description for people who cannot see it (the
+    message's body, which clients show as the image's alternative text) and its size in pixels."""
+
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Attachment:
     """A file: one someone sent (downloaded by the transport) or one a reply uploads."""
 
     filename: str
     mimetype: str
     data: bytes
+    image: ImageInfo | None = None  # sent as an image (`m.image`) rather than a file
+
+
+def file_content(attachment: Attachment) -> dict[str, Any]:
+    """A file's message content, except where it lives (`url`, or `file` in an encrypted room), which the upload
+    adds. An image is an `m.image` whose body is its description (`filename` keeps the name for saving it)."""
+    info: dict[str, Any] = {"mimetype": attachment.mimetype, "size": len(attachment.data)}
+    if attachment.image is None:
+        return {"msgtype": "m.file", "body": attachment.filename, "filename": attachment.filename, "info": info}
+    image = attachment.image
+    return {
+        "msgtype": "m.image",
+        "body": image.alt,
+        "filename": attachment.filename,
+        "info": info | {"w": image.width, "h": image.height},
+    }
 
 
 @dataclass(frozen=True)

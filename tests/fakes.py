@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.outbox import Content
-from bot.replies import MESSAGE, Attachment
+from bot.replies import MESSAGE, Attachment, file_content
 
 
 class RecordingSender:
@@ -28,7 +28,7 @@ class RecordingSender:
         return self.event_ids[-1]
 
     async def upload(self, room_id: str, attachment: Attachment) -> dict[str, Any]:
-        return {"msgtype": "m.file", "body": attachment.filename, "url": f"mxc://test/{len(self.sent)}"}
+        return file_content(attachment) | {"url": f"mxc://test/{len(self.sent)}"}
 
     async def direct_room(self, user_id: str) -> str:
         return f"!dm-{user_id}"

@@ -19,14 +19,14 @@ from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.config import WebConfig
-from bot.web import decisions, directory, meetings, substitutions, widget
+from bot.web import decisions, directory, meetings, report, substitutions, widget
 from bot.web.pages import CSP_OF_REQUEST, Pages
 from commands.meetings.feeds import FeedCache, Membership, calendar_feed
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-SECTIONS = (decisions, meetings, substitutions, directory, widget)
+SECTIONS = (decisions, meetings, substitutions, directory, report, widget)
 """The features' pages: modules of bot.web, each with `add_routes(pages, app)`."""
 
 TOKEN = r"[A-Za-z0-9_-]{16,64}"
@@ -139,7 +139,8 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as exc:  # 404 of an unknown path, 405 of a POST: the same headers
         exc.headers.update(_headers(request))
         raise
-    response.headers.update(_headers(request))
+    for name, value in _headers(request).items():
+        response.headers.setdefault(name, value)  # a chart's own, narrower policy stays (bot.web.report)
     return response
 
 

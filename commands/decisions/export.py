@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from bot.i18n import Catalog
 from bot.replies import Attachment, Reply, md_escape, md_text
 from bot.schedule_parsing import occurrences
 from commands.arguments import Year
+from commands.charts import drawn
 from commands.decisions.render import (
     GroupReport,
     MeetingHeld,
@@ -36,7 +38,10 @@ from commands.decisions.shared import (
     search_scope,
 )
 from commands.decisions.texts import MESSAGES
-from commands.substitutions.commands import balance_table
+from commands.decisions.yearly import GroupMonths, decisions_chart, group_months, year_decisions, year_range
+from commands.substitutions.charts import balance_chart, balance_filename
+from commands.substitutions.commands import balance_markdown, balance_rows
+from commands.substitutions.rules import CityBalance
 from commands.timezones import room_timezone
 from storage import Repositories
 from storage.decisions import DecisionRecord, ItemRecord, SessionRecord
@@ -148,20 +153,48 @@ async def yearly_report(ctx: CommandContext, *, year: Annotated[int, Year(ahead=
         raise Forbidden("rep.forbidden")
     groups = [own] if own is not None else list(ctx.config.groups)
     await ctx.tally.flush(ctx.repos.search_stats)  # the searches of the last minutes count too
-    markdown, totals = await build_report(
+    report = await build_report(
         ctx.repos, chosen, groups, tz=tz, language=ctx.language, room_groups=dict(ctx.config.room_groups),
         network_room=ctx.config.network_room if own is None else None, whole_network=own is None,
         now=ctx.clock.now(), member_names=ctx.member_names,
     )  # fmt: skip
     scope = f" ({md_escape(own)})" if own else ""
-    attachment = Attachment(
-        f"jahresbericht-{chosen}{'-' + slug(own) if own else ''}.md", "text/markdown", markdown.encode("utf-8")
-    )
-    counts = [ctx.t(f"rep.count.{kind}", count=count) for kind, count in totals.items() if count]
+    attachments = [
+        Attachment(
+            f"jahresbericht-{chosen}{'-' + slug(own) if own else ''}.md",
+            "text/markdown",
+            report.markdown.encode("utf-8"),
+        ),
+        *await report_charts(report, year=chosen, language=ctx.language, cities=ctx.config.cities),
+    ]
+    counts = [ctx.t(f"rep.count.{kind}", count=count) for kind, count in report.totals.items() if count]
     if not counts:
-        return Reply.text(ctx.t("rep.done_empty", year=chosen, scope=scope), attachments=[attachment])
+        return Reply.text(ctx.t("rep.done_empty", year=chosen, scope=scope), attachments=attachments)
     listed = format_list(counts, locale=ctx.language)
-    return Reply.text(ctx.t("rep.done", year=chosen, scope=scope, counts=listed), attachments=[attachment])
+    return Reply.text(ctx.t("rep.done", year=chosen, scope=scope, counts=listed), attachments=attachments)
+
+
+@dataclass(frozen=True)
+class YearlyReport:
+    markdown: str
+    totals: dict[str, int]
+    months: list[GroupMonths]  # decisions per group and month, for the chart
+    balance: list[CityBalance] | None  # the whole network's report only
+
+
+async def report_charts(report: YearlyReport, *, year: int, language: str, cities: Sequence[str]) -> list[Attachment]:
+    """The report's charts as PNG images after its file: decisions per month when there are any, and the balance
+    in the whole network's report when it has one. The text and the file say the same in words."""
+    attachments = []
+    if any(group.total for group in report.months):
+        months = report.months
+        chart = await drawn(lambda: decisions_chart(months, year=year, language=language))
+        attachments.append(chart.attachment(_catalog.text(language, "rep.chart.file", year=year)))
+    if report.balance:
+        balance = report.balance
+        chart = await drawn(lambda: balance_chart(balance, year=year, language=language, cities=cities))
+        attachments.append(chart.attachment(balance_filename(year, language)))
+    return attachments
 
 
 async def build_report(
@@ -176,25 +209,20 @@ async def build_report(
     whole_network: bool,
     now: datetime,
     member_names: MemberNames | None = None,
-) -> tuple[str, dict[str, int]]:
+) -> YearlyReport:
     """The yearly report as Markdown and its totals: a section for each of `groups`, and with a `network_room` one
     for the network's own decisions, meetings, minutes and action items (those of the network room that belong to
     no group). Meetings count up to `now`: held, not planned."""
-    since, until = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
-    found = await repos.decisions.search(
-        groups=list(groups), since=since, until=until, status="all", limit=None, newest_first=False
-    )
+    since, until = year_range(year, tz)
+    found = await year_decisions(repos, year, groups, tz=tz, network_room=network_room)
     sessions = await repos.minutes.sessions(since=since, until=until, groups=list(groups))
     open_items = await repos.minutes.open_actions(groups=list(groups))
     rooms = [*room_groups, *([network_room] if network_room is not None else [])]
     held = await _meetings_held(repos, since, min(until, now), rooms)
-    decisions: list[DecisionRecord] = list(found.decisions)
+    decisions: list[DecisionRecord] = list(found.groups)
     parts: list[tuple[str, list[DecisionRecord], list[MeetingHeld], list[SessionRecord], list[ItemRecord]]] = []
     if network_room is not None:
-        network = await repos.decisions.search(
-            room_id=network_room, since=since, until=until, status="all", limit=None, newest_first=False
-        )
-        own = [d for d in network.decisions if d.group is None]
+        own = found.network or []
         every_session = await repos.minutes.sessions(since=since, until=until)
         own_sessions = [s for s in every_session if s.room_id == network_room and s.group is None]
         own_items = [i for i in await repos.minutes.open_actions(room_id=network_room) if i.group is None]
@@ -208,7 +236,7 @@ async def build_report(
         parts.append(
             (
                 group,
-                [d for d in found.decisions if d.group == group],
+                [d for d in found.groups if d.group == group],
                 [meeting for room, g in room_groups.items() if g == group for meeting in held.get(room, [])],
                 [s for s in sessions if s.group == group],
                 [i for i in open_items if i.group == group],
@@ -228,8 +256,10 @@ async def build_report(
         for name, part_decisions, part_meetings, part_sessions, part_items in parts
     ]
     extra: list[tuple[str, str]] = []
+    balance = None
     if whole_network:
-        table = await balance_table(repos, year, tz, language)
+        balance = await balance_rows(repos, year, tz)
+        table = balance_markdown(balance, language)
         if table:
             extra.append((_catalog.text(language, "rep.balance"), table))
         asked = await repos.search_stats.top(since=since.date(), until=until.date())
@@ -243,7 +273,8 @@ async def build_report(
         "minutes": len(sessions),
         "actions": len(open_items),
     }
-    return markdown, totals
+    months = group_months(found, groups, tz=tz, language=language)
+    return YearlyReport(markdown, totals, months, balance)
 
 
 async def _meetings_held(

@@ -368,6 +368,72 @@ MESSAGES: Messages = {
     "rep.network": {"de": "Netzwerk (ohne Gruppe)", "en": "Network (no group)"},
     "rep.balance": {"de": "Vertretungsbilanz", "en": "Substitution balance"},
     "rep.asked": {"de": "Meistgefragte Themen bei Wer weiß was", "en": "Most-asked topics in who knows what"},
+    # The chart of decisions per group and month (`!jahresbericht`, the report page)
+    "rep.chart.title": {"de": "Beschlüsse pro Gruppe und Monat {year}", "en": "Decisions per group and month {year}"},
+    "rep.chart.axis": {"de": "Beschlüsse", "en": "Decisions"},
+    "rep.chart.alt": {
+        "de": "Balkendiagramme: Beschlüsse {year} pro Monat, eines je Gruppe. {details}",
+        "en": "Bar charts: decisions {year} per month, one per group. {details}",
+    },
+    "rep.chart.alt_group": {
+        "de": {"one": "{group}: {count} Beschluss", "other": "{group}: {count} Beschlüsse"},
+        "en": {"one": "{group}: {count} decision", "other": "{group}: {count} decisions"},
+    },
+    "rep.chart.none": {"de": "Keine Beschlüsse.", "en": "No decisions."},
+    "rep.chart.file": {"de": "beschluesse-{year}.png", "en": "decisions-{year}.png"},
+    # The report's web page (`/bericht`)
+    "page.report": {"de": "Jahresbericht", "en": "Yearly report"},
+    "page.report_title": {"de": "Jahresbericht {year}", "en": "Yearly report {year}"},
+    "page.report_year": {"de": "Jahr", "en": "Year"},
+    "page.report_show": {"de": "Anzeigen", "en": "Show"},
+    "page.report_print": {"de": "Druckansicht (auch als PDF speichern)", "en": "Print view (also to save as PDF)"},
+    "page.report_print_hint": {
+        "de": "Drucken oder als PDF speichern: Strg+P (Mac: ⌘+P). Diese Ansicht ist für A4 gemacht.",
+        "en": "Print or save as PDF: Ctrl+P (Mac: ⌘+P). This view is made for A4.",
+    },
+    "page.report_back": {"de": "Zurück zum Jahresbericht", "en": "Back to the yearly report"},
+    "page.report_bad_year": {"de": "Kein Jahr", "en": "Not a year"},
+    "page.report_scope_all": {
+        "de": "Du siehst als Koordination alle Gruppen und den Netzwerkraum, wie „{prefix}jahresbericht“ im "
+        "Netzwerkraum.",
+        "en": "As a coordinator you see every group and the network room, as “{prefix}annualreport” in the network "
+        "room.",
+    },
+    "page.report_scope_groups": {
+        "de": "Beschlüsse der Gruppen deiner Räume, wie „{prefix}jahresbericht“ dort; die Vertretungsbilanz des "
+        "ganzen Netzwerks, wie „{prefix}bilanz“.",
+        "en": "Decisions of your rooms' groups, as “{prefix}annualreport” there; the whole network's substitution "
+        "balance, as “{prefix}balance”.",
+    },
+    "page.report_scope_none": {
+        "de": "Du bist in keinem Gruppenraum, deshalb gibt es hier keine Beschlüsse; die Vertretungsbilanz des ganzen "
+        "Netzwerks siehst du wie mit „{prefix}bilanz“.",
+        "en": "You are in no group room, so there are no decisions here; the whole network's substitution balance is "
+        "shown as with “{prefix}balance”.",
+    },
+    "page.report_chart_alt": {
+        "de": "{title}, als Diagramm. Die Zahlen stehen in der Tabelle darunter.",
+        "en": "{title}, as a chart. The numbers are in the table below.",
+    },
+    "page.report_no_balance": {
+        "de": "{year} gab es noch keine erledigte Vertretung zwischen Städten.",
+        "en": "No substitution between cities was completed in {year} yet.",
+    },
+    "page.report_no_decisions": {
+        "de": "{year} gibt es in deinen Gruppen keine Beschlüsse.",
+        "en": "No decisions in your groups in {year}.",
+    },
+    "page.report_city": {"de": "Stadt", "en": "City"},
+    "page.report_group": {"de": "Gruppe", "en": "Group"},
+    "page.report_total": {"de": "Summe", "en": "Total"},
+    "page.report_balance_caption": {
+        "de": "Vertretungsbilanz {year}: erledigte Vertretungen zwischen Städten",
+        "en": "Substitution balance {year}: completed substitutions between cities",
+    },
+    "page.report_months_caption": {
+        "de": "Beschlüsse {year} pro Gruppe und Monat",
+        "en": "Decisions {year} per group and month",
+    },
     # The files (`render`): read in an editor as often as rendered, so they name people in full and dates plainly.
     "file.no_group": {"de": "Ohne Gruppe", "en": "No group"},
     "file.no_decisions": {"de": "Keine Beschlüsse gefunden.", "en": "No decisions found."},

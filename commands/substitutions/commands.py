@@ -18,9 +18,11 @@ from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_lin
 from bot.schedule_parsing import format_when
 from commands import rights
 from commands.arguments import Year, resolve_name
+from commands.charts import drawn
 from commands.expertise.commands import Search, find_people
 from commands.expertise.matching import Synonyms, topic_key
 from commands.substitutions import rules
+from commands.substitutions.charts import balance_chart, balance_filename
 from commands.substitutions.rule_texts import MESSAGES as RULE_TEXTS
 from commands.substitutions.rules import Notice, OfferState, OfferView, RequestState, RequestView
 from commands.substitutions.texts import MESSAGES
@@ -706,7 +708,8 @@ async def listed_requests(
 async def show_balance(ctx: CommandContext, *, year: Annotated[int, Year(ahead=1)] | None = None) -> Reply:
     tz = await room_timezone(ctx)
     chosen = year or ctx.clock.now().astimezone(tz).year
-    table = await balance_table(ctx.repos, chosen, tz, ctx.language)
+    rows = await balance_rows(ctx.repos, chosen, tz)
+    table = balance_markdown(rows, ctx.language)
     lines = (
         [ctx.t("sub.balance.none", year=chosen)]
         if table is None
@@ -721,14 +724,22 @@ async def show_balance(ctx: CommandContext, *, year: Annotated[int, Year(ahead=1
         lines.append(ctx.t("sub.balance.arranged", count=arranged))
     if waiting:
         lines.append(ctx.t("sub.balance.open", count=waiting, prefix=ctx.prefix))
-    return Reply.text("\n\n".join(lines))
+    if not rows:
+        return Reply.text("\n\n".join(lines))
+    # The table is the accessible version; the chart, an image below it, shows the same rows at a glance.
+    cities, language = ctx.config.cities, ctx.language
+    chart = await drawn(lambda: balance_chart(rows, year=chosen, language=language, cities=cities))
+    return Reply.text("\n\n".join(lines), attachments=[chart.attachment(balance_filename(chosen, language))])
 
 
-async def balance_table(repos: Repositories, year: int, tz: ZoneInfo, language: str) -> str | None:
-    """The per-city balance of one year as a Markdown table (also for the yearly report), or None."""
+async def balance_rows(repos: Repositories, year: int, tz: ZoneInfo) -> list[rules.CityBalance]:
+    """The per-city balance of one year, counted once for `!bilanz`, the yearly report, its charts and its page."""
     since = datetime(year, 1, 1, tzinfo=tz)
-    pairs = await repos.substitutions.helped_pairs(since=since, until=datetime(year + 1, 1, 1, tzinfo=tz))
-    rows = rules.balance(pairs)
+    return rules.balance(await repos.substitutions.helped_pairs(since=since, until=datetime(year + 1, 1, 1, tzinfo=tz)))
+
+
+def balance_markdown(rows: Sequence[rules.CityBalance], language: str) -> str | None:
+    """The balance as a Markdown table (also in the yearly report), or None when nothing was counted."""
     if not rows:
         return None
     lines = [_catalog.text(language, "sub.balance.table"), "| --- | ---: | ---: |"]

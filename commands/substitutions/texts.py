@@ -298,4 +298,16 @@ MESSAGES: dict[str, dict[str, Text]] = {
     },
     "page.sub.done": {"de": "Erledigt", "en": "Done"},
     "page.sub.refused": {"de": "Nicht möglich", "en": "Not possible"},
+    # The balance as a chart (`!bilanz`, `!jahresbericht`, the report page)
+    "sub.chart.title": {"de": "Vertretungsbilanz {year}", "en": "Substitution balance {year}"},
+    "sub.chart.helped": {"de": "hat vertreten", "en": "helped"},
+    "sub.chart.was_helped": {"de": "wurde vertreten", "en": "was helped"},
+    "sub.chart.axis": {"de": "Erledigte Vertretungen", "en": "Completed substitutions"},
+    "sub.chart.alt": {
+        "de": "Balkendiagramm: Vertretungsbilanz {year}, pro Stadt wie oft sie vertreten hat und vertreten wurde. "
+        "{details}",
+        "en": "Bar chart: substitution balance {year}, per city how often it helped and was helped. {details}",
+    },
+    "sub.chart.alt_city": {"de": "{city}: {helped} zu {was_helped}", "en": "{city}: {helped} to {was_helped}"},
+    "sub.chart.file": {"de": "vertretungsbilanz-{year}.png", "en": "substitution-balance-{year}.png"},
 }
