@@ -756,6 +756,7 @@ class Dispatcher:
                 if reply is not None and not command.replay_safe:
                     # What the command says is part of its effect: stored in the same unit of work, so a crash
                     # before it is sent cannot lose the reply, a followup or a direct message.
+                    reply = await with_later_attachments(reply)  # stored whole, so made here (slower, but safe)
                     said = followups_only(reply) if message.from_page else reply
                     messages = outgoing(message.event_id, message.room_id, message.reply_relation(), said)
                     await repos.outbox.add(message.event_id, messages, now=self.clock.now())
@@ -778,6 +779,8 @@ class Dispatcher:
             except Exception:
                 log.exception("work after %s in %s failed; retrying in a while", name, message.room_id)
                 self._retry_later(callback)
+        if reply is not None:
+            reply = await with_later_attachments(reply)  # after the unit of work: SQLite's writer is free meanwhile
         return reply
 
     def _retry_later(self, callback: Callable[[], Awaitable[None]], attempts: int = 5) -> None:
@@ -812,6 +815,19 @@ class Dispatcher:
             lines.append(t("error.did_you_mean", suggestion=f"{prefix}{suggestion}"))
         lines.append(t("error.see_help", prefix=prefix))
         return Reply.text(" ".join(lines))
+
+
+async def with_later_attachments(reply: Reply) -> Reply:
+    """The reply with the files it makes after the unit of work (`Reply.attach_later`). They only illustrate what the
+    text says (a chart of the table above it), so if making them fails the reply goes out without them."""
+    if reply.attach_later is None:
+        return reply
+    try:
+        later = tuple(await reply.attach_later())
+    except Exception:
+        log.exception("could not make the files of a reply; it goes out without them")
+        later = ()
+    return dataclasses.replace(reply, attachments=(*reply.attachments, *later), attach_later=None)
 
 
 def followups_only(reply: Reply) -> Reply:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -214,6 +214,9 @@ class Reply:
     # Set by the dispatcher: the reply and everything it sends wait in the outbox under the command's event id.
     outboxed: bool = False
     reaction: str | None = None  # instead of a message: this reaction on the command (typed as a message)
+    # Files made after the command's unit of work (a chart: drawing takes half a second, during which SQLite's one
+    # writer must not be held); the dispatcher appends them to `attachments`.
+    attach_later: Callable[[], Awaitable[Sequence[Attachment]]] | None = None
 
     @classmethod
     def text(
@@ -224,8 +227,9 @@ class Reply:
         attachments: Sequence[Attachment] = (),
         followups: Sequence[Followup] = (),
         on_sent: OnSent | None = None,
+        attach_later: Callable[[], Awaitable[Sequence[Attachment]]] | None = None,
     ) -> Reply:
-        return cls(markdown, tuple(mentions), tuple(attachments), tuple(followups), on_sent)
+        return cls(markdown, tuple(mentions), tuple(attachments), tuple(followups), on_sent, attach_later=attach_later)
 
     @classmethod
     def react(cls, key: str, *, followups: Sequence[Followup] = ()) -> Reply:

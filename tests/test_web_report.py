@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
+import commands.substitutions.commands as substitution_commands
 from bot.clock import FakeClock
 from bot.config import WebConfig
 from bot.outbox import Outbox, outgoing
@@ -267,6 +269,33 @@ async def test_bilanz_and_jahresbericht_carry_their_charts_as_images(site: Site)
     await bot.say(ANNA, "!sprache en")
     english = await bot.reply(ANNA, "!balance 2026")
     assert english.attachments[0].image and english.attachments[0].image.alt.startswith("Bar chart: substitution")
+
+
+async def test_charts_are_drawn_after_the_unit_of_work_so_other_commands_and_reminders_need_not_wait(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing takes half a second (seconds the first time): SQLite has one writer, and holding it meanwhile would
+    hold up every other command and every reminder due then."""
+    bot = site.bot
+    await _year_of_work(bot)
+    writer_free_while_drawing: list[bool] = []
+    real = substitution_commands.balance_chart
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        lock = bot.db._write_lock
+        writer_free_while_drawing.append(lock is None or not lock.locked())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(substitution_commands, "balance_chart", observed)
+    reply = await bot.reply(ANNA, "!bilanz 2026")
+    assert [a.mimetype for a in reply.attachments] == ["image/png"] and writer_free_while_drawing == [True]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(substitution_commands, "balance_chart", broken)
+    reply = await bot.reply(ANNA, "!bilanz 2026")
+    assert "Rastatt" in reply.markdown and not reply.attachments, "the table still comes, without the picture"
 
 
 async def test_an_image_waiting_in_the_outbox_goes_out_as_the_same_image_after_a_restart(db: Database) -> None:

@@ -165,13 +165,18 @@ async def yearly_report(ctx: CommandContext, *, year: Annotated[int, Year(ahead=
             "text/markdown",
             report.markdown.encode("utf-8"),
         ),
-        *await report_charts(report, year=chosen, language=ctx.language, cities=ctx.config.cities),
     ]
+    language, cities = ctx.language, ctx.config.cities
+
+    async def charts() -> list[Attachment]:  # drawn after the unit of work
+        return await report_charts(report, year=chosen, language=language, cities=cities)
+
     counts = [ctx.t(f"rep.count.{kind}", count=count) for kind, count in report.totals.items() if count]
     if not counts:
-        return Reply.text(ctx.t("rep.done_empty", year=chosen, scope=scope), attachments=attachments)
-    listed = format_list(counts, locale=ctx.language)
-    return Reply.text(ctx.t("rep.done", year=chosen, scope=scope, counts=listed), attachments=attachments)
+        text = ctx.t("rep.done_empty", year=chosen, scope=scope)
+    else:
+        text = ctx.t("rep.done", year=chosen, scope=scope, counts=format_list(counts, locale=ctx.language))
+    return Reply.text(text, attachments=attachments, attach_later=charts)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.dispatch import CommandContext, IncomingMessage, Router, bounded_text, is_number_word, record_number
 from bot.errors import BadArgument, Localized, NotFound, UserError
 from bot.i18n import Catalog, Markdown
-from bot.replies import Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
+from bot.replies import Attachment, Followup, OnSent, Reply, md_code, md_escape, mention_link, message_content
 from bot.schedule_parsing import format_when
 from commands import rights
 from commands.arguments import Year, resolve_name
@@ -728,8 +728,12 @@ async def show_balance(ctx: CommandContext, *, year: Annotated[int, Year(ahead=1
         return Reply.text("\n\n".join(lines))
     # The table is the accessible version; the chart, an image below it, shows the same rows at a glance.
     cities, language = ctx.config.cities, ctx.language
-    chart = await drawn(lambda: balance_chart(rows, year=chosen, language=language, cities=cities))
-    return Reply.text("\n\n".join(lines), attachments=[chart.attachment(balance_filename(chosen, language))])
+
+    async def chart() -> list[Attachment]:
+        drawing = await drawn(lambda: balance_chart(rows, year=chosen, language=language, cities=cities))
+        return [drawing.attachment(balance_filename(chosen, language))]
+
+    return Reply.text("\n\n".join(lines), attach_later=chart)
 
 
 async def balance_rows(repos: Repositories, year: int, tz: ZoneInfo) -> list[rules.CityBalance]:

@@ -24,8 +24,10 @@ def sign_in_path(token: str) -> str:
 
 @router.command(
     "web", aliases=["webseite", "website"],
-    help_de="Schickt dir einen Anmelde-Link für die Webseiten des Bots (Beschlüsse durchsuchen), 10 Minuten gültig",
-    help_en="Sends you a sign-in link for the bot's web pages (search the decisions), valid for 10 minutes",
+    help_de="Schickt dir einen Anmelde-Link für die Webseiten des Bots (Termine, Beschlüsse, Vertretungen, "
+    "Wer weiß was, Jahresbericht), 10 Minuten gültig",
+    help_en="Sends you a sign-in link for the bot's web pages (meetings, decisions, substitutions, who knows what, "
+    "yearly report), valid for 10 minutes",
     replay_safe=True,  # the link must not be kept in the outbox; a repeat after a crash only adds a link
     name_en="web",
 )  # fmt: skip
