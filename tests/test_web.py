@@ -315,7 +315,7 @@ async def test_the_decision_pages_show_what_chat_allows(site: Site) -> None:
         async with carol.get(f"{site.url}/beschluesse/{first}") as response:
             assert response.status == 404
 
-    site.people.rooms[ANNA] = set()  # Anna left her group's room: its decisions leave her pages at once
+    site.people.rooms[ANNA] = {OWN_ROOM}  # Anna left her group's room: its decisions leave her pages at once
     anna = await site.browser(ANNA, room=OWN_ROOM)
     async with anna, anna.get(f"{site.url}/beschluesse/{first}") as response:
         assert response.status == 404

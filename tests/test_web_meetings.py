@@ -87,11 +87,14 @@ async def test_the_meetings_page_lists_the_next_eight_weeks_of_what_chat_shows(s
     for coordinator, room in ((KOORD, NETWORK), (MODERATOR, SENSORIK_ROOM)):
         async with await site.browser(coordinator, room=room) as http:
             status, page = await _get(http, f"{site.url}/termine")
+            refused, _ = await _get(http, f"{site.url}/termine", raum="!privat:example.org")
         headings = re.findall(r'<h2 id="section-\d+">([^<]+)</h2>', page)
-        assert headings == ["Engagementplattform", "Sensorik", "Netzwerk", "Raum !privat:example.org"], coordinator
+        # Every group and the network, never Carol's own room: chat shows nobody the meetings of another's room.
+        assert headings == ["Engagementplattform", "Sensorik", "Netzwerk"], coordinator
+        assert "Privatsache" not in page and refused == 404, coordinator
         assert "aller Räume" in page
 
-    site.people.rooms[ANNA] = set()  # she left her group's room: its meetings leave her page at once
+    site.people.rooms[ANNA] = {"!anna-dm:example.org"}  # she left her group's room: its meetings leave her page
     async with await site.browser(ANNA, room=OWN_ROOM) as anna:
         status, page = await _get(anna, f"{site.url}/termine")
     assert status == 200 and "Jour fixe" not in page and "Keine Termine bis" in page
@@ -191,3 +194,13 @@ async def test_a_daily_series_shows_every_date_of_the_window(site: Site) -> None
         assert items[0].startswith("Mo., 23.11.2026, 8:30 Uhr") and items[-1].startswith("Fr., 15.1.2027, 8:30 Uhr")
         status, page = await _get(carol, f"{site.url}/termine/monat", m="2027-03")
         assert status == 200 and "23 Termine im März 2027" in page and len(_items(page)) == 23
+
+
+async def test_a_place_that_only_looks_like_a_link_is_shown_as_text(site: Site) -> None:
+    """Chat accepts any place; one that no URL parser takes must not break the pages of everyone in the room."""
+    await _plan(site.bot)
+    await site.bot.say(ANNA, "!termin ort 1 https://[meet")
+    async with await site.browser(ANNA) as anna:
+        for path in ("/termine", "/termine/monat"):
+            status, page = await _get(anna, f"{site.url}{path}")
+            assert status == 200 and "https://[meet" in page and 'href="https://[meet' not in page, path

@@ -279,7 +279,7 @@ async def test_charts_are_drawn_after_the_unit_of_work_so_other_commands_and_rem
     bot = site.bot
     await _year_of_work(bot)
     writer_free_while_drawing: list[bool] = []
-    real = substitution_commands.balance_chart
+    real = substitution_commands.balance_chart  # type: ignore[attr-defined]  # imported there, patched there
 
     def observed(*args: Any, **kwargs: Any) -> Any:
         lock = bot.db._write_lock

@@ -372,12 +372,18 @@ class Pages:
     async def guarded(
         self, request: web.Request, show: Callable[[SignedIn], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        """Signed in (checked before waiting for the bot to be ready), else the page saying how to sign in."""
+        """Signed in (checked before waiting for the bot to be ready), else the page saying how to sign in; and sharing
+        a room with the bot now, else the page saying how to get back: every page shows what chat would, and chat
+        reaches only who shares a room with the bot (a session lasts days; leaving every room ends its reach)."""
 
         async def answer() -> web.StreamResponse:
             who = await self.signed_in(request)
             if who is None:
                 return self.message("signed_out", status=401)
+            if not who.viewer.rooms:
+                t = self.catalog.translator(who.viewer.language)
+                texts = (t("page.no_room_title"), t("page.no_room"), "", "")
+                return self.page("message.html", status=403, language=t.language, texts=texts, signed_in=who)
             return await show(who)
 
         return await self.safely(request, answer)

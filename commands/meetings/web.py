@@ -290,11 +290,12 @@ async def _meetings(
 ) -> tuple[list[Choice], Choice | None, list[tuple[Choice, MeetingRecord]]]:
     """The groups and rooms the person may see, the one the filter chose, and the meetings of the chosen ones (all
     without a filter): not cancelled, or cancelled after `cancelled_since`."""
+    # The person's own rooms and the configured ones (of which `may_see` keeps their groups', or all for a
+    # coordinator); never a room that is neither, such as someone else's direct chat with the bot: `!termine` shows
+    # only the room it is asked in, so nobody, a coordinator neither, sees another person's private meetings in chat.
     candidates = set(viewer.rooms) | set(config.room_groups)
     if config.network_room:
         candidates.add(config.network_room)
-    if viewer.is_coordinator:  # every room with meetings, configured or not
-        candidates |= {record.room_id for record in await repos.meetings.active()}
     rooms = sorted(room for room in candidates if viewer.may_see(room_id=room, group=config.group_of_room(room)))
     by_room = {room: _choice(config, t, room) for room in rooms}
     records = {room: await repos.meetings.in_room(room, cancelled_since=cancelled_since) for room in rooms}
@@ -369,7 +370,8 @@ def _occurrence(
     if record.timezone != tz.key and moment.utcoffset() != local.utcoffset():
         own_time = f"{format_when(moment, language=language).rpartition(', ')[2]} ({record.timezone})"
     place = record.place
-    link = place if place and re.fullmatch(r"https?://\S+", place) else None
+    link_host = _host(place) if place and re.fullmatch(r"https?://\S+", place) else None
+    link = place if link_host else None
     return Occurrence(
         meeting_id=record.id,
         title=record.title,
@@ -380,8 +382,17 @@ def _occurrence(
         repeat=record.rrule is not None,
         place=place,
         link=link,
-        link_host=urlsplit(link).hostname if link else None,
+        link_host=link_host,
         state=state,
         state_text=t(f"page.meetings.{state}") if state else "",
         section=choice,
     )
+
+
+def _host(link: str) -> str | None:
+    """The host a place's link shows; None for a link that only looks like one (`https://[meet` is accepted as a
+    place in chat, and urlsplit raises on it): shown as text then."""
+    try:
+        return urlsplit(link).hostname
+    except ValueError:
+        return None

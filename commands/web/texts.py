@@ -128,6 +128,14 @@ MESSAGES: dict[str, dict[str, Text]] = {
     "page.history": {"de": "Verlauf", "en": "History"},
     "page.the_bot": {"de": "der Bot", "en": "the bot"},
     "page.back_to_search": {"de": "Zur Suche", "en": "Back to the search"},
+    "page.no_room_title": {"de": "Kein gemeinsamer Raum", "en": "No shared room"},
+    "page.no_room": {
+        "de": "Diese Seiten zeigen, was du im Chat sehen kannst – und du teilst gerade keinen Raum mit dem Bot. Tritt "
+        "dem Raum deiner Projektgruppe oder dem Netzwerk-Raum bei (oder schreib dem Bot eine Direktnachricht) und lade "
+        "die Seite dann neu.",
+        "en": "These pages show what you can see in chat – and right now you share no room with the bot. Join your "
+        "project group's room or the network room (or write the bot a direct message), then reload this page.",
+    },
     "page.not_found_title": {"de": "Nicht gefunden", "en": "Not found"},
     "page.not_found": {
         "de": "Diese Seite gibt es nicht, oder sie ist für dich nicht sichtbar.",
