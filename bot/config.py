@@ -104,9 +104,9 @@ RECORDS_MINIMUM_DAYS = 365  # a typo ("30", meant as months) must not wipe the n
 RETENTION_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Retention))
 
 
-DEFAULT_WIDGET_PARENTS = ("https://app.element.io", "vector://vector")
-"""Element Web's public address and Element Desktop (its pages are `vector://vector/webapp/`): a city's own Element
-is added with its address."""
+DEFAULT_WIDGET_PARENTS: tuple[str, ...] = ()
+"""No widget unless the admins name their chat clients (e.g. Element Web "https://app.element.io", Element Desktop
+"vector://vector"): signing in by OpenID token trusts everything the chat client hands such tokens to."""
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 

@@ -848,25 +848,46 @@ class Performed:
 
 class OnBehalf:
     """Commands a signed-in person runs by a button on a web page, exactly as if typed in chat
-    (`Dispatcher.perform`), and what they send besides the reply sent at once through the outbox, as the transport
-    does for a chat command: a stored command's messages from their outbox rows (retried by the outbox's loop if the
-    homeserver does not take them now), a read-only command's at once."""
+    (`Dispatcher.perform`), and what they send besides the reply, through the outbox as the transport does for a chat
+    command: a stored command's messages from their outbox rows (retried by the outbox's loop if the homeserver does
+    not take them now), a read-only command's at once. Sent in the background, as chat's answers are: the command has
+    taken effect when `perform` returns, and a homeserver that is away must not keep the page waiting for minutes."""
 
     def __init__(self, dispatcher: Dispatcher, outbox: Outbox) -> None:
         self.dispatcher = dispatcher
         self.outbox = outbox
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def perform(self, sender: str, command_line: str) -> Performed:
         performed = await self.dispatcher.perform(sender, command_line)
+        if performed.reply.outboxed or performed.reply.followups:
+            task = asyncio.create_task(self._send(performed))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return performed
+
+    async def _send(self, performed: Performed) -> None:
         reply = performed.reply
         try:
             if reply.outboxed:
                 await self.outbox.deliver(performed.event_id)
-            elif reply.followups:
+            else:
                 await self.outbox.send_now(outgoing(performed.event_id, "", {}, followups_only(reply)))
         except Exception:  # the command took effect; what is stored is sent by the outbox's loop
             log.exception("sending what %s said on a web page failed", performed.event_id)
-        return performed
+
+    async def settled(self) -> None:
+        """Until what the buttons pressed so far send is out (or has failed, to be retried by the outbox)."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let the sends finish (bounded): what is stored and not out by then goes at the next start."""
+        if self._sending:
+            _, pending = await asyncio.wait(set(self._sending), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 def catalog_of(routers: Sequence[Router]) -> Catalog:

@@ -5,11 +5,13 @@ from a forged form."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -29,8 +31,8 @@ LATER = "!vertretung 14.12. 9-12 Uhr Sensorik-Workshop Rastatt"
 
 
 class Board:
-    def __init__(self, bot: Bot, url: str, people: People) -> None:
-        self.bot, self.url, self.people = bot, url, people
+    def __init__(self, bot: Bot, url: str, people: People, actions: OnBehalf) -> None:
+        self.bot, self.url, self.people, self.actions = bot, url, people, actions
 
     async def browser(self, user: str, *, room: str = GROUP_ROOM) -> aiohttp.ClientSession:
         await self.bot.say(user, "!web", room=room)
@@ -59,9 +61,10 @@ class Board:
             f"{self.url}/vertretungen/{number}/uebernehmen", data={"csrf": csrf, "notiz": note}, allow_redirects=False
         ) as response:
             status, text = response.status, await response.text()
-            if status != 303:
-                return status, text
-            assert response.headers["Location"] == "/vertretungen#ergebnis"
+        await self.actions.settled()  # the direct messages go out in the background, as a moment later in chat
+        if status != 303:
+            return status, text
+        assert response.headers["Location"] == "/vertretungen#ergebnis"
         return status, await self.page(http)
 
     def dms_to(self, user: str) -> list[str]:
@@ -108,7 +111,7 @@ async def board(db: Database, tmp_path: Path) -> AsyncIterator[Board]:
     server = WebServer(config, bot.db, people, bot.clock, server="example.org", name=lambda _: "re@di", pages=pages)
     await server.start()
     try:
-        yield Board(bot, f"http://127.0.0.1:{server.port}", people)
+        yield Board(bot, f"http://127.0.0.1:{server.port}", people, actions)
     finally:
         await server.stop()
 
@@ -303,9 +306,39 @@ async def test_on_behalf_runs_any_command_as_typed_and_sends_what_it_sends_besid
     actions = OnBehalf(board.bot.dispatcher, board.bot.outbox)
     sent = len(board.bot.transport.sent)
     performed = await actions.perform(ANNA, "web")
+    await actions.settled()
     assert performed.done and "Direktnachricht" in performed.reply.markdown
     [(room, content, _)] = board.bot.transport.sent[sent:]
     assert room == f"!dm-{ANNA}" and "/anmelden/" in content["body"], "only the direct message, not the reply"
     refused = await actions.perform(ANNA, "uebernehmen 1")
     assert not refused.done and "kenne ich nicht" in refused.reply.markdown
     assert len(board.bot.transport.sent) == sent + 1
+
+
+async def test_the_page_answers_at_once_while_the_homeserver_is_away_and_the_message_follows(board: Board) -> None:
+    """The offer is taken when the button's POST returns; the direct message to the requester goes out when the
+    homeserver takes it (the transport retries for minutes), not while the person watches a spinning page."""
+    await _three_requests(board.bot)
+    away = asyncio.Event()
+    real = board.bot.transport.send
+
+    async def unanswered(room_id: str, content: Any, **kwargs: Any) -> str:
+        if room_id == f"!dm-{ANNA}":  # the requester's direct chat
+            await away.wait()
+        return await real(room_id, content, **kwargs)
+
+    board.bot.transport.send = unanswered  # type: ignore[method-assign]
+    async with await board.browser(BEN, room=SENSORIK_ROOM) as ben:
+        csrf = _csrf(await board.page(ben))
+        async with (
+            asyncio.timeout(10),
+            ben.post(f"{board.url}/vertretungen/1/uebernehmen", data={"csrf": csrf}, allow_redirects=False) as response,
+        ):
+            assert response.status == 303
+        assert not board.dms_to(ANNA), "not out yet"
+        away.set()
+        async with asyncio.timeout(10):
+            await board.actions.settled()
+    [dm] = board.dms_to(ANNA)
+    assert "bietet an, dich bei #1 zu vertreten" in dm
+    assert "bietet an" in await board.bot.say(ANNA, "!vertretung 1"), "the offer is recorded"

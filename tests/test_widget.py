@@ -214,11 +214,11 @@ async def test_a_homeserver_that_vouches_for_a_foreign_user_or_the_bot_signs_nob
 
 
 async def test_someone_sharing_no_room_with_the_bot_is_told_how_to_start(widget: Widget) -> None:
-    widget.homeserver.tokens["fremd-token-12345"] = STRANGER
+    widget.homeserver.tokens |= {"fremd-token-12345": STRANGER, "fremd-token-67890": STRANGER}
     response = await widget.sign_in("fremd-token-12345")
     assert response.status == 403 and "Set-Cookie" not in response.headers
     async with aiohttp.ClientSession() as http:
-        form = {"access_token": "fremd-token-12345", "matrix_server_name": "example.org", "lang": "de"}
+        form = {"access_token": "fremd-token-67890", "matrix_server_name": "example.org", "lang": "de"}
         async with http.post(f"{widget.url}/widget/anmelden", data=form, headers=SAME_ORIGIN) as answer:
             assert "Noch kein gemeinsamer Raum" in await answer.text()
 
@@ -285,7 +285,8 @@ async def test_signing_out_in_the_widget_and_signing_in_again_end_the_widget_ses
     assert deleted and "Max-Age=0" in deleted[0] and "Partitioned" in deleted[0], "deleted in its own partition"
     assert (await widget.get("/", second))[0].status == 401
 
-    third = _cookie_of(await widget.sign_in("echt-anna-token-24"))
+    widget.homeserver.tokens["echt-anna-token-25"] = ANNA  # the chat client asks for a new token each time
+    third = _cookie_of(await widget.sign_in("echt-anna-token-25"))
     assert "1 Anmeldung beendet" in await widget.bot.say(ANNA, "!web abmelden"), "chat ends widget sessions too"
     assert (await widget.get("/", third))[0].status == 401
 
@@ -334,7 +335,7 @@ class RoomBot(Bot):
 
 @pytest.fixture
 def room_bot(db: Database, tmp_path: Path) -> RoomBot:
-    return RoomBot(db, tmp_path, web=WebConfig("127.0.0.1", 0, "https://redi.example.org/bot"))
+    return RoomBot(db, tmp_path, web=WebConfig("127.0.0.1", 0, "https://redi.example.org/bot", (ELEMENT,)))
 
 
 async def test_a_moderator_adds_the_widget_and_removes_it(room_bot: RoomBot) -> None:
@@ -352,7 +353,9 @@ async def test_a_moderator_adds_the_widget_and_removes_it(room_bot: RoomBot) -> 
 
 
 async def test_only_moderators_and_coordinators_add_the_widget(db: Database, tmp_path: Path) -> None:
-    bot = RoomBot(db, tmp_path, web=WebConfig("127.0.0.1", 0, "https://redi.example.org"), coordinators=(KOORD,))
+    bot = RoomBot(
+        db, tmp_path, web=WebConfig("127.0.0.1", 0, "https://redi.example.org", (ELEMENT,)), coordinators=(KOORD,)
+    )
     said = await bot.say(BEN, "!widget")
     assert "Moderation dieses Raums" in said and bot.state == {}
     assert "entfernt" not in await bot.say(BEN, "!widget remove") and bot.state == {}
@@ -390,7 +393,11 @@ def test_widget_parents_are_origins_and_nothing_wider(tmp_path: Path) -> None:
         return load_config(path, env={}).web
 
     default = web_config(None)
-    assert default is not None and default.widget_parents == ("https://app.element.io", "vector://vector")
+    assert default is not None and default.widget_parents == (), "off until the admins name their chat clients"
+    absent_text = re.sub(r"(?m)^widget_parents = .*$", "", base)
+    (tmp_path / "config.toml").write_text(absent_text, encoding="utf-8")
+    absent = load_config(tmp_path / "config.toml", env={}).web
+    assert absent is not None and absent.widget_parents == ()
     custom = web_config('["https://element.example.org/", "http://localhost:8080"]')
     assert custom is not None and custom.widget_parents == ("https://element.example.org", "http://localhost:8080")
     off = web_config("[]")
@@ -398,3 +405,39 @@ def test_widget_parents_are_origins_and_nothing_wider(tmp_path: Path) -> None:
     for wrong in ('["*"]', '["https:"]', '["https://element.example.org/app"]', '["element.example.org"]'):
         with pytest.raises(ConfigError, match="widget_parents"):
             web_config(wrong)
+
+
+async def test_a_token_signs_in_once_and_other_frames_cannot_use_the_widgets_cookie(widget: Widget) -> None:
+    """OpenID tokens are bearer tokens the chat client also hands other widgets: one that went elsewhere too cannot
+    be replayed here for more sessions, and another frame in the same chat client cannot read pages with our cookie."""
+    widget.homeserver.tokens["echt-anna-token-24"] = ANNA
+    cookie = _cookie_of(await widget.sign_in("echt-anna-token-24"))
+    again = await widget.sign_in("echt-anna-token-24")
+    assert again.status == 401 and "Set-Cookie" not in again.headers
+    assert widget.homeserver.asked == ["echt-anna-token-24"], "a used token is refused without asking again"
+    async with aiohttp.ClientSession() as http:
+        headers = {"Cookie": f"{COOKIE}={cookie}"}
+        async with http.get(f"{widget.url}/", headers={**headers, "Sec-Fetch-Site": "same-origin"}) as response:
+            assert response.status == 200, "our own pages in the widget"
+        async with http.get(f"{widget.url}/", headers={**headers, "Sec-Fetch-Site": "cross-site"}) as response:
+            assert response.status == 401, "another frame's request to us is nobody's"
+
+
+async def test_without_fetch_metadata_the_origin_decides(widget: Widget) -> None:
+    """Browsers without `Sec-Fetch-Site` (older Safari) still send `Origin` with a form from another site."""
+    widget.homeserver.tokens["echt-anna-token-24"] = ANNA
+    async with aiohttp.ClientSession() as http:
+        form = {"access_token": "echt-anna-token-24", "matrix_server_name": "example.org", "lang": "de"}
+        async with http.post(
+            f"{widget.url}/widget/anmelden", data=form, headers={"Origin": "https://evil.example.com"}
+        ) as answer:
+            assert answer.status == 403 and "Set-Cookie" not in answer.headers
+        async with http.post(f"{widget.url}/abmelden", headers={"Origin": "https://evil.example.com"}) as answer:
+            assert answer.status == 403 and "Set-Cookie" not in answer.headers, "nobody is signed out from elsewhere"
+        async with http.post(f"{widget.url}/abmelden", headers={"Sec-Fetch-Site": "cross-site"}) as answer:
+            assert answer.status == 403 and "Set-Cookie" not in answer.headers
+        assert widget.homeserver.asked == []
+        async with http.post(  # from the public address (behind a proxy, not the host the bot listens on)
+            f"{widget.url}/widget/anmelden", data=form, headers={"Origin": "http://x"}, allow_redirects=False
+        ) as answer:
+            assert answer.status == 303 and COOKIE in answer.headers["Set-Cookie"]

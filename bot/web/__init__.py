@@ -92,6 +92,8 @@ class WebServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.pages is not None and self.pages.actions is not None:
+            await self.pages.actions.close()  # what the buttons sent, before the database closes
 
     async def feed(self, request: web.Request) -> web.StreamResponse:
         if self.ready is not None:

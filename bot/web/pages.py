@@ -116,6 +116,8 @@ class Actions(Protocol):
 
     async def perform(self, sender: str, command_line: str) -> Performed: ...
 
+    async def close(self, grace: float = 10.0) -> None: ...
+
 
 class RateLimit:
     """At most `limit` hits per `window` and key, in memory, in constant time per request: a fixed window per key,
@@ -170,6 +172,23 @@ def csrf_token(session_token: str) -> str:
     """A form's proof that it came from our page: derived from the session's secret, which only the cookie holds.
     Every form of a signed-in page carries it (`base.html`'s sign-out, a feature's buttons)."""
     return hmac.new(session_token.encode(), b"logout", hashlib.sha256).hexdigest()
+
+
+_OWN_REQUESTS = ("same-origin", "none")
+
+
+def from_our_pages(request: web.Request, public_url: str | None) -> bool:
+    """Whether a POST comes from one of our own pages (checked before any sign-in, sign-out or button does anything):
+    by the browser's `Sec-Fetch-Site`, or where a browser does not send it (Safari before 16.4), by `Origin`, which
+    browsers send with every form posted from another site. A request with neither is no cross-site form."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    if origin is None or origin == f"{request.scheme}://{request.host}":
+        return True
+    public = urlsplit(public_url or "")  # behind a reverse proxy the request's own host is the proxy's upstream
+    return bool(public.netloc) and origin == f"{public.scheme}://{public.netloc}"
 
 
 async def form_of(request: web.Request, token: str) -> Mapping[str, str] | None:
@@ -280,6 +299,10 @@ class Pages:
     def cookie(self) -> str:
         return "__Host-redi_session" if self.secure else "redi_session"
 
+    def from_our_pages(self, request: web.Request) -> bool:
+        web_config = self.config().web
+        return from_our_pages(request, web_config.public_url if web_config is not None else None)
+
     def message(self, kind: str, *, status: int) -> web.Response:
         prefix = self.config().command_prefix
         texts = tuple(text.replace("{prefix}", prefix) for text in MESSAGES[kind])
@@ -317,6 +340,10 @@ class Pages:
         for name in (self.cookie, *self.other_sessions):
             token = request.cookies.get(name)
             if not token or len(token) > 64:
+                continue
+            if name != self.cookie and request.headers.get("Sec-Fetch-Site", "same-origin") not in _OWN_REQUESTS:
+                # The widget's cookie (SameSite=None) also comes along with requests that another frame in the same
+                # chat client makes to us; only requests of our own pages, or the widget's own loading, count.
                 continue
             async with self.db.reading() as repos:
                 session = await repos.web.session(token, now=now, idle=SESSION_IDLE)
@@ -434,7 +461,7 @@ class Pages:
             token, now, address = request.match_info["token"], self.clock.now(), limit_key(client_address(request))
             if self.refusals.blocked(address, now):
                 return self._too_many()
-            if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+            if not self.from_our_pages(request):
                 return self.message("forged", status=403)  # another site's form would sign its visitor in as someone
             async with self.db.reading() as repos:
                 valid = await repos.web.link_user(token, now=now) is not None
@@ -469,6 +496,8 @@ class Pages:
 
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
         async def answer() -> web.StreamResponse:
+            if not self.from_our_pages(request):  # another site must not sign anyone out either
+                return self.message("forged", status=403)
             found = await self._session(request)
             if found is not None:
                 session, token = found

@@ -92,7 +92,7 @@ async def board(pages: Pages, outcomes: Outcomes, request: web.Request) -> web.S
 
 async def offer(pages: Pages, outcomes: Outcomes, request: web.Request) -> web.StreamResponse:
     async def act(who: SignedIn) -> web.StreamResponse:
-        if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        if not pages.from_our_pages(request):
             return pages.message("forged", status=403)  # another site's form, pressed by our visitor
         form = await form_of(request, who.token)
         if form is None:

@@ -35,8 +35,9 @@ import json
 import logging
 import re
 import secrets
+from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from importlib.resources import files
 from typing import Any
@@ -54,10 +55,36 @@ COOKIE = "__Host-redi_widget"
 SESSION = timedelta(hours=12)
 """The widget signs in again each time it is opened, so its session only has to last a working day."""
 USERINFO = "/_matrix/federation/v1/openid/userinfo"
+TOKEN_LIFETIME = timedelta(hours=1)  # Synapse's OpenID tokens expire after an hour
 USERINFO_TIMEOUT_S = 10.0
 MAX_TOKEN = 512  # Synapse's are 24 characters; generous for other servers, bounded before it goes anywhere
 _TOKEN = re.compile(rf"[\x21-\x7e]{{8,{MAX_TOKEN}}}")  # printable ASCII, no spaces: nothing else is a token
 _USER_ID = re.compile(r"@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d{1,5})?")
+
+
+class UsedTokens:
+    """The OpenID tokens that were offered for sign-in, by SHA-256, for as long as a token can live: each signs in
+    once. In memory (one process serves the pages), at most `max_tokens`, the oldest forgotten first."""
+
+    def __init__(self, *, lifetime: timedelta = TOKEN_LIFETIME, max_tokens: int = 10_000) -> None:
+        self.lifetime = lifetime
+        self.max_tokens = max_tokens
+        self._seen: OrderedDict[str, datetime] = OrderedDict()
+
+    def first_use(self, token: str, now: datetime) -> bool:
+        """True the first time a token is offered (and remembers it); False for every later offer."""
+        while self._seen and next(iter(self._seen.values())) <= now - self.lifetime:
+            self._seen.popitem(last=False)
+        key = hashlib.sha256(token.encode()).hexdigest()
+        if key in self._seen:
+            return False
+        if len(self._seen) >= self.max_tokens:
+            self._seen.popitem(last=False)
+        self._seen[key] = now
+        return True
+
+    def forget(self, token: str) -> None:
+        self._seen.pop(hashlib.sha256(token.encode()).hexdigest(), None)
 
 
 class Refused(Exception):
@@ -70,7 +97,7 @@ class Unavailable(Exception):
 
 def add_routes(pages: Pages, app: web.Application) -> None:
     app.router.add_get("/widget", partial(widget_page, pages))
-    app.router.add_post("/widget/anmelden", partial(sign_in, pages))
+    app.router.add_post("/widget/anmelden", partial(sign_in, pages, UsedTokens()))
     app.router.add_get("/widget/weiter", partial(after_sign_in, pages))
     script = (files("bot.web") / "static" / "widget.js").read_bytes()
     app.router.add_get("/static/widget.js", partial(_script, script, f'"{hashlib.sha256(script).hexdigest()[:16]}"'))
@@ -114,7 +141,7 @@ async def openid_user(homeserver: str, access_token: str, *, seconds: float = US
             # No redirects: the answer must come from the configured server itself.
             http.get(url, params={"access_token": access_token}, allow_redirects=False) as response,
         ):
-            status, body = response.status, await response.content.read(4096)
+            status, body = response.status, await _capped(response, 4096)
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise Unavailable(f"{type(exc).__name__}") from None
     if status in (401, 403):
@@ -138,6 +165,17 @@ async def openid_user(homeserver: str, access_token: str, *, seconds: float = US
     if not isinstance(sub, str):
         raise Unavailable("no sub")
     return sub
+
+
+async def _capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body up to its end or `limit` bytes (one `read(n)` returns only what has arrived so far)."""
+    body = b""
+    while len(body) < limit:
+        chunk = await response.content.read(limit - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return body
 
 
 def may_sign_in(user_id: str, *, server_name: str, bot_user: str) -> bool:
@@ -175,7 +213,7 @@ async def widget_page(pages: Pages, request: web.Request) -> web.StreamResponse:
     return pages.page("widget.html", language=language, parents=" ".join(allowed), signed_in=None)
 
 
-async def sign_in(pages: Pages, request: web.Request) -> web.StreamResponse:
+async def sign_in(pages: Pages, used: UsedTokens, request: web.Request) -> web.StreamResponse:
     async def answer() -> web.StreamResponse:
         now, address = pages.clock.now(), limit_key(client_address(request))
         if not parents(pages):
@@ -184,7 +222,7 @@ async def sign_in(pages: Pages, request: web.Request) -> web.StreamResponse:
             response = pages.message("too_many", status=429)
             response.headers["Retry-After"] = str(int(pages.refusals.window.total_seconds()))
             return response
-        if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        if not pages.from_our_pages(request):
             return pages.message("forged", status=403)  # another site's form would sign its visitor in as someone
         try:
             form: Mapping[str, Any] = await request.post()
@@ -201,12 +239,18 @@ async def sign_in(pages: Pages, request: web.Request) -> web.StreamResponse:
         if server.lower() != server_name.lower():  # another server's token: only that server could vouch for it
             pages.refusals.hit(address, now)
             return _message(pages, language, "other_server", status=403, server=server_name)
+        if not used.first_use(token, now):
+            # A token signs in once: the chat client asks for a new one each time the widget opens, and a token that
+            # went elsewhere too (OpenID tokens are bearer tokens) cannot be replayed here for more sessions.
+            pages.refusals.hit(address, now)
+            return _message(pages, language, "refused", status=401)
         try:
             user = await openid_user(config.matrix.homeserver, token)
         except Refused:
             pages.refusals.hit(address, now)
             return _message(pages, language, "refused", status=401)
         except Unavailable as exc:
+            used.forget(token)  # nobody vouched either way: the same token may be offered again once the server answers
             log.warning("widget sign-in: the homeserver could not vouch for a token (%s)", exc)
             response = _message(pages, language, "unavailable", status=503)
             response.headers["Retry-After"] = "60"
