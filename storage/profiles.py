@@ -15,6 +15,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    or_,
     select,
     text,
     update,
@@ -52,6 +53,12 @@ class ProfileRecord:
     topics: tuple[str, ...]  # this person's spellings, in the order entered
     note: str | None
     allow_mentions: bool
+
+    @property
+    def listed(self) -> bool:
+        """In the directory: who entered a city, a group or a topic. A profile also comes into being for a setting
+        (`!erwähnen nein`, `!notiz`), which is no wish to be found."""
+        return bool(self.city or self.groups or self.topics)
 
 
 @dataclass(frozen=True)
@@ -258,7 +265,13 @@ class ProfileRepository:
     ) -> DirectoryPage:
         """One page of the directory of profiles (only people who opted in have one), by name, and how many in all:
         `city` and `group` as stored, `topic` a topic key the person entered (not derived from activity)."""
-        conditions = []
+        conditions = [  # `ProfileRecord.listed`: a city, a group or a topic entered
+            or_(
+                Profile.city.is_not(None),
+                exists().where(ProfileGroup.user_id == Profile.user_id),
+                exists().where(ProfileTopic.user_id == Profile.user_id),
+            )
+        ]
         if city is not None:
             conditions.append(Profile.city == city)
         if group is not None:

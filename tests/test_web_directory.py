@@ -46,6 +46,8 @@ async def _profiles(bot: Bot) -> None:
     await bot.say(DORA, "!stadt Ettlingen")
     await bot.say(DORA, "!profil löschen")
     await bot.say(ERIK, "!beschluss Wir nehmen XRechnung an #XRechnung #Glasfaser")
+    await bot.say(ERIK, "!erwähnen nein")  # a setting makes a profile, but is no wish to be found
+    await bot.say(ERIK, "!notiz Bitte nur dienstags")
 
 
 def _people(page: str) -> list[str]:

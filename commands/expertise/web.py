@@ -1,6 +1,7 @@
 """The who-knows-what directory's web pages: what `/wer-weiss-was` and `/wer-weiss-was/themen` show, and to whom.
 
-Only people who opted in appear: those with a profile (`!ichweiss`, `!stadt`, `!gruppen`, an import), never someone
+Only people who opted in appear: those who entered a topic, a city or a group (`!ichweiss`, `!stadt`, `!gruppen`, an
+import; a profile made for a setting such as `!erwähnen nein` does not count), never someone
 known only from what they did (decisions, substitutions), and nobody after `!profil löschen`. Each shows what chat's
 `!profil` and `!werweiss` show anybody: name, city, groups, topics, and a matrix.to link to write to them.
 
@@ -169,6 +170,7 @@ async def directory_view(
                 p.person.user_id
                 for p in people
                 if (profile := profiles.get(p.person.user_id)) is not None
+                and profile.listed
                 and (chosen_group is None or chosen_group in profile.groups)
                 and (topic_wanted is None or topic_wanted in {topic_key(label) for label in profile.topics})
             ]
