@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,7 +32,10 @@ TEXT = "#1a1a1a"
 DPI = 100  # a PNG's pixels are the figure's inches × DPI × SCALE
 SCALE = 1.5  # PNGs for chat at 1.5× so they stay sharp on phones
 MAX_PANELS = 24  # small multiples: more groups than a network has; bounds the figure's height
-_drawing = threading.Lock()  # matplotlib is not made for drawing in two threads at once; one chart at a time
+# One thread of its own draws, one chart at a time (matplotlib is not made for drawing in two threads at once): on
+# the loop's shared executor, queued charts would hold up what else runs there, such as aiohttp's DNS lookups for
+# the homeserver. Started on the first chart.
+_drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redi-charts")
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,8 @@ class Series:
 
 
 async def drawn(draw: Callable[[], Chart]) -> Chart:
-    """Draw in a worker thread: half a second of drawing must not hold up the bot's other messages and pages."""
-
-    def locked() -> Chart:
-        with _drawing:
-            return draw()
-
-    return await asyncio.to_thread(locked)
+    """Draw in the charts' own thread: half a second of drawing must not hold up the bot's other messages and pages."""
+    return await asyncio.get_running_loop().run_in_executor(_drawer, draw)
 
 
 def paired_bars(

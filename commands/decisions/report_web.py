@@ -65,11 +65,6 @@ class ChartFigures:
     tag: str
 
 
-async def _timezone(repos: Repositories, viewer: Viewer, config: Config) -> ZoneInfo:
-    settings = await repos.users.get(viewer.user_id)
-    return ZoneInfo(settings.timezone) if settings and settings.timezone else config.timezone
-
-
 def last_year(now: datetime, tz: ZoneInfo) -> int:
     return now.astimezone(tz).year
 
@@ -110,7 +105,7 @@ async def report_view(
 ) -> ReportView:
     """The page's numbers; raises `BadArgument` for a year that is none or out of bounds."""
     async with db.reading() as repos:
-        tz = await _timezone(repos, viewer, config)
+        tz = config.timezone  # the network's year, as `!jahresbericht` counts it, not one person's zone
         year = parse_year(year_text, now=now, tz=tz)
         balance, months = await _figures(repos, viewer, config, year, tz)
     scope: Literal["all", "groups", "none"] = "all" if viewer.is_coordinator else "groups" if months else "none"
@@ -133,7 +128,7 @@ async def chart_figures(
     """What one chart of the page is drawn from; None when the person may see no such chart (decisions without a
     group room). Raises `BadArgument` for a bad year."""
     async with db.reading() as repos:
-        tz = await _timezone(repos, viewer, config)
+        tz = config.timezone  # the network's year, as `!jahresbericht` counts it, not one person's zone
         year = parse_year(year_text, now=now, tz=tz)
         balance, months = await _figures(repos, viewer, config, year, tz)
     if name == "beschluesse" and not months:

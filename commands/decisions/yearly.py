@@ -72,7 +72,7 @@ def group_months(found: YearDecisions, groups: Sequence[str], *, tz: ZoneInfo, l
 
 
 def month_names(language: str) -> list[str]:
-    from babel.dates import get_month_names  # here: babel.dates is not needed at the start
+    from babel.dates import get_month_names  # the module is cheap; its locale data is read on the first call
 
     names = get_month_names("abbreviated", locale=language if language in ("de", "en") else "de")
     return [str(names[month]).rstrip(".") for month in range(1, 13)]
