@@ -8,11 +8,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from markupsafe import Markup
 
-from bot.errors import BadArgument, UserError, render
+from bot.errors import UserError
 from bot.i18n import Translator
-from bot.replies import render_html
 from bot.web.pages import MAX_QUERY, Pages, SignedIn
 from commands.decisions.web import decision_view, search_view
 
@@ -37,10 +35,7 @@ async def decisions(pages: Pages, request: web.Request) -> web.StreamResponse:
                 pages.db, who.viewer, pages.config(), t, text, page, now=pages.clock.now(), members=pages.names
             )
         except UserError as error:
-            status = 400 if isinstance(error, BadArgument) else 403
-            values["error"] = Markup(
-                render_html(render(error, pages.catalog, t.language, pages.config().command_prefix))
-            )
+            status, values["error"] = pages.refusal(error, t.language)
         values["page_link"] = lambda n: f"{pages.base}/beschluesse?" + urlencode({"q": text, "seite": n})
         return pages.page("decisions.html", status=status, language=who.viewer.language, current="decisions", **values)
 

@@ -9,10 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from markupsafe import Markup
 
-from bot.errors import BadArgument, UserError, render
-from bot.replies import render_html
+from bot.errors import UserError
 from bot.web.pages import MAX_QUERY, Pages, SignedIn
 from commands.expertise.web import MAX_NAME, directory_view, topics_view
 
@@ -25,10 +23,6 @@ def add_routes(pages: Pages, app: web.Application) -> None:
         app.router.add_get(path, partial(directory, pages))
     for path in (f"{PATH}/themen", "/directory/topics"):
         app.router.add_get(path, partial(topics, pages))
-
-
-def _error_html(pages: Pages, error: UserError, language: str) -> Markup:
-    return Markup(render_html(render(error, pages.catalog, language, pages.config().command_prefix)))
 
 
 async def directory(pages: Pages, request: web.Request) -> web.StreamResponse:
@@ -71,9 +65,8 @@ async def directory(pages: Pages, request: web.Request) -> web.StreamResponse:
                 members=pages.names,
             )
         except UserError as error:
-            status = 400 if isinstance(error, BadArgument) else 403
+            status, values["error"] = pages.refusal(error, t.language)
             values["forbidden"] = status == 403
-            values["error"] = _error_html(pages, error, t.language)
         filters = {key: value for key, value in asked.items() if value}
         values["page_link"] = lambda n: f"{pages.base}{PATH}?" + urlencode({**filters, "seite": n})
         values["link"] = lambda **wanted: f"{pages.base}{PATH}?" + urlencode(wanted)
@@ -90,8 +83,7 @@ async def topics(pages: Pages, request: web.Request) -> web.StreamResponse:
         try:
             values["topics"] = await topics_view(pages.db, who.viewer)
         except UserError as error:
-            status = 403
-            values["error"] = _error_html(pages, error, t.language)
+            status, values["error"] = pages.refusal(error, t.language)
         values["link"] = lambda **wanted: f"{pages.base}{PATH}?" + urlencode(wanted)
         return pages.page("directory_topics.html", status=status, language=t.language, current="directory", **values)
 

@@ -10,11 +10,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from markupsafe import Markup
 
-from bot.errors import BadArgument, NotFound, UserError, render
+from bot.errors import UserError
 from bot.i18n import Translator
-from bot.replies import render_html
 from bot.web.pages import Pages, SignedIn
 from commands.meetings.web import Choice, Filter, month_view, parse_filter, upcoming_view
 
@@ -67,10 +65,7 @@ async def _answer(
             view = await build(who, t, wanted)
             values["view"], values["link"] = view, _links(pages, view.chosen)
         except UserError as error:
-            status = 400 if isinstance(error, BadArgument) else 404 if isinstance(error, NotFound) else 403
-            values["error"] = Markup(
-                render_html(render(error, pages.catalog, t.language, pages.config().command_prefix))
-            )
+            status, values["error"] = pages.refusal(error, t.language)
         return pages.page(template, status=status, language=t.language, current="meetings", **values)
 
     return await pages.guarded(request, show)

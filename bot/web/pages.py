@@ -32,11 +32,14 @@ from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.dispatch import Performed
+from bot.errors import BadArgument, NotFound, UserError, render
 from bot.i18n import Catalog
+from bot.replies import render_html
 from commands.web.access import Viewer, viewer
 from storage import Database, Repositories
 from storage.web import SESSION_IDLE, SESSION_LONGEST, WebSessionRecord
@@ -302,6 +305,12 @@ class Pages:
     def from_our_pages(self, request: web.Request) -> bool:
         web_config = self.config().web
         return from_our_pages(request, web_config.public_url if web_config is not None else None)
+
+    def refusal(self, error: UserError, language: str) -> tuple[int, Markup]:
+        """A command's refusal on a page: its HTTP status (a bad argument 400, something unknown 404, not allowed
+        403) and its text as chat words it, rendered from its Markdown (escaped, sanitised)."""
+        status = 400 if isinstance(error, BadArgument) else 404 if isinstance(error, NotFound) else 403
+        return status, Markup(render_html(render(error, self.catalog, language, self.config().command_prefix)))
 
     def message(self, kind: str, *, status: int) -> web.Response:
         prefix = self.config().command_prefix

@@ -15,10 +15,8 @@ from functools import partial
 from typing import Any, cast
 
 from aiohttp import web
-from markupsafe import Markup
 
 from bot.errors import UserError, render
-from bot.replies import render_html
 from bot.web.pages import Pages, SignedIn
 from commands.charts import FORMATS, Chart, Format, drawn
 from commands.decisions.report_web import CHARTS, ChartName, chart_figures, draw, report_view
@@ -65,10 +63,6 @@ def _year_text(request: web.Request) -> str | None:
     return None if text is None else text[:MAX_YEAR_TEXT]
 
 
-def _error(pages: Pages, error: UserError, language: str) -> Markup:
-    return Markup(render_html(render(error, pages.catalog, language, pages.config().command_prefix)))
-
-
 async def report(pages: Pages, request: web.Request, *, printing: bool) -> web.StreamResponse:
     async def show(who: SignedIn) -> web.StreamResponse:
         language = who.viewer.language
@@ -79,7 +73,7 @@ async def report(pages: Pages, request: web.Request, *, printing: bool) -> web.S
                 pages.db, who.viewer, pages.config(), _year_text(request), now=pages.clock.now()
             )
         except UserError as error:
-            status, values["error"] = 400, _error(pages, error, language)
+            status, values["error"] = pages.refusal(error, language)
         template = "report_print.html" if printing else "report.html"
         # The print view leaves out the navigation and the sign-out button (base.html shows them only when signed in).
         signed_in = None if printing else who
