@@ -22,7 +22,7 @@ from bot.schedule_parsing import format_when
 from commands.decisions.query import describe_decision_query, parse_decision_query
 from commands.decisions.search import PAGE
 from commands.decisions.shared import load_people
-from commands.web.access import Viewer
+from commands.web.access import Viewer, viewer_timezone
 from storage import Database, Repositories
 from storage.decisions import DecisionRecord, SearchPage
 
@@ -84,11 +84,6 @@ class DecisionView:
     history: list[AuditLine]
 
 
-async def _timezone(repos: Repositories, viewer: Viewer, config: Config) -> ZoneInfo:
-    settings = await repos.users.get(viewer.user_id)
-    return ZoneInfo(settings.timezone) if settings and settings.timezone else config.timezone
-
-
 async def _names(
     repos: Repositories, ids: Collection[str | None], *, room_id: str | None, members: NameLookup
 ) -> dict[str, str]:
@@ -118,7 +113,7 @@ async def search_view(
         raise BadArgument("page.bad_characters")
     # Read only: a search never queues behind, or holds up, the bot's writes (SQLite has one writer).
     async with db.reading() as repos:
-        tz = await _timezone(repos, viewer, config)
+        tz = await viewer_timezone(repos, viewer, config)
         query = parse_decision_query(text, now=now, tz=tz, groups=config.groups)
         if query.group is not None:
             if not viewer.is_coordinator and query.group not in viewer.groups:
@@ -187,7 +182,7 @@ async def decision_view(
         if record is None or not viewer.may_see(room_id=record.room_id, group=record.group):
             return None
         audit = await repos.decisions.audit(decision_id)
-        tz = await _timezone(repos, viewer, config)
+        tz = await viewer_timezone(repos, viewer, config)
         names = await _names(
             repos,
             [record.author, record.context_sender, *(a.actor for a in audit)],

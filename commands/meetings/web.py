@@ -28,7 +28,7 @@ from bot.errors import BadArgument, Forbidden, NotFound
 from bot.i18n import Translator
 from bot.schedule_parsing import format_when, occurrences
 from commands.meetings.feeds import CANCELLED_SHOWN
-from commands.web.access import Viewer
+from commands.web.access import Viewer, viewer_timezone
 from storage import Database, Repositories
 from storage.meetings import MeetingRecord
 from storage.text import fold
@@ -179,7 +179,7 @@ async def upcoming_view(
     """The meetings of the next `UPCOMING` weeks, by group and room. Raises `Forbidden` for another group and
     `NotFound` for a room the person does not share."""
     async with db.reading() as repos:
-        tz = await _timezone(repos, viewer, config)
+        tz = await viewer_timezone(repos, viewer, config)
         choices, chosen, records = await _meetings(
             repos, viewer, config, t, wanted, cancelled_since=now - CANCELLED_SHOWN
         )
@@ -212,7 +212,7 @@ async def month_view(
     """One month as weeks of days (Monday first), each day with its meetings. Raises `BadArgument` for a month that
     is no month or outside the range, `Forbidden` and `NotFound` as `upcoming_view`."""
     async with db.reading() as repos:
-        tz = await _timezone(repos, viewer, config)
+        tz = await viewer_timezone(repos, viewer, config)
         today = now.astimezone(tz).date()
         first = parse_month(month_text, today=today)
         start = datetime.combine(first, time(), tz)
@@ -263,11 +263,6 @@ async def month_view(
 
 
 # --- shared ------------------------------------------------------------------------------------------------
-
-
-async def _timezone(repos: Repositories, viewer: Viewer, config: Config) -> ZoneInfo:
-    settings = await repos.users.get(viewer.user_id)
-    return ZoneInfo(settings.timezone) if settings and settings.timezone else config.timezone
 
 
 def _choice(config: Config, t: Translator, room_id: str) -> Choice:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.dispatch import COORDINATOR_POWER_LEVEL
+from storage import Repositories
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,10 @@ def viewer(
     )
     groups = frozenset(group for room in shared if (group := config.group_of_room(room)) is not None)
     return Viewer(user_id, language, shared, groups, is_coordinator)
+
+
+async def viewer_timezone(repos: Repositories, viewer: Viewer, config: Config) -> ZoneInfo:
+    """The zone a page shows the person's times in: theirs (`!zeitzone`), else the configured one (a page has no
+    room whose zone chat would fall back to)."""
+    settings = await repos.users.get(viewer.user_id)
+    return ZoneInfo(settings.timezone) if settings and settings.timezone else config.timezone
