@@ -21,10 +21,10 @@ from bot.web.pages import Pages, SignedIn
 from commands.charts import FORMATS, Chart, Format, drawn
 from commands.decisions.report_web import CHARTS, ChartName, chart_figures, draw, report_view
 
-IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
 """An SVG's own policy: its inline styles, nothing else (no script, no fetch, no frame); also when opened directly."""
 MAX_YEAR_TEXT = 100  # characters of `jahr=` read at all
-CACHED_CHARTS = 32  # the last charts drawn (a few hundred KB): colleagues of one group see the same picture
+CACHED_CHARTS = 32  # the last charts drawn (50–450 KB each): colleagues of one group see the same picture
 
 
 class Drawn:

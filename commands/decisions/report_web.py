@@ -122,6 +122,10 @@ async def report_view(
     )
 
 
+CHART_LOOK = 1
+"""Part of every chart's tag (its ETag): raise it when a release changes how charts look, so browsers fetch anew."""
+
+
 async def chart_figures(
     db: Database, viewer: Viewer, config: Config, year_text: str, name: ChartName, *, now: datetime
 ) -> ChartFigures | None:
@@ -133,7 +137,7 @@ async def chart_figures(
         balance, months = await _figures(repos, viewer, config, year, tz)
     if name == "beschluesse" and not months:
         return None
-    drawn_from = repr((name, year, viewer.language, balance if name == "bilanz" else months))
+    drawn_from = repr((CHART_LOOK, name, year, viewer.language, balance if name == "bilanz" else months))
     tag = hashlib.sha256(drawn_from.encode()).hexdigest()[:32]
     if name == "bilanz":
         return ChartFigures(name, year, balance, [], tag)
