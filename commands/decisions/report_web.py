@@ -89,12 +89,19 @@ def _scope(viewer: Viewer, config: Config) -> tuple[list[str], str | None]:
 
 
 async def _figures(
-    repos: Repositories, viewer: Viewer, config: Config, year: int, tz: ZoneInfo
+    repos: Repositories,
+    viewer: Viewer,
+    config: Config,
+    year: int,
+    tz: ZoneInfo,
+    only: ChartName | None = None,
 ) -> tuple[list[CityBalance], list[GroupMonths]]:
+    """The balance and the decisions per group and month; with `only`, just what that chart is drawn from (a chart's
+    image is asked for on its own, and the year's decisions are the larger read)."""
     groups, network_room = _scope(viewer, config)
-    balance = every_city(await balance_rows(repos, year, tz), config.cities)
+    balance = every_city(await balance_rows(repos, year, tz), config.cities) if only != "beschluesse" else []
     months: list[GroupMonths] = []
-    if groups or network_room is not None:
+    if only != "bilanz" and (groups or network_room is not None):
         found = await year_decisions(repos, year, groups, tz=tz, network_room=network_room)
         months = group_months(found, groups, tz=tz, language=viewer.language)
     return balance, months
@@ -134,7 +141,7 @@ async def chart_figures(
     async with db.reading() as repos:
         tz = config.timezone  # the network's year, as `!jahresbericht` counts it, not one person's zone
         year = parse_year(year_text, now=now, tz=tz)
-        balance, months = await _figures(repos, viewer, config, year, tz)
+        balance, months = await _figures(repos, viewer, config, year, tz, only=name)
     if name == "beschluesse" and not months:
         return None
     drawn_from = repr((CHART_LOOK, name, year, viewer.language, balance if name == "bilanz" else months))
