@@ -342,3 +342,18 @@ async def test_the_page_answers_at_once_while_the_homeserver_is_away_and_the_mes
     [dm] = board.dms_to(ANNA)
     assert "bietet an, dich bei #1 zu vertreten" in dm
     assert "bietet an" in await board.bot.say(ANNA, "!vertretung 1"), "the offer is recorded"
+
+
+async def test_a_double_click_shows_that_the_offer_was_taken(board: Board) -> None:
+    await _three_requests(board.bot)
+    async with await board.browser(BEN, room=SENSORIK_ROOM) as ben:
+        csrf = _csrf(await board.page(ben))
+        for _ in range(2):  # both presses arrive before the board is shown again
+            async with ben.post(
+                f"{board.url}/vertretungen/1/uebernehmen", data={"csrf": csrf}, allow_redirects=False
+            ) as response:
+                assert response.status == 303
+        await board.actions.settled()
+        shown = _text(await board.page(ben))
+    assert "Dein Angebot für #1 ist notiert" in shown and "Nicht möglich" not in shown
+    assert len(board.dms_to(ANNA)) == 1, "one offer, one message"

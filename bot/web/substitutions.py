@@ -39,6 +39,11 @@ class Outcomes:
         self._waiting: OrderedDict[int, Outcome] = OrderedDict()
 
     def put(self, session_id: int, outcome: Outcome) -> None:
+        waiting = self._waiting.get(session_id)
+        if waiting is not None and waiting.done and not outcome.done:
+            # A double click: the first press took the offer, the second was refused as "already offered". The
+            # person is to read that it worked.
+            return
         self._waiting[session_id] = outcome
         self._waiting.move_to_end(session_id)
         while len(self._waiting) > self.limit:
