@@ -16,7 +16,7 @@ from bot.dev.homeserver import free_port
 from tests.conftest import RunningBot, StartBot
 from tests.fixtures_matrix import MakeUser
 from tests.test_e2e_meetings import ask
-from tests.test_e2e_web import ARTIFACTS, DESKTOP, browser, sign_in_link, tab
+from tests.test_e2e_web import ARTIFACTS, DESKTOP, browser, signed_in_tab
 
 pytestmark = pytest.mark.e2e
 __all__ = ["browser"]  # the fixture, used by name
@@ -73,12 +73,8 @@ async def test_the_report_page_in_a_browser_and_its_print_pdf(
     assert "#3" in await ask(kora, sensorik, bot, "!beschluss Pegelsensoren melden alle 15 Minuten")
     year = await _past_substitutions(bot)
 
-    link = await sign_in_link(anna, eakte, bot)
-    anna_tab = await tab(browser)
+    anna_tab = await signed_in_tab(browser, anna, eakte, bot, "Anna Berger")
     page = anna_tab.page
-    await page.goto(link)
-    await page.get_by_role("button", name="Anmelden", exact=True).click()
-    await page.get_by_role("heading", name="Willkommen, Anna Berger").wait_for()
     await page.get_by_role("link", name="Jahresbericht").first.click()
     await page.get_by_role("heading", name=f"Jahresbericht {year}").wait_for()
     charts = page.get_by_role("img")

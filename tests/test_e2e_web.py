@@ -13,6 +13,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,6 +84,51 @@ async def tab(browser: Browser) -> Watched:
     return Watched(context, await context.new_page())
 
 
+async def signed_in_tab(browser: Browser, user: DevClient, room: str, bot: RunningBot, name: str) -> Watched:
+    """A tab signed in as a person does it: `!web` in a room, the link from the direct message, the page's button."""
+    link = await sign_in_link(user, room, bot)
+    signed_in = await tab(browser)
+    await signed_in.page.goto(link)
+    await signed_in.page.get_by_role("button", name="Anmelden", exact=True).click()
+    await signed_in.page.get_by_role("heading", name=f"Willkommen, {name}").wait_for()
+    return signed_in
+
+
+@dataclass
+class TwoGroups:
+    """Kora (who made the rooms), Anna in the eAkte group's room, Ben in Sensorik's; the bot with its pages."""
+
+    kora: DevClient
+    anna: DevClient
+    ben: DevClient
+    eakte: str
+    sensorik: str
+    bot: RunningBot
+    clock: ShiftedClock
+    port: int
+
+
+async def two_groups(start_bot: StartBot, make_user: MakeUser) -> TwoGroups:
+    kora = await make_user("kora", displayname="Kora Koordination")
+    anna = await make_user("anna", displayname="Anna Berger")
+    ben = await make_user("ben", displayname="Ben Roth")
+    eakte = await kora.create_room(name="Projektgruppe eAkte", invite=[anna.user_id], encrypted=True)
+    sensorik = await kora.create_room(name="Projektgruppe Sensorik", invite=[ben.user_id], encrypted=True)
+    await anna.join(eakte)
+    await ben.join(sensorik)
+    clock = ShiftedClock()
+    port = free_port()
+    bot = await start_bot(
+        clock=clock,
+        extra=f'[web]\nlisten = "127.0.0.1:{port}"\n'
+        f'[network]\ngroups = ["eAkte", "Sensorik"]\n[rooms]\n"{eakte}" = "eAkte"\n"{sensorik}" = "Sensorik"\n',
+    )
+    for room in (eakte, sensorik):
+        await kora.invite(room, bot.user_id)
+        await kora.wait_for_join(room, bot.user_id)
+    return TwoGroups(kora, anna, ben, eakte, sensorik, bot, clock, port)
+
+
 async def sign_in_link(user: DevClient, room: str, bot: RunningBot) -> str:
     """`!web` in a room: the reply says a direct message is on its way; the link is read there."""
     accepting = asyncio.create_task(accept_direct_chat(user, bot))
@@ -120,23 +166,9 @@ async def chat_client_with(link: str) -> AsyncIterator[str]:
 async def test_sign_in_search_and_read_a_decision_in_a_browser(
     start_bot: StartBot, make_user: MakeUser, browser: Browser
 ) -> None:
-    kora = await make_user("kora", displayname="Kora Koordination")
-    anna = await make_user("anna", displayname="Anna Berger")
-    ben = await make_user("ben", displayname="Ben Roth")
-    eakte = await kora.create_room(name="Projektgruppe eAkte", invite=[anna.user_id], encrypted=True)
-    sensorik = await kora.create_room(name="Projektgruppe Sensorik", invite=[ben.user_id], encrypted=True)
-    await anna.join(eakte)
-    await ben.join(sensorik)
-    clock = ShiftedClock()
-    port = free_port()
-    bot = await start_bot(
-        clock=clock,
-        extra=f'[web]\nlisten = "127.0.0.1:{port}"\n'
-        f'[network]\ngroups = ["eAkte", "Sensorik"]\n[rooms]\n"{eakte}" = "eAkte"\n"{sensorik}" = "Sensorik"\n',
-    )
-    for room in (eakte, sensorik):
-        await kora.invite(room, bot.user_id)
-        await kora.wait_for_join(room, bot.user_id)
+    network = await two_groups(start_bot, make_user)
+    anna, ben, bot, clock, port = network.anna, network.ben, network.bot, network.clock, network.port
+    eakte, sensorik = network.eakte, network.sensorik
 
     assert "#1" in await ask(anna, eakte, bot, "!beschluss Alle Städte führen die E-Akte zum 1.1.2027 ein #eAkte")
     assert "#2" in await ask(anna, eakte, bot, "!beschluss Die Scanstraße steht in Rastatt, Termine über Anna")
@@ -188,11 +220,7 @@ async def test_sign_in_search_and_read_a_decision_in_a_browser(
     await reused.context.close()
 
     # Ben, of the other group: signed in the same way, he gets nothing of Anna's group.
-    ben_link = await sign_in_link(ben, sensorik, bot)
-    ben_tab = await tab(browser)
-    await ben_tab.page.goto(ben_link)
-    await ben_tab.page.get_by_role("button", name="Anmelden", exact=True).click()
-    await ben_tab.page.get_by_role("heading", name="Willkommen, Ben Roth").wait_for()
+    ben_tab = await signed_in_tab(browser, ben, sensorik, bot, "Ben Roth")
     response = await ben_tab.page.goto(f"http://127.0.0.1:{port}/beschluesse/1")
     assert response is not None and response.status == 404
     assert "Nicht gefunden" in await ben_tab.page.inner_text("main")

@@ -17,7 +17,7 @@ from bot.dev.homeserver import free_port
 from tests.conftest import StartBot
 from tests.fixtures_matrix import MakeUser
 from tests.test_e2e_meetings import ask
-from tests.test_e2e_web import ARTIFACTS, browser, sign_in_link, tab
+from tests.test_e2e_web import ARTIFACTS, browser, signed_in_tab
 
 pytestmark = pytest.mark.e2e
 
@@ -51,12 +51,8 @@ async def test_browse_and_search_the_directory_in_a_browser(
     await ask(carol, room, bot, "!beschluss Rechnungen nur noch als XRechnung #XRechnung")
     assert "carol" in await ask(kora, room, bot, "!werweiss XRechnung"), "chat names Carol by her decision"
 
-    link = await sign_in_link(anna, room, bot)
-    anna_tab = await tab(browser)
+    anna_tab = await signed_in_tab(browser, anna, room, bot, "Anna Berger")
     page = anna_tab.page
-    await page.goto(link)
-    await page.get_by_role("button", name="Anmelden", exact=True).click()
-    await page.get_by_role("heading", name="Willkommen, Anna Berger").wait_for()
     await page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Wer weiß was").click()
     await page.get_by_role("heading", name="Wer weiß was", level=1).wait_for()
     shown = await page.inner_text("main")

@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser
 
-from bot.clock import ShiftedClock
-from bot.dev.homeserver import free_port
 from tests.conftest import StartBot
 from tests.fixtures_matrix import MakeUser
 from tests.test_e2e_meetings import ask
-from tests.test_e2e_web import ARTIFACTS, DESKTOP, browser, sign_in_link, tab
+from tests.test_e2e_web import ARTIFACTS, DESKTOP, browser, signed_in_tab, two_groups
 
 pytestmark = pytest.mark.e2e
 __all__ = ["browser"]  # the fixture, used by name
@@ -31,23 +29,9 @@ MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August"
 async def test_the_meetings_pages_and_the_month_view_in_a_browser(
     start_bot: StartBot, make_user: MakeUser, browser: Browser
 ) -> None:
-    kora = await make_user("kora", displayname="Kora Koordination")
-    anna = await make_user("anna", displayname="Anna Berger")
-    ben = await make_user("ben", displayname="Ben Roth")
-    eakte = await kora.create_room(name="Projektgruppe eAkte", invite=[anna.user_id], encrypted=True)
-    sensorik = await kora.create_room(name="Projektgruppe Sensorik", invite=[ben.user_id], encrypted=True)
-    await anna.join(eakte)
-    await ben.join(sensorik)
-    clock = ShiftedClock()
-    port = free_port()
-    bot = await start_bot(
-        clock=clock,
-        extra=f'[web]\nlisten = "127.0.0.1:{port}"\n'
-        f'[network]\ngroups = ["eAkte", "Sensorik"]\n[rooms]\n"{eakte}" = "eAkte"\n"{sensorik}" = "Sensorik"\n',
-    )
-    for room in (eakte, sensorik):
-        await kora.invite(room, bot.user_id)
-        await kora.wait_for_join(room, bot.user_id)
+    network = await two_groups(start_bot, make_user)
+    anna, ben, bot, clock, port = network.anna, network.ben, network.bot, network.clock, network.port
+    eakte, sensorik = network.eakte, network.sensorik
 
     today = clock.now().astimezone(BERLIN).date()
     tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)  # the series' first date, after today
@@ -58,12 +42,8 @@ async def test_the_meetings_pages_and_the_month_view_in_a_browser(
     assert "#2" in await ask(anna, eakte, bot, f"!termin {tuesday + timedelta(days=2):%d.%m.%Y} 14 Uhr Scanstraße")
     assert "#3" in await ask(ben, sensorik, bot, "!termin übermorgen 9 Uhr Pegelsensoren")
 
-    link = await sign_in_link(anna, eakte, bot)
-    anna_tab = await tab(browser)
+    anna_tab = await signed_in_tab(browser, anna, eakte, bot, "Anna Berger")
     page = anna_tab.page
-    await page.goto(link)
-    await page.get_by_role("button", name="Anmelden", exact=True).click()
-    await page.get_by_role("heading", name="Willkommen, Anna Berger").wait_for()
     await page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Termine").click()
     await page.get_by_role("heading", name="Termine der nächsten 8 Wochen").wait_for()
     listing = await page.inner_text("main")

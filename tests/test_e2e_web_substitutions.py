@@ -7,34 +7,22 @@ at phone and desktop width go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from bot.dev.homeserver import free_port
 from tests.conftest import StartBot
 from tests.fixtures_matrix import MakeUser
 from tests.test_e2e_meetings import ask
-from tests.test_e2e_web import ARTIFACTS, CHROMIUM, sign_in_link, tab
+from tests.test_e2e_web import ARTIFACTS, browser, signed_in_tab
 
 pytestmark = pytest.mark.e2e
+__all__ = ["browser"]  # the fixture, used by name
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip("needs Debian's chromium: apt-get install chromium (.ci/run does)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM)
-        yield launched
-        await launched.close()
 
 
 def _day(days: int) -> str:
@@ -42,7 +30,7 @@ def _day(days: int) -> str:
 
 
 async def test_offer_on_the_board_and_the_requester_reads_it_in_matrix(
-    start_bot: StartBot, make_user: MakeUser, chromium: Browser
+    start_bot: StartBot, make_user: MakeUser, browser: Browser
 ) -> None:
     anna = await make_user("anna", displayname="Anna Berger")
     ben = await make_user("ben", displayname="Ben Roth")
@@ -55,13 +43,8 @@ async def test_offer_on_the_board_and_the_requester_reads_it_in_matrix(
         await ask(user, room, bot, f"!stadt {city}")
     said = await ask(anna, room, bot, f"!vertretung {_day(3)} 10-16 Uhr Digitaltag Bühl, Stand Engagementplattform")
     assert "Vertretung #1 eingetragen" in said
-    link = await sign_in_link(ben, room, bot)
-
-    ben_tab = await tab(chromium)
+    ben_tab = await signed_in_tab(browser, ben, room, bot, "Ben Roth")
     page = ben_tab.page
-    await page.goto(link)
-    await page.get_by_role("button", name="Anmelden", exact=True).click()
-    await page.get_by_role("heading", name="Willkommen, Ben Roth").wait_for()
     await page.get_by_role("link", name="Vertretungen", exact=True).first.click()
     await page.wait_for_url(f"http://127.0.0.1:{port}/vertretungen")
     board = await page.inner_text("main")
