@@ -253,7 +253,7 @@ class App:
             await self.status.stop()
         await self._flush_tally(again=False)
         if self.web is not None:
-            await self.web.stop()
+            await self.web.stop(grace)
         await self.transport.stop(grace)
         await self.db.dispose()
         self._release()

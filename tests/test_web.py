@@ -22,7 +22,15 @@ from yarl import URL
 from bot.config import WebConfig
 from bot.dispatch import Quoted
 from bot.web import WebServer
-from bot.web.pages import READY_TIMEOUT_S, SIGN_IN_REFUSALS, Pages, RateLimit, client_address, limit_key
+from bot.web.pages import (
+    READY_TIMEOUT_S,
+    SIGN_IN_REFUSALS,
+    Pages,
+    RateLimit,
+    client_address,
+    from_our_pages,
+    limit_key,
+)
 from commands.privacy.jobs import cutoffs
 from storage import Database
 from storage.web import WebRepository
@@ -527,3 +535,20 @@ async def test_a_failing_sign_in_page_shows_a_reference_and_logs_no_secret(
             async with method(url) as response:
                 assert response.status == 500 and "Referenz" in await response.text()
     assert "/anmelden/{token}" in caplog.text and url.rsplit("/", 1)[1] not in caplog.text
+
+
+def test_a_form_is_ours_by_fetch_metadata_else_by_its_origin() -> None:
+    """Browsers without `Sec-Fetch-Site` (plain HTTP off localhost, older Safari) send `Origin`; the pages' own
+    referrer policy makes it the real origin, not "null", which proves nothing (sandboxed frames elsewhere send it)."""
+
+    def ours(headers: dict[str, str], public: str = "https://Redi.Example.org:443/bot") -> bool:
+        request = make_mocked_request("POST", "/abmelden", headers={"Host": "127.0.0.1:8080", **headers})
+        return from_our_pages(request, public)
+
+    assert ours({"Sec-Fetch-Site": "same-origin", "Origin": "null"})
+    assert not ours({"Sec-Fetch-Site": "cross-site", "Origin": "https://redi.example.org"})
+    assert ours({"Origin": "https://redi.example.org"}), "the public address, however it is spelled in the config"
+    assert ours({"Origin": "http://127.0.0.1:8080"}), "the address the bot listens on"
+    assert not ours({"Origin": "null"})
+    assert not ours({"Origin": "https://evil.example.com"})
+    assert ours({}), "neither header: no browser's cross-site form"

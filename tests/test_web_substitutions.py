@@ -9,18 +9,20 @@ import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from markupsafe import Markup
 from sqlalchemy import text
 
 from bot.config import WebConfig
 from bot.dispatch import OnBehalf
 from bot.web import WebServer
 from bot.web.pages import Pages
+from bot.web.substitutions import Outcome, Outcomes
 from storage import Database
 from tests.harness import BERLIN, GROUP_ROOM, Bot
 from tests.test_web import ANNA, BEN, KOORD, ROOMS, SENSORIK_ROOM, People, sign_in
@@ -357,3 +359,16 @@ async def test_a_double_click_shows_that_the_offer_was_taken(board: Board) -> No
         shown = _text(await board.page(ben))
     assert "Dein Angebot für #1 ist notiert" in shown and "Nicht möglich" not in shown
     assert len(board.dms_to(ANNA)) == 1, "one offer, one message"
+
+
+def test_only_a_double_click_keeps_the_first_outcome() -> None:
+    outcomes, at = Outcomes(), datetime(2026, 12, 5, 9, tzinfo=UTC)
+    taken = Outcome(Markup("notiert"), True, 1, at)
+    for later, shown in (
+        (Outcome(Markup("schon angeboten"), False, 1, at + timedelta(seconds=1)), taken),  # the same button twice
+        (refused_other := Outcome(Markup("nein"), False, 2, at + timedelta(seconds=1)), refused_other),
+        (refused_later := Outcome(Markup("nein"), False, 1, at + timedelta(minutes=5)), refused_later),
+    ):
+        outcomes.put(7, taken)
+        outcomes.put(7, later)
+        assert outcomes.take(7) == shown

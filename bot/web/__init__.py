@@ -35,7 +35,10 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Never to another site; to our own pages yes: a browser sends `Origin: null` with a form under "no-referrer",
+    # and where it sends no `Sec-Fetch-Site` (plain HTTP off localhost, older Safari) the Origin is the only proof a
+    # form is ours (`bot.web.pages.from_our_pages`).
+    "Referrer-Policy": "same-origin",
 }
 READY_TIMEOUT_S = 2.0  # a feed waits this long for the first sync, then says "try later" (503, Retry-After)
 NOT_READY = "Der Bot startet gerade; bitte später noch einmal.\nThe bot is starting; please try again later.\n"
@@ -88,12 +91,12 @@ class WebServer:
         assert self._runner is not None, "not started"
         return int(self._runner.addresses[0][1])
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         if self.pages is not None and self.pages.actions is not None:
-            await self.pages.actions.close()  # what the buttons sent, before the database closes
+            await self.pages.actions.close(grace)  # what the buttons sent, before the database closes
 
     async def feed(self, request: web.Request) -> web.StreamResponse:
         if self.ready is not None:

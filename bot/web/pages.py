@@ -188,10 +188,25 @@ def from_our_pages(request: web.Request, public_url: str | None) -> bool:
     if site is not None:
         return site == "same-origin"
     origin = request.headers.get("Origin")
-    if origin is None or origin == f"{request.scheme}://{request.host}":
+    if origin is None:
         return True
-    public = urlsplit(public_url or "")  # behind a reverse proxy the request's own host is the proxy's upstream
-    return bool(public.netloc) and origin == f"{public.scheme}://{public.netloc}"
+    # Behind a reverse proxy the request's own host is the proxy's upstream, so the public address counts too.
+    return _origin(origin) in {_origin(f"{request.scheme}://{request.host}"), _origin(public_url or "")} - {None}
+
+
+def _origin(url: str) -> str | None:
+    """An address's origin as a browser writes it: scheme and host in lower case, no default port ("null" and
+    anything else without a host: None, which matches nothing)."""
+    parts = urlsplit(url.strip())
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None and port != default else "")
 
 
 async def form_of(request: web.Request, token: str) -> Mapping[str, str] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from aiohttp import web
@@ -25,10 +26,15 @@ from commands.substitutions.web import MAX_NOTE, board_view, may_use, offer_comm
 MAX_WAITING = 1000  # sessions with a message waiting for their next look at the board
 
 
+DOUBLE_CLICK = timedelta(seconds=10)
+
+
 @dataclass(frozen=True)
 class Outcome:
     html: Markup  # the chat reply, rendered (sanitised by render_html)
     done: bool  # False: refused
+    number: int  # the request the button was for
+    at: datetime
 
 
 class Outcomes:
@@ -40,7 +46,13 @@ class Outcomes:
 
     def put(self, session_id: int, outcome: Outcome) -> None:
         waiting = self._waiting.get(session_id)
-        if waiting is not None and waiting.done and not outcome.done:
+        if (
+            waiting is not None
+            and waiting.done
+            and not outcome.done
+            and waiting.number == outcome.number
+            and outcome.at - waiting.at <= DOUBLE_CLICK
+        ):
             # A double click: the first press took the offer, the second was refused as "already offered". The
             # person is to read that it worked.
             return
@@ -109,7 +121,8 @@ async def offer(pages: Pages, outcomes: Outcomes, request: web.Request) -> web.S
         number = int(request.match_info["number"])  # 1-9 digits by the route; the command checks the rest
         # The note goes to the command as chat's would; the command bounds it (MAX_NOTE) and says so if too long.
         performed = await pages.actions.perform(who.viewer.user_id, offer_command(number, form.get("notiz", "")))
-        outcomes.put(who.session_id, Outcome(Markup(render_html(performed.reply.markdown)), performed.done))
+        outcome = Outcome(Markup(render_html(performed.reply.markdown)), performed.done, number, pages.clock.now())
+        outcomes.put(who.session_id, outcome)
         # To the message at the top of the board: on a phone the button may be far down.
         return web.Response(status=303, headers={"Location": f"{pages.base}/vertretungen#ergebnis", **HTML_HEADERS})
 

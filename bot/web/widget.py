@@ -64,7 +64,10 @@ _USER_ID = re.compile(r"@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d{1,5})?")
 
 class UsedTokens:
     """The OpenID tokens that were offered for sign-in, by SHA-256, for as long as a token can live: each signs in
-    once. In memory (one process serves the pages), at most `max_tokens`, the oldest forgotten first."""
+    once. In memory (one process serves the pages), at most `max_tokens`, the oldest forgotten first: a flood of
+    10,000 made-up tokens within the hour (from many addresses, as refusals are rate-limited per address) could
+    make an old one usable again, which is preferred to refusing everybody's new tokens. `TOKEN_LIFETIME` is
+    Synapse's; a homeserver configured for longer-lived tokens keeps them unusable here for an hour only."""
 
     def __init__(self, *, lifetime: timedelta = TOKEN_LIFETIME, max_tokens: int = 10_000) -> None:
         self.lifetime = lifetime
