@@ -6,25 +6,24 @@ a friendly explanation, another group's meetings are nobody else's business."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 from yarl import URL
 
-from bot.config import WebConfig
-from storage import Database
 from tests.harness import GROUP_ROOM, NETWORK, Bot
-from tests.test_web import ANNA, BEN, CAROL, KOORD, MODERATOR, OWN_ROOM, ROOMS, SENSORIK_ROOM, People, Site, _serve
+from tests.test_web import (
+    ANNA,
+    BEN,
+    CAROL,
+    KOORD,
+    MODERATOR,
+    OWN_ROOM,
+    SENSORIK_ROOM,
+    Site,
+    site,
+)
 
-
-@pytest.fixture
-async def site(db: Database, tmp_path: Path) -> AsyncIterator[Site]:
-    bot = Bot(db, tmp_path, room_groups=ROOMS, coordinators=(KOORD,), web=WebConfig("127.0.0.1", 0, "http://x"))
-    people = People()
-    async for url in _serve(bot, people):
-        yield Site(bot, url, people)
+__all__ = ["site"]  # the fixture (tests.test_web), used by name
 
 
 async def _plan(bot: Bot) -> None:

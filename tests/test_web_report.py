@@ -11,10 +11,8 @@ import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from datetime import datetime
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,7 +20,6 @@ import pytest
 
 import commands.substitutions.commands as substitution_commands
 from bot.clock import FakeClock
-from bot.config import WebConfig
 from bot.outbox import Outbox, outgoing
 from bot.replies import Attachment, ImageInfo, Reply
 from commands.decisions.yearly import GroupMonths, YearDecisions, group_months, per_month
@@ -32,18 +29,12 @@ from storage import Database
 from storage.decisions import DecisionRecord
 from tests.fakes import RecordingSender
 from tests.harness import BERLIN, GROUP_ROOM, NETWORK, NOW, Bot
-from tests.test_web import ANNA, BEN, CAROL, KOORD, ROOMS, SENSORIK_ROOM, People, Site, _serve
+from tests.test_web import ANNA, BEN, CAROL, KOORD, SENSORIK_ROOM, Site, site
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
 
-
-@pytest.fixture
-async def site(db: Database, tmp_path: Path) -> AsyncIterator[Site]:
-    bot = Bot(db, tmp_path, room_groups=ROOMS, coordinators=(KOORD,), web=WebConfig("127.0.0.1", 0, "http://x"))
-    people = People()
-    async for url in _serve(bot, people):
-        yield Site(bot, url, people)
+__all__ = ["site"]  # the fixture (tests.test_web), used by name
 
 
 async def _year_of_work(bot: Bot) -> None:
