@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from bot.replies import render_html
 from bot.web.pages import HTML_HEADERS, Pages, SignedIn, form_of
-from commands.substitutions.web import MAX_NOTE, board_view, may_use, offer_command
+from commands.substitutions.web import MAX_NOTE, board_view, offer_command
 
 MAX_WAITING = 1000  # sessions with a message waiting for their next look at the board
 
@@ -72,25 +72,8 @@ def add_routes(pages: Pages, app: web.Application) -> None:
     app.router.add_post("/vertretungen/{number:[0-9]{1,9}}/uebernehmen", partial(offer, pages, outcomes))
 
 
-def _no_room(pages: Pages, who: SignedIn) -> web.Response:
-    """The board of someone who shares no room with the bot now: what chat would not let them do either."""
-    return pages.page(
-        "substitutions.html",
-        status=403,
-        language=who.viewer.language,
-        signed_in=who,
-        view=None,
-        outcome=None,
-        can_act=False,
-        max_note=MAX_NOTE,
-        current="substitutions",
-    )
-
-
 async def board(pages: Pages, outcomes: Outcomes, request: web.Request) -> web.StreamResponse:
     async def show(who: SignedIn) -> web.StreamResponse:
-        if not may_use(who.viewer):
-            return _no_room(pages, who)
         t = pages.catalog.translator(who.viewer.language)
         view = await board_view(pages.db, who.viewer, t, now=pages.clock.now(), members=pages.names)
         return pages.page(
@@ -116,8 +99,6 @@ async def offer(pages: Pages, outcomes: Outcomes, request: web.Request) -> web.S
             return pages.message("forged", status=403)
         if pages.actions is None:  # pages without a bot behind them (some tests) only show
             raise web.HTTPNotFound()
-        if not may_use(who.viewer):
-            return _no_room(pages, who)
         number = int(request.match_info["number"])  # 1-9 digits by the route; the command checks the rest
         # The note goes to the command as chat's would; the command bounds it (MAX_NOTE) and says so if too long.
         performed = await pages.actions.perform(who.viewer.user_id, offer_command(number, form.get("notiz", "")))

@@ -290,12 +290,6 @@ MESSAGES: dict[str, dict[str, Text]] = {
         "en": "Accept, cancel and withdraw in chat: “{prefix}accept {id} @name”, “{prefix}cover cancel {id}”, "
         "“{prefix}cover withdraw {id}”.",
     },
-    "page.sub.no_room": {
-        "de": "Du teilst gerade keinen Raum mit dem Bot, also auch keine Vertretungen. Schreib ihm im Chat, dann "
-        "siehst du sie wieder.",
-        "en": "You share no room with the bot right now, so no substitutions either. Write to it in chat to see them "
-        "again.",
-    },
     "page.sub.done": {"de": "Erledigt", "en": "Done"},
     "page.sub.refused": {"de": "Nicht möglich", "en": "Not possible"},
     # The balance as a chart (`!bilanz`, `!jahresbericht`, the report page)

@@ -1,7 +1,7 @@
 """The substitution board's web page: what `/vertretungen` shows, and to whom, and what its button runs.
 
 The list is `!vertretungen`'s (`commands.listed_requests`): the open and filled requests of the whole network,
-soonest first, to everyone who shares a room with the bot (`may_use`: where chat would let them ask). Substitutions
+soonest first, to everyone who shares a room with the bot (where chat would let them ask). Substitutions
 are help between cities, so chat shows every city's and group's requests to everybody, and so does the page. Below
 it, the person's own requests and offers (`!vertretungen meine`). Whether a request gets the offer button is decided
 by the same pure rule `!übernehme` applies (`rules.offer`); pressing it runs `!übernehme N [Notiz]` itself
@@ -25,7 +25,7 @@ from commands.web.access import Viewer
 from storage import Database, Repositories
 from storage.substitutions import MAX_NOTE, RequestRecord
 
-__all__ = ["MAX_NOTE", "Board", "RequestLine", "board_view", "may_use", "offer_command"]
+__all__ = ["MAX_NOTE", "Board", "RequestLine", "board_view", "offer_command"]
 
 NameLookup = Callable[[str | None, Collection[str]], Mapping[str, str]]
 """Display names as the transport's member lists hold them: (room to prefer, user ids) -> names."""
@@ -106,14 +106,9 @@ def _line(record: RequestRecord, viewer: Viewer, t: Translator, names: Mapping[s
     )
 
 
-def may_use(viewer: Viewer) -> bool:
-    """Chat's reach: `!vertretungen` and `!übernehme` are typed in some room shared with the bot (a direct chat too).
-    Someone who left every one of them (moved on, removed) keeps a browser session for days, but no longer the board."""
-    return bool(viewer.rooms)
-
-
 async def board_view(db: Database, viewer: Viewer, t: Translator, *, now: datetime, members: NameLookup) -> Board:
-    """The board; for someone who shares a room with the bot (`may_use`, checked by the caller first)."""
+    """The board; for someone who shares a room with the bot (`bot.web.pages.Pages.guarded` checks it first, for
+    every page: chat reaches only who shares a room with the bot)."""
     # Read only: the board never queues behind, or holds up, the bot's writes (SQLite has one writer).
     async with db.reading() as repos:
         records = await listed_requests(repos, viewer.user_id)
